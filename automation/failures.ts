@@ -1,0 +1,112 @@
+// Turns what the Pulumi Automation API throws into a StackFailure whose message says what to do.
+// The API raises typed errors for some cases (ConcurrentUpdateError, StackNotFoundError) and a
+// generic CommandError, whose message holds the CLI's stdout and stderr, for the rest.
+
+import { ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { FailureKind, messageOf, StackFailure } from "./errors";
+
+export const PULUMI_INSTALL_HINT =
+    "install it with `curl -fsSL https://get.pulumi.com | sh` (or see https://www.pulumi.com/docs/install/), " +
+    "then check that `pulumi version` runs";
+
+/** Where the failure happened, to name it in the message. */
+export interface FailureContext {
+    stack: string;
+    backendUrl: string;
+}
+
+interface FailurePattern {
+    kind: FailureKind;
+    matches: RegExp;
+    message: (context: FailureContext, matchedLine: string) => string;
+}
+
+// The first pattern that matches wins; the texts are the Pulumi CLI's and the AWS provider's own.
+const FAILURE_PATTERNS: readonly FailurePattern[] = [
+    {
+        kind: "pulumi-cli-missing",
+        matches: /ENOENT[^\n]*pulumi|pulumi[^\n]*ENOENT/,
+        message: () => `the Pulumi CLI was not found on PATH; ${PULUMI_INSTALL_HINT}`,
+    },
+    {
+        kind: "pulumi-cli-missing",
+        matches: /Minimum version requirement failed|Major version mismatch/,
+        message: (_context, line) => `${line}; ${PULUMI_INSTALL_HINT}`,
+    },
+    {
+        kind: "concurrent-update",
+        matches: /Another update is currently in progress|the stack is currently locked by/,
+        message: ({ stack }) =>
+            `another update of stack ${stack} is in progress (or an interrupted one left its lock behind): ` +
+            `wait for it to finish; if none is running, clear the lock with \`pulumi cancel --stack ${stack}\``,
+    },
+    {
+        kind: "stack-not-found",
+        matches: /no stack named.*found/,
+        message: ({ stack, backendUrl }) =>
+            `stack ${stack} does not exist yet in the backend ${backendUrl}: deploy it first ` +
+            `(npm run deploy -- --up --stack ${stack}), or check the backend URL`,
+    },
+    {
+        kind: "passphrase",
+        matches: /passphrase must be set|incorrect passphrase/i,
+        message: ({ stack }, line) =>
+            `${line}: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase stack ${stack} was created with`,
+    },
+    {
+        kind: "credentials",
+        matches:
+            /no valid credential sources|NoCredentialProviders|failed to get shared config profile|Invalid credentials configured|unable to validate AWS credentials|ExpiredToken|InvalidClientTokenId|security token included in the request is (invalid|expired)|AWS account ID not allowed/i,
+        message: ({ stack }, line) =>
+            `AWS credentials for stack ${stack} are missing, expired or for another account (${line}). ` +
+            `Give the stack its account's credentials: \`--profile ${stack}=<profile>\` on the command line, ` +
+            `\`credentials: { ${stack}: ... }\` in the library, or AWS_PROFILE / AWS_ACCESS_KEY_ID in the environment`,
+    },
+    {
+        kind: "protected-resource",
+        matches: /currently marked for protection|refusing to delete protected resource/,
+        message: ({ stack }, line) =>
+            `stack ${stack} holds protected resources, which destroy will not delete (${line}). ` +
+            `To delete them on purpose, unprotect them first: \`pulumi state unprotect --stack ${stack} <urn>\``,
+    },
+];
+
+export function describeFailure(error: unknown, context: FailureContext): StackFailure {
+    if (error instanceof StackFailure) {
+        return error;
+    }
+    const text = messageOf(error);
+    // The typed errors first: they are what the API itself decided.
+    const typedKind: FailureKind | undefined =
+        error instanceof ConcurrentUpdateError ? "concurrent-update" : error instanceof StackNotFoundError ? "stack-not-found" : undefined;
+    const pattern = FAILURE_PATTERNS.find((candidate) =>
+        typedKind !== undefined ? candidate.kind === typedKind : candidate.matches.test(text),
+    );
+    if (pattern === undefined) {
+        return new StackFailure("command-failed", summarizeErrorOutput(text));
+    }
+    return new StackFailure(pattern.kind, pattern.message(context, lineMatching(text, pattern.matches)));
+}
+
+/**
+ * The `error:` lines of the CLI's output (what a person reads in the Diagnostics section), or the
+ * first line of the message when there are none.
+ */
+export function summarizeErrorOutput(text: string): string {
+    const errorLines = text
+        .split(/\r?\n/)
+        .flatMap((line) => {
+            const at = line.indexOf("error:");
+            return at < 0 ? [] : [line.slice(at).trim()];
+        })
+        .filter((line, index, all) => all.indexOf(line) === index);
+    if (errorLines.length > 0) {
+        return errorLines.slice(0, 5).join("\n");
+    }
+    return text.split(/\r?\n/).find((line) => line.trim() !== "")?.trim() ?? "failed without a message";
+}
+
+function lineMatching(text: string, pattern: RegExp): string {
+    const line = text.split(/\r?\n/).find((candidate) => pattern.test(candidate)) ?? "";
+    return line.replace(/^\s*(stderr:|err\?:)?\s*/, "").trim();
+}

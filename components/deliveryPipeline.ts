@@ -1,0 +1,48 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { BuildConfig } from "../config";
+import { names } from "../naming";
+import { artifactStoreDeclarations, StageDeclaration } from "../pipelineDefinition";
+
+export interface DeliveryPipelineArgs {
+    pipelineName: string;
+    region: string;
+    pipelineRoleArn: pulumi.Input<string>;
+    buildRoleArn: pulumi.Input<string>;
+    /** One store per region the pipeline acts in; the first is the pipeline's own region. */
+    artifactStores: { region: string; bucketName: pulumi.Input<string>; keyArn: pulumi.Input<string> }[];
+    stages: StageDeclaration[];
+    build: BuildConfig;
+}
+
+/** The CodeBuild project of the Build stage and the pipeline itself, artifacts encrypted with the key by ARN. */
+export class DeliveryPipeline extends pulumi.ComponentResource {
+    readonly pipeline: aws.codepipeline.Pipeline;
+    readonly pipelineName: pulumi.Output<string>;
+
+    constructor(name: string, args: DeliveryPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cross-account-pipeline:pipeline:DeliveryPipeline", name, {}, opts);
+        const homeStore = args.artifactStores[0];
+
+        const buildProject = new aws.codebuild.Project(`${name}-build`, {
+            name: names.buildProject(args.pipelineName),
+            description: `Build stage of pipeline ${args.pipelineName}`,
+            serviceRole: args.buildRoleArn,
+            encryptionKey: homeStore.keyArn,
+            source: { type: "CODEPIPELINE", buildspec: args.build.buildspec },
+            artifacts: { type: "CODEPIPELINE" },
+            environment: { type: "LINUX_CONTAINER", image: args.build.image, computeType: args.build.computeType },
+            buildTimeout: 30,
+        }, { parent: this });
+
+        this.pipeline = new aws.codepipeline.Pipeline(`${name}-pipeline`, {
+            name: args.pipelineName,
+            roleArn: args.pipelineRoleArn,
+            pipelineType: "V2",
+            artifactStores: pulumi.output(args.artifactStores).apply(artifactStoreDeclarations),
+            stages: args.stages,
+        }, { parent: this, dependsOn: [buildProject] });
+        this.pipelineName = this.pipeline.name;
+        this.registerOutputs({ pipelineName: this.pipelineName, pipelineArn: this.pipeline.arn });
+    }
+}

@@ -1,0 +1,78 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ProgramConfig } from "../config";
+import { arn, names, partitionOf } from "../naming";
+import { artifactStoreRegions, deployRoleArn, pipelineStages } from "../pipelineDefinition";
+import { artifactGrantees } from "../policies/pipelineAccount";
+import { ArtifactStore } from "./artifactStore";
+import { DeliveryPipeline } from "./deliveryPipeline";
+import { EncryptedBucket } from "./encryptedBucket";
+import { PipelineRoles } from "./pipelineRoles";
+
+export interface PipelineAccountArgs {
+    config: ProgramConfig;
+}
+
+/** Everything of the pipeline account: an artifact store per region, the service roles, the source bucket, the pipeline. */
+export class PipelineAccount extends pulumi.ComponentResource {
+    /** Artifact stores by region; the pipeline's own region first. */
+    readonly artifactStores: ArtifactStore[];
+    readonly pipelineRoleArn: pulumi.Output<string>;
+    readonly pipelineName: pulumi.Output<string>;
+
+    constructor(name: string, args: PipelineAccountArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cross-account-pipeline:pipeline:PipelineAccount", name, {}, opts);
+        const { config } = args;
+        const partition = partitionOf(config.region);
+        const pipelineRoleArns = [names.pipelineRole(config.pipelineName), names.buildRole(config.pipelineName)]
+            .map((roleName) => arn.role(partition, config.pipelineAccountId, roleName));
+
+        this.artifactStores = artifactStoreRegions(config.region, config.targets).map((region) => new ArtifactStore(`${name}-${region}`, {
+            pipelineName: config.pipelineName,
+            pipelineAccountId: config.pipelineAccountId,
+            region,
+            pipelineRoleArns,
+            grantees: artifactGrantees(config.targets, region),
+            retentionDays: config.artifactRetentionDays,
+            protect: config.protectArtifacts,
+            // An existing key is in the pipeline's region; other regions get keys of their own.
+            existingKey: region === config.region ? config.encryptionKey : undefined,
+        }, { parent: this }));
+        const homeStore = this.artifactStores[0];
+
+        const sourceBucketName = names.sourceBucket(config.pipelineName, config.pipelineAccountId, config.region);
+        if (config.source.provider === "S3") {
+            new EncryptedBucket(`${name}-source`, {
+                bucketName: sourceBucketName,
+                region: config.region,
+                kmsKeyArn: homeStore.keyArn,
+                allowedKeyIds: [homeStore.keyArn],
+                grantees: [],
+                expireNoncurrentVersionsAfterDays: config.artifactRetentionDays,
+                protect: false,
+            }, { parent: this });
+        }
+
+        const roles = new PipelineRoles(`${name}-roles`, {
+            pipelineName: config.pipelineName,
+            pipelineAccountId: config.pipelineAccountId,
+            region: config.region,
+            artifactStores: this.artifactStores.map((store) => ({ bucketName: store.bucketName, keyArn: store.keyArn })),
+            source: config.source.provider === "S3" ? { bucketName: sourceBucketName } : { connectionArn: config.source.connectionArn },
+            crossAccountRoleArns: [...new Set(config.targets.map(deployRoleArn))],
+        }, { parent: this });
+
+        const pipeline = new DeliveryPipeline(`${name}-delivery`, {
+            pipelineName: config.pipelineName,
+            region: config.region,
+            pipelineRoleArn: roles.pipelineRole.arn,
+            buildRoleArn: roles.buildRole.arn,
+            artifactStores: this.artifactStores.map((store) => ({ region: store.region, bucketName: store.bucketName, keyArn: store.keyArn })),
+            stages: pipelineStages(config),
+            build: config.build,
+        }, { parent: this });
+
+        this.pipelineRoleArn = roles.pipelineRole.arn;
+        this.pipelineName = pipeline.pipelineName;
+        this.registerOutputs({ pipelineRoleArn: this.pipelineRoleArn, pipelineName: this.pipelineName });
+    }
+}

@@ -1,0 +1,113 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { TargetConfig } from "../config";
+import { partitionOf } from "../naming";
+import { serviceTrustPolicy } from "../policies/document";
+import { crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy } from "../policies/targetAccount";
+
+/** Where the target's artifacts live: read from the pipeline stack (StackReference) or passed in one stack. */
+export interface PipelineArtifacts {
+    pipelineRoleArn: pulumi.Input<string>;
+    artifactBucketName: pulumi.Input<string>;
+    artifactKeyArn: pulumi.Input<string>;
+}
+
+export interface TargetAccountArgs {
+    target: TargetConfig;
+    artifacts: PipelineArtifacts;
+}
+
+/**
+ * A target account's side of the walkthrough: the cross-account role the pipeline assumes, the EC2
+ * instance role the CodeDeploy agent uses, the CodeDeploy service role, application and deployment group.
+ */
+/** What a target stack exports for each target (the `targets` output). */
+export interface TargetOutputs {
+    crossAccountRoleArn: pulumi.Output<string>;
+    instanceRoleArn: pulumi.Output<string>;
+    applicationName: pulumi.Output<string>;
+    deploymentGroupName: pulumi.Output<string>;
+}
+
+export class TargetAccount extends pulumi.ComponentResource {
+    readonly targetName: string;
+    readonly outputs: TargetOutputs;
+    readonly crossAccountRole: aws.iam.Role;
+    readonly instanceRole: aws.iam.Role;
+    readonly instanceProfile: aws.iam.InstanceProfile;
+    readonly application: aws.codedeploy.Application;
+    readonly deploymentGroup: aws.codedeploy.DeploymentGroup;
+
+    constructor(name: string, args: TargetAccountArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cross-account-pipeline:target:TargetAccount", name, {}, opts);
+        const { target } = args;
+        this.targetName = target.name;
+        const partition = partitionOf(target.region);
+        const region = target.region;
+        const artifacts = pulumi.output(args.artifacts);
+
+        this.crossAccountRole = new aws.iam.Role(`${name}-cross-account`, {
+            name: target.crossAccountRoleName,
+            description: `Assumed by the pipeline's service role to deploy to ${target.name}`,
+            assumeRolePolicy: artifacts.pipelineRoleArn.apply((pipelineRoleArn) => pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipelineRoleArn))),
+        }, { parent: this });
+        new aws.iam.RolePolicy(`${name}-cross-account-policy`, {
+            role: this.crossAccountRole.name,
+            policy: artifacts.apply((a) => pulumi.jsonStringify(crossAccountRolePolicy({
+                partition, region, accountId: target.accountId,
+                applicationName: target.applicationName, deploymentGroupName: target.deploymentGroupName,
+                deploymentConfigName: target.deploymentConfigName,
+                artifactBucketName: a.artifactBucketName, artifactKeyArn: a.artifactKeyArn,
+            }))),
+        }, { parent: this });
+
+        this.instanceRole = new aws.iam.Role(`${name}-instance`, {
+            name: target.instanceRoleName,
+            description: `EC2 instances of ${target.name}: the CodeDeploy agent fetches revisions with it`,
+            assumeRolePolicy: pulumi.jsonStringify(instanceRoleTrustPolicy()),
+        }, { parent: this });
+        new aws.iam.RolePolicy(`${name}-instance-policy`, {
+            role: this.instanceRole.name,
+            policy: artifacts.apply((a) => pulumi.jsonStringify(instanceRolePolicy({
+                partition, artifactBucketName: a.artifactBucketName, artifactKeyArn: a.artifactKeyArn,
+            }))),
+        }, { parent: this });
+        this.instanceProfile = new aws.iam.InstanceProfile(`${name}-instance-profile`, {
+            name: target.instanceRoleName,
+            role: this.instanceRole.name,
+        }, { parent: this });
+
+        const codeDeployServiceRole = new aws.iam.Role(`${name}-codedeploy`, {
+            name: target.codeDeployServiceRoleName,
+            description: `CodeDeploy's service role for ${target.applicationName}`,
+            assumeRolePolicy: pulumi.jsonStringify(serviceTrustPolicy("codedeploy.amazonaws.com", target.accountId)),
+        }, { parent: this });
+        const codeDeployPolicy = new aws.iam.RolePolicyAttachment(`${name}-codedeploy-policy`, {
+            role: codeDeployServiceRole.name,
+            policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSCodeDeployRole`,
+        }, { parent: this });
+
+        this.application = new aws.codedeploy.Application(`${name}-application`, {
+            name: target.applicationName,
+            region,
+            computePlatform: "Server",
+        }, { parent: this });
+        this.deploymentGroup = new aws.codedeploy.DeploymentGroup(`${name}-deployment-group`, {
+            appName: this.application.name,
+            region,
+            deploymentGroupName: target.deploymentGroupName,
+            deploymentConfigName: target.deploymentConfigName,
+            serviceRoleArn: codeDeployServiceRole.arn,
+            ec2TagSets: [{ ec2TagFilters: [{ key: target.instanceTag.key, value: target.instanceTag.value, type: "KEY_AND_VALUE" }] }],
+            autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] },
+        }, { parent: this, dependsOn: [codeDeployPolicy] });
+
+        this.outputs = {
+            crossAccountRoleArn: this.crossAccountRole.arn,
+            instanceRoleArn: this.instanceRole.arn,
+            applicationName: this.application.name,
+            deploymentGroupName: this.deploymentGroup.deploymentGroupName,
+        };
+        this.registerOutputs(this.outputs);
+    }
+}

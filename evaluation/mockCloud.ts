@@ -1,0 +1,124 @@
+// Pulumi runtime mocks that answer like AWS would: ids and ARNs in the right account and region,
+// StackReference reads served from other stacks' outputs. No behaviour of the program is modelled here.
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { partitionOf } from "../naming";
+
+/** A resource as the program declared it, with the account and region its provider pins it to. */
+export interface DeclaredResource {
+    type: string;
+    name: string;
+    /** Inputs as the program passed them (provider inputs JSON-encoded, policies as JSON strings). */
+    inputs: Record<string, any>;
+    /** The state the mock answered with: inputs plus computed ids and ARNs. */
+    state: Record<string, any>;
+    /** Name of the explicit provider, or undefined for a resource on a default provider. */
+    providerName?: string;
+    accountId?: string;
+    region?: string;
+    custom: boolean;
+}
+
+interface ProviderPin {
+    accountId?: string;
+    region?: string;
+}
+
+export class MockCloud implements pulumi.runtime.Mocks {
+    readonly resources: DeclaredResource[] = [];
+    private readonly providers = new Map<string, ProviderPin>();
+
+    /** `stackOutputs` serves StackReference reads, keyed by the referenced stack's name. */
+    constructor(private readonly stackOutputs: Record<string, Record<string, unknown>> = {}) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        if (args.type === "pulumi:pulumi:StackReference") {
+            const stackName = args.inputs.name as string;
+            const outputs = this.stackOutputs[stackName];
+            if (!outputs) {
+                throw new Error(`stack "${stackName}" does not exist or has no outputs yet`);
+            }
+            return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
+        }
+        if (args.type.startsWith("pulumi:providers:aws")) {
+            const allowed = decode(args.inputs.allowedAccountIds) as string[] | undefined;
+            this.providers.set(args.name, { accountId: allowed?.[0], region: args.inputs.region });
+            return this.record(args, `${args.name}_id`, args.inputs, { providerName: undefined });
+        }
+        const providerName = providerNameOf(args.provider);
+        const pin = (providerName && this.providers.get(providerName)) || {};
+        const region: string | undefined = args.inputs.region ?? pin.region;
+        const computed = computedState(args.type, args.name, args.inputs, pin.accountId ?? "000000000000", region ?? "us-east-1");
+        return this.record(args, computed.id, { ...args.inputs, ...computed.state }, { providerName, accountId: pin.accountId, region });
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        if (args.token === "aws:kms/getKey:getKey") {
+            const keyId = String(args.inputs.keyId);
+            const match = /^arn:([\w-]+):kms:([\w-]+):(\d{12}):(key|alias)\/(.+)$/.exec(keyId);
+            if (!match) {
+                throw new Error(`aws:kms/getKey: ${keyId} is not an ARN`);
+            }
+            const [, partition, region, account, kind, id] = match;
+            const uuid = kind === "key" ? id : fakeUuid(keyId);
+            return { arn: `arn:${partition}:kms:${region}:${account}:key/${uuid}`, id: uuid, keyId: uuid };
+        }
+        throw new Error(`the offline mocks do not answer ${args.token}`);
+    }
+
+    private record(args: pulumi.runtime.MockResourceArgs, id: string, state: Record<string, any>, where: Partial<DeclaredResource>): pulumi.runtime.MockResourceResult {
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, custom: args.custom ?? true, ...where });
+        return { id, state };
+    }
+}
+
+function decode(value: unknown): unknown {
+    return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+/** `urn:pulumi:stack::project::pulumi:providers:aws::pipeline-account::pipeline-account_id` → `pipeline-account`. */
+function providerNameOf(reference: string | undefined): string | undefined {
+    if (!reference) {
+        return undefined;
+    }
+    const urn = reference.split("::").slice(0, -1).join("::");
+    return urn.split("::").pop();
+}
+
+function fakeUuid(seed: string): string {
+    const h = createHash("sha256").update(seed).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The ids and attributes AWS would compute for the resource types this program declares. */
+function computedState(type: string, name: string, inputs: Record<string, any>, account: string, region: string): { id: string; state: Record<string, any> } {
+    const p = partitionOf(region);
+    switch (type) {
+        case "aws:iam/role:Role": {
+            const roleName = inputs.name ?? name;
+            return { id: roleName, state: { name: roleName, arn: `arn:${p}:iam::${account}:role/${roleName}`, uniqueId: `AROA${fakeUuid(roleName).replace(/-/g, "").slice(0, 17).toUpperCase()}` } };
+        }
+        case "aws:iam/instanceProfile:InstanceProfile": {
+            const profileName = inputs.name ?? name;
+            return { id: profileName, state: { name: profileName, arn: `arn:${p}:iam::${account}:instance-profile/${profileName}` } };
+        }
+        case "aws:kms/key:Key": {
+            const keyId = fakeUuid(`${account}/${region}/${name}`);
+            return { id: keyId, state: { keyId, arn: `arn:${p}:kms:${region}:${account}:key/${keyId}` } };
+        }
+        case "aws:kms/alias:Alias":
+            return { id: inputs.name, state: { arn: `arn:${p}:kms:${region}:${account}:${inputs.name}` } };
+        case "aws:s3/bucket:Bucket":
+            return { id: inputs.bucket, state: { arn: `arn:${p}:s3:::${inputs.bucket}`, bucketRegionalDomainName: `${inputs.bucket}.s3.${region}.amazonaws.com` } };
+        case "aws:codebuild/project:Project":
+            return { id: inputs.name, state: { arn: `arn:${p}:codebuild:${region}:${account}:project/${inputs.name}` } };
+        case "aws:codepipeline/pipeline:Pipeline":
+            return { id: inputs.name, state: { arn: `arn:${p}:codepipeline:${region}:${account}:${inputs.name}` } };
+        case "aws:codedeploy/application:Application":
+            return { id: inputs.name, state: { arn: `arn:${p}:codedeploy:${region}:${account}:application:${inputs.name}` } };
+        case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+            return { id: inputs.deploymentGroupName, state: { arn: `arn:${p}:codedeploy:${region}:${account}:deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}` } };
+        default:
+            return { id: `${name}-id`, state: {} };
+    }
+}

@@ -1,0 +1,54 @@
+// Runs the real program (index.ts) under Pulumi's own runtime mocks, for one stack's config.
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { DeclaredResource, MockCloud } from "./mockCloud";
+
+export const projectName = "cross-account-pipeline";
+export const organization = "organization";
+const projectRoot = path.resolve(__dirname, "..");
+const programEntry = path.join(projectRoot, "index.ts");
+
+export interface ProgramRunOptions {
+    stack: string;
+    /** Fully qualified keys (`cross-account-pipeline:region`) to raw string values, as Pulumi passes them. */
+    config: Record<string, string>;
+    /** Outputs of other stacks, served to StackReferences by fully qualified stack name. */
+    stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Run as a preview: unknown values stay unknown. */
+    preview?: boolean;
+}
+
+export interface ProgramRun {
+    stack: string;
+    resources: DeclaredResource[];
+    outputs: Record<string, any>;
+}
+
+/** Evaluates index.ts afresh for one stack and returns what it declared and exported. */
+export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun> {
+    const cloud = new MockCloud(options.stackOutputs);
+    pulumi.runtime.setAllConfig(options.config);
+    await pulumi.runtime.setMocks(cloud, projectName, options.stack, options.preview ?? false, organization);
+    forgetProgramModules();
+    try {
+        const outputs = await pulumi.runtime.runInPulumiStack(async () => require(programEntry));
+        return { stack: options.stack, resources: cloud.resources, outputs: plainOutputs(outputs ?? {}) };
+    } finally {
+        // Let every registration settle before the next run replaces the mocks.
+        await pulumi.runtime.disconnect();
+    }
+}
+
+/** The program's modules are evaluated once per run, like a fresh `pulumi up`; packages stay loaded. */
+function forgetProgramModules(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(projectRoot) && !file.includes(`${path.sep}node_modules${path.sep}`)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+/** Module exports minus undefined ones (a stack without that part) and the ES module marker. */
+function plainOutputs(outputs: Record<string, any>): Record<string, any> {
+    return Object.fromEntries(Object.entries(outputs).filter(([key, value]) => value !== undefined && key !== "__esModule"));
+}

@@ -1,0 +1,47 @@
+// Names and ARNs, derived from config alone. Deterministic names let one account's policies name
+// the other account's roles before those roles exist (see DESIGN.md, "Order and the cross-stack wiring").
+
+/** The ARN partition of a region: "aws", "aws-cn", "aws-us-gov", ... */
+export function partitionOf(region: string): string {
+    const prefixes: [string, string][] = [
+        ["cn-", "aws-cn"], ["us-gov-", "aws-us-gov"], ["us-isob-", "aws-iso-b"], ["us-isof-", "aws-iso-f"],
+        ["eu-isoe-", "aws-iso-e"], ["us-iso-", "aws-iso"], ["eusc-", "aws-eusc"],
+    ];
+    return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
+}
+
+export const arn = {
+    accountRoot: (partition: string, accountId: string) => `arn:${partition}:iam::${accountId}:root`,
+    role: (partition: string, accountId: string, roleName: string) => `arn:${partition}:iam::${accountId}:role/${roleName}`,
+    bucket: (partition: string, bucketName: string) => `arn:${partition}:s3:::${bucketName}`,
+    objects: (partition: string, bucketName: string) => `arn:${partition}:s3:::${bucketName}/*`,
+    pipeline: (partition: string, region: string, accountId: string, pipelineName: string) =>
+        `arn:${partition}:codepipeline:${region}:${accountId}:${pipelineName}`,
+    buildProject: (partition: string, region: string, accountId: string, projectName: string) =>
+        `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`,
+    buildLogs: (partition: string, region: string, accountId: string, projectName: string) =>
+        `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/codebuild/${projectName}:*`,
+    codeDeployApplication: (partition: string, region: string, accountId: string, applicationName: string) =>
+        `arn:${partition}:codedeploy:${region}:${accountId}:application:${applicationName}`,
+    deploymentGroup: (partition: string, region: string, accountId: string, applicationName: string, groupName: string) =>
+        `arn:${partition}:codedeploy:${region}:${accountId}:deploymentgroup:${applicationName}/${groupName}`,
+    deploymentConfig: (partition: string, region: string, accountId: string, configName: string) =>
+        `arn:${partition}:codedeploy:${region}:${accountId}:deploymentconfig:${configName}`,
+};
+
+/** The account id inside an IAM or service ARN, or undefined for something that is not one. */
+export function accountOfArn(value: string): string | undefined {
+    return /^arn:[\w-]+:[\w-]+:[\w-]*:(\d{12}):/.exec(value)?.[1];
+}
+
+export const names = {
+    artifactBucket: (pipelineName: string, accountId: string, region: string) =>
+        `${pipelineName.toLowerCase()}-${accountId}-${region}-artifacts`.replace(/[^a-z0-9.-]/g, "-"),
+    sourceBucket: (pipelineName: string, accountId: string, region: string) =>
+        `${pipelineName.toLowerCase()}-${accountId}-${region}-source`.replace(/[^a-z0-9.-]/g, "-"),
+    // Aliases are regional, so every region's artifact key carries the same alias, as in the walkthrough.
+    artifactKeyAlias: (pipelineName: string) => `alias/${pipelineName}-Key`,
+    pipelineRole: (pipelineName: string) => `${pipelineName}-CodePipelineService`,
+    buildRole: (pipelineName: string) => `${pipelineName}-CodeBuildService`,
+    buildProject: (pipelineName: string) => `${pipelineName}-Build`,
+};

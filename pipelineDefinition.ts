@@ -1,0 +1,189 @@
+// The pipeline's shape, decided from config alone: stages, actions, artifact stores, and the
+// walkthrough's cross-account rules over any such shape.
+import type { ExtraActionConfig, SourceConfig, TargetConfig } from "./config";
+import { accountOfArn, arn, names, partitionOf } from "./naming";
+
+export interface ActionDeclaration {
+    name: string;
+    category: string;
+    owner: string;
+    provider: string;
+    version: string;
+    runOrder: number;
+    inputArtifacts?: string[];
+    outputArtifacts?: string[];
+    configuration?: Record<string, string>;
+    /** The role the action runs as; another account's role makes the action cross-account. */
+    roleArn?: string;
+    /** Set only when the action runs outside the pipeline's region. */
+    region?: string;
+}
+
+export interface StageDeclaration {
+    name: string;
+    actions: ActionDeclaration[];
+}
+
+export interface ArtifactStoreDeclaration {
+    location: string;
+    type: "S3";
+    encryptionKey: { id: string; type: "KMS" };
+    /** Set only for a cross-region pipeline, where every store names its region. */
+    region?: string;
+}
+
+/** What the stage list needs to know; a subset of ProgramConfig so validation can use it on a draft. */
+export interface PipelineShape {
+    region: string;
+    pipelineAccountId: string;
+    pipelineName: string;
+    targets: TargetConfig[];
+    source: SourceConfig;
+    extraActions: ExtraActionConfig[];
+}
+
+export const sourceArtifact = "SourceOutput";
+export const buildArtifact = "BuildOutput";
+
+/** The role each target's deploy action assumes: that target's cross-account role. */
+export function deployRoleArn(target: TargetConfig): string {
+    return arn.role(partitionOf(target.region), target.accountId, target.crossAccountRoleName);
+}
+
+/** Source, then Build, then one stage per target in the order given, each with its extra actions. */
+export function pipelineStages(shape: PipelineShape): StageDeclaration[] {
+    const stages: StageDeclaration[] = [
+        { name: "Source", actions: [sourceAction(shape)] },
+        { name: "Build", actions: [buildAction(shape.pipelineName)] },
+        ...shape.targets.map((target) => ({ name: target.name, actions: targetActions(target, shape.region) })),
+    ];
+    for (const extra of shape.extraActions) {
+        stages.find((stage) => stage.name === extra.stage)?.actions.push(extraAction(extra, shape));
+    }
+    for (const stage of stages) {
+        stage.actions.sort((a, b) => a.runOrder - b.runOrder);
+    }
+    return stages;
+}
+
+function sourceAction(shape: PipelineShape): ActionDeclaration {
+    const common = { name: "Source", category: "Source", owner: "AWS", version: "1", runOrder: 1, outputArtifacts: [sourceArtifact] };
+    if (shape.source.provider === "S3") {
+        return {
+            ...common,
+            provider: "S3",
+            configuration: {
+                S3Bucket: names.sourceBucket(shape.pipelineName, shape.pipelineAccountId, shape.region),
+                S3ObjectKey: shape.source.objectKey,
+                // Polling needs no CloudTrail trail or EventBridge rule in the pipeline account.
+                PollForSourceChanges: "true",
+            },
+        };
+    }
+    return {
+        ...common,
+        provider: "CodeStarSourceConnection",
+        configuration: {
+            ConnectionArn: shape.source.connectionArn,
+            FullRepositoryId: shape.source.repository,
+            BranchName: shape.source.branch,
+            OutputArtifactFormat: "CODE_ZIP",
+        },
+    };
+}
+
+function buildAction(pipelineName: string): ActionDeclaration {
+    return {
+        name: "Build", category: "Build", owner: "AWS", provider: "CodeBuild", version: "1", runOrder: 1,
+        inputArtifacts: [sourceArtifact], outputArtifacts: [buildArtifact],
+        configuration: { ProjectName: names.buildProject(pipelineName) },
+    };
+}
+
+function targetActions(target: TargetConfig, pipelineRegion: string): ActionDeclaration[] {
+    const deploy: ActionDeclaration = {
+        name: "Deploy", category: "Deploy", owner: "AWS", provider: "CodeDeploy", version: "1",
+        runOrder: target.requireApproval ? 2 : 1,
+        inputArtifacts: [buildArtifact],
+        configuration: { ApplicationName: target.applicationName, DeploymentGroupName: target.deploymentGroupName },
+        roleArn: deployRoleArn(target),
+        ...regionOutside(target.region, pipelineRegion),
+    };
+    if (!target.requireApproval) {
+        return [deploy];
+    }
+    const approve: ActionDeclaration = {
+        name: "Approve", category: "Approval", owner: "AWS", provider: "Manual", version: "1", runOrder: 1,
+        configuration: { CustomData: `Approve the deployment to ${target.name} (account ${target.accountId}, ${target.region})` },
+    };
+    return [approve, deploy];
+}
+
+function extraAction(extra: ExtraActionConfig, shape: PipelineShape): ActionDeclaration {
+    const target = shape.targets.find((t) => t.name === extra.target);
+    return {
+        name: extra.name, category: extra.category, owner: extra.owner, provider: extra.provider, version: extra.version,
+        runOrder: extra.runOrder, inputArtifacts: extra.inputArtifacts, outputArtifacts: extra.outputArtifacts,
+        configuration: extra.configuration,
+        ...(target ? { roleArn: deployRoleArn(target), ...regionOutside(target.region, shape.region) } : {}),
+    };
+}
+
+function regionOutside(region: string, pipelineRegion: string): { region?: string } {
+    return region === pipelineRegion ? {} : { region };
+}
+
+/** The regions the pipeline needs an artifact store in: its own first, then each target's, once. */
+export function artifactStoreRegions(pipelineRegion: string, targets: TargetConfig[]): string[] {
+    return [...new Set([pipelineRegion, ...targets.map((t) => t.region)])];
+}
+
+/** The pipeline's artifact stores, each encrypted with its region's customer managed key by ARN. */
+export function artifactStoreDeclarations(stores: { region: string; bucketName: string; keyArn: string }[]): ArtifactStoreDeclaration[] {
+    return stores.map((store) => ({
+        location: store.bucketName,
+        type: "S3",
+        encryptionKey: { id: store.keyArn, type: "KMS" },
+        ...(stores.length > 1 ? { region: store.region } : {}),
+    }));
+}
+
+/**
+ * The walkthrough's limits on cross-account actions, as messages naming the stage, action and artifact:
+ * an action may consume an artifact only if it runs in the pipeline account, or the artifact was
+ * produced in the pipeline account, or by an earlier action in the consuming action's account;
+ * and Jenkins actions cannot run cross-account.
+ */
+export function artifactRuleViolations(stages: StageDeclaration[], pipelineAccountId: string): string[] {
+    const violations: string[] = [];
+    const producedIn = new Map<string, string>();
+    const accountOf = (action: ActionDeclaration) => (action.roleArn && accountOfArn(action.roleArn)) || pipelineAccountId;
+    for (const stage of stages) {
+        const runOrders = [...new Set(stage.actions.map((a) => a.runOrder))].sort((a, b) => a - b);
+        for (const runOrder of runOrders) {
+            // Actions with the same runOrder run in parallel: none sees what another produces.
+            const batch = stage.actions.filter((a) => a.runOrder === runOrder);
+            for (const action of batch) {
+                const account = accountOf(action);
+                const where = `action "${action.name}" in stage "${stage.name}"`;
+                if (action.provider === "Jenkins" && account !== pipelineAccountId) {
+                    violations.push(`${where} is a Jenkins action with a role in account ${account}; Jenkins actions cannot run cross-account, run it in the pipeline account ${pipelineAccountId}`);
+                }
+                for (const artifact of action.inputArtifacts ?? []) {
+                    const producer = producedIn.get(artifact);
+                    if (producer === undefined) {
+                        violations.push(`${where} consumes artifact "${artifact}", which no earlier action produces`);
+                    } else if (account !== pipelineAccountId && producer !== pipelineAccountId && producer !== account) {
+                        violations.push(`${where} runs in account ${account} and consumes artifact "${artifact}" produced in account ${producer}; an artifact can pass between accounts only through the pipeline account ${pipelineAccountId}`);
+                    }
+                }
+            }
+            for (const action of batch) {
+                for (const artifact of action.outputArtifacts ?? []) {
+                    producedIn.set(artifact, accountOf(action));
+                }
+            }
+        }
+    }
+    return violations;
+}

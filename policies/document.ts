@@ -1,0 +1,55 @@
+// Small constructors for typed IAM policy documents; statements stay readable where they are built.
+// Builders take plain strings: components resolve Outputs first, so every document is testable as is.
+import type * as aws from "@pulumi/aws";
+
+export type PolicyDocument = aws.iam.PolicyDocument;
+export type PolicyStatement = aws.iam.PolicyStatement;
+type Arns = string | string[];
+
+export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** A statement id from free text: IAM accepts only letters and digits. */
+export function sid(...parts: string[]): string {
+    return parts.map((part) => part.replace(/[^A-Za-z0-9]/g, "")).join("");
+}
+
+export function allow(Sid: string, Action: string[], Resource: Arns, Condition?: Record<string, unknown>): PolicyStatement {
+    return { Sid, Effect: "Allow", Action, Resource, ...(Condition ? { Condition } : {}) };
+}
+
+/**
+ * A resource-policy grant to another account, narrowed to named roles. The account is the principal
+ * because AWS rejects a policy naming a role that does not exist yet; `aws:PrincipalArn` keeps the
+ * grant to those roles alone, so no other principal of that account gets in.
+ */
+export function allowAccountRoles(Sid: string, accountRoot: string, roleArns: string[], Action: string[], Resource: Arns): PolicyStatement {
+    return { Sid, Effect: "Allow", Principal: { AWS: accountRoot }, Action, Resource, Condition: { ArnEquals: { "aws:PrincipalArn": roleArns } } };
+}
+
+/** A guard that applies to every caller, this account's administrators included. */
+export function denyEveryone(Sid: string, Action: string[], Resource: Arns, Condition: Record<string, unknown>): PolicyStatement {
+    return { Sid, Effect: "Deny", Principal: "*", Action, Resource, Condition };
+}
+
+/** Trust for an AWS service, scoped to this account and resource so no other customer's resource can use the role. */
+export function serviceTrustPolicy(service: string, sourceAccount: string, sourceArn?: string): PolicyDocument {
+    return policyDocument([{
+        Sid: "AllowServiceToAssumeRole",
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        Condition: {
+            StringEquals: { "aws:SourceAccount": sourceAccount },
+            ...(sourceArn ? { ArnLike: { "aws:SourceArn": sourceArn } } : {}),
+        },
+    }]);
+}
+
+export const kmsUseActions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
+export const kmsDecryptActions = ["kms:Decrypt", "kms:DescribeKey"];
+// No s3:PutObjectAcl (the walkthrough has it): BucketOwnerEnforced disables ACLs, so it could only fail.
+export const artifactReadWriteActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"];
+export const artifactReadActions = ["s3:GetObject", "s3:GetObjectVersion"];
+export const bucketListActions = ["s3:ListBucket", "s3:GetBucketLocation"];

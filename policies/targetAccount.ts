@@ -1,0 +1,62 @@
+// Policies of a target account: the cross-account deploy role, the instances' role, CodeDeploy's role.
+import { arn } from "../naming";
+import {
+    allow, artifactReadActions, artifactReadWriteActions, bucketListActions, kmsDecryptActions, kmsUseActions,
+    policyDocument, PolicyDocument,
+} from "./document";
+
+/** Trusts exactly the pipeline role, not the whole pipeline account as the walkthrough's wizard does. */
+export function crossAccountRoleTrustPolicy(pipelineRoleArn: string): PolicyDocument {
+    return policyDocument([{
+        Sid: "AllowPipelineRoleToAssumeRole",
+        Effect: "Allow",
+        Principal: { AWS: pipelineRoleArn },
+        Action: "sts:AssumeRole",
+    }]);
+}
+
+export interface ArtifactAccess {
+    partition: string;
+    artifactBucketName: string;
+    artifactKeyArn: string;
+}
+
+export interface CrossAccountRolePolicyArgs extends ArtifactAccess {
+    region: string;
+    accountId: string;
+    applicationName: string;
+    deploymentGroupName: string;
+    deploymentConfigName: string;
+}
+
+/** The walkthrough's CodeDeploy and S3 policies, scoped to this target's resources instead of `*`. */
+export function crossAccountRolePolicy(args: CrossAccountRolePolicyArgs): PolicyDocument {
+    const { partition, region, accountId } = args;
+    return policyDocument([
+        allow("DeployToTheDeploymentGroup", ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"], arn.deploymentGroup(partition, region, accountId, args.applicationName, args.deploymentGroupName)),
+        allow("RegisterApplicationRevisions", ["codedeploy:GetApplication", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"], arn.codeDeployApplication(partition, region, accountId, args.applicationName)),
+        allow("ReadTheDeploymentConfig", ["codedeploy:GetDeploymentConfig"], arn.deploymentConfig(partition, region, accountId, args.deploymentConfigName)),
+        // No codecommit actions on an S3 resource, unlike the walkthrough: they could never match.
+        allow("ReadAndWriteArtifacts", artifactReadWriteActions, arn.objects(partition, args.artifactBucketName)),
+        allow("ListArtifactBucket", bucketListActions, arn.bucket(partition, args.artifactBucketName)),
+        allow("UseArtifactKey", kmsUseActions, args.artifactKeyArn),
+    ]);
+}
+
+export function instanceRoleTrustPolicy(): PolicyDocument {
+    return policyDocument([{
+        Sid: "AllowEc2ToAssumeRole",
+        Effect: "Allow",
+        Principal: { Service: "ec2.amazonaws.com" },
+        Action: "sts:AssumeRole",
+    }]);
+}
+
+/** What the CodeDeploy agent needs to fetch a revision: read the artifacts and decrypt them. */
+export function instanceRolePolicy(args: ArtifactAccess): PolicyDocument {
+    return policyDocument([
+        allow("ReadArtifacts", artifactReadActions, arn.objects(args.partition, args.artifactBucketName)),
+        allow("ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
+        allow("DecryptArtifacts", kmsDecryptActions, args.artifactKeyArn),
+    ]);
+}
