@@ -1,0 +1,111 @@
+// The access-relevant facts of a set of declared resources, across stacks: roles with their trust
+// and identity policies, buckets and keys with their resource policies, the pipeline's deploy actions.
+import type { DeclaredResource } from "../evaluation/mockCloud";
+import type { PolicyDocument } from "../policies/document";
+import type { ActionDeclaration, StageDeclaration } from "../pipelineDefinition";
+
+export interface RoleFacts {
+    arn: string;
+    name: string;
+    accountId: string;
+    trustPolicy?: PolicyDocument;
+    /** Inline policies by resource name. */
+    identityPolicies: { name: string; policy: PolicyDocument }[];
+}
+
+export interface BucketFacts {
+    name: string;
+    arn: string;
+    accountId: string;
+    policy?: PolicyDocument;
+}
+
+export interface KeyFacts {
+    arn: string;
+    accountId: string;
+    policy?: PolicyDocument;
+}
+
+export interface PipelineFacts {
+    name: string;
+    accountId: string;
+    region: string;
+    roleArn: string;
+    stages: StageDeclaration[];
+    artifactStores: { location: string; region?: string; encryptionKey?: { id: string; type: string } }[];
+}
+
+export interface AccessModel {
+    roles: Map<string, RoleFacts>;
+    buckets: Map<string, BucketFacts>;
+    keys: Map<string, KeyFacts>;
+    pipelines: PipelineFacts[];
+    /** Deployment group ARNs by "<application>/<group>@<account>". */
+    deploymentGroups: Map<string, string>;
+    /** Roles of instance profiles, by account: the roles the CodeDeploy agent runs as. */
+    instanceRoleArns: Map<string, string[]>;
+}
+
+const parse = (value: unknown): PolicyDocument | undefined =>
+    typeof value === "string" && value ? JSON.parse(value) as PolicyDocument : (value as PolicyDocument | undefined);
+
+export function accessModel(resources: DeclaredResource[]): AccessModel {
+    const ofType = (type: string) => resources.filter((r) => r.type === type && r.accountId);
+    const roles = new Map<string, RoleFacts>();
+    for (const role of ofType("aws:iam/role:Role")) {
+        roles.set(role.state.arn, {
+            arn: role.state.arn, name: role.state.name, accountId: role.accountId!,
+            trustPolicy: parse(role.inputs.assumeRolePolicy), identityPolicies: [],
+        });
+    }
+    const roleByName = (accountId: string, name: string) => [...roles.values()].find((r) => r.accountId === accountId && r.name === name);
+    for (const attached of ofType("aws:iam/rolePolicy:RolePolicy")) {
+        roleByName(attached.accountId!, attached.inputs.role)?.identityPolicies.push({ name: attached.name, policy: parse(attached.inputs.policy)! });
+    }
+
+    const buckets = new Map<string, BucketFacts>();
+    for (const bucket of ofType("aws:s3/bucket:Bucket")) {
+        buckets.set(bucket.inputs.bucket, { name: bucket.inputs.bucket, arn: bucket.state.arn, accountId: bucket.accountId! });
+    }
+    for (const bucketPolicy of ofType("aws:s3/bucketPolicy:BucketPolicy")) {
+        const bucket = buckets.get(bucketPolicy.inputs.bucket);
+        if (bucket) {
+            bucket.policy = parse(bucketPolicy.inputs.policy);
+        }
+    }
+
+    const keys = new Map<string, KeyFacts>();
+    for (const key of ofType("aws:kms/key:Key")) {
+        keys.set(key.state.arn, { arn: key.state.arn, accountId: key.accountId!, policy: parse(key.inputs.policy) });
+    }
+
+    const pipelines = ofType("aws:codepipeline/pipeline:Pipeline").map((pipeline): PipelineFacts => ({
+        name: pipeline.inputs.name, accountId: pipeline.accountId!, region: pipeline.region!, roleArn: pipeline.inputs.roleArn,
+        stages: pipeline.inputs.stages, artifactStores: pipeline.inputs.artifactStores,
+    }));
+
+    const deploymentGroups = new Map(ofType("aws:codedeploy/deploymentGroup:DeploymentGroup").map((group) =>
+        [`${group.inputs.appName}/${group.inputs.deploymentGroupName}@${group.accountId}`, group.state.arn as string]));
+
+    const instanceRoleArns = new Map<string, string[]>();
+    for (const profile of ofType("aws:iam/instanceProfile:InstanceProfile")) {
+        const role = roleByName(profile.accountId!, profile.inputs.role);
+        if (role) {
+            instanceRoleArns.set(role.accountId, [...(instanceRoleArns.get(role.accountId) ?? []), role.arn]);
+        }
+    }
+    return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns };
+}
+
+/** The pipeline's actions that run as a role in another account. */
+export function crossAccountActions(pipeline: PipelineFacts): { stage: string; action: ActionDeclaration }[] {
+    return pipeline.stages.flatMap((stage) => stage.actions
+        .filter((action) => action.roleArn && !action.roleArn.includes(`::${pipeline.accountId}:`))
+        .map((action) => ({ stage: stage.name, action })));
+}
+
+/** The artifact store an action in `region` uses: the one for its region, or the only one. */
+export function storeFor(pipeline: PipelineFacts, region: string | undefined): PipelineFacts["artifactStores"][number] | undefined {
+    const wanted = region ?? pipeline.region;
+    return pipeline.artifactStores.find((store) => (store.region ?? pipeline.region) === wanted);
+}
