@@ -1,0 +1,92 @@
+// What a reviewer needs to see of each declared resource, and the pipeline as
+// `aws codepipeline get-pipeline` prints it.
+import type { DeclaredResource } from "../evaluation/mockCloud";
+import type { ActionDeclaration, StageDeclaration } from "../pipelineDefinition";
+
+/** The properties worth reading per resource type; other types show none. */
+const keyProperties: Record<string, string[]> = {
+    "aws:iam/role:Role": ["name"],
+    "aws:iam/rolePolicy:RolePolicy": ["role"],
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["role", "policyArn"],
+    "aws:iam/instanceProfile:InstanceProfile": ["name", "role"],
+    "aws:kms/key:Key": ["arn", "enableKeyRotation", "customerMasterKeySpec", "deletionWindowInDays"],
+    "aws:kms/alias:Alias": ["name"],
+    "aws:s3/bucket:Bucket": ["bucket"],
+    "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
+    "aws:s3/bucketVersioning:BucketVersioning": ["bucket"],
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ["bucket"],
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ["bucket"],
+    "aws:codebuild/project:Project": ["name", "encryptionKey"],
+    "aws:codepipeline/pipeline:Pipeline": ["name", "roleArn"],
+    "aws:codedeploy/application:Application": ["name"],
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": ["appName", "deploymentGroupName", "deploymentConfigName"],
+    "aws:ec2/launchTemplate:LaunchTemplate": ["instanceType", "imageId"],
+    "aws:autoscaling/group:Group": ["minSize", "maxSize"],
+};
+
+export interface ResourceSummary {
+    type: string;
+    name: string;
+    accountId?: string;
+    region?: string;
+    properties: Record<string, unknown>;
+}
+
+/** The AWS resources (not components or providers) a stack declares, with their key properties. */
+export function awsResources(resources: DeclaredResource[]): DeclaredResource[] {
+    return resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+}
+
+export function summarize(resource: DeclaredResource): ResourceSummary {
+    const properties = Object.fromEntries((keyProperties[resource.type] ?? [])
+        .map((key) => [key, resource.state[key] ?? resource.inputs[key]])
+        .filter(([, value]) => value !== undefined));
+    return { type: resource.type, name: resource.name, accountId: resource.accountId, region: resource.region, properties };
+}
+
+/** Every policy document a resource carries, with what it is: trust, identity, bucket or key policy. */
+export function policyDocuments(resource: DeclaredResource): { kind: string; document: unknown }[] {
+    const documents: { kind: string; value: unknown }[] = [
+        { kind: "trust-policy", value: resource.type === "aws:iam/role:Role" ? resource.inputs.assumeRolePolicy : undefined },
+        { kind: "identity-policy", value: resource.type === "aws:iam/rolePolicy:RolePolicy" ? resource.inputs.policy : undefined },
+        { kind: "bucket-policy", value: resource.type === "aws:s3/bucketPolicy:BucketPolicy" ? resource.inputs.policy : undefined },
+        { kind: "key-policy", value: resource.type === "aws:kms/key:Key" ? resource.inputs.policy : undefined },
+    ];
+    return documents.filter((d) => typeof d.value === "string" && d.value)
+        .map((d) => ({ kind: d.kind, document: JSON.parse(d.value as string) }));
+}
+
+/** The pipeline as `aws codepipeline get-pipeline --name <name>` prints it (metadata dates exist only after creation). */
+export function getPipelineOutput(pipeline: DeclaredResource): unknown {
+    const stores = pipeline.inputs.artifactStores as { location: string; type: string; encryptionKey?: unknown; region?: string }[];
+    const store = (s: (typeof stores)[number]) => ({ type: s.type, location: s.location, ...(s.encryptionKey ? { encryptionKey: s.encryptionKey } : {}) });
+    return {
+        pipeline: {
+            name: pipeline.inputs.name,
+            roleArn: pipeline.inputs.roleArn,
+            ...(stores.length === 1 && !stores[0].region
+                ? { artifactStore: store(stores[0]) }
+                : { artifactStores: Object.fromEntries(stores.map((s) => [s.region, store(s)])) }),
+            stages: (pipeline.inputs.stages as StageDeclaration[]).map((stage) => ({ name: stage.name, actions: stage.actions.map(actionOutput) })),
+            version: 1,
+            executionMode: pipeline.inputs.executionMode ?? "SUPERSEDED",
+            pipelineType: pipeline.inputs.pipelineType ?? "V1",
+        },
+        metadata: { pipelineArn: pipeline.state.arn },
+    };
+}
+
+function actionOutput(action: ActionDeclaration): unknown {
+    return {
+        name: action.name,
+        actionTypeId: { category: action.category, owner: action.owner, provider: action.provider, version: action.version },
+        runOrder: action.runOrder,
+        configuration: action.configuration ?? {},
+        outputArtifacts: (action.outputArtifacts ?? []).map((name) => ({ name })),
+        inputArtifacts: (action.inputArtifacts ?? []).map((name) => ({ name })),
+        ...(action.roleArn ? { roleArn: action.roleArn } : {}),
+        ...(action.region ? { region: action.region } : {}),
+    };
+}

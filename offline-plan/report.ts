@@ -1,0 +1,99 @@
+// The plan as a person reads it: per account what is created, who may do what, what was verified.
+import { AccessFinding } from "../verification/accessChain";
+import { awsResources, summarize } from "./describe";
+import { declaredResources, PlanResult } from "./plan";
+
+export function renderPlan(result: PlanResult): string {
+    const lines: string[] = [];
+    const section = (title: string) => lines.push("", title, "=".repeat(title.length));
+
+    for (const stack of result.stacks) {
+        if (stack.error) {
+            section(`Stack ${stack.file.stack}: NOT EVALUATED`);
+            lines.push(...stack.error.split("\n"));
+        }
+    }
+
+    const byAccount = new Map<string, ReturnType<typeof summarize>[]>();
+    for (const resource of awsResources(declaredResources(result.stacks)).map(summarize)) {
+        const account = resource.accountId ?? "unknown";
+        byAccount.set(account, [...(byAccount.get(account) ?? []), resource]);
+    }
+    for (const [account, resources] of byAccount) {
+        section(`Account ${account}: ${accountRole(result, account)}, ${resources.length} resources to create`);
+        for (const r of [...resources].sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))) {
+            const properties = Object.entries(r.properties).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
+            lines.push(`  + ${className(r.type).padEnd(40)} ${r.name.padEnd(44)} ${r.region ?? ""}  ${properties}`.trimEnd());
+        }
+    }
+
+    section("Who may do what across the accounts (verified with the IAM policy evaluator)");
+    lines.push(...renderGrants(result.access));
+
+    section("Checks");
+    const failed = result.access.filter((f) => !f.ok);
+    lines.push(`  access chain: ${result.access.length - failed.length}/${result.access.length} checks as expected`);
+    for (const f of failed) {
+        lines.push(`    FAIL ${f.check.hop}`, `         ${f.message}`);
+    }
+    lines.push(`  stack files agree: ${result.disagreements.length === 0 ? "yes" : "NO"}`);
+    lines.push(...result.disagreements.map((d) => `    FAIL ${d}`));
+    lines.push(`  walkthrough artifact rules: ${result.artifactRuleViolations.length === 0 ? "all actions comply" : "VIOLATED"}`);
+    lines.push(...result.artifactRuleViolations.map((v) => `    FAIL ${v}`));
+    return lines.join("\n");
+}
+
+/** `aws:s3/bucketPolicy:BucketPolicy` → `aws.s3.BucketPolicy`, as the TypeScript SDK names it. */
+function className(type: string): string {
+    const parts = type.split(/[:/]/);
+    return parts.length === 4 ? `${parts[0]}.${parts[1]}.${parts[3]}` : type;
+}
+
+function accountRole(result: PlanResult, account: string): string {
+    const roles = result.stacks.flatMap((s) => {
+        const c = s.config;
+        if (!c) {
+            return [];
+        }
+        return [
+            ...(c.deploy !== "target" && c.pipelineAccountId === account ? ["pipeline account"] : []),
+            ...c.targets.filter((t) => t.accountId === account && (c.deploy === "all" || c.target?.name === t.name)).map((t) => `target ${t.name}`),
+        ];
+    });
+    return [...new Set(roles)].join(", ") || "unknown";
+}
+
+/** Allowed hops grouped by principal, then the refusals that were proven. */
+function renderGrants(findings: AccessFinding[]): string[] {
+    const lines: string[] = [];
+    const allowed = findings.filter((f) => f.ok && f.check.expect === "allowed");
+    const byPrincipal = new Map<string, AccessFinding[]>();
+    for (const f of allowed) {
+        byPrincipal.set(f.check.principal, [...(byPrincipal.get(f.check.principal) ?? []), f]);
+    }
+    for (const [principal, grants] of byPrincipal) {
+        lines.push(`  ${principal.replace(/^arn:[\w-]+:iam::(\d{12}):/, "$1 ")}`);
+        const byResource = new Map<string, Set<string>>();
+        for (const g of grants) {
+            byResource.set(g.check.resource, (byResource.get(g.check.resource) ?? new Set()).add(g.check.action));
+        }
+        for (const [resource, actions] of byResource) {
+            lines.push(`    -> ${[...actions].join(", ")} on ${resource}`);
+        }
+    }
+    const refused = findings.filter((f) => f.ok && f.check.expect === "denied");
+    if (refused.length > 0) {
+        lines.push("  Refused, as they must be:");
+        lines.push(...[...new Set(refused.map((f) => f.check.hop.replace(/^[^:]+: /, "")))].map((hop) => `    x ${hop}`));
+    }
+    return lines;
+}
+
+export function verdict(result: PlanResult): string {
+    const failures = result.stacks.filter((s) => s.error).length + result.disagreements.length
+        + result.access.filter((f) => !f.ok).length + result.artifactRuleViolations.length;
+    const resources = awsResources(declaredResources(result.stacks)).length;
+    return result.ok
+        ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.access.length} access checks passed`
+        : `PLAN FAILED: ${failures} problem${failures === 1 ? "" : "s"} (see above)`;
+}

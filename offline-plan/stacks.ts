@@ -1,0 +1,70 @@
+// Evaluates the real program for each stack file, in deployment order, feeding each target stack's
+// StackReference with the outputs of the pipeline stack it names.
+import { configNamespace, ConfigError, parseConfig, ProgramConfig } from "../config";
+import { organization, ProgramRun, projectName, runProgram } from "../evaluation/runProgram";
+import { StackFile } from "../evaluation/stackFiles";
+
+export interface PlannedStack {
+    file: StackFile;
+    /** The stack's config as the program reads it; undefined when it is invalid. */
+    config?: ProgramConfig;
+    run?: ProgramRun;
+    /** The program's error for this stack (invalid config, missing pipeline stack...). */
+    error?: string;
+}
+
+/** The program's keys of a stack file, without the namespace, as `parseConfig` takes them. */
+export function programKeys(file: StackFile): Record<string, string> {
+    const prefix = `${configNamespace}:`;
+    return Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+/** Pipeline and all-in-one stacks first, then target stacks: the order `pulumi up` must follow. */
+export function deploymentOrder(files: StackFile[]): StackFile[] {
+    const rank = (file: StackFile) => (programKeys(file).deploy === "target" ? 1 : 0);
+    return [...files].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The stack a `pipelineStack` value names: `org/project/stack`, `project/stack` or `stack`. */
+export function referencedStackName(pipelineStack: string): string {
+    return pipelineStack.split("/").pop()!;
+}
+
+export async function evaluateStacks(files: StackFile[], progress: (line: string) => void = () => undefined): Promise<PlannedStack[]> {
+    const ordered = deploymentOrder(files);
+    const outputsByStack = new Map<string, Record<string, unknown>>();
+    const planned: PlannedStack[] = [];
+    for (const [index, file] of ordered.entries()) {
+        const keys = programKeys(file);
+        progress(`[${index + 1}/${ordered.length}] evaluating stack ${file.stack} (deploy: ${keys.deploy ?? "?"}, ${file.file})`);
+        let config: ProgramConfig | undefined;
+        try {
+            config = parseConfig(keys);
+        } catch (e) {
+            planned.push({ file, error: e instanceof ConfigError ? e.message : String(e) });
+            continue;
+        }
+        const stackOutputs: Record<string, Record<string, unknown>> = {};
+        if (config.pipelineStack) {
+            const outputs = outputsByStack.get(referencedStackName(config.pipelineStack));
+            if (!outputs) {
+                planned.push({ file, config, error: `pipelineStack: "${config.pipelineStack}" is not among the planned stacks with a pipeline (${[...outputsByStack.keys()].join(", ") || "none"}); plan it together with its pipeline stack` });
+                continue;
+            }
+            stackOutputs[config.pipelineStack] = outputs;
+        }
+        try {
+            const run = await runProgram({ stack: file.stack, config: file.config, stackOutputs });
+            outputsByStack.set(file.stack, run.outputs);
+            planned.push({ file, config, run });
+        } catch (e) {
+            planned.push({ file, config, error: (e as Error).message });
+        }
+    }
+    return planned;
+}
+
+/** The fully qualified name a file backend gives a stack of this project. */
+export function qualifiedStackName(stack: string): string {
+    return `${organization}/${projectName}/${stack}`;
+}
