@@ -4,6 +4,7 @@ import type { TargetConfig } from "../config";
 import { partitionOf } from "../naming";
 import { serviceTrustPolicy } from "../policies/document";
 import { crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy } from "../policies/targetAccount";
+import { Fleet } from "./fleet";
 
 /** Where the target's artifacts live: read from the pipeline stack (StackReference) or passed in one stack. */
 export interface PipelineArtifacts {
@@ -49,7 +50,7 @@ export class TargetAccount extends pulumi.ComponentResource {
         this.crossAccountRole = new aws.iam.Role(`${name}-cross-account`, {
             name: target.crossAccountRoleName,
             description: `Assumed by the pipeline's service role to deploy to ${target.name}`,
-            assumeRolePolicy: artifacts.pipelineRoleArn.apply((pipelineRoleArn) => pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipelineRoleArn))),
+            assumeRolePolicy: pulumi.output(args.artifacts.pipelineRoleArn).apply((pipelineRoleArn) => pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipelineRoleArn))),
         }, { parent: this });
         new aws.iam.RolePolicy(`${name}-cross-account-policy`, {
             role: this.crossAccountRole.name,
@@ -92,6 +93,13 @@ export class TargetAccount extends pulumi.ComponentResource {
             region,
             computePlatform: "Server",
         }, { parent: this });
+        // Optional instances to deploy to: the deployment group finds them by tag and by their Auto Scaling group.
+        const fleet = target.fleet && new Fleet(`${name}-fleet`, {
+            config: target.fleet,
+            region,
+            instanceProfileName: this.instanceProfile.name,
+            instanceTag: target.instanceTag,
+        }, { parent: this });
         this.deploymentGroup = new aws.codedeploy.DeploymentGroup(`${name}-deployment-group`, {
             appName: this.application.name,
             region,
@@ -99,6 +107,7 @@ export class TargetAccount extends pulumi.ComponentResource {
             deploymentConfigName: target.deploymentConfigName,
             serviceRoleArn: codeDeployServiceRole.arn,
             ec2TagSets: [{ ec2TagFilters: [{ key: target.instanceTag.key, value: target.instanceTag.value, type: "KEY_AND_VALUE" }] }],
+            autoscalingGroups: fleet ? [fleet.autoScalingGroupName] : undefined,
             autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] },
         }, { parent: this, dependsOn: [codeDeployPolicy] });
 

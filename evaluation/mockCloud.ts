@@ -38,7 +38,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
             if (!outputs) {
                 throw new Error(`stack "${stackName}" does not exist or has no outputs yet`);
             }
-            return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
+            return this.record(args, stackName, { name: stackName, outputs, secretOutputNames: [] }, {});
         }
         if (args.type.startsWith("pulumi:providers:aws")) {
             const allowed = decode(args.inputs.allowedAccountIds) as string[] | undefined;
@@ -90,6 +90,10 @@ function fakeUuid(seed: string): string {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+function fakeHex(seed: string, length: number): string {
+    return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
 /** The ids and attributes AWS would compute for the resource types this program declares. */
 function computedState(type: string, name: string, inputs: Record<string, any>, account: string, region: string): { id: string; state: Record<string, any> } {
     const p = partitionOf(region);
@@ -118,6 +122,32 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
             return { id: inputs.name, state: { arn: `arn:${p}:codedeploy:${region}:${account}:application:${inputs.name}` } };
         case "aws:codedeploy/deploymentGroup:DeploymentGroup":
             return { id: inputs.deploymentGroupName, state: { arn: `arn:${p}:codedeploy:${region}:${account}:deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}` } };
+        case "aws:ec2/securityGroup:SecurityGroup": {
+            const groupId = `sg-${fakeHex(`${account}/${region}/${name}`, 17)}`;
+            return { id: groupId, state: { arn: `arn:${p}:ec2:${region}:${account}:security-group/${groupId}` } };
+        }
+        case "aws:ec2/launchTemplate:LaunchTemplate": {
+            const templateId = `lt-${fakeHex(`${account}/${region}/${name}`, 17)}`;
+            return { id: templateId, state: { arn: `arn:${p}:ec2:${region}:${account}:launch-template/${templateId}`, latestVersion: 1, defaultVersion: 1 } };
+        }
+        case "aws:autoscaling/group:Group": {
+            // Auto-named like Pulumi does when the program gives no name.
+            const groupName = inputs.name ?? `${name}-${fakeHex(name, 7)}`;
+            return { id: groupName, state: { name: groupName, arn: `arn:${p}:autoscaling:${region}:${account}:autoScalingGroup:${fakeUuid(groupName)}:autoScalingGroupName/${groupName}` } };
+        }
+        // awsx's components are remote: under mocks they create no children, so answer with the outputs their plugin would.
+        case "awsx:ec2:DefaultVpc":
+            // A default VPC has one default subnet per zone, all public.
+            return { id: `${name}-id`, state: { vpcId: `vpc-${fakeHex(name, 17)}`, publicSubnetIds: [0, 1, 2].map((zone) => `subnet-${fakeHex(`${name}/public/${zone}`, 17)}`), privateSubnetIds: [] } };
+        case "awsx:ec2:Vpc": {
+            const zones = [...Array(inputs.numberOfAvailabilityZones ?? 3).keys()];
+            return { id: `${name}-id`, state: {
+                vpcId: `vpc-${fakeHex(name, 17)}`,
+                publicSubnetIds: zones.map((zone) => `subnet-${fakeHex(`${name}/public/${zone}`, 17)}`),
+                privateSubnetIds: zones.map((zone) => `subnet-${fakeHex(`${name}/private/${zone}`, 17)}`),
+                isolatedSubnetIds: [],
+            } };
+        }
         default:
             return { id: `${name}-id`, state: {} };
     }

@@ -30,13 +30,26 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     pulumi.runtime.setAllConfig(options.config);
     await pulumi.runtime.setMocks(cloud, projectName, options.stack, options.preview ?? false, organization);
     forgetProgramModules();
+    // A program error raised inside an apply surfaces as an unhandled rejection, which fails
+    // `pulumi up`; here it fails the run instead of leaving its registrations pending forever.
+    let onRejection: (reason: unknown) => void = () => undefined;
+    const failure = new Promise<never>((_, reject) => {
+        onRejection = (reason) => reject(reason instanceof Error ? reason : new Error(String(reason)));
+        process.on("unhandledRejection", onRejection);
+    });
     try {
-        const outputs = await pulumi.runtime.runInPulumiStack(async () => require(programEntry));
+        const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(async () => require(programEntry)), failure]);
+        // Let every registration settle before the next run replaces the mocks, and give a failed
+        // one's rejection a turn of the event loop to surface.
+        await Promise.race([pulumi.runtime.disconnect().then(nextTurns), failure]);
         return { stack: options.stack, resources: cloud.resources, outputs: plainOutputs(outputs ?? {}) };
     } finally {
-        // Let every registration settle before the next run replaces the mocks.
-        await pulumi.runtime.disconnect();
+        process.off("unhandledRejection", onRejection);
     }
+}
+
+function nextTurns(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** The program's modules are evaluated once per run, like a fresh `pulumi up`; packages stay loaded. */

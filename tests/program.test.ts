@@ -1,0 +1,172 @@
+import * as assert from "node:assert/strict";
+import { ProgramRun, runProgram } from "../evaluation/runProgram";
+import { europe, production, resourcesOf, runAllInOne, runShippedStacks, shipped, targetsOf, withKeys } from "./support/stacks";
+
+const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
+
+describe("the program, stack by stack as shipped", () => {
+    let pipeline: ProgramRun;
+    let target: ProgramRun;
+    before(async () => ({ pipeline, target } = await runShippedStacks()));
+
+    it("exports the pipeline part from accountA and only that", () => {
+        assert.deepEqual(Object.keys(pipeline.outputs).sort(), ["artifactBucketName", "artifactKeyArn", "artifactStores", "deployRoleArns", "pipelineName", "pipelineRoleArn"]);
+        assert.equal(pipeline.outputs.pipelineName, "CrossAccountPipeline");
+        assert.match(pipeline.outputs.artifactKeyArn, /^arn:aws:kms:us-east-2:111111111111:key\//);
+        assert.equal(pipeline.outputs.pipelineRoleArn, "arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService");
+        assert.equal(pipeline.outputs.artifactBucketName, "crossaccountpipeline-111111111111-us-east-2-artifacts");
+    });
+
+    it("exports the target part from accountB, keyed by target name", () => {
+        assert.deepEqual(target.outputs, {
+            targets: {
+                Staging: {
+                    crossAccountRoleArn: "arn:aws:iam::222222222222:role/CrossAccount_Role",
+                    instanceRoleArn: "arn:aws:iam::222222222222:role/Staging-CodeDeployInstance",
+                    applicationName: "AccountBApplicationName",
+                    deploymentGroupName: "AccountBApplicationGroupName",
+                },
+            },
+        });
+    });
+
+    it("assumes in the pipeline exactly the role the target stack exports", () => {
+        assert.equal(pipeline.outputs.deployRoleArns.Staging, target.outputs.targets.Staging.crossAccountRoleArn);
+    });
+
+    it("creates a rotating symmetric customer managed key in the pipeline region, with an alias", () => {
+        const [key] = resourcesOf(pipeline, "aws:kms/key:Key");
+        assert.equal(key.inputs.enableKeyRotation, true);
+        assert.equal(key.inputs.customerMasterKeySpec, "SYMMETRIC_DEFAULT");
+        assert.equal(key.region, "us-east-2");
+        assert.equal(resourcesOf(pipeline, "aws:kms/alias:Alias")[0].inputs.name, "alias/CrossAccountPipeline-Key");
+    });
+
+    it("gives the artifact bucket the baseline: versioning, public access block, owner-enforced, SSE-KMS with bucket keys, lifecycle", () => {
+        const bucket = pipeline.outputs.artifactBucketName;
+        const on = (type: string) => resourcesOf(pipeline, type).find((r) => r.inputs.bucket === bucket);
+        assert.equal(on("aws:s3/bucketVersioning:BucketVersioning")?.inputs.versioningConfiguration.status, "Enabled");
+        assert.deepEqual(
+            Object.values(on("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")!.inputs).filter((v) => v === true).length, 4);
+        assert.equal(on("aws:s3/bucketOwnershipControls:BucketOwnershipControls")?.inputs.rule.objectOwnership, "BucketOwnerEnforced");
+        const [rule] = on("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!.inputs.rules;
+        assert.deepEqual(rule, { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: pipeline.outputs.artifactKeyArn }, bucketKeyEnabled: true });
+        assert.equal(on("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")?.inputs.rules[0].expiration.days, 30);
+    });
+
+    it("builds Source, Build and a deploy stage named after the target, with the key by ARN", () => {
+        const [definition] = resourcesOf(pipeline, "aws:codepipeline/pipeline:Pipeline");
+        assert.deepEqual(definition.inputs.stages.map((s: { name: string }) => s.name), ["Source", "Build", "Staging"]);
+        const [deploy] = definition.inputs.stages[2].actions;
+        assert.equal(deploy.roleArn, "arn:aws:iam::222222222222:role/CrossAccount_Role");
+        assert.deepEqual(deploy.configuration, { ApplicationName: "AccountBApplicationName", DeploymentGroupName: "AccountBApplicationGroupName" });
+        assert.deepEqual(definition.inputs.artifactStores, [{
+            location: pipeline.outputs.artifactBucketName, type: "S3", encryptionKey: { id: pipeline.outputs.artifactKeyArn, type: "KMS" },
+        }]);
+        const [project] = resourcesOf(pipeline, "aws:codebuild/project:Project");
+        assert.equal(project.inputs.encryptionKey, pipeline.outputs.artifactKeyArn);
+    });
+
+    it("trusts in the target account exactly the pipeline role read through the StackReference", () => {
+        const role = resourcesOf(target, "aws:iam/role:Role").find((r) => r.inputs.name === "CrossAccount_Role")!;
+        assert.deepEqual(json(role.inputs.assumeRolePolicy).Statement[0].Principal, { AWS: pipeline.outputs.pipelineRoleArn });
+        const reference = resourcesOf(target, "pulumi:pulumi:StackReference")[0];
+        assert.equal(reference.inputs.name, "organization/cross-account-pipeline/accountA");
+    });
+
+    it("declares the CodeDeploy application and a deployment group picking instances by tag", () => {
+        const [group] = resourcesOf(target, "aws:codedeploy/deploymentGroup:DeploymentGroup");
+        assert.equal(group.inputs.deploymentGroupName, "AccountBApplicationGroupName");
+        assert.deepEqual(group.inputs.ec2TagSets, [{ ec2TagFilters: [{ key: "CodeDeployApplication", value: "AccountBApplicationName", type: "KEY_AND_VALUE" }] }]);
+        assert.equal(resourcesOf(target, "aws:iam/instanceProfile:InstanceProfile")[0].inputs.role, "Staging-CodeDeployInstance");
+    });
+
+    it("fails a target stack clearly when its pipeline stack has no store in the target's region", async () => {
+        const b = shipped("accountB");
+        const outputs = { ...pipeline.outputs, artifactStores: { "eu-west-1": pipeline.outputs.artifactStores["us-east-2"] } };
+        await assert.rejects(
+            runProgram({ stack: "accountB", config: b.config, stackOutputs: { "organization/cross-account-pipeline/accountA": outputs } }),
+            /pipeline stack organization\/cross-account-pipeline\/accountA has no artifact store in us-east-2 .*run `pulumi up` on the pipeline stack first/,
+        );
+    });
+});
+
+describe("the program in one stack (deploy: all)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runAllInOne([...targetsOf(shipped("accountA").config), production]);
+    });
+
+    it("declares both accounts' resources, each through its own provider", () => {
+        const accounts = new Set(run.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.accountId));
+        assert.deepEqual([...accounts].sort(), ["111111111111", "222222222222", "333333333333"]);
+        assert.deepEqual(resourcesOf(run, "pulumi:providers:aws").map((p) => p.name).sort(), ["pipeline-account", "target-Production", "target-Staging"]);
+    });
+
+    it("exports both parts, and each target's role is the one its deploy action assumes", () => {
+        assert.deepEqual(Object.keys(run.outputs.targets).sort(), ["Production", "Staging"]);
+        for (const [name, exported] of Object.entries<{ crossAccountRoleArn: string }>(run.outputs.targets)) {
+            assert.equal(run.outputs.deployRoleArns[name], exported.crossAccountRoleArn);
+        }
+    });
+
+    it("puts a manual approval before the target that asks for one, and none before the other", () => {
+        const stages = resourcesOf(run, "aws:codepipeline/pipeline:Pipeline")[0].inputs.stages;
+        const production = stages.find((s: { name: string }) => s.name === "Production");
+        assert.deepEqual(production.actions.map((a: { provider: string; runOrder: number }) => [a.provider, a.runOrder]), [["Manual", 1], ["CodeDeploy", 2]]);
+        const staging = stages.find((s: { name: string }) => s.name === "Staging");
+        assert.deepEqual(staging.actions.map((a: { provider: string }) => a.provider), ["CodeDeploy"]);
+    });
+});
+
+describe("targets in another region than the pipeline", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runAllInOne([...targetsOf(shipped("accountA").config), { ...production, requireApproval: false }, europe]);
+    });
+
+    it("creates one artifact store per region, each with its own key in that region", () => {
+        const keys = resourcesOf(run, "aws:kms/key:Key");
+        assert.deepEqual(keys.map((k) => k.region).sort(), ["eu-west-1", "us-east-2"]);
+        assert.deepEqual(Object.keys(run.outputs.artifactStores).sort(), ["eu-west-1", "us-east-2"]);
+        const europeBucket = resourcesOf(run, "aws:s3/bucket:Bucket").find((b) => b.region === "eu-west-1")!;
+        assert.equal(europeBucket.inputs.bucket, "crossaccountpipeline-111111111111-eu-west-1-artifacts");
+        assert.equal(europeBucket.accountId, "111111111111");
+    });
+
+    it("names every store's region in the pipeline and the region of the deploy action outside the pipeline region", () => {
+        const pipeline = resourcesOf(run, "aws:codepipeline/pipeline:Pipeline")[0];
+        assert.deepEqual(pipeline.inputs.artifactStores.map((s: { region: string }) => s.region), ["us-east-2", "eu-west-1"]);
+        const deployOf = (stage: string) => pipeline.inputs.stages.find((s: { name: string }) => s.name === stage).actions[0];
+        assert.equal(deployOf("Europe").region, "eu-west-1");
+        assert.equal(deployOf("Staging").region, undefined);
+    });
+
+    it("grants each target only on its region's store: the Europe roles on the eu-west-1 bucket and key", () => {
+        const europePolicy = resourcesOf(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "Europe-cross-account-policy")!;
+        const document = json(europePolicy.inputs.policy);
+        const bucketStatement = document.Statement.find((s: { Sid: string }) => s.Sid === "ReadAndWriteArtifacts");
+        assert.equal(bucketStatement.Resource, "arn:aws:s3:::crossaccountpipeline-111111111111-eu-west-1-artifacts/*");
+        const europeKey = run.outputs.artifactStores["eu-west-1"].keyArn;
+        assert.equal(document.Statement.find((s: { Sid: string }) => s.Sid === "UseArtifactKey").Resource, europeKey);
+        const homeBucketPolicy = resourcesOf(run, "aws:s3/bucketPolicy:BucketPolicy").find((p) => p.inputs.bucket.includes("us-east-2-artifacts"))!;
+        assert.ok(!JSON.stringify(json(homeBucketPolicy.inputs.policy)).includes("444444444444"), "the us-east-2 bucket must not grant the Europe account");
+    });
+
+    it("declares the target's CodeDeploy resources in the target's region", () => {
+        const europeGroup = resourcesOf(run, "aws:codedeploy/deploymentGroup:DeploymentGroup").find((g) => g.accountId === "444444444444")!;
+        assert.equal(europeGroup.region, "eu-west-1");
+        assert.deepEqual(JSON.parse(resourcesOf(run, "pulumi:providers:aws").find((p) => p.name === "target-Europe")!.inputs.allowedAccountIds), ["444444444444"]);
+    });
+});
+
+describe("the program refuses bad config before declaring anything", () => {
+    it("reports every problem at once and declares no resource", async () => {
+        const config = withKeys(shipped("accountA").config, { deploy: "everything", region: "mars-1" });
+        await assert.rejects(runProgram({ stack: "bad", config }), (error: Error) => {
+            assert.match(error.message, /deploy: "everything" is not a valid value; expected one of: pipeline, target, all/);
+            assert.match(error.message, /region: "mars-1" is not a known AWS region/);
+            return true;
+        });
+    });
+});

@@ -1,0 +1,46 @@
+// The shipped stack files, evaluated with the real program under mocks, and configs derived from them.
+import * as path from "path";
+import { configNamespace } from "../../config";
+import { ProgramRun, runProgram } from "../../evaluation/runProgram";
+import { readStackFile, StackFile } from "../../evaluation/stackFiles";
+import { qualifiedStackName } from "../../offline-plan/stacks";
+
+export const projectDir = path.resolve(__dirname, "../..");
+export const shipped = (stack: "accountA" | "accountB"): StackFile => readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
+
+/** A stack file's config with some program keys replaced (values as in YAML: objects are encoded). */
+export function withKeys(config: Record<string, string>, keys: Record<string, unknown>): Record<string, string> {
+    const replaced = { ...config };
+    for (const [key, value] of Object.entries(keys)) {
+        const qualified = `${configNamespace}:${key}`;
+        if (value === undefined) {
+            delete replaced[qualified];
+        } else {
+            replaced[qualified] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return replaced;
+}
+
+export const targetsOf = (config: Record<string, string>) => JSON.parse(config[`${configNamespace}:targets`]) as Record<string, unknown>[];
+
+/** accountA, then accountB reading accountA's outputs through its StackReference. */
+export async function runShippedStacks(): Promise<{ pipeline: ProgramRun; target: ProgramRun }> {
+    const a = shipped("accountA");
+    const pipeline = await runProgram({ stack: a.stack, config: a.config });
+    const b = shipped("accountB");
+    const target = await runProgram({ stack: b.stack, config: b.config, stackOutputs: { [qualifiedStackName(a.stack)]: pipeline.outputs } });
+    return { pipeline, target };
+}
+
+/** The pipeline account and the given targets in one `deploy: all` stack. */
+export function runAllInOne(targets: Record<string, unknown>[], extra: Record<string, unknown> = {}): Promise<ProgramRun> {
+    return runProgram({ stack: "all", config: withKeys(shipped("accountA").config, { deploy: "all", targets, ...extra }) });
+}
+
+export const production = { name: "Production", accountId: "333333333333", applicationName: "ProductionApp", deploymentGroupName: "ProductionFleet", requireApproval: true };
+export const europe = { name: "Europe", accountId: "444444444444", region: "eu-west-1", applicationName: "EuropeApp", deploymentGroupName: "EuropeFleet" };
+
+export function resourcesOf(run: ProgramRun, type: string) {
+    return run.resources.filter((r) => r.type === type);
+}
