@@ -78,7 +78,12 @@ export function bucketGuards(bucket: string, objects: string, allowedKeyIds: str
         denyEveryone("DenyInsecureConnections", ["s3:*"], [bucket, objects], { Bool: { "aws:SecureTransport": "false" } }),
         denyEveryone("DenyOutdatedTls", ["s3:*"], [bucket, objects], { NumericLessThan: { "s3:TlsVersion": "1.2" } }),
         denyEveryone("DenyUnEncryptedObjectUploads", ["s3:PutObject"], objects, { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } }),
-        denyEveryone("DenyUploadsWithAnotherKey", ["s3:PutObject"], objects, { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": [...new Set(allowedKeyIds)] } }),
+        // Only when the upload names a key: without one, S3 applies the bucket's default key, this one.
+        // (StringNotEqualsIfExists would not do: IAM evaluates it as true for a missing key.)
+        denyEveryone("DenyUploadsWithAnotherKey", ["s3:PutObject"], objects, {
+            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": [...new Set(allowedKeyIds)] },
+            Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+        }),
     ];
 }
 

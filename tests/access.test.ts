@@ -1,0 +1,103 @@
+import * as assert from "node:assert/strict";
+import type { DeclaredResource } from "../evaluation/mockCloud";
+import { AccessFinding, verifyAccess } from "../verification/accessChain";
+import { production, runAllInOne, runShippedStacks, shipped, targetsOf } from "./support/stacks";
+
+type Statement = { Sid?: string; Principal?: unknown };
+
+/** A deep copy of the resources with one statement removed from the policy of the named resource. */
+function withoutStatement(resources: DeclaredResource[], resourceName: string, property: string, sid: string): DeclaredResource[] {
+    const copy: DeclaredResource[] = structuredClone(resources);
+    const resource = copy.find((r) => r.name === resourceName);
+    assert.ok(resource, `no resource ${resourceName}`);
+    const document = JSON.parse(resource.inputs[property]);
+    const kept = document.Statement.filter((s: Statement) => s.Sid !== sid);
+    assert.equal(kept.length, document.Statement.length - 1, `${resourceName} has no statement ${sid}`);
+    resource.inputs[property] = JSON.stringify({ ...document, Statement: kept });
+    return copy;
+}
+
+const failures = (findings: AccessFinding[]) => findings.filter((f) => !f.ok);
+
+describe("the access chain, proven with the IAM policy evaluator", () => {
+    let shippedResources: DeclaredResource[];
+    before(async () => {
+        const { pipeline, target } = await runShippedStacks();
+        shippedResources = [...pipeline.resources, ...target.resources];
+    });
+
+    it("allows every hop and refuses every request that must be refused, for the shipped stacks", async () => {
+        const findings = await verifyAccess(shippedResources);
+        assert.deepEqual(failures(findings).map((f) => `${f.check.hop}: ${f.message}`), []);
+        const hops = findings.map((f) => f.check.hop.replace(/^Staging\/Deploy: /, ""));
+        for (const hop of [
+            "the pipeline role assumes the cross-account role",
+            "the cross-account role reads artifacts",
+            "the cross-account role writes artifacts with SSE-KMS",
+            "the cross-account role decrypts with the artifact key",
+            "the cross-account role generates data keys with the artifact key",
+            "the cross-account role creates a deployment in its deployment group",
+            "the instance role reads artifacts",
+            "the instance role decrypts artifacts",
+            "plain-HTTP reads are refused",
+            "uploads without SSE-KMS are refused",
+            "another admin of account 222222222222 cannot read artifacts",
+            "another admin of account 222222222222 cannot decrypt artifacts",
+            "another admin of account 222222222222 cannot assume the cross-account role",
+            "the cross-account role cannot read another bucket",
+            "the cross-account role cannot use another key",
+            "the cross-account role cannot deploy to another deployment group",
+        ]) {
+            assert.ok(hops.includes(hop), `missing check: ${hop}`);
+        }
+    });
+
+    it("proves the chain for each target of a two-target stack", async () => {
+        const run = await runAllInOne([...targetsOf(shipped("accountA").config), production]);
+        const findings = await verifyAccess(run.resources);
+        assert.deepEqual(failures(findings).map((f) => f.message), []);
+        assert.ok(findings.some((f) => f.check.hop.startsWith("Production/Deploy: the cross-account role reads artifacts") && f.result === "Allowed"));
+        assert.ok(findings.some((f) => f.check.hop === "Production/Deploy: another admin of account 333333333333 cannot read artifacts" && f.result !== "Allowed"));
+    });
+
+    it("names the missing role when the target stack is not deployed", async () => {
+        const pipelineOnly = shippedResources.filter((r) => r.accountId !== "222222222222");
+        const [missing] = failures(await verifyAccess(pipelineOnly)).filter((f) => f.result === "NotDeclared");
+        assert.match(missing.message!, /arn:aws:iam::222222222222:role\/CrossAccount_Role is not declared by any stack/);
+    });
+
+    // One grant removed per hop: the hop fails, and the message names the policy that no longer allows it.
+    const removedGrants: { policyOf: string; property: string; sid: string; hop: string; names: RegExp }[] = [
+        { policyOf: "Staging-cross-account", property: "assumeRolePolicy", sid: "AllowPipelineRoleToAssumeRole", hop: "the pipeline role assumes the cross-account role", names: /the trust policy of arn:aws:iam::222222222222:role\/CrossAccount_Role does not allow sts:AssumeRole/ },
+        { policyOf: "pipeline-roles-pipeline-policy", property: "policy", sid: "AssumeTargetDeployRoles", hop: "the pipeline role assumes the cross-account role", names: /the identity policy of arn:aws:iam::111111111111:role\/CrossAccountPipeline-CodePipelineService does not allow sts:AssumeRole/ },
+        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "ReadAndWriteArtifacts", hop: "the cross-account role reads artifacts", names: /the identity policy of arn:aws:iam::222222222222:role\/CrossAccount_Role does not allow s3:GetObject/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowStagingDeployRoleToReadAndWriteArtifacts", hop: "the cross-account role writes artifacts with SSE-KMS", names: /the bucket policy of arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/.* does not allow s3:PutObject/ },
+        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowStagingDeployRoleToUseTheKey", hop: "the cross-account role decrypts with the artifact key", names: /the key policy of arn:aws:kms:us-east-2:111111111111:key\/.* does not allow kms:Decrypt/ },
+        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "UseArtifactKey", hop: "the cross-account role generates data keys with the artifact key", names: /the identity policy of .*CrossAccount_Role does not allow kms:GenerateDataKey/ },
+        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "DeployToTheDeploymentGroup", hop: "the cross-account role creates a deployment in its deployment group", names: /the identity policy of .*CrossAccount_Role does not allow codedeploy:CreateDeployment by .* on .*deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName/ },
+        { policyOf: "Staging-instance-policy", property: "policy", sid: "ReadArtifacts", hop: "the instance role reads artifacts", names: /the identity policy of .*Staging-CodeDeployInstance does not allow s3:GetObject/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowStagingInstanceRoleToReadArtifacts", hop: "the instance role reads artifacts", names: /the bucket policy of .* does not allow s3:GetObject by arn:aws:iam::222222222222:role\/Staging-CodeDeployInstance/ },
+        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowStagingInstanceRoleToDecrypt", hop: "the instance role decrypts artifacts", names: /the key policy of .* does not allow kms:Decrypt by .*Staging-CodeDeployInstance/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyInsecureConnections", hop: "plain-HTTP reads are refused", names: /CrossAccount_Role may s3:GetObject on .*, which must be refused/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUnEncryptedObjectUploads", hop: "uploads without SSE-KMS are refused", names: /CrossAccount_Role may s3:PutObject on .*, which must be refused/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUploadsWithAnotherKey", hop: "uploads with another key are refused", names: /may s3:PutObject on .*, which must be refused/ },
+    ];
+    for (const removed of removedGrants) {
+        it(`fails "${removed.hop}" when ${removed.policyOf} loses ${removed.sid}`, async () => {
+            const findings = failures(await verifyAccess(withoutStatement(shippedResources, removed.policyOf, removed.property, removed.sid)));
+            const hop = findings.find((f) => f.check.hop === `Staging/Deploy: ${removed.hop}`);
+            assert.ok(hop, `expected "${removed.hop}" to fail; failures: ${findings.map((f) => f.check.hop).join("; ") || "none"}`);
+            assert.match(hop.message!, removed.names);
+        });
+    }
+
+    it("refuses every other role of the pipeline account only while the trust names the pipeline role", async () => {
+        const widened: DeclaredResource[] = structuredClone(shippedResources);
+        const role = widened.find((r) => r.name === "Staging-cross-account")!;
+        const trust = JSON.parse(role.inputs.assumeRolePolicy);
+        trust.Statement[0].Principal = { AWS: "arn:aws:iam::111111111111:root" };
+        role.inputs.assumeRolePolicy = JSON.stringify(trust);
+        const failed = failures(await verifyAccess(widened)).map((f) => f.check.hop);
+        assert.deepEqual(failed, ["Staging/Deploy: another role of the pipeline account cannot assume the cross-account role"]);
+    });
+});
