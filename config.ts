@@ -143,13 +143,20 @@ const connectionArnPattern = /^arn:aws[\w-]*:(codestar-connections|codeconnectio
 // The artifact bucket name `<pipeline>-<account>-<region>-artifacts` must fit S3's 63 characters.
 const maxBucketNameLength = 63;
 
-/** Reads this program's keys from the stack's config, as raw strings, without interpreting them. */
+/** Every key of this program's namespace. */
+export const configKeys: readonly string[] = [
+    "deploy", "region", "pipelineAccountId", "pipelineName", "pipelineCredentials", "targets", "target",
+    "pipelineStack", "source", "build", "extraActions", "encryptionKey", "artifactRetentionDays", "protectArtifacts",
+];
+
+/**
+ * Reads this program's keys from the stack's config, as raw strings, without interpreting them;
+ * also any other key of the namespace, so that parseConfig reports a misspelled one.
+ */
 export function readRawConfig(config = new pulumi.Config(configNamespace)): RawConfig {
-    const keys = [
-        "deploy", "region", "pipelineAccountId", "pipelineName", "pipelineCredentials", "targets", "target",
-        "pipelineStack", "source", "build", "extraActions", "encryptionKey", "artifactRetentionDays", "protectArtifacts",
-    ];
-    return Object.fromEntries(keys.map((key) => [key, config.get(key)]));
+    const prefix = `${config.name}:`;
+    const present = Object.keys(pulumi.runtime.allConfig()).filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+    return Object.fromEntries([...new Set([...configKeys, ...present])].map((key) => [key, config.get(key)]));
 }
 
 /** Reads and validates the stack's config; a user error becomes one RunError (message, no stack trace). */
@@ -168,6 +175,9 @@ export function loadConfig(): ProgramConfig {
 export function parseConfig(raw: RawConfig): ProgramConfig {
     const problems: string[] = [];
     const reader = new ConfigReader(raw, problems);
+    for (const key of Object.keys(raw).filter((k) => !configKeys.includes(k) && raw[k] !== undefined)) {
+        problems.push(`${key}: unknown key of namespace ${configNamespace}; expected only: ${configKeys.join(", ")}`);
+    }
 
     const deploy = reader.oneOf("deploy", raw.deploy, deployModes, undefined);
     const region = reader.region("region", undefined);
@@ -362,9 +372,23 @@ class ConfigReader {
         }
         const targets = value.map((entry, index) => this.target(`targets[${index}]`, entry, pipelineRegion, pipelineAccountId));
         this.duplicates("targets", targets.map((t) => t.name), "name", "target names are stage names and must be unique");
-        // Two targets in one account must not share a role name: each would overwrite the other's role.
-        for (const roleKey of ["crossAccountRoleName", "instanceRoleName", "codeDeployServiceRoleName"] as const) {
-            this.duplicates("targets", targets.map((t) => `${t.accountId}:${t[roleKey]}`), roleKey, "role names must be unique within an account", (v) => v.split(":")[1]);
+        // No two roles in one account may share a name, whatever their kind: one would overwrite the other.
+        // IAM compares role names without case.
+        const roleUsers = new Map<string, string>();
+        for (const t of targets) {
+            for (const roleKey of ["crossAccountRoleName", "instanceRoleName", "codeDeployServiceRoleName"] as const) {
+                const roleName = t[roleKey];
+                if (!t.accountId || !roleName) {
+                    continue;
+                }
+                const id = `${t.accountId}:${roleName.toLowerCase()}`;
+                const user = `${t.name}.${roleKey}`;
+                if (roleUsers.has(id)) {
+                    this.problems.push(`targets: role name "${roleName}" is used by both ${roleUsers.get(id)} and ${user} in account ${t.accountId}; role names must be unique within an account`);
+                } else {
+                    roleUsers.set(id, user);
+                }
+            }
         }
         return targets;
     }
@@ -379,6 +403,9 @@ class ConfigReader {
             "instanceRoleName", "codeDeployServiceRoleName", "instanceTag", "requireApproval", "credentials", "fleet",
         ]);
         const name = this.name(`${key}.name`, entry.name, pipelineNamePattern, "a stage name of 1-100 letters, digits, '.', '@', '_' or '-'");
+        if (name === "Source" || name === "Build") {
+            this.problems.push(`${key}.name: "${name}" is the name of one of the pipeline's own stages (Source, Build); expected another name, target names are stage names`);
+        }
         const accountId = this.accountId(`${key}.accountId`, entry.accountId) ?? "";
         if (accountId && accountId === pipelineAccountId) {
             this.problems.push(`${key}.accountId: "${accountId}" is the pipeline account; expected another account (a target in the pipeline account needs no cross-account role)`);
@@ -494,6 +521,9 @@ class ConfigReader {
             return undefined;
         }
         const [, keyRegion, keyAccount] = arn;
+        if (/:alias\/aws\//.test(value)) {
+            this.problems.push(`encryptionKey: "${value}" is an AWS managed key, which cannot be shared with another account; expected a customer managed key`);
+        }
         if (region && keyRegion !== region) {
             this.problems.push(`encryptionKey: "${value}" is in region ${keyRegion}; expected a key in the pipeline region ${region}`);
         }

@@ -78,7 +78,10 @@ export function destroyGuardRefusal(resourceCounts: readonly { stack: string; co
         return undefined;
     }
     const list = holding.map(({ stack, count }) => `${stack} (${count} resources)`).join(", ");
-    return `not destroyed: target stacks that read it still have resources: ${list}; destroy them first, or force it`;
+    return (
+        `not destroyed: target stacks that read it still have resources: ${list}; ` +
+        "destroy them first, or force it (--force, or force: true in the library)"
+    );
 }
 
 export async function runOperation(workspace: StackWorkspace, request: DriverRequest): Promise<RunReport> {
@@ -118,10 +121,10 @@ export async function upAfterConfirmation(
 ): Promise<RunReport> {
     const preview = await runOperation(workspace, { ...request, operation: "preview" });
     if (!preview.ok) {
-        return { ...preview, notApplied: "a preview failed, so nothing was applied" };
+        return { ...preview, notApplied: "a preview failed" };
     }
     if (!(await confirm(preview))) {
-        return { ...preview, ok: false, notApplied: "not confirmed, so nothing was applied" };
+        return { ...preview, ok: false, notApplied: "not confirmed" };
     }
     return runOperation(workspace, { ...request, operation: "up" });
 }
@@ -141,7 +144,12 @@ export async function runBounded<T, R>(items: readonly T[], limit: number, run: 
 }
 
 type StackOutcome = Omit<StackResult, "stack" | "role" | "seconds">;
-type StackTask = (workspace: StackWorkspace, request: DriverRequest, stack: StackDefinition, listener: StackListener) => Promise<StackOutcome>;
+type StackTask = (
+    workspace: StackWorkspace,
+    request: DriverRequest,
+    stack: StackDefinition,
+    listener: StackListener,
+) => Promise<StackOutcome>;
 
 const succeeded = (report: ChangeReport | { outputs: StackOutputs }): StackOutcome => ({ status: "succeeded", ...report });
 
@@ -258,7 +266,8 @@ async function checkRoleArns(
                 const [targetOutputs, pipelineOutputs] = await Promise.all([outputsOf(stack.name), outputsOf(pipelineStack)]);
                 return crossCheckRoleArns(stack.name, targetOutputs, pipelineStack, pipelineOutputs);
             } catch (error) {
-                return [{ targetStack: stack.name, pipelineStack, problem: `cannot read the outputs of ${pipelineStack}: ${messageOf(error)}` }];
+                const problem = `cannot read the outputs of ${pipelineStack}: ${messageOf(error)}`;
+                return [{ targetStack: stack.name, pipelineStack, problem }];
             }
         }),
     );

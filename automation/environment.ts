@@ -13,7 +13,10 @@ export interface BackendOptions {
     backendUrl?: string;
     /** Passphrase of the passphrase secrets provider; default: PULUMI_CONFIG_PASSPHRASE from the environment. */
     passphrase?: string;
-    /** Secrets provider for stacks created by the driver; default: `passphrase` on a self-managed backend, the service's own on Pulumi Cloud. */
+    /**
+     * Secrets provider for stacks the driver creates; default: `passphrase` on a self-managed
+     * backend, the service's own on Pulumi Cloud.
+     */
     secretsProvider?: string;
 }
 

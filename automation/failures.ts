@@ -25,7 +25,7 @@ interface FailurePattern {
 const FAILURE_PATTERNS: readonly FailurePattern[] = [
     {
         kind: "pulumi-cli-missing",
-        matches: /ENOENT[^\n]*pulumi|pulumi[^\n]*ENOENT/,
+        matches: /spawn \S*pulumi ENOENT/,
         message: () => `the Pulumi CLI was not found on PATH; ${PULUMI_INSTALL_HINT}`,
     },
     {
@@ -55,8 +55,20 @@ const FAILURE_PATTERNS: readonly FailurePattern[] = [
     },
     {
         kind: "credentials",
-        matches:
-            /no valid credential sources|NoCredentialProviders|failed to get shared config profile|Invalid credentials configured|unable to validate AWS credentials|ExpiredToken|InvalidClientTokenId|security token included in the request is (invalid|expired)|AWS account ID not allowed/i,
+        matches: new RegExp(
+            [
+                "no valid credential sources",
+                "NoCredentialProviders",
+                "failed to get shared config profile",
+                "Invalid credentials configured",
+                "unable to validate AWS credentials",
+                "ExpiredToken",
+                "InvalidClientTokenId",
+                "security token included in the request is (invalid|expired)",
+                "AWS account ID not allowed",
+            ].join("|"),
+            "i",
+        ),
         message: ({ stack }, line) =>
             `AWS credentials for stack ${stack} are missing, expired or for another account (${line}). ` +
             `Give the stack its account's credentials: \`--profile ${stack}=<profile>\` on the command line, ` +
@@ -90,7 +102,7 @@ export function describeFailure(error: unknown, context: FailureContext): StackF
 
 /**
  * The `error:` lines of the CLI's output (what a person reads in the Diagnostics section), or the
- * first line of the message when there are none.
+ * first line that says something when there are none (not the exit code or the stream labels).
  */
 export function summarizeErrorOutput(text: string): string {
     const errorLines = text
@@ -103,10 +115,18 @@ export function summarizeErrorOutput(text: string): string {
     if (errorLines.length > 0) {
         return errorLines.slice(0, 5).join("\n");
     }
-    return text.split(/\r?\n/).find((line) => line.trim() !== "")?.trim() ?? "failed without a message";
+    const meaningful = text
+        .split(/\r?\n/)
+        .map(withoutStreamLabel)
+        .find((line) => line !== "" && !/^code: -?\d+$/.test(line));
+    return meaningful ?? "failed without a message";
 }
 
 function lineMatching(text: string, pattern: RegExp): string {
-    const line = text.split(/\r?\n/).find((candidate) => pattern.test(candidate)) ?? "";
-    return line.replace(/^\s*(stderr:|err\?:)?\s*/, "").trim();
+    return withoutStreamLabel(text.split(/\r?\n/).find((candidate) => pattern.test(candidate)) ?? "");
+}
+
+/** A CommandError's message labels the CLI's streams: ` stdout: …`, ` stderr: …`, ` err?: …`. */
+function withoutStreamLabel(line: string): string {
+    return line.replace(/^\s*(stdout:|stderr:|err\?:)?\s*/, "").trim();
 }

@@ -113,9 +113,11 @@ async function prepare(
         Object.entries(credentials).map(([stackName, given]) => [stackName, credentialsEnv(stackName, given)]),
     );
     const backend = backendSettings({ ...options, projectDir }, process.env);
+    const workspace = await createPulumiWorkspace({ projectDir, backend, stackEnv });
     if (options.backendUrl === undefined) {
+        // A file backend needs its directory; only the default one is created, so that a mistyped
+        // --backend path fails instead of starting an empty backend.
         fs.mkdirSync(defaultStateDir(projectDir), { recursive: true });
     }
-    const workspace = await createPulumiWorkspace({ projectDir, backend, stackEnv });
     return { workspace, request: { operation, stacks, projectStacks, concurrency, onEvent: options.onEvent } };
 }

@@ -40,7 +40,9 @@ export async function createPulumiWorkspace(settings: PulumiWorkspaceSettings): 
     } catch (error) {
         const failure = describeFailure(error, { stack: "", backendUrl: settings.backend.backendUrl });
         throw new DriverError(
-            failure.kind === "pulumi-cli-missing" ? failure.message : `the Pulumi CLI cannot be run: ${failure.message}; ${PULUMI_INSTALL_HINT}`,
+            failure.kind === "pulumi-cli-missing"
+                ? failure.message
+                : `the Pulumi CLI cannot be run: ${failure.message}; ${PULUMI_INSTALL_HINT}`,
         );
     }
     return {
@@ -162,7 +164,7 @@ const CHANGE_OPS: readonly string[] = ["create", "update", "replace", "delete"] 
  * The resource a step changes, or undefined for steps that change nothing (`same`, `read`) and
  * for the create/delete halves of a replacement, which the `replace` step already stands for.
  */
-export function resourceChangeOf(step: StepEventMetadata): ResourceChange | undefined {
+export function resourceChangeOf(step: Pick<StepEventMetadata, "op" | "urn" | "type">): ResourceChange | undefined {
     if (!CHANGE_OPS.includes(step.op)) {
         return undefined;
     }

@@ -1,0 +1,298 @@
+// npm run deploy -- --preview | --up | --destroy | --refresh [--stack NAME ...] [--yes] ...
+// Parses the arguments, asks before applying, prints every line prefixed with its stack, a
+// status line while stacks run, and a final table; exits 0 when everything succeeded.
+
+import * as path from "path";
+import * as readline from "readline";
+import { DriverOptions, DriverError, RunReport, destroy, plan, preview, refresh, up } from "./index";
+import { DriverEvent } from "./driver";
+import { formatOutcome, formatPlan, formatPreview, formatRoleArnChecks, formatSummaryTable, StatusBoard } from "./format";
+import { messageOf } from "./errors";
+
+export type CliOperation = "preview" | "up" | "destroy" | "refresh";
+
+export interface CliCommand {
+    operation: CliOperation;
+    stacks: string[];
+    yes: boolean;
+    force: boolean;
+    concurrency?: number;
+    backendUrl?: string;
+    /** `--profile STACK=PROFILE`: the AWS profile each named stack runs with. */
+    profiles: Record<string, string>;
+}
+
+export type ParsedArguments = { help: true } | { help: false; command: CliCommand };
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage: npm run deploy -- (--preview | --up | --destroy | --refresh) [options]
+
+  --preview              show what every stack would change; changes nothing
+  --up                   deploy: the pipeline stack, then the target stacks together; asks first unless --yes
+  --destroy              destroy: the target stacks, then the pipeline stack; asks first unless --yes
+  --refresh              refresh every stack's state from the cloud
+  --stack NAME ...       only these stacks (repeatable; still ordered by role); default: every Pulumi.<stack>.yaml
+  --yes, -y              do not ask before applying
+  --force                with --destroy: destroy the pipeline stack even while a target stack has resources
+  --concurrency N        at most N stacks at the same time (default 4)
+  --backend URL          Pulumi backend (default: file://<project>/.pulumi/state, needs PULUMI_CONFIG_PASSPHRASE)
+  --profile STACK=NAME   run STACK with the AWS profile NAME (repeatable); default: the shell's AWS credentials
+  --help, -h             this text`;
+
+const OPERATION_FLAGS: Record<string, CliOperation> = {
+    "--preview": "preview",
+    "--up": "up",
+    "--destroy": "destroy",
+    "--refresh": "refresh",
+};
+
+export function parseArguments(argv: readonly string[]): ParsedArguments {
+    let operation: CliOperation | undefined;
+    const command: Omit<CliCommand, "operation"> = { stacks: [], yes: false, force: false, profiles: {} };
+    for (let index = 0; index < argv.length; index++) {
+        const argument = argv[index];
+        const equals = argument.startsWith("--") ? argument.indexOf("=") : -1;
+        const flag = equals < 0 ? argument : argument.slice(0, equals);
+        const inlineValue = equals < 0 ? undefined : argument.slice(equals + 1);
+        const valueOf = (expected: string): string => {
+            const value = inlineValue ?? (argv[index + 1]?.startsWith("-") ? undefined : argv[++index]);
+            if (value === undefined || value === "") {
+                throw new UsageError(`${flag} needs ${expected}`);
+            }
+            return value;
+        };
+        const noValue = (): void => {
+            if (inlineValue !== undefined) {
+                throw new UsageError(`${flag} takes no value`);
+            }
+        };
+        switch (flag) {
+            case "--help":
+            case "-h":
+                return { help: true };
+            case "--preview":
+            case "--up":
+            case "--destroy":
+            case "--refresh":
+                noValue();
+                if (operation !== undefined && operation !== OPERATION_FLAGS[flag]) {
+                    throw new UsageError(`choose one of --preview, --up, --destroy, --refresh (got --${operation} and ${flag})`);
+                }
+                operation = OPERATION_FLAGS[flag];
+                break;
+            case "--stack":
+                command.stacks.push(valueOf("a stack name"));
+                // `--stack a b` names several stacks, like `--stack a --stack b`.
+                while (inlineValue === undefined && index + 1 < argv.length && !argv[index + 1].startsWith("-")) {
+                    command.stacks.push(argv[++index]);
+                }
+                break;
+            case "--yes":
+            case "-y":
+                noValue();
+                command.yes = true;
+                break;
+            case "--force":
+                noValue();
+                command.force = true;
+                break;
+            case "--concurrency": {
+                const value = valueOf("a number");
+                if (!/^[1-9][0-9]*$/.test(value)) {
+                    throw new UsageError(`--concurrency expects a whole number of at least 1, got ${JSON.stringify(value)}`);
+                }
+                command.concurrency = Number(value);
+                break;
+            }
+            case "--backend":
+                command.backendUrl = valueOf("a backend URL");
+                break;
+            case "--profile": {
+                const value = valueOf("STACK=PROFILE");
+                const match = /^([^=]+)=(.+)$/.exec(value);
+                if (!match) {
+                    throw new UsageError(`--profile expects STACK=PROFILE, got ${JSON.stringify(value)}`);
+                }
+                command.profiles[match[1]] = match[2];
+                break;
+            }
+            default:
+                throw new UsageError(
+                    argument.startsWith("-") ? `unknown option ${JSON.stringify(flag)}` : `unexpected argument ${JSON.stringify(argument)}`,
+                );
+        }
+    }
+    if (operation === undefined) {
+        throw new UsageError("say what to do: --preview, --up, --destroy or --refresh");
+    }
+    if (command.force && operation !== "destroy") {
+        throw new UsageError("--force only applies to --destroy");
+    }
+    return { help: false, command: { ...command, operation, stacks: [...new Set(command.stacks)] } };
+}
+
+/** What the command line needs from its surroundings; tests pass their own. */
+export interface CliEnvironment {
+    projectDir: string;
+    write: (line: string) => void;
+    ask: (question: string) => Promise<boolean>;
+}
+
+/** Runs the command line and returns its exit code: 0 all done, 1 something failed or was not applied, 2 bad usage or setup. */
+export async function runCli(argv: readonly string[], environment: CliEnvironment): Promise<number> {
+    const { write } = environment;
+    let parsed: ParsedArguments;
+    try {
+        parsed = parseArguments(argv);
+    } catch (error) {
+        write(`deploy: ${messageOf(error)} (run with --help for usage)`);
+        return 2;
+    }
+    if (parsed.help) {
+        write(USAGE);
+        return 0;
+    }
+    const { command } = parsed;
+    const printer = new RunPrinter(write);
+    const options: DriverOptions = {
+        projectDir: environment.projectDir,
+        stacks: command.stacks,
+        backendUrl: command.backendUrl,
+        concurrency: command.concurrency,
+        credentials: Object.fromEntries(Object.entries(command.profiles).map(([stack, profile]) => [stack, { profile }])),
+        onEvent: (event) => printer.onEvent(event),
+    };
+    try {
+        const report = await runCommand(command, options, environment, printer);
+        if (report === undefined) {
+            write("Nothing destroyed: not confirmed.");
+            return 1;
+        }
+        printer.printReport(report);
+        return report.ok ? 0 : 1;
+    } catch (error) {
+        // Setup problems (stack files, passphrase, Pulumi CLI) arrive as DriverError with a clear message.
+        write(`deploy: ${error instanceof DriverError ? "" : "unexpected error: "}${messageOf(error)}`);
+        return 2;
+    } finally {
+        printer.stop();
+    }
+}
+
+/** The report, or undefined when a destroy was not confirmed. */
+async function runCommand(
+    command: CliCommand,
+    options: DriverOptions,
+    environment: CliEnvironment,
+    printer: RunPrinter,
+): Promise<RunReport | undefined> {
+    switch (command.operation) {
+        case "preview": {
+            const report = await preview(options);
+            printer.printPreviews(report);
+            return report;
+        }
+        case "up": {
+            const confirm = async (previewReport: RunReport): Promise<boolean> => {
+                printer.printPreviews(previewReport);
+                return environment.ask(`Apply these changes to ${previewReport.stacks.length} stack(s)? [y/N] `);
+            };
+            return up({ ...options, confirm: command.yes ? undefined : confirm });
+        }
+        case "destroy": {
+            const order = plan(options, "destroy").map((phase) => phase.join(", ")).join(", then ");
+            if (!command.yes && !(await environment.ask(`Destroy every resource of ${order}? [y/N] `))) {
+                return undefined;
+            }
+            return destroy({ ...options, force: command.force });
+        }
+        case "refresh":
+            return refresh(options);
+    }
+}
+
+/** Prints the run as it goes: `[stack] line`, a periodic status line, then the summary. */
+class RunPrinter {
+    private readonly board = new StatusBoard();
+    private prefixWidth = 0;
+    private readonly heartbeat: NodeJS.Timeout;
+
+    constructor(private readonly write: (line: string) => void) {
+        this.heartbeat = setInterval(() => {
+            const status = this.board.line(Date.now());
+            if (status !== undefined) {
+                this.write(status);
+            }
+        }, 15_000);
+        this.heartbeat.unref();
+    }
+
+    onEvent(event: DriverEvent): void {
+        this.board.update(event, Date.now());
+        switch (event.type) {
+            case "planned":
+                this.prefixWidth = Math.max(0, ...event.phases.flat().map((stack) => stack.length));
+                this.write(`Plan ${formatPlan(event.operation, event.phases)}`);
+                break;
+            case "started":
+                this.writeFor(event.stack, `${event.operation} started`);
+                break;
+            case "output":
+                if (event.line.trim() !== "") {
+                    this.writeFor(event.stack, event.line);
+                }
+                break;
+            case "finished": {
+                const { stack, status, seconds, message } = event.result;
+                const duration = status === "skipped" ? "" : ` after ${seconds.toFixed(1)}s`;
+                const detail = message === undefined ? "" : `: ${message.split("\n")[0]}`;
+                this.writeFor(stack, `${event.operation} ${status}${duration}${detail}`);
+                break;
+            }
+            case "progress":
+                break; // shown by the periodic status line
+        }
+    }
+
+    printPreviews(report: RunReport): void {
+        this.write("");
+        report.stacks.flatMap(formatPreview).forEach((line) => this.write(line));
+    }
+
+    printReport(report: RunReport): void {
+        this.write("");
+        [...formatSummaryTable(report.stacks), ...formatRoleArnChecks(report.roleArnChecks), formatOutcome(report)].forEach(
+            (line) => this.write(line),
+        );
+    }
+
+    stop(): void {
+        clearInterval(this.heartbeat);
+    }
+
+    private writeFor(stack: string, text: string): void {
+        this.write(`[${stack.padEnd(this.prefixWidth)}] ${text}`);
+    }
+}
+
+function askOnTerminal(question: string): Promise<boolean> {
+    return new Promise((resolve) => {
+        const prompt = readline.createInterface({ input: process.stdin, output: process.stdout });
+        prompt.on("close", () => resolve(false)); // end of input counts as "no"
+        prompt.question(question, (answer) => {
+            resolve(/^y(es)?$/i.test(answer.trim()));
+            prompt.close();
+        });
+    });
+}
+
+if (require.main === module) {
+    runCli(process.argv.slice(2), {
+        projectDir: path.resolve(__dirname, ".."),
+        write: (line) => console.log(line),
+        ask: askOnTerminal,
+    }).then((exitCode) => {
+        process.exitCode = exitCode;
+    });
+}

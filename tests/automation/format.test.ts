@@ -1,0 +1,94 @@
+import * as assert from "assert";
+import { RunReport, StackResult } from "../../automation/driver";
+import {
+    formatChanges,
+    formatOutcome,
+    formatPlan,
+    formatPreview,
+    formatRoleArnChecks,
+    formatSummaryTable,
+    StatusBoard,
+} from "../../automation/format";
+
+const changes = (create: number, update = 0, replace = 0, deleted = 0) => ({ create, update, replace, delete: deleted, same: 0 });
+
+const succeeded: StackResult = { stack: "accountA", role: "pipeline", status: "succeeded", seconds: 61.44, changes: changes(14) };
+const failed: StackResult = {
+    stack: "accountB",
+    role: "target",
+    status: "failed",
+    seconds: 8.2,
+    message: "AWS credentials for stack accountB are missing\nsecond line",
+};
+
+describe("automation: what the command line prints", () => {
+    it("prints the final table with stack, result, changes and seconds, then why a stack failed", () => {
+        assert.deepStrictEqual(formatSummaryTable([succeeded, failed]), [
+            "stack     result     changes        seconds",
+            "accountA  succeeded  +14 ~0 +-0 -0     61.4",
+            "accountB  failed     -                  8.2",
+            "accountB failed: AWS credentials for stack accountB are missing\n    second line",
+        ]);
+    });
+
+    it("writes changes with Pulumi's symbols", () => {
+        assert.strictEqual(formatChanges(changes(1, 2, 3, 4)), "+1 ~2 +-3 -4");
+        assert.strictEqual(formatChanges(undefined), "-");
+    });
+
+    it("writes the plan in order, stacks that run together joined", () => {
+        assert.strictEqual(formatPlan("destroy", [["accountB", "accountC"], ["accountA"]]), "destroy: accountB + accountC → accountA");
+    });
+
+    it("lists a preview's counts and the resources that would change", () => {
+        const preview: StackResult = {
+            ...succeeded,
+            changes: changes(1, 0, 1),
+            resources: [
+                { op: "create", type: "aws:kms/key:Key", name: "artifact-key" },
+                { op: "replace", type: "aws:iam/role:Role", name: "pipeline-role" },
+            ],
+        };
+        assert.deepStrictEqual(formatPreview(preview), [
+            "accountA: 1 to create, 0 to update, 1 to replace, 0 to delete, 0 unchanged",
+            "    +  aws:kms/key:Key  artifact-key",
+            "    +- aws:iam/role:Role  pipeline-role",
+        ]);
+        assert.deepStrictEqual(formatPreview(failed), ["accountB: no preview (failed)"]);
+    });
+
+    it("says loudly when the role ARN cross-check fails", () => {
+        const lines = formatRoleArnChecks([
+            { targetStack: "accountB", pipelineStack: "accountA", target: "Staging", roleArn: "arn:aws:iam::2:role/R" },
+            { targetStack: "accountC", pipelineStack: "accountA", target: "Prod", problem: "accountC exports X but accountA assumes Y" },
+        ]);
+        assert.match(lines[0], /^ROLE ARN CROSS-CHECK FAILED/);
+        assert.strictEqual(lines[1], "  ok    accountB Staging: arn:aws:iam::2:role/R (assumed by accountA)");
+        assert.strictEqual(lines[2], "  FAIL  accountC exports X but accountA assumes Y");
+        assert.deepStrictEqual(formatRoleArnChecks([]), []);
+    });
+
+    it("ends with which stacks and checks failed", () => {
+        const report: RunReport = {
+            operation: "up",
+            ok: false,
+            stacks: [succeeded, failed],
+            roleArnChecks: [{ targetStack: "accountC", pipelineStack: "accountA", problem: "mismatch" }],
+        };
+        assert.strictEqual(formatOutcome(report), "up FAILED: accountB failed; role ARN cross-check failed.");
+        assert.strictEqual(formatOutcome({ ...report, ok: true, stacks: [succeeded], roleArnChecks: [] }), "up succeeded for accountA.");
+        assert.strictEqual(formatOutcome({ ...report, notApplied: "not confirmed" }), "Nothing applied: not confirmed.");
+    });
+
+    it("keeps a status line per stack while stacks run", () => {
+        const board = new StatusBoard();
+        board.update({ type: "planned", operation: "up", phases: [["accountA"], ["accountB"]] }, 0);
+        assert.strictEqual(board.line(0), undefined, "nothing runs yet");
+        board.update({ type: "started", operation: "up", stack: "accountA" }, 1_000);
+        board.update({ type: "progress", stack: "accountA", resourcesDone: 5 }, 5_000);
+        assert.strictEqual(board.line(21_000), "status: accountA running 20s, 5 resources done | accountB waiting");
+        board.update({ type: "finished", operation: "up", result: succeeded }, 30_000);
+        board.update({ type: "started", operation: "up", stack: "accountB" }, 30_000);
+        assert.strictEqual(board.line(33_000), "status: accountA succeeded | accountB running 3s, 0 resources done");
+    });
+});

@@ -1,0 +1,369 @@
+import { strict as assert } from "node:assert";
+import { ConfigError, defaults, parseConfig } from "../config";
+import { MockCloud } from "../evaluation/mockCloud";
+import { runProgram } from "../evaluation/runProgram";
+import {
+    parsed, pipelineAccountId, problemsOf, qualifiedConfig, rawConfig, stagingEntry, StackName, targetAccountId, targetEntry,
+} from "./fixtures";
+
+const keyUuid = "1234abcd-12ab-34cd-56ef-1234567890ab";
+const keyArn = `arn:aws:kms:us-east-2:${pipelineAccountId}:key/${keyUuid}`;
+const aliasArn = `arn:aws:kms:us-east-2:${pipelineAccountId}:alias/pipeline-key`;
+const productionAccountId = "333333333333";
+
+/** An extra action as written in config. */
+function extraAction(fields: Record<string, unknown>): Record<string, unknown> {
+    return { category: "Test", provider: "CodeBuild", configuration: { ProjectName: "Checks" }, ...fields };
+}
+
+/** Asserts that one problem starts with `key:` and names the bad value and what is expected; returns it. */
+function assertProblem(problems: string[], key: string, value: string | undefined, expected: string): string {
+    const found = problems.find((p) => p.startsWith(`${key}:`) && (value === undefined || p.includes(value)) && p.includes(expected));
+    assert.ok(found, `expected a problem for ${key}${value === undefined ? "" : ` naming ${value}`} saying "${expected}"; got:\n  ${problems.join("\n  ")}`);
+    return found;
+}
+
+interface ProblemCase {
+    name: string;
+    stack?: StackName;
+    overrides: Record<string, unknown>;
+    key: string;
+    /** The bad value as quoted in the message; undefined for a missing key. */
+    value?: string;
+    expected: string;
+}
+
+describe("parseConfig", () => {
+    describe("accepts the shipped stack files", () => {
+        for (const stack of ["accountA", "accountB"] as const) {
+            it(`${stack} parses without problems`, () => {
+                const config = parsed(stack);
+                assert.equal(config.pipelineAccountId, pipelineAccountId);
+                assert.deepEqual(config.targets.map((t) => [t.name, t.accountId]), [["Staging", targetAccountId]]);
+            });
+        }
+
+        it("accountB deploys its target from the pipeline stack it names", () => {
+            const config = parsed("accountB");
+            assert.equal(config.deploy, "target");
+            assert.equal(config.target?.name, "Staging");
+            assert.equal(config.pipelineStack, "organization/cross-account-pipeline/accountA");
+        });
+    });
+
+    describe("reports a bad value naming the key, the value and what is expected", () => {
+        const cases: ProblemCase[] = [
+            { name: "a pipeline account id that is not 12 digits", overrides: { pipelineAccountId: "12345" }, key: "pipelineAccountId", value: `"12345"`, expected: "exactly 12 digits" },
+            { name: "a missing pipeline account id", overrides: { pipelineAccountId: undefined }, key: "pipelineAccountId", expected: "12-digit AWS account id" },
+            { name: "a target account id that is not 12 digits", overrides: { targets: [stagingEntry({ accountId: "22222222222a" })] }, key: "targets[0].accountId", value: `"22222222222a"`, expected: "exactly 12 digits" },
+            { name: "a target account id written as a YAML number", overrides: { targets: [stagingEntry({ accountId: 22222222222 })] }, key: "targets[0].accountId", value: `"22222222222"`, expected: "exactly 12 digits" },
+            { name: "a target in the pipeline account", overrides: { targets: [stagingEntry({ accountId: pipelineAccountId })] }, key: "targets[0].accountId", value: `"${pipelineAccountId}"`, expected: "expected another account" },
+            { name: "an unknown deploy mode", overrides: { deploy: "both" }, key: "deploy", value: `"both"`, expected: "expected one of: pipeline, target, all" },
+            { name: "a missing deploy mode", overrides: { deploy: undefined }, key: "deploy", expected: "expected one of: pipeline, target, all" },
+            { name: "a target that is not among targets", stack: "accountB", overrides: { target: "Production" }, key: "target", value: `"Production"`, expected: "expected one of: Staging" },
+            { name: "a target stack without a target", stack: "accountB", overrides: { target: undefined }, key: "target", expected: "one of: Staging" },
+            { name: "an unknown pipeline region", overrides: { region: "us-east-9" }, key: "region", value: `"us-east-9"`, expected: "expected one such as \"us-east-2\"" },
+            { name: "a missing pipeline region", overrides: { region: undefined }, key: "region", expected: "expected an AWS region" },
+            { name: "an unknown target region", overrides: { targets: [stagingEntry({ region: "mars-north-1" })] }, key: "targets[0].region", value: `"mars-north-1"`, expected: "expected one such as \"us-east-2\"" },
+            { name: "an empty targets list", overrides: { targets: [] }, key: "targets", value: "[]", expected: "expected a non-empty list" },
+            { name: "targets that are not a list", overrides: { targets: { name: "Staging" } }, key: "targets", value: `{"name":"Staging"}`, expected: "expected a non-empty list" },
+            { name: "missing targets", overrides: { targets: undefined }, key: "targets", expected: "expected a list of {name, accountId, applicationName, deploymentGroupName}" },
+            { name: "targets that are not structured config", overrides: { targets: "Staging: [" }, key: "targets", value: `"Staging: ["`, expected: "expected a YAML object or list" },
+            { name: "a target stack without pipelineStack", stack: "accountB", overrides: { pipelineStack: undefined }, key: "pipelineStack", expected: "organization/cross-account-pipeline/accountA" },
+            { name: "a pipelineStack that is not a stack name", stack: "accountB", overrides: { pipelineStack: "org/project/stack/extra" }, key: "pipelineStack", value: `"org/project/stack/extra"`, expected: "expected <organization>/<project>/<stack>" },
+            { name: "a missing target name", overrides: { targets: [stagingEntry({ name: undefined })] }, key: "targets[0].name", expected: "a stage name" },
+            { name: "a stage name with spaces", overrides: { targets: [stagingEntry({ name: "Stage One" })] }, key: "targets[0].name", value: `"Stage One"`, expected: "a stage name" },
+            { name: "a role name IAM refuses", overrides: { targets: [stagingEntry({ crossAccountRoleName: "Cross Account" })] }, key: "targets[0].crossAccountRoleName", value: `"Cross Account"`, expected: "an IAM role name" },
+            { name: "an approval flag that is not a boolean", overrides: { targets: [stagingEntry({ requireApproval: "yes" })] }, key: "targets[0].requireApproval", value: `"yes"`, expected: "expected true or false" },
+            { name: "a retention that is not a whole number", overrides: { artifactRetentionDays: "0" }, key: "artifactRetentionDays", value: `"0"`, expected: "a whole number of at least 1" },
+            { name: "a pipeline name too long for the bucket name", overrides: { pipelineName: "P".repeat(40) }, key: "pipelineName", value: `"${"P".repeat(40)}"`, expected: "must fit 63 characters" },
+            { name: "an unknown source provider", overrides: { source: { provider: "GitHub" } }, key: "source.provider", value: `"GitHub"`, expected: `expected "S3" or "CodeStarSourceConnection"` },
+            { name: "an assume-role credential that is not a role ARN", overrides: { pipelineCredentials: { assumeRoleArn: "Deployer" } }, key: "pipelineCredentials.assumeRoleArn", value: `"Deployer"`, expected: "an IAM role ARN" },
+            {
+                name: "an extra action in a stage the pipeline does not have",
+                overrides: { extraActions: [extraAction({ stage: "Production", name: "Checks", inputArtifacts: ["SourceOutput"] })] },
+                key: "extraActions[0].stage", value: `"Production"`, expected: "expected one of: Source, Build, Staging",
+            },
+            {
+                name: "an extra action run by a target that does not exist",
+                overrides: { extraActions: [extraAction({ stage: "Staging", name: "Checks", target: "Production", inputArtifacts: ["BuildOutput"] })] },
+                key: "extraActions[0].target", value: `"Production"`, expected: "expected one of: Staging",
+            },
+        ];
+        for (const c of cases) {
+            it(c.name, () => assertProblem(problemsOf(rawConfig(c.stack, c.overrides)), c.key, c.value, c.expected));
+        }
+    });
+
+    describe("targets", () => {
+        it("reports duplicate target names, which are stage names", () => {
+            const problems = problemsOf(rawConfig("accountA", { targets: [stagingEntry(), stagingEntry({ accountId: productionAccountId })] }));
+            assertProblem(problems, "targets", `name "Staging"`, "must be unique");
+        });
+
+        // Source and Build are stages of every pipeline: a target of that name would be a second stage of the same name.
+        for (const name of ["Source", "Build"]) {
+            it(`reports a target named "${name}", which collides with the pipeline's own stage`, () => {
+                const problems = problemsOf(rawConfig("accountA", { targets: [stagingEntry({ name })] }));
+                assertProblem(problems, "targets[0].name", `"${name}"`, "Source");
+            });
+        }
+
+        describe("reports a role name used twice in one account", () => {
+            const cases: { name: string; targets: Record<string, unknown>[]; role: string }[] = [
+                {
+                    name: "the same cross-account role name for two targets",
+                    targets: [targetEntry("Staging", targetAccountId, { crossAccountRoleName: "Deployer" }), targetEntry("Production", targetAccountId, { crossAccountRoleName: "Deployer" })],
+                    role: "Deployer",
+                },
+                {
+                    name: "the same instance role name for two targets",
+                    targets: [targetEntry("Staging", targetAccountId, { instanceRoleName: "Instances" }), targetEntry("Production", targetAccountId, { instanceRoleName: "Instances" })],
+                    role: "Instances",
+                },
+                {
+                    name: "one target's instance role named as another target's cross-account role",
+                    targets: [targetEntry("Staging", targetAccountId, { crossAccountRoleName: "Shared" }), targetEntry("Production", targetAccountId, { instanceRoleName: "Shared" })],
+                    role: "Shared",
+                },
+                {
+                    name: "two role names that differ only in case, which IAM treats as one",
+                    targets: [targetEntry("Staging", targetAccountId, { crossAccountRoleName: "Deployer" }), targetEntry("Production", targetAccountId, { crossAccountRoleName: "DEPLOYER" })],
+                    role: "DEPLOYER",
+                },
+                {
+                    name: "one target using one name for two of its roles",
+                    targets: [targetEntry("Staging", targetAccountId, { crossAccountRoleName: "Shared", codeDeployServiceRoleName: "Shared" })],
+                    role: "Shared",
+                },
+            ];
+            for (const c of cases) {
+                it(c.name, () => {
+                    const problems = problemsOf(rawConfig("accountA", { targets: c.targets }));
+                    assertProblem(problems, "targets", `"${c.role}"`, "unique within an account");
+                });
+            }
+        });
+
+        it("accepts the same role names in different accounts", () => {
+            const config = parsed("accountA", {
+                targets: [stagingEntry(), targetEntry("Production", productionAccountId, { crossAccountRoleName: "CrossAccount_Role" })],
+            });
+            assert.deepEqual(config.targets.map((t) => t.crossAccountRoleName), ["CrossAccount_Role", "CrossAccount_Role"]);
+        });
+
+        it("accepts two targets in one account with the default role names", () => {
+            const config = parsed("accountA", { targets: [stagingEntry(), targetEntry("Production", targetAccountId)] });
+            assert.deepEqual(config.targets.map((t) => t.name), ["Staging", "Production"]);
+        });
+    });
+
+    describe("reports unknown fields, naming the field and the known ones", () => {
+        const cases: { name: string; overrides: Record<string, unknown>; field: string; known: string }[] = [
+            { name: "a misspelled top-level key", overrides: { encryptonKey: "arn:aws:kms:us-east-2:111111111111:alias/pipeline-key" }, field: "encryptonKey", known: "encryptionKey" },
+            { name: "a misspelled target field", overrides: { targets: [stagingEntry({ acountId: "333333333333" })] }, field: "targets[0].acountId", known: "accountId" },
+            { name: "an unknown source field", overrides: { source: { provider: "S3", bucket: "mine" } }, field: "source.bucket", known: "objectKey" },
+            { name: "an unknown credentials field", overrides: { pipelineCredentials: { role: "arn:aws:iam::111111111111:role/Deployer" } }, field: "pipelineCredentials.role", known: "assumeRoleArn" },
+            { name: "an unknown build field", overrides: { build: { imagee: "aws/codebuild/standard:7.0" } }, field: "build.imagee", known: "image" },
+            { name: "an unknown fleet field", overrides: { targets: [stagingEntry({ fleet: { count: 2 } })] }, field: "targets[0].fleet.count", known: "size" },
+            {
+                name: "an unknown extra action field",
+                overrides: { extraActions: [extraAction({ stage: "Build", name: "Checks", inputArtifacts: ["SourceOutput"], runorder: 2 })] },
+                field: "extraActions[0].runorder", known: "runOrder",
+            },
+        ];
+        for (const c of cases) {
+            it(c.name, () => {
+                const problem = assertProblem(problemsOf(rawConfig("accountA", c.overrides)), c.field, undefined, "unknown");
+                assert.match(problem, /; expected only: /);
+                assert.ok(problem.split("expected only: ")[1].split(", ").includes(c.known), `"${c.known}" is listed as known in: ${problem}`);
+            });
+        }
+    });
+
+    describe("encryptionKey", () => {
+        const cases: { name: string; key: string; expected: string }[] = [
+            { name: "a bare alias", key: "alias/foo", expected: "a bare alias or key id cannot be used across accounts" },
+            { name: "a bare key id", key: keyUuid, expected: "a bare alias or key id cannot be used across accounts" },
+            { name: "a key in another region", key: `arn:aws:kms:us-west-2:${pipelineAccountId}:key/${keyUuid}`, expected: "expected a key in the pipeline region us-east-2" },
+            { name: "a key of another account", key: `arn:aws:kms:us-east-2:999999999999:key/${keyUuid}`, expected: `expected a key of the pipeline account ${pipelineAccountId}` },
+            { name: "an alias of another account", key: `arn:aws:kms:us-east-2:999999999999:alias/pipeline-key`, expected: `expected a key of the pipeline account ${pipelineAccountId}` },
+            // The AWS managed key for S3 cannot be shared with another account (DESIGN.md).
+            { name: "the AWS managed aws/s3 key by alias ARN", key: `arn:aws:kms:us-east-2:${pipelineAccountId}:alias/aws/s3`, expected: "customer managed" },
+        ];
+        for (const c of cases) {
+            it(`rejects ${c.name}`, () => assertProblem(problemsOf(rawConfig("accountA", { encryptionKey: c.key })), "encryptionKey", `"${c.key}"`, c.expected));
+        }
+
+        for (const [name, key] of [["a key ARN", keyArn], ["an alias ARN", aliasArn]]) {
+            it(`accepts ${name} of the pipeline account in the pipeline region`, () => {
+                assert.equal(parsed("accountA", { encryptionKey: key }).encryptionKey, key);
+            });
+        }
+    });
+
+    describe("the walkthrough's artifact rules over extra actions", () => {
+        const twoAccounts = [stagingEntry(), targetEntry("Production", productionAccountId)];
+
+        it("reports a Jenkins action run by a target account", () => {
+            const problems = problemsOf(rawConfig("accountA", {
+                extraActions: [extraAction({ stage: "Staging", name: "JenkinsTests", owner: "Custom", provider: "Jenkins", target: "Staging", inputArtifacts: ["BuildOutput"], runOrder: 2 })],
+            }));
+            assertProblem(problems, "extraActions", `action "JenkinsTests" in stage "Staging"`, "Jenkins actions cannot run cross-account");
+            assert.ok(problems.some((p) => p.includes(targetAccountId)), "the message names the target account");
+        });
+
+        it("accepts a Jenkins action in the pipeline account", () => {
+            const config = parsed("accountA", {
+                extraActions: [extraAction({ stage: "Build", name: "JenkinsTests", owner: "Custom", provider: "Jenkins", inputArtifacts: ["SourceOutput"], runOrder: 2 })],
+            });
+            assert.equal(config.extraActions[0].provider, "Jenkins");
+        });
+
+        it("reports an artifact passed from one target account to another", () => {
+            const problems = problemsOf(rawConfig("accountA", {
+                targets: twoAccounts,
+                extraActions: [
+                    extraAction({ stage: "Staging", name: "Report", target: "Staging", inputArtifacts: ["BuildOutput"], outputArtifacts: ["StagingReport"], runOrder: 2 }),
+                    extraAction({ stage: "Production", name: "Compare", target: "Production", inputArtifacts: ["StagingReport"], runOrder: 2 }),
+                ],
+            }));
+            assertProblem(problems, "extraActions", `action "Compare" in stage "Production"`, `consumes artifact "StagingReport" produced in account ${targetAccountId}`);
+        });
+
+        it("reports an artifact that no earlier action produces", () => {
+            const problems = problemsOf(rawConfig("accountA", {
+                extraActions: [extraAction({ stage: "Build", name: "Lint", inputArtifacts: ["LintInput"], runOrder: 2 })],
+            }));
+            assertProblem(problems, "extraActions", `"LintInput"`, "which no earlier action produces");
+        });
+
+        it("accepts an artifact of a target account consumed in the pipeline account", () => {
+            const config = parsed("accountA", {
+                targets: twoAccounts,
+                extraActions: [
+                    extraAction({ stage: "Staging", name: "Report", target: "Staging", inputArtifacts: ["BuildOutput"], outputArtifacts: ["StagingReport"], runOrder: 2 }),
+                    extraAction({ stage: "Production", name: "Compare", inputArtifacts: ["StagingReport"], runOrder: 2 }),
+                ],
+            });
+            assert.equal(config.extraActions.length, 2);
+        });
+    });
+
+    describe("reports several problems together", () => {
+        it("lists every problem in one ConfigError, each naming its key", () => {
+            const raw = rawConfig("accountB", {
+                deploy: "target",
+                pipelineAccountId: "1111",
+                region: "us-east-9",
+                target: "Production",
+                encryptionKey: "alias/foo",
+                targets: [stagingEntry({ accountId: "2222" })],
+            });
+            let error: unknown;
+            try {
+                parseConfig(raw);
+            } catch (e) {
+                error = e;
+            }
+            assert.ok(error instanceof ConfigError, "a ConfigError is thrown");
+            const keys = ["pipelineAccountId", "region", "targets[0].accountId", "encryptionKey", "target"];
+            for (const key of keys) {
+                assert.ok(error.problems.some((p) => p.startsWith(`${key}:`)), `a problem for ${key} among:\n  ${error.problems.join("\n  ")}`);
+                assert.ok(error.message.includes(`  - ${key}:`), `the message lists ${key}`);
+            }
+            assert.match(error.message, new RegExp(`^Invalid configuration \\(${error.problems.length} problems\\)`));
+        });
+    });
+
+    describe("defaults", () => {
+        const withoutOptional = () => parsed("accountA", { targets: [stagingEntry({ crossAccountRoleName: undefined })] });
+
+        it("names the pipeline CrossAccountPipeline", () => assert.equal(withoutOptional().pipelineName, "CrossAccountPipeline"));
+
+        it("derives every role name from the target name", () => {
+            const [staging] = withoutOptional().targets;
+            assert.deepEqual(
+                [staging.crossAccountRoleName, staging.instanceRoleName, staging.codeDeployServiceRoleName],
+                ["Staging-CrossAccount", "Staging-CodeDeployInstance", "Staging-CodeDeployService"],
+            );
+        });
+
+        it("keeps a role name given in config", () => assert.equal(parsed("accountA").targets[0].crossAccountRoleName, "CrossAccount_Role"));
+
+        it("deploys one instance at a time", () => assert.equal(withoutOptional().targets[0].deploymentConfigName, "CodeDeployDefault.OneAtATime"));
+
+        it("tags the deployment group's instances with the application name", () => {
+            assert.deepEqual(withoutOptional().targets[0].instanceTag, { key: "CodeDeployApplication", value: "AccountBApplicationName" });
+        });
+
+        it("puts a target without region in the pipeline's region", () => {
+            assert.equal(parsed("accountA", { region: "eu-west-1" }).targets[0].region, "eu-west-1");
+        });
+
+        it("keeps a target's own region", () => {
+            assert.equal(parsed("accountA", { targets: [stagingEntry({ region: "us-west-2" })] }).targets[0].region, "us-west-2");
+        });
+
+        it("reads the source from source.zip in an S3 bucket", () => {
+            assert.deepEqual(withoutOptional().source, { provider: "S3", objectKey: "source.zip" });
+        });
+
+        it("requires no approval, uses ambient credentials, has no extra actions and creates its own key", () => {
+            const config = withoutOptional();
+            assert.equal(config.targets[0].requireApproval, false);
+            assert.deepEqual(config.targets[0].credentials, {});
+            assert.deepEqual(config.pipelineCredentials, {});
+            assert.deepEqual(config.extraActions, []);
+            assert.equal(config.encryptionKey, undefined);
+        });
+
+        it("retains artifacts for 30 days and protects them", () => {
+            const config = withoutOptional();
+            assert.equal(config.artifactRetentionDays, defaults.artifactRetentionDays);
+            assert.equal(config.artifactRetentionDays, 30);
+            assert.equal(config.protectArtifacts, true);
+        });
+
+        it("fills a CodeStar source's branch with main", () => {
+            const source = { provider: "CodeStarSourceConnection", connectionArn: `arn:aws:codestar-connections:us-east-2:${pipelineAccountId}:connection/abcd-1234`, repository: "owner/app" };
+            assert.deepEqual(parsed("accountA", { source }).source, { ...source, branch: "main" });
+        });
+    });
+
+    describe("the program with a bad config", () => {
+        /** Records every resource the program registers, even when runProgram rejects and returns nothing. */
+        async function runRecording(config: Record<string, string>): Promise<{ error: unknown; types: string[] }> {
+            const types: string[] = [];
+            const original = MockCloud.prototype.newResource;
+            MockCloud.prototype.newResource = function (this: MockCloud, args) {
+                types.push(args.type);
+                return original.call(this, args);
+            };
+            try {
+                await runProgram({ stack: "accountA", config });
+                return { error: undefined, types };
+            } catch (error) {
+                return { error, types };
+            } finally {
+                MockCloud.prototype.newResource = original;
+            }
+        }
+
+        it("fails with the config message and declares no AWS resource or provider", async () => {
+            const { error, types } = await runRecording(qualifiedConfig("accountA", { pipelineAccountId: "12345", region: "us-east-9", protectArtifact: "false" }));
+            assert.ok(error instanceof Error, "the run fails");
+            assert.match(error.message, /Invalid configuration \(3 problems\)/);
+            assert.ok(error.message.includes(`pipelineAccountId: "12345" is not an AWS account id`), error.message);
+            assert.ok(error.message.includes(`region: "us-east-9" is not a known AWS region`), error.message);
+            assert.ok(error.message.includes(`protectArtifact: unknown key`), error.message);
+            assert.deepEqual(types.filter((t) => t.startsWith("aws:") || t.startsWith("pulumi:providers:")), []);
+        });
+
+        it("with a good config declares AWS resources through the same recording", async () => {
+            const { error, types } = await runRecording(qualifiedConfig("accountA"));
+            assert.equal(error, undefined);
+            assert.ok(types.some((t) => t.startsWith("aws:")), "the recording sees the program's resources");
+        });
+    });
+});

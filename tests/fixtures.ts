@@ -1,0 +1,90 @@
+// Shared test fixtures: raw config built from the shipped stack files, with overrides.
+import * as path from "path";
+import { configNamespace, ConfigError, parseConfig, ProgramConfig, RawConfig, TargetConfig } from "../config";
+import { readStackFile } from "../evaluation/stackFiles";
+
+export const projectRoot = path.resolve(__dirname, "..");
+export const pipelineAccountId = "111111111111";
+export const targetAccountId = "222222222222";
+export const pipelineStackName = "organization/cross-account-pipeline/accountA";
+
+export type StackName = "accountA" | "accountB";
+
+/** The fully qualified config of a shipped stack file (`cross-account-pipeline:region` → "us-east-2"). */
+export function stackConfig(stack: StackName): Record<string, string> {
+    return readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`)).config;
+}
+
+/** Fully qualified config with keys added or replaced (short keys); `undefined` removes a key. */
+export function qualifiedConfig(stack: StackName, overrides: Record<string, unknown> = {}): Record<string, string> {
+    return qualify(rawConfig(stack, overrides));
+}
+
+/**
+ * The raw config `readRawConfig` would return for a shipped stack file: keys without the namespace,
+ * objects and lists as JSON. Overrides replace keys (objects are JSON-encoded); `undefined` removes one.
+ */
+export function rawConfig(stack: StackName = "accountA", overrides: Record<string, unknown> = {}): RawConfig {
+    const prefix = `${configNamespace}:`;
+    const raw: RawConfig = Object.fromEntries(Object.entries(stackConfig(stack))
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, value]) => [key.slice(prefix.length), value]));
+    for (const [key, value] of Object.entries(overrides)) {
+        raw[key] = value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return raw;
+}
+
+function qualify(raw: RawConfig): Record<string, string> {
+    return Object.fromEntries(Object.entries(raw)
+        .filter((entry): entry is [string, string] => entry[1] !== undefined)
+        .map(([key, value]) => [`${configNamespace}:${key}`, value]));
+}
+
+/** The shipped Staging target entry, as written in the stack files, with fields replaced. */
+export function stagingEntry(fields: Record<string, unknown> = {}): Record<string, unknown> {
+    const [staging] = JSON.parse(rawConfig("accountA").targets!) as Record<string, unknown>[];
+    return { ...staging, ...fields };
+}
+
+/** A minimal valid target entry named `name` in `accountId`. */
+export function targetEntry(name: string, accountId: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+    return { name, accountId, applicationName: `${name}App`, deploymentGroupName: `${name}Group`, ...fields };
+}
+
+/** The problems parseConfig reports for `raw`; fails if it accepts the config. */
+export function problemsOf(raw: RawConfig): string[] {
+    try {
+        parseConfig(raw);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            return e.problems;
+        }
+        throw e;
+    }
+    throw new Error(`expected a ConfigError, but the config was accepted: ${JSON.stringify(raw)}`);
+}
+
+/** A fully defaulted target, for the pure builders. */
+export function target(name: string, accountId: string, fields: Partial<TargetConfig> = {}): TargetConfig {
+    return {
+        name,
+        accountId,
+        region: "us-east-2",
+        applicationName: `${name}App`,
+        deploymentGroupName: `${name}Group`,
+        deploymentConfigName: "CodeDeployDefault.OneAtATime",
+        crossAccountRoleName: `${name}-CrossAccount`,
+        instanceRoleName: `${name}-CodeDeployInstance`,
+        codeDeployServiceRoleName: `${name}-CodeDeployService`,
+        instanceTag: { key: "CodeDeployApplication", value: `${name}App` },
+        requireApproval: false,
+        credentials: {},
+        ...fields,
+    };
+}
+
+/** A parsed config of the shipped accountA stack with overrides. */
+export function parsed(stack: StackName = "accountA", overrides: Record<string, unknown> = {}): ProgramConfig {
+    return parseConfig(rawConfig(stack, overrides));
+}

@@ -1,0 +1,258 @@
+import { strict as assert } from "node:assert";
+import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config";
+import {
+    ActionDeclaration, artifactRuleViolations, artifactStoreDeclarations, artifactStoreRegions, buildArtifact, deployRoleArn,
+    PipelineShape, pipelineStages, sourceArtifact, StageDeclaration,
+} from "../pipelineDefinition";
+import { pipelineAccountId, target, targetAccountId } from "./fixtures";
+
+const productionAccountId = "333333333333";
+const region = "us-east-2";
+
+function shape(fields: Partial<PipelineShape> = {}): PipelineShape {
+    return {
+        region,
+        pipelineAccountId,
+        pipelineName: "Pipe",
+        targets: [target("Staging", targetAccountId)],
+        source: { provider: "S3", objectKey: "source.zip" },
+        extraActions: [],
+        ...fields,
+    };
+}
+
+/** An extra action of the pipeline account unless `target` is set. */
+function extra(stage: string, name: string, fields: Partial<ExtraActionConfig> = {}): ExtraActionConfig {
+    return {
+        stage, name, category: "Test", owner: "AWS", provider: "CodeBuild", version: "1",
+        inputArtifacts: [], outputArtifacts: [], configuration: { ProjectName: "Checks" }, runOrder: 2, ...fields,
+    };
+}
+
+function stage(stages: StageDeclaration[], name: string): StageDeclaration {
+    const found = stages.find((s) => s.name === name);
+    assert.ok(found, `stage ${name} among ${stages.map((s) => s.name).join(", ")}`);
+    return found;
+}
+
+function action(stages: StageDeclaration[], stageName: string, actionName: string): ActionDeclaration {
+    const found = stage(stages, stageName).actions.find((a) => a.name === actionName);
+    assert.ok(found, `action ${actionName} in stage ${stageName}`);
+    return found;
+}
+
+describe("pipelineStages", () => {
+    const twoTargets = [target("Staging", targetAccountId), target("Production", productionAccountId)];
+
+    it("has Source, then Build, then one stage per target named after it, in the order given", () => {
+        assert.deepEqual(pipelineStages(shape({ targets: twoTargets })).map((s) => s.name), ["Source", "Build", "Staging", "Production"]);
+        assert.deepEqual(pipelineStages(shape({ targets: [...twoTargets].reverse() })).map((s) => s.name), ["Source", "Build", "Production", "Staging"]);
+    });
+
+    it("builds from the source artifact and deploys the build artifact", () => {
+        const stages = pipelineStages(shape());
+        assert.deepEqual(action(stages, "Source", "Source").outputArtifacts, [sourceArtifact]);
+        assert.deepEqual(action(stages, "Build", "Build").inputArtifacts, [sourceArtifact]);
+        assert.deepEqual(action(stages, "Build", "Build").outputArtifacts, [buildArtifact]);
+        assert.deepEqual(action(stages, "Staging", "Deploy").inputArtifacts, [buildArtifact]);
+    });
+
+    describe("each target's deploy action", () => {
+        const staging = target("Staging", targetAccountId, { crossAccountRoleName: "CrossAccount_Role", applicationName: "App", deploymentGroupName: "Group" });
+        const deploy = () => action(pipelineStages(shape({ targets: [staging, target("Production", productionAccountId)] })), "Staging", "Deploy");
+
+        it("assumes that target's cross-account role", () => {
+            assert.equal(deploy().roleArn, `arn:aws:iam::${targetAccountId}:role/CrossAccount_Role`);
+            assert.equal(deployRoleArn(staging), `arn:aws:iam::${targetAccountId}:role/CrossAccount_Role`);
+        });
+
+        it("deploys with CodeDeploy to that target's application and deployment group", () => {
+            const { category, provider, configuration } = deploy();
+            assert.deepEqual({ category, provider, configuration }, {
+                category: "Deploy", provider: "CodeDeploy", configuration: { ApplicationName: "App", DeploymentGroupName: "Group" },
+            });
+        });
+
+        it("uses the partition of the target's region in the role ARN", () => {
+            assert.equal(deployRoleArn(target("China", targetAccountId, { region: "cn-north-1" })), `arn:aws-cn:iam::${targetAccountId}:role/China-CrossAccount`);
+        });
+
+        it("is alone in its stage without approval", () => {
+            assert.deepEqual(stage(pipelineStages(shape()), "Staging").actions.map((a) => a.name), ["Deploy"]);
+        });
+
+        it("comes after a manual approval when the target requires one", () => {
+            const actions = stage(pipelineStages(shape({ targets: [target("Staging", targetAccountId, { requireApproval: true })] })), "Staging").actions;
+            assert.deepEqual(actions.map((a) => [a.name, a.category, a.provider, a.runOrder]), [
+                ["Approve", "Approval", "Manual", 1],
+                ["Deploy", "Deploy", "CodeDeploy", 2],
+            ]);
+            assert.equal(actions[0].roleArn, undefined, "the approval runs in the pipeline account");
+        });
+
+        it("names a region only for a target outside the pipeline's region", () => {
+            const stages = pipelineStages(shape({ targets: [target("Staging", targetAccountId), target("West", productionAccountId, { region: "us-west-2" })] }));
+            assert.ok(!("region" in action(stages, "Staging", "Deploy")), "no region in the pipeline's region");
+            assert.equal(action(stages, "West", "Deploy").region, "us-west-2");
+        });
+    });
+
+    describe("the source action", () => {
+        it("reads the configured object from the pipeline account's source bucket", () => {
+            const source = action(pipelineStages(shape({ source: { provider: "S3", objectKey: "app/bundle.zip" } })), "Source", "Source");
+            assert.equal(source.provider, "S3");
+            assert.deepEqual(source.configuration, { S3Bucket: `pipe-${pipelineAccountId}-${region}-source`, S3ObjectKey: "app/bundle.zip", PollForSourceChanges: "true" });
+        });
+
+        it("reads a CodeStar connection's repository and branch", () => {
+            const codeStar: SourceConfig = { provider: "CodeStarSourceConnection", connectionArn: `arn:aws:codestar-connections:${region}:${pipelineAccountId}:connection/abcd-1234`, repository: "owner/app", branch: "release" };
+            const source = action(pipelineStages(shape({ source: codeStar })), "Source", "Source");
+            assert.equal(source.provider, "CodeStarSourceConnection");
+            assert.deepEqual(source.configuration, {
+                ConnectionArn: codeStar.connectionArn, FullRepositoryId: "owner/app", BranchName: "release", OutputArtifactFormat: "CODE_ZIP",
+            });
+            assert.deepEqual(source.outputArtifacts, [sourceArtifact]);
+        });
+    });
+
+    describe("extra actions", () => {
+        it("are placed in their stage and ordered by runOrder, whatever their order in config", () => {
+            const stages = pipelineStages(shape({
+                extraActions: [
+                    extra("Staging", "SmokeTest", { runOrder: 3 }),
+                    extra("Build", "Lint", { runOrder: 1, inputArtifacts: [sourceArtifact] }),
+                    extra("Staging", "Warmup", { runOrder: 2 }),
+                ],
+            }));
+            assert.deepEqual(stage(stages, "Staging").actions.map((a) => [a.name, a.runOrder]), [["Deploy", 1], ["Warmup", 2], ["SmokeTest", 3]]);
+            assert.deepEqual(stage(stages, "Build").actions.map((a) => a.name).sort(), ["Build", "Lint"]);
+            assert.deepEqual(stage(stages, "Source").actions.map((a) => a.name), ["Source"]);
+        });
+
+        it("run as a target's cross-account role, in its region, only when they name the target", () => {
+            const west = target("West", targetAccountId, { region: "us-west-2" });
+            const stages = pipelineStages(shape({
+                targets: [west],
+                extraActions: [extra("West", "InTarget", { target: "West" }), extra("West", "InPipeline")],
+            }));
+            const inTarget = action(stages, "West", "InTarget");
+            assert.equal(inTarget.roleArn, deployRoleArn(west));
+            assert.equal(inTarget.region, "us-west-2");
+            const inPipeline = action(stages, "West", "InPipeline");
+            assert.ok(!("roleArn" in inPipeline) && !("region" in inPipeline), "a pipeline-account action has no role or region of its own");
+        });
+
+        it("keep their provider, artifacts and configuration", () => {
+            const stages = pipelineStages(shape({
+                extraActions: [extra("Staging", "Report", { provider: "Lambda", category: "Invoke", inputArtifacts: [buildArtifact], outputArtifacts: ["Report"], configuration: { FunctionName: "report" } })],
+            }));
+            const { provider, category, inputArtifacts, outputArtifacts, configuration } = action(stages, "Staging", "Report");
+            assert.deepEqual({ provider, category, inputArtifacts, outputArtifacts, configuration }, {
+                provider: "Lambda", category: "Invoke", inputArtifacts: [buildArtifact], outputArtifacts: ["Report"], configuration: { FunctionName: "report" },
+            });
+        });
+    });
+});
+
+describe("artifactRuleViolations", () => {
+    const sameAccount = [target("Staging", targetAccountId), target("Production", targetAccountId)];
+    const twoAccounts = [target("Staging", targetAccountId), target("Production", productionAccountId)];
+    const violations = (targets: TargetConfig[], extraActions: ExtraActionConfig[]) =>
+        artifactRuleViolations(pipelineStages(shape({ targets, extraActions })), pipelineAccountId);
+    const stagingReport = extra("Staging", "Report", { target: "Staging", inputArtifacts: [buildArtifact], outputArtifacts: ["StagingReport"] });
+
+    it("finds nothing wrong with the pipeline alone: targets deploy what the pipeline account built", () => {
+        assert.deepEqual(violations(twoAccounts, []), []);
+    });
+
+    describe("allows", () => {
+        const cases: { name: string; targets: TargetConfig[]; extraActions: ExtraActionConfig[] }[] = [
+            {
+                name: "an action in the pipeline account consuming a target account's artifact",
+                targets: twoAccounts,
+                extraActions: [stagingReport, extra("Production", "Compare", { inputArtifacts: ["StagingReport"] })],
+            },
+            {
+                name: "a target account's action consuming an artifact produced in the pipeline account",
+                targets: twoAccounts,
+                extraActions: [extra("Production", "Scan", { target: "Production", inputArtifacts: [sourceArtifact] })],
+            },
+            {
+                name: "an action consuming an artifact produced earlier in the same stage and account",
+                targets: twoAccounts,
+                extraActions: [stagingReport, extra("Staging", "Publish", { target: "Staging", inputArtifacts: ["StagingReport"], runOrder: 3 })],
+            },
+            {
+                name: "an action consuming an artifact produced in an earlier stage of the same account",
+                targets: sameAccount,
+                extraActions: [stagingReport, extra("Production", "Compare", { target: "Production", inputArtifacts: ["StagingReport"] })],
+            },
+        ];
+        for (const c of cases) {
+            it(c.name, () => assert.deepEqual(violations(c.targets, c.extraActions), []));
+        }
+    });
+
+    it("reports a target account's action consuming another target account's artifact, naming stage, action, artifact and accounts", () => {
+        const found = violations(twoAccounts, [stagingReport, extra("Production", "Compare", { target: "Production", inputArtifacts: ["StagingReport"] })]);
+        assert.equal(found.length, 1, found.join("\n"));
+        for (const part of [`action "Compare"`, `stage "Production"`, `artifact "StagingReport"`, productionAccountId, targetAccountId, pipelineAccountId]) {
+            assert.ok(found[0].includes(part), `"${part}" in: ${found[0]}`);
+        }
+    });
+
+    it("reports an action consuming what another action of the same runOrder produces: they run in parallel", () => {
+        const found = violations(twoAccounts, [stagingReport, extra("Staging", "Publish", { target: "Staging", inputArtifacts: ["StagingReport"], runOrder: 2 })]);
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(found[0], /action "Publish" in stage "Staging" consumes artifact "StagingReport", which no earlier action produces/);
+    });
+
+    it("reports an artifact consumed before the stage that produces it", () => {
+        const found = violations(twoAccounts, [extra("Build", "Early", { inputArtifacts: ["StagingReport"] }), stagingReport]);
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(found[0], /action "Early" in stage "Build" consumes artifact "StagingReport", which no earlier action produces/);
+    });
+
+    it("reports an artifact that nothing produces", () => {
+        const found = violations(twoAccounts, [extra("Staging", "Check", { inputArtifacts: ["Missing"] })]);
+        assert.deepEqual(found, [`action "Check" in stage "Staging" consumes artifact "Missing", which no earlier action produces`]);
+    });
+
+    it("reports a Jenkins action run by a target account's role, and only that one", () => {
+        const jenkins = (name: string, fields: Partial<ExtraActionConfig>) => extra("Staging", name, { owner: "Custom", provider: "Jenkins", inputArtifacts: [buildArtifact], ...fields });
+        const found = violations(twoAccounts, [jenkins("CrossAccountJenkins", { target: "Staging" }), jenkins("PipelineJenkins", {})]);
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(found[0], /action "CrossAccountJenkins" in stage "Staging" is a Jenkins action with a role in account 222222222222; Jenkins actions cannot run cross-account/);
+    });
+});
+
+describe("artifact stores", () => {
+    const stores = [
+        { region: "us-east-2", bucketName: "pipe-east", keyArn: `arn:aws:kms:us-east-2:${pipelineAccountId}:key/1111` },
+        { region: "us-west-2", bucketName: "pipe-west", keyArn: `arn:aws:kms:us-west-2:${pipelineAccountId}:key/2222` },
+    ];
+
+    it("declares a single store without a region, its key by ARN with type KMS", () => {
+        assert.deepEqual(artifactStoreDeclarations([stores[0]]), [
+            { location: "pipe-east", type: "S3", encryptionKey: { id: stores[0].keyArn, type: "KMS" } },
+        ]);
+    });
+
+    it("names every store's region when there are several", () => {
+        assert.deepEqual(artifactStoreDeclarations(stores), [
+            { location: "pipe-east", type: "S3", encryptionKey: { id: stores[0].keyArn, type: "KMS" }, region: "us-east-2" },
+            { location: "pipe-west", type: "S3", encryptionKey: { id: stores[1].keyArn, type: "KMS" }, region: "us-west-2" },
+        ]);
+    });
+
+    it("needs a store in the pipeline's region first, then in each target region once", () => {
+        const targets = [
+            target("A", targetAccountId, { region: "us-west-2" }),
+            target("B", productionAccountId, { region: "us-east-2" }),
+            target("C", productionAccountId, { region: "us-west-2" }),
+            target("D", targetAccountId, { region: "eu-west-1" }),
+        ];
+        assert.deepEqual(artifactStoreRegions("us-east-2", targets), ["us-east-2", "us-west-2", "eu-west-1"]);
+        assert.deepEqual(artifactStoreRegions("us-east-2", [target("A", targetAccountId)]), ["us-east-2"]);
+    });
+});

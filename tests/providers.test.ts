@@ -1,0 +1,153 @@
+import { strict as assert } from "node:assert";
+import type { ProgramConfig, TargetConfig } from "../config";
+import type { DeclaredResource } from "../evaluation/mockCloud";
+import { ProgramRun, runProgram } from "../evaluation/runProgram";
+import { providerArgs, targetsDeployedHere } from "../providers";
+import {
+    parsed, pipelineAccountId, pipelineStackName, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry,
+} from "./fixtures";
+
+const productionAccountId = "333333333333";
+const twoTargets = [stagingEntry(), targetEntry("Production", productionAccountId, { region: "us-west-2" })];
+
+describe("providerArgs", () => {
+    it("pins the provider to exactly its account and region", () => {
+        const args = providerArgs(targetAccountId, "us-west-2", {}, "Pipe");
+        assert.deepEqual(args.allowedAccountIds, [targetAccountId]);
+        assert.equal(args.region, "us-west-2");
+    });
+
+    it("uses the ambient credentials when none are configured: no profile, no role to assume", () => {
+        const args = providerArgs(targetAccountId, "us-east-2", {}, "Pipe");
+        assert.ok(!("profile" in args), "no profile");
+        assert.ok(!("assumeRoles" in args), "no assumeRoles");
+    });
+
+    it("uses a configured profile", () => {
+        const args = providerArgs(targetAccountId, "us-east-2", { profile: "account-b" }, "Pipe");
+        assert.equal(args.profile, "account-b");
+        assert.ok(!("assumeRoles" in args), "no assumeRoles");
+    });
+
+    it("assumes a configured role, with a session name IAM accepts", () => {
+        const roleArn = `arn:aws:iam::${targetAccountId}:role/Deployer`;
+        const args = providerArgs(targetAccountId, "us-east-2", { assumeRoleArn: roleArn }, "P".repeat(80));
+        assert.ok(!("profile" in args), "no profile");
+        const assumeRoles = args.assumeRoles as { roleArn: string; sessionName: string }[];
+        assert.equal(assumeRoles.length, 1);
+        assert.equal(assumeRoles[0].roleArn, roleArn);
+        assert.ok(assumeRoles[0].sessionName.length <= 64, assumeRoles[0].sessionName);
+    });
+});
+
+describe("targetsDeployedHere", () => {
+    const names = (config: ProgramConfig) => targetsDeployedHere(config).map((t) => t.name);
+
+    it("is no target for a pipeline stack", () => assert.deepEqual(names(parsed("accountA", { targets: twoTargets })), []));
+
+    it("is the one configured target for a target stack", () => {
+        assert.deepEqual(names(parsed("accountB", { targets: twoTargets, target: "Production" })), ["Production"]);
+    });
+
+    it("is every target for an all-in-one stack", () => {
+        assert.deepEqual(names(parsed("accountA", { targets: twoTargets, deploy: "all" })), ["Staging", "Production"]);
+    });
+});
+
+describe("every AWS resource of the program has an explicit provider pinned to the right account", () => {
+    interface Scenario {
+        name: string;
+        stack: StackName;
+        overrides?: Record<string, unknown>;
+        /** Feed the pipeline stack's outputs (the first scenario's run) to this stack's StackReference. */
+        readsPipelineStack?: boolean;
+        /** The accounts this stack's providers are pinned to. */
+        accounts: string[];
+    }
+    const scenarios: Scenario[] = [
+        { name: "the pipeline stack (accountA)", stack: "accountA", accounts: [pipelineAccountId] },
+        { name: "the target stack (accountB)", stack: "accountB", readsPipelineStack: true, accounts: [targetAccountId] },
+        { name: "an all-in-one stack (deploy: all)", stack: "accountA", overrides: { deploy: "all" }, accounts: [pipelineAccountId, targetAccountId] },
+        {
+            name: "an all-in-one stack with two target accounts in two regions",
+            stack: "accountA", overrides: { deploy: "all", targets: twoTargets }, accounts: [pipelineAccountId, targetAccountId, productionAccountId],
+        },
+    ];
+    const runs = new Map<string, { run: ProgramRun; config: ProgramConfig }>();
+
+    before(async () => {
+        // One program run at a time: the mocks are global.
+        let pipelineOutputs: Record<string, unknown> | undefined;
+        for (const s of scenarios) {
+            const run = await runProgram({
+                stack: s.stack,
+                config: qualifiedConfig(s.stack, s.overrides),
+                ...(s.readsPipelineStack ? { stackOutputs: { [pipelineStackName]: pipelineOutputs! } } : {}),
+            });
+            pipelineOutputs ??= run.outputs;
+            runs.set(s.name, { run, config: parsed(s.stack, s.overrides) });
+        }
+    });
+
+    /** The target a resource belongs to, recognised by the names config gives it; undefined for the pipeline account's. */
+    function owningTarget(resource: DeclaredResource, targets: TargetConfig[]): TargetConfig | undefined {
+        if (resource.type.startsWith("aws:codedeploy/")) {
+            const application = resource.inputs.appName ?? resource.inputs.name;
+            const owner = targets.find((t) => t.applicationName === application);
+            assert.ok(owner, `${resource.type} ${resource.name} belongs to a target`);
+            return owner;
+        }
+        if (resource.type.startsWith("aws:iam/")) {
+            const roleName = resource.inputs.role ?? resource.inputs.name;
+            return targets.find((t) => [t.crossAccountRoleName, t.instanceRoleName, t.codeDeployServiceRoleName].includes(roleName));
+        }
+        return undefined;
+    }
+
+    for (const s of scenarios) {
+        describe(s.name, () => {
+            const awsResources = () => runs.get(s.name)!.run.resources.filter((r) => r.type.startsWith("aws:"));
+            const providers = () => runs.get(s.name)!.run.resources.filter((r) => r.type === "pulumi:providers:aws");
+
+            it("declares AWS resources", () => assert.ok(awsResources().length > 0));
+
+            it("gives every AWS resource an explicit provider, none the default one", () => {
+                const onDefault = awsResources().filter((r) => !r.providerName).map((r) => `${r.type} ${r.name}`);
+                assert.deepEqual(onDefault, []);
+            });
+
+            it("declares one provider per account, each allowing exactly that one account", () => {
+                const allowed = providers().map((p) => JSON.parse(p.inputs.allowedAccountIds) as string[]);
+                for (const ids of allowed) {
+                    assert.equal(ids.length, 1, `allowedAccountIds ${JSON.stringify(ids)}`);
+                }
+                assert.deepEqual(allowed.map(([id]) => id).sort(), [...s.accounts].sort());
+            });
+
+            it("puts the pipeline account's resources in the pipeline account and each target's in its own account and region", () => {
+                const { config } = runs.get(s.name)!;
+                const misplaced = awsResources().flatMap((resource) => {
+                    const owner = owningTarget(resource, config.targets);
+                    const expected = owner?.accountId ?? pipelineAccountId;
+                    const problems = resource.accountId === expected ? [] : [`${resource.type} ${resource.name} in account ${resource.accountId}, expected ${expected}`];
+                    if (owner && resource.region !== owner.region) {
+                        problems.push(`${resource.type} ${resource.name} in region ${resource.region}, expected ${owner.region}`);
+                    }
+                    return problems;
+                });
+                assert.deepEqual(misplaced, []);
+            });
+
+            it("declares resources in every account it has a provider for, and no other", () => {
+                assert.deepEqual([...new Set(awsResources().map((r) => r.accountId))].sort(), [...s.accounts].sort());
+            });
+        });
+    }
+
+    it("the target stack trusts the pipeline role its pipeline stack exported", () => {
+        const pipelineRoleArn = runs.get(scenarios[0].name)!.run.outputs.pipelineRoleArn;
+        const role = runs.get(scenarios[1].name)!.run.resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs.name === "CrossAccount_Role");
+        assert.ok(role, "the cross-account role is declared");
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { AWS: pipelineRoleArn });
+    });
+});
