@@ -30,11 +30,28 @@ export function publishedByPipelineAccount(pipelineAccount: PipelineAccount): Pu
 
 export function publishedByPipelineStack(pipelineStack: string): PublishedArtifacts {
     const reference = new pulumi.StackReference(pipelineStack);
+    const origin = `pipeline stack ${pipelineStack}`;
     return {
-        pipelineRoleArn: reference.requireOutput("pipelineRoleArn").apply(String),
-        artifactStores: reference.requireOutput("artifactStores").apply((stores) => stores as Record<string, StoreReference>),
-        origin: `pipeline stack ${pipelineStack}`,
+        pipelineRoleArn: pipelineStackOutput<string>(reference, "pipelineRoleArn", origin),
+        artifactStores: pipelineStackOutput<Record<string, StoreReference>>(reference, "artifactStores", origin),
+        origin,
     };
+}
+
+/**
+ * An output of the pipeline stack. Before that stack's first `pulumi up`, a preview shows the
+ * target's resources with these values unknown (as for any resource not created yet); an update fails clearly.
+ */
+function pipelineStackOutput<T>(reference: pulumi.StackReference, name: string, origin: string): pulumi.Output<T> {
+    return reference.getOutput(name).apply((value: T | undefined): T => {
+        if (value !== undefined) {
+            return value;
+        }
+        if (pulumi.runtime.isDryRun()) {
+            return pulumi.unknown as unknown as T;
+        }
+        throw new pulumi.RunError(`${origin} has no output "${name}": run \`pulumi up\` on the pipeline stack before its target stacks`);
+    });
 }
 
 /** The artifact store a target in `region` uses; a clear error if the pipeline has none there yet. */

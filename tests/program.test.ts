@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { europe, production, resourcesOf, runAllInOne, runShippedStacks, shipped, targetsOf, withKeys } from "./support/stacks";
@@ -79,6 +80,22 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(group.inputs.deploymentGroupName, "AccountBApplicationGroupName");
         assert.deepEqual(group.inputs.ec2TagSets, [{ ec2TagFilters: [{ key: "CodeDeployApplication", value: "AccountBApplicationName", type: "KEY_AND_VALUE" }] }]);
         assert.equal(resourcesOf(target, "aws:iam/instanceProfile:InstanceProfile")[0].inputs.role, "Staging-CodeDeployInstance");
+    });
+
+    it("previews a target stack before its pipeline stack has outputs, with those values unknown", async () => {
+        const b = shipped("accountB");
+        const preview = await runProgram({ stack: "accountB", config: b.config, preview: true, stackOutputs: { "organization/cross-account-pipeline/accountA": {} } });
+        const role = resourcesOf(preview, "aws:iam/role:Role").find((r) => r.inputs.name === "CrossAccount_Role")!;
+        assert.ok(pulumi.isUnknown(role.inputs.assumeRolePolicy), "the trust policy waits for the pipeline role's ARN");
+        assert.ok(resourcesOf(preview, "aws:codedeploy/deploymentGroup:DeploymentGroup").length === 1);
+    });
+
+    it("refuses to update a target stack whose pipeline stack has not been deployed", async () => {
+        const b = shipped("accountB");
+        await assert.rejects(
+            runProgram({ stack: "accountB", config: b.config, stackOutputs: { "organization/cross-account-pipeline/accountA": {} } }),
+            /pipeline stack organization\/cross-account-pipeline\/accountA has no output "(pipelineRoleArn|artifactStores)": run `pulumi up` on the pipeline stack before its target stacks/,
+        );
     });
 
     it("fails a target stack clearly when its pipeline stack has no store in the target's region", async () => {
