@@ -1,6 +1,6 @@
 // `npm run plan [-- --out DIR] [STACK_FILE ...]`: the offline plan of the stacks in this project.
 import * as path from "path";
-import { stackFilesIn } from "../evaluation/stackFiles";
+import { readStackFile, stackFilesIn } from "../evaluation/stackFiles";
 import { runPlan } from "./plan";
 import { renderPlan, verdict } from "./report";
 import { writePlan } from "./writePlan";
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     const projectDir = path.resolve(__dirname, "..");
     const { stackFiles, outDir } = parseArguments(process.argv.slice(2), projectDir);
     const started = Date.now();
-    const result = await runPlan({ stackFiles, progress: (line) => process.stderr.write(`${line}\n`) });
+    const result = await runPlan({ stackFiles: stackFiles.map(readStackFile), progress: (line) => process.stderr.write(`${line}\n`) });
     process.stdout.write(`${renderPlan(result)}\n\n`);
     const written = writePlan(result, outDir);
     process.stdout.write(`Wrote ${written.length} files to ${path.relative(process.cwd(), outDir) || "."}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it)\n`);

@@ -1,6 +1,6 @@
 // The offline plan: evaluate every stack, then verify what the accounts grant each other.
 import { DeclaredResource } from "../evaluation/mockCloud";
-import { readStackFile } from "../evaluation/stackFiles";
+import type { StackFile } from "../evaluation/stackFiles";
 import { accountOfArn } from "../naming";
 import { artifactRuleViolations } from "../pipelineDefinition";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
@@ -8,7 +8,7 @@ import { stackDisagreements } from "./consistency";
 import { evaluateStacks, PlannedStack } from "./stacks";
 
 export interface PlanOptions {
-    stackFiles: string[];
+    stackFiles: StackFile[];
     progress?: (line: string) => void;
 }
 
@@ -24,7 +24,7 @@ export interface PlanResult {
 
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
-    const stacks = await evaluateStacks(options.stackFiles.map(readStackFile), progress);
+    const stacks = await evaluateStacks(options.stackFiles, progress);
     const resources = declaredResources(stacks);
     progress("checking that the stack files agree with each other");
     const disagreements = stackDisagreements(stacks);

@@ -4,12 +4,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { readStackFile } from "../evaluation/stackFiles";
 import { runPlan, PlanResult } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
 import { writePlan } from "../offline-plan/writePlan";
 import { projectDir } from "./support/stacks";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
+const plan = (...files: string[]) => runPlan({ stackFiles: files.map(readStackFile) });
 
 /** A copy of a shipped stack file in `dir`, with its first target entry changed. */
 function editedStackFile(dir: string, stack: string, newStack: string, edit: (config: Record<string, any>) => void): string {
@@ -24,7 +26,7 @@ describe("the offline plan", () => {
     let shippedPlan: PlanResult;
     let scratch: string;
     before(async () => {
-        shippedPlan = await runPlan({ stackFiles: [stackFile("accountB"), stackFile("accountA")] });
+        shippedPlan = await plan(stackFile("accountB"), stackFile("accountA"));
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
     });
     after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -54,7 +56,7 @@ describe("the offline plan", () => {
     for (const { what, edit, names, access } of disagreements) {
         it(`fails and names the disagreement when the stack files differ on the target's ${what}`, async () => {
             const target = editedStackFile(scratch, "accountB", `differ-${what.replace(/ /g, "-")}`, (config) => edit(config["cross-account-pipeline:targets"][0]));
-            const result = await runPlan({ stackFiles: [stackFile("accountA"), target] });
+            const result = await plan(stackFile("accountA"), target);
             assert.equal(result.ok, false);
             assert.ok(result.disagreements.some((d) => names.test(d)), result.disagreements.join("\n"));
             if (access) {
@@ -65,14 +67,14 @@ describe("the offline plan", () => {
     }
 
     it("fails a target stack whose pipeline stack is not planned with it", async () => {
-        const result = await runPlan({ stackFiles: [stackFile("accountB")] });
+        const result = await plan(stackFile("accountB"));
         assert.equal(result.ok, false);
         assert.match(result.stacks[0].error!, /pipelineStack: "organization\/cross-account-pipeline\/accountA" is not among the planned stacks/);
     });
 
     it("reports a stack file with invalid config, naming the key and value", async () => {
         const broken = editedStackFile(scratch, "accountA", "broken", (config) => (config["cross-account-pipeline:pipelineAccountId"] = "12345"));
-        const result = await runPlan({ stackFiles: [broken] });
+        const result = await plan(broken);
         assert.equal(result.ok, false);
         assert.match(result.stacks[0].error!, /pipelineAccountId: "12345" is not an AWS account id; expected exactly 12 digits/);
     });

@@ -1,0 +1,54 @@
+// `npm run bench`: how long the offline plan takes for one target and for many in one stack.
+// A benchmark, not a test: it prints its figures and asserts nothing.
+import { configNamespace } from "../config";
+import { StackFile } from "../evaluation/stackFiles";
+import { awsResources } from "./describe";
+import { declaredResources, runPlan } from "./plan";
+
+const regions = ["us-east-2", "us-west-2", "eu-west-1"];
+
+/** A `deploy: all` stack with `count` targets, each in its own account, spread over `regionCount` regions. */
+export function benchmarkStack(count: number, regionCount: number): StackFile {
+    const targets = Array.from({ length: count }, (_, i) => ({
+        name: `Target${String(i + 1).padStart(2, "0")}`,
+        accountId: String(200000000000 + i + 1),
+        region: regions[i % regionCount],
+        applicationName: `App${i + 1}`,
+        deploymentGroupName: `Group${i + 1}`,
+        requireApproval: i === count - 1,
+    }));
+    const key = (k: string) => `${configNamespace}:${k}`;
+    return {
+        stack: `bench-${count}`,
+        file: `(generated: ${count} targets in ${regionCount} region${regionCount === 1 ? "" : "s"})`,
+        config: {
+            [key("deploy")]: "all",
+            [key("region")]: regions[0],
+            [key("pipelineAccountId")]: "111111111111",
+            [key("targets")]: JSON.stringify(targets),
+        },
+    };
+}
+
+async function measure(count: number, regionCount: number): Promise<void> {
+    const started = process.hrtime.bigint();
+    const result = await runPlan({ stackFiles: [benchmarkStack(count, regionCount)] });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const resources = awsResources(declaredResources(result.stacks)).length;
+    const verdict = result.ok ? "ok" : "FAILED";
+    console.log(`${String(count).padStart(7)} | ${String(regionCount).padStart(7)} | ${String(resources).padStart(9)} | ${String(result.access.length).padStart(13)} | ${ms.toFixed(0).padStart(7)} | ${verdict}`);
+}
+
+async function main(): Promise<void> {
+    console.log(`offline plan benchmark (node ${process.version}, ${new Date().toISOString()})`);
+    console.log("targets | regions | resources | access checks |      ms | plan");
+    // The first run also loads the program's modules and the IAM data; it is reported, not hidden.
+    for (const [count, regionCount] of [[1, 1], [1, 1], [25, 1], [25, 3]]) {
+        await measure(count, regionCount);
+    }
+}
+
+main().catch((e: Error) => {
+    console.error(`bench: ${e.message}`);
+    process.exit(1);
+});
