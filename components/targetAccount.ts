@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TargetConfig } from "../config";
 import { partitionOf } from "../naming";
 import { serviceTrustPolicy } from "../policies/document";
-import { crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy } from "../policies/targetAccount";
+import {
+    codeDeployLaunchTemplatePolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy,
+} from "../policies/targetAccount";
 import { Fleet } from "./fleet";
 
 /** Where the target's artifacts live: read from the pipeline stack (StackReference) or passed in one stack. */
@@ -100,6 +102,10 @@ export class TargetAccount extends pulumi.ComponentResource {
             instanceProfileName: this.instanceProfile.name,
             instanceTag: target.instanceTag,
         }, { parent: this });
+        const fleetLaunchPolicy = fleet && new aws.iam.RolePolicy(`${name}-codedeploy-fleet-policy`, {
+            role: codeDeployServiceRole.name,
+            policy: this.instanceRole.arn.apply((instanceRoleArn) => pulumi.jsonStringify(codeDeployLaunchTemplatePolicy(instanceRoleArn))),
+        }, { parent: this });
         this.deploymentGroup = new aws.codedeploy.DeploymentGroup(`${name}-deployment-group`, {
             appName: this.application.name,
             region,
@@ -109,7 +115,7 @@ export class TargetAccount extends pulumi.ComponentResource {
             ec2TagSets: [{ ec2TagFilters: [{ key: target.instanceTag.key, value: target.instanceTag.value, type: "KEY_AND_VALUE" }] }],
             autoscalingGroups: fleet ? [fleet.autoScalingGroupName] : undefined,
             autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] },
-        }, { parent: this, dependsOn: [codeDeployPolicy] });
+        }, { parent: this, dependsOn: fleetLaunchPolicy ? [codeDeployPolicy, fleetLaunchPolicy] : [codeDeployPolicy] });
 
         this.outputs = {
             crossAccountRoleArn: this.crossAccountRole.arn,

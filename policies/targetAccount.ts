@@ -60,3 +60,16 @@ export function instanceRolePolicy(args: ArtifactAccess): PolicyDocument {
         allow("DecryptArtifacts", kmsDecryptActions, args.artifactKeyArn),
     ]);
 }
+
+/**
+ * What CodeDeploy needs on top of AWSCodeDeployRole when the deployment group's Auto Scaling group
+ * launches from a launch template: launch and tag instances, handing them the instance role only.
+ */
+export function codeDeployLaunchTemplatePolicy(instanceRoleArn: string): PolicyDocument {
+    return policyDocument([
+        // Loosened to `*`: a launch touches the image, subnets, volumes and interfaces the template
+        // picks, none known here; only CodeDeploy of this account can assume the role.
+        allow("LaunchFleetInstances", ["ec2:RunInstances", "ec2:CreateTags"], "*"),
+        allow("PassTheInstanceRoleToEc2", ["iam:PassRole"], instanceRoleArn, { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } }),
+    ]);
+}

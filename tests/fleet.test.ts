@@ -166,6 +166,15 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
         assert.equal(deploymentGroup.inputs.ec2TagSets.length, 1);
     });
 
+    it("lets CodeDeploy launch from the template, passing only the instance role and only to EC2", () => {
+        const policy = run.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "Staging-codedeploy-fleet-policy");
+        assert.ok(policy, "the CodeDeploy service role gets the launch-template permissions");
+        assert.equal(policy.inputs.role, "Staging-CodeDeployService");
+        const passRole = JSON.parse(policy.inputs.policy).Statement.find((s: any) => s.Action.includes("iam:PassRole"));
+        assert.equal(passRole.Resource, run.outputs.targets.Staging.instanceRoleArn);
+        assert.deepEqual(passRole.Condition, { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
+    });
+
     it("uses the defaults: one t3.micro of the latest Amazon Linux 2023 in the default VPC's subnets", () => {
         const group = only(run, type.autoScalingGroup);
         assert.deepEqual([group.inputs.minSize, group.inputs.maxSize, group.inputs.desiredCapacity], [1, 1, 1]);
@@ -262,6 +271,7 @@ describe("fleet: a target without `fleet`", () => {
         assert.deepEqual(run.resources.filter((r) => fleetTypes.includes(r.type)).map((r) => r.name), []);
         assert.deepEqual(run.remoteRegistrations, []);
         assert.equal(only(run, type.deploymentGroup).inputs.autoscalingGroups, undefined);
+        assert.equal(run.resources.find((r) => r.name === "Staging-codedeploy-fleet-policy"), undefined);
     });
 });
 
