@@ -19,10 +19,26 @@ export function programKeys(file: StackFile): Record<string, string> {
     return Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
-/** Pipeline and all-in-one stacks first, then target stacks: the order `pulumi up` must follow. */
+/**
+ * Pipeline and all-in-one stacks first, then target stacks (the order `pulumi up` must follow),
+ * these in the order of their stages.
+ */
 export function deploymentOrder(files: StackFile[]): StackFile[] {
-    const rank = (file: StackFile) => (programKeys(file).deploy === "target" ? 1 : 0);
+    const rank = (file: StackFile) => {
+        const keys = programKeys(file);
+        return keys.deploy === "target" ? 1 + stageIndex(keys) : 0;
+    };
     return [...files].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Where a target stack's target stands among its targets, from 0; unknown ones last. */
+function stageIndex(keys: Record<string, string>): number {
+    try {
+        const names = (JSON.parse(keys.targets) as { name?: unknown }[]).map((t) => t.name);
+        return names.includes(keys.target) ? names.indexOf(keys.target) : names.length;
+    } catch {
+        return Number.MAX_SAFE_INTEGER;
+    }
 }
 
 /** The stack a `pipelineStack` value names: `org/project/stack`, `project/stack` or `stack`. */

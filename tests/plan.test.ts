@@ -66,6 +66,24 @@ describe("the offline plan", () => {
         });
     }
 
+    it("plans the three-account example: staging, then production in another region after an approval", async () => {
+        const example = (stack: string) => path.join(projectDir, "examples", "three-accounts", `Pulumi.${stack}.yaml`);
+        const result = await plan(example("production"), example("staging"), example("pipeline"));
+        assert.deepEqual(result.stacks.map((s) => [s.file.stack, s.error]), [["pipeline", undefined], ["staging", undefined], ["production", undefined]]);
+        assert.equal(result.ok, true, result.access.filter((f) => !f.ok).map((f) => f.message).join("\n"));
+        const pipeline = result.stacks[0].run!.resources.find((r) => r.type === "aws:codepipeline/pipeline:Pipeline")!;
+        assert.deepEqual(pipeline.inputs.artifactStores.map((s: { region: string }) => s.region), ["us-east-2", "eu-west-1"]);
+        const production = pipeline.inputs.stages.find((s: { name: string }) => s.name === "Production");
+        assert.deepEqual(production.actions.map((a: { category: string; region?: string }) => [a.category, a.region]), [["Approval", undefined], ["Deploy", "eu-west-1"]]);
+        for (const target of ["Staging", "Production"]) {
+            const hops = result.access.filter((f) => f.check.hop.startsWith(`${target}/Deploy: `));
+            assert.ok(hops.some((f) => f.check.expect === "allowed") && hops.some((f) => f.check.expect === "denied"));
+            assert.ok(hops.every((f) => f.ok));
+        }
+        const europeRead = result.access.find((f) => f.check.hop === "Production/Deploy: the cross-account role reads artifacts")!;
+        assert.match(europeRead.check.resource, /^arn:aws:s3:::crossaccountpipeline-111111111111-eu-west-1-artifacts\//);
+    });
+
     it("fails a target stack whose pipeline stack is not planned with it", async () => {
         const result = await plan(stackFile("accountB"));
         assert.equal(result.ok, false);
