@@ -31,6 +31,7 @@ export = {
         artifactKeyArn: pipelineAccount.artifactStores[0].keyArn,
         pipelineRoleArn: pipelineAccount.pipelineRoleArn,
         pipelineName: pipelineAccount.pipelineName,
+        ...(pipelineAccount.sourceBucketName ? { sourceBucketName: pipelineAccount.sourceBucketName } : {}),
         artifactStores: published.artifactStores,
         // The role each deploy action assumes, for checking against what the target stacks export.
         deployRoleArns: Object.fromEntries(config.targets.map((t) => [t.name, deployRoleArn(t)])),

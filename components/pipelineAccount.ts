@@ -18,6 +18,8 @@ export class PipelineAccount extends pulumi.ComponentResource {
     readonly artifactStores: ArtifactStore[];
     readonly pipelineRoleArn: pulumi.Output<string>;
     readonly pipelineName: pulumi.Output<string>;
+    /** The bucket to upload `source.zip` to, with an S3 source. */
+    readonly sourceBucketName?: pulumi.Output<string>;
 
     constructor(name: string, args: PipelineAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:pipeline:PipelineAccount", name, {}, opts);
@@ -41,7 +43,7 @@ export class PipelineAccount extends pulumi.ComponentResource {
 
         const sourceBucketName = names.sourceBucket(config.pipelineName, config.pipelineAccountId, config.region);
         if (config.source.provider === "S3") {
-            new EncryptedBucket(`${name}-source`, {
+            this.sourceBucketName = new EncryptedBucket(`${name}-source`, {
                 bucketName: sourceBucketName,
                 region: config.region,
                 kmsKeyArn: homeStore.keyArn,
@@ -49,7 +51,7 @@ export class PipelineAccount extends pulumi.ComponentResource {
                 grantees: [],
                 expireNoncurrentVersionsAfterDays: config.artifactRetentionDays,
                 protect: false,
-            }, { parent: this });
+            }, { parent: this }).bucketName;
         }
 
         const roles = new PipelineRoles(`${name}-roles`, {

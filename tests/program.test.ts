@@ -11,11 +11,12 @@ describe("the program, stack by stack as shipped", () => {
     before(async () => ({ pipeline, target } = await runShippedStacks()));
 
     it("exports the pipeline part from accountA and only that", () => {
-        assert.deepEqual(Object.keys(pipeline.outputs).sort(), ["artifactBucketName", "artifactKeyArn", "artifactStores", "deployRoleArns", "pipelineName", "pipelineRoleArn"]);
+        assert.deepEqual(Object.keys(pipeline.outputs).sort(), ["artifactBucketName", "artifactKeyArn", "artifactStores", "deployRoleArns", "pipelineName", "pipelineRoleArn", "sourceBucketName"]);
         assert.equal(pipeline.outputs.pipelineName, "CrossAccountPipeline");
         assert.match(pipeline.outputs.artifactKeyArn, /^arn:aws:kms:us-east-2:111111111111:key\//);
         assert.equal(pipeline.outputs.pipelineRoleArn, "arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService");
         assert.equal(pipeline.outputs.artifactBucketName, "crossaccountpipeline-111111111111-us-east-2-artifacts");
+        assert.equal(pipeline.outputs.sourceBucketName, "crossaccountpipeline-111111111111-us-east-2-source");
     });
 
     it("exports the target part from accountB, keyed by target name", () => {
