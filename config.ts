@@ -2,7 +2,7 @@
 // Every problem is collected and reported together, before any resource is declared.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { artifactRuleViolations, pipelineStages } from "./pipelineDefinition";
+import { artifactRuleViolations, duplicateNames, pipelineStages } from "./pipelineDefinition";
 
 export const configNamespace = "cross-account-pipeline";
 
@@ -219,8 +219,9 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
     const extraActions = reader.extraActions(targets);
     if (problems.length === 0 && region && pipelineAccountId && deploy) {
         const draft = { region, pipelineAccountId, pipelineName, targets, source, extraActions };
-        for (const violation of artifactRuleViolations(pipelineStages(draft), pipelineAccountId)) {
-            problems.push(`extraActions: ${violation}`);
+        const stages = pipelineStages(draft);
+        for (const problem of [...duplicateNames(stages), ...artifactRuleViolations(stages, pipelineAccountId)]) {
+            problems.push(`extraActions: ${problem}`);
         }
     }
 

@@ -166,7 +166,7 @@ export function artifactRuleViolations(stages: StageDeclaration[], pipelineAccou
             for (const action of batch) {
                 const account = accountOf(action);
                 const where = `action "${action.name}" in stage "${stage.name}"`;
-                if (action.provider === "Jenkins" && account !== pipelineAccountId) {
+                if (isJenkins(action) && account !== pipelineAccountId) {
                     violations.push(`${where} is a Jenkins action with a role in account ${account}; Jenkins actions cannot run cross-account, run it in the pipeline account ${pipelineAccountId}`);
                 }
                 for (const artifact of action.inputArtifacts ?? []) {
@@ -186,4 +186,32 @@ export function artifactRuleViolations(stages: StageDeclaration[], pipelineAccou
         }
     }
     return violations;
+}
+
+/** Jenkins actions are custom actions whose provider name is chosen when registering them; it names Jenkins by convention. */
+function isJenkins(action: ActionDeclaration): boolean {
+    return /jenkins/i.test(action.provider);
+}
+
+/** Names CodePipeline requires unique: action names within a stage, output artifact names within the pipeline. */
+export function duplicateNames(stages: StageDeclaration[]): string[] {
+    const problems: string[] = [];
+    const producers = new Map<string, string>();
+    for (const stage of stages) {
+        const seen = new Set<string>();
+        for (const action of stage.actions) {
+            if (seen.has(action.name)) {
+                problems.push(`stage "${stage.name}" has two actions named "${action.name}"; action names must be unique within a stage`);
+            }
+            seen.add(action.name);
+            for (const artifact of action.outputArtifacts ?? []) {
+                const first = producers.get(artifact);
+                if (first) {
+                    problems.push(`artifact "${artifact}" is produced by ${first} and by action "${action.name}" in stage "${stage.name}"; output artifact names must be unique within a pipeline`);
+                }
+                producers.set(artifact, first ?? `action "${action.name}" in stage "${stage.name}"`);
+            }
+        }
+    }
+    return problems;
 }

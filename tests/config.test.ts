@@ -213,6 +213,13 @@ describe("parseConfig", () => {
             assert.ok(problems.some((p) => p.includes(targetAccountId)), "the message names the target account");
         });
 
+        it("reports an extra action named like an action of its stage", () => {
+            const problems = problemsOf(rawConfig("accountA", {
+                extraActions: [extraAction({ stage: "Staging", name: "Deploy", inputArtifacts: ["BuildOutput"], runOrder: 2 })],
+            }));
+            assertProblem(problems, "extraActions", `stage "Staging" has two actions named "Deploy"`, "action names must be unique within a stage");
+        });
+
         it("accepts a Jenkins action in the pipeline account", () => {
             const config = parsed("accountA", {
                 extraActions: [extraAction({ stage: "Build", name: "JenkinsTests", owner: "Custom", provider: "Jenkins", inputArtifacts: ["SourceOutput"], runOrder: 2 })],

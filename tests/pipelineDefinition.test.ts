@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config";
 import {
-    ActionDeclaration, artifactRuleViolations, artifactStoreDeclarations, artifactStoreRegions, buildArtifact, deployRoleArn,
+    ActionDeclaration, artifactRuleViolations, artifactStoreDeclarations, artifactStoreRegions, buildArtifact, deployRoleArn, duplicateNames,
     PipelineShape, pipelineStages, sourceArtifact, StageDeclaration,
 } from "../pipelineDefinition";
 import { pipelineAccountId, target, targetAccountId } from "./fixtures";
@@ -223,6 +223,28 @@ describe("artifactRuleViolations", () => {
         const found = violations(twoAccounts, [jenkins("CrossAccountJenkins", { target: "Staging" }), jenkins("PipelineJenkins", {})]);
         assert.equal(found.length, 1, found.join("\n"));
         assert.match(found[0], /action "CrossAccountJenkins" in stage "Staging" is a Jenkins action with a role in account 222222222222; Jenkins actions cannot run cross-account/);
+    });
+
+    it("recognises a Jenkins action by a provider name of its own, such as the registered custom action's", () => {
+        const found = violations(twoAccounts, [extra("Staging", "Ci", { owner: "Custom", provider: "MyJenkinsServer", inputArtifacts: [buildArtifact], target: "Staging" })]);
+        assert.equal(found.length, 1);
+        assert.match(found[0], /action "Ci" in stage "Staging" is a Jenkins action/);
+    });
+});
+
+describe("duplicate names", () => {
+    it("accepts the generated pipeline", () => {
+        assert.deepEqual(duplicateNames(pipelineStages(shape({ targets: [target("Staging", targetAccountId, { requireApproval: true })] }))), []);
+    });
+
+    it("reports two actions of one name in a stage", () => {
+        const stages = pipelineStages(shape({ extraActions: [extra("Staging", "Deploy")] }));
+        assert.deepEqual(duplicateNames(stages), [`stage "Staging" has two actions named "Deploy"; action names must be unique within a stage`]);
+    });
+
+    it("reports an output artifact produced twice", () => {
+        const stages = pipelineStages(shape({ extraActions: [extra("Build", "Package", { inputArtifacts: [sourceArtifact], outputArtifacts: [buildArtifact] })] }));
+        assert.deepEqual(duplicateNames(stages), [`artifact "BuildOutput" is produced by action "Build" in stage "Build" and by action "Package" in stage "Build"; output artifact names must be unique within a pipeline`]);
     });
 });
 
