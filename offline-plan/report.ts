@@ -36,6 +36,9 @@ export function renderPlan(result: PlanResult): string {
     for (const f of failed) {
         lines.push(`    FAIL ${f.check.hop}`, `         ${f.message}`);
     }
+    for (const f of result.access.filter((f) => f.result === "NotVerified")) {
+        lines.push(`    NOT VERIFIED ${f.check.hop}`, `         ${f.message}`);
+    }
     lines.push(`  stack files agree: ${result.disagreements.length === 0 ? "yes" : "NO"}`);
     lines.push(...result.disagreements.map((d) => `    FAIL ${d}`));
     lines.push(`  walkthrough artifact rules: ${result.artifactRuleViolations.length === 0 ? "all actions comply" : "VIOLATED"}`);

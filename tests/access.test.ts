@@ -60,6 +60,18 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         assert.ok(findings.some((f) => f.check.hop === "Production/Deploy: another admin of account 333333333333 cannot read artifacts" && f.result !== "Allowed"));
     });
 
+    it("with an existing key, checks everything but its key policy and says what that policy must grant", async () => {
+        const aliasArn = "arn:aws:kms:us-east-2:111111111111:alias/shared-artifacts";
+        const run = await runAllInOne(targetsOf(shipped("accountA").config), { encryptionKey: aliasArn });
+        const findings = await verifyAccess(run.resources);
+        assert.deepEqual(failures(findings).map((f) => f.message), []);
+        const [unverified] = findings.filter((f) => f.result === "NotVerified");
+        assert.match(unverified.message!, /^arn:aws:kms:us-east-2:111111111111:key\/[0-9a-f-]{36} is an existing key \(encryptionKey\), whose key policy this program does not manage: it must allow arn:aws:iam::222222222222:role\/CrossAccount_Role kms:Decrypt/);
+        assert.match(unverified.message!, /Staging-CodeDeployInstance kms:Decrypt, kms:DescribeKey/);
+        assert.ok(!findings.some((f) => f.check.action.startsWith("kms:") && f.check.resource === unverified.check.resource && f.result !== "NotVerified"));
+        assert.ok(findings.some((f) => f.check.hop === "Staging/Deploy: the cross-account role reads artifacts" && f.result === "Allowed"));
+    });
+
     it("names the missing role when the target stack is not deployed", async () => {
         const pipelineOnly = shippedResources.filter((r) => r.accountId !== "222222222222");
         const [missing] = failures(await verifyAccess(pipelineOnly)).filter((f) => f.result === "NotDeclared");

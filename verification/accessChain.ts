@@ -4,7 +4,7 @@
 import { getDenialReasons, runSimulation } from "@cloud-copilot/iam-simulate";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { arn, partitionOf } from "../naming";
-import type { PolicyDocument } from "../policies/document";
+import { kmsDecryptActions, kmsUseActions, PolicyDocument } from "../policies/document";
 import { AccessModel, accessModel, crossAccountActions, storeFor } from "./model";
 
 export type PolicyKind = "identity policy" | "trust policy" | "bucket policy" | "key policy";
@@ -25,27 +25,28 @@ export interface AccessCheck {
 export interface AccessFinding {
     check: AccessCheck;
     ok: boolean;
-    /** The evaluator's verdict: Allowed, ImplicitlyDenied, ExplicitlyDenied, or a problem with the model. */
+    /** The evaluator's verdict (Allowed, ImplicitlyDenied, ExplicitlyDenied), NotDeclared, or NotVerified for an external key policy. */
     result: string;
-    /** For a failure: what exactly is wrong, naming the policy. */
+    /** For a failure: what exactly is wrong, naming the policy; for NotVerified: what must be granted. */
     message?: string;
 }
 
 /** Verifies every cross-account deploy action of every pipeline among the declared resources. */
 export async function verifyAccess(resources: DeclaredResource[]): Promise<AccessFinding[]> {
     const model = accessModel(resources);
-    const { checks, missing } = accessChecks(model);
+    const { checks, missing, warnings } = accessChecks(model);
     const evaluated = await Promise.all(checks.map(evaluate));
-    return [...missing, ...evaluated];
+    return [...missing, ...warnings, ...evaluated];
 }
 
 const administratorAccess: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const tls = { "aws:SecureTransport": "true", "s3:TlsVersion": "1.3" };
 
 /** The checks of the chain (pure), and findings for links that are not declared at all. */
-export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missing: AccessFinding[] } {
+export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missing: AccessFinding[]; warnings: AccessFinding[] } {
     const checks: AccessCheck[] = [];
     const missing: AccessFinding[] = [];
+    const warnings: AccessFinding[] = [];
     const fail = (hop: string, principal: string, action: string, resource: string, message: string) => missing.push({
         check: { hop, principal, action, resource, resourceAccount: "", context: {}, expect: "allowed", identityPolicies: [] },
         ok: false, result: "NotDeclared", message,
@@ -82,6 +83,7 @@ export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missi
                 fail(`${label}: artifact store`, roleArn, "s3:GetObject", store?.location ?? "(none)", `no artifact bucket is declared for region ${action.region ?? pipeline.region} of pipeline ${pipeline.name}`);
                 continue;
             }
+            const linkChecks: AccessCheck[] = [];
             const deployRole = { principal: roleArn, identityPolicies: crossAccountRole.identityPolicies };
             const object = `${bucket.arn}/${pipeline.name}/BuildOutput/artifact.zip`;
             const keyArn = store.encryptionKey?.id ?? "";
@@ -92,7 +94,7 @@ export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missi
             const onKey = { resource: keyArn, resourceAccount: pipeline.accountId, resourcePolicy: keyPolicy };
             const sseKms = { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn };
 
-            checks.push(
+            linkChecks.push(
                 { hop: `${label}: the cross-account role reads artifacts`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
                 { hop: `${label}: the cross-account role writes artifacts with SSE-KMS`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "allowed" },
                 { hop: `${label}: the cross-account role decrypts with the artifact key`, ...deployRole, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
@@ -113,7 +115,7 @@ export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missi
                     fail(`${label}: the deployment group exists`, roleArn, "codedeploy:CreateDeployment", groupArn,
                         `deployment group ${groupArn} is not declared by any stack: check the target stack's applicationName and deploymentGroupName`);
                 }
-                checks.push(
+                linkChecks.push(
                     { hop: `${label}: the cross-account role creates a deployment in its deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn, resourceAccount: targetAccount, context: {}, expect: "allowed" },
                     { hop: `${label}: the cross-account role cannot deploy to another deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn.replace(/deploymentgroup:.*/, "deploymentgroup:OtherApplication/OtherGroup"), resourceAccount: targetAccount, context: {}, expect: "denied" },
                 );
@@ -121,7 +123,7 @@ export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missi
 
             for (const instanceRoleArn of model.instanceRoleArns.get(targetAccount) ?? []) {
                 const instance = { principal: instanceRoleArn, identityPolicies: model.roles.get(instanceRoleArn)?.identityPolicies ?? [] };
-                checks.push(
+                linkChecks.push(
                     { hop: `${label}: the instance role reads artifacts`, ...instance, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
                     { hop: `${label}: the instance role decrypts artifacts`, ...instance, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
                     { hop: `${label}: the instance role cannot write artifacts`, ...instance, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "denied" },
@@ -131,19 +133,29 @@ export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missi
             // Another principal of the target account, with full IAM permissions there, gets nothing.
             const targetAdmin = { principal: arn.role(partition, targetAccount, "AccountAdministrator"), identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] };
             const pipelineAdmin = { principal: arn.role(partition, pipeline.accountId, "AccountAdministrator"), identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] };
-            checks.push(
+            linkChecks.push(
                 { hop: `${label}: another admin of account ${targetAccount} cannot read artifacts`, ...targetAdmin, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" },
                 { hop: `${label}: another admin of account ${targetAccount} cannot decrypt artifacts`, ...targetAdmin, action: "kms:Decrypt", ...onKey, context: {}, expect: "denied" },
                 { hop: `${label}: another admin of account ${targetAccount} cannot assume the cross-account role`, ...targetAdmin, action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: crossAccountRole.trustPolicy && { kind: "trust policy", policy: crossAccountRole.trustPolicy }, context: {}, expect: "denied" },
                 { hop: `${label}: another role of the pipeline account cannot assume the cross-account role`, ...pipelineAdmin, action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: crossAccountRole.trustPolicy && { kind: "trust policy", policy: crossAccountRole.trustPolicy }, context: {}, expect: "denied" },
             );
-            if (!key) {
-                fail(`${label}: the artifact key policy`, roleArn, "kms:Decrypt", keyArn,
-                    `the artifact key ${keyArn} is not declared by this program (an existing key): its key policy must grant ${roleArn} the use of the key, and the instance roles kms:Decrypt`);
+            if (key) {
+                checks.push(...linkChecks);
+            } else {
+                // An existing key's policy is its owner's to write: say what it must grant, check the rest.
+                checks.push(...linkChecks.filter((c) => c.resource !== keyArn));
+                const instanceRoles = model.instanceRoleArns.get(targetAccount) ?? [];
+                warnings.push({
+                    check: { hop: `${label}: the artifact key policy`, principal: roleArn, action: "kms:*", resource: keyArn, resourceAccount: pipeline.accountId, context: {}, expect: "allowed", identityPolicies: [] },
+                    ok: true, result: "NotVerified",
+                    message: `${keyArn} is an existing key (encryptionKey), whose key policy this program does not manage: it must allow ${roleArn} ${kmsUseActions.join(", ")}` +
+                        (instanceRoles.length > 0 ? `, and ${instanceRoles.join(", ")} ${kmsDecryptActions.join(", ")}` : "") +
+                        ` (account principal ${arn.accountRoot(partition, targetAccount)} narrowed by aws:PrincipalArn)`,
+                });
             }
         }
     }
-    return { checks, missing };
+    return { checks, missing, warnings };
 }
 
 async function evaluate(check: AccessCheck): Promise<AccessFinding> {
