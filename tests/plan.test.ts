@@ -8,7 +8,7 @@ import { readStackFile } from "../evaluation/stackFiles";
 import { runPlan, PlanResult } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
 import { writePlan } from "../offline-plan/writePlan";
-import { projectDir } from "./support/stacks";
+import { projectRoot as projectDir } from "./fixtures";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
 const plan = (...files: string[]) => runPlan({ stackFiles: files.map(readStackFile) });

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { europe, production, resourcesOf, runAllInOne, runShippedStacks, shipped, targetsOf, withKeys } from "./support/stacks";
+import { qualifiedConfig } from "./fixtures";
+import { europe, production, resourcesOf, runAllInOne, runShippedStacks, shipped, targetsOf } from "./support/stacks";
 
 const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
 
@@ -180,7 +181,7 @@ describe("targets in another region than the pipeline", () => {
 
 describe("the program refuses bad config before declaring anything", () => {
     it("reports every problem at once and declares no resource", async () => {
-        const config = withKeys(shipped("accountA").config, { deploy: "everything", region: "mars-1" });
+        const config = qualifiedConfig("accountA", { deploy: "everything", region: "mars-1" });
         await assert.rejects(runProgram({ stack: "bad", config }), (error: Error) => {
             assert.match(error.message, /deploy: "everything" is not a valid value; expected one of: pipeline, target, all/);
             assert.match(error.message, /region: "mars-1" is not a known AWS region/);

@@ -4,23 +4,9 @@ import { configNamespace } from "../../config";
 import { ProgramRun, runProgram } from "../../evaluation/runProgram";
 import { readStackFile, StackFile } from "../../evaluation/stackFiles";
 import { qualifiedStackName } from "../../offline-plan/stacks";
+import { projectRoot, qualifiedConfig, StackName } from "../fixtures";
 
-export const projectDir = path.resolve(__dirname, "../..");
-export const shipped = (stack: "accountA" | "accountB"): StackFile => readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
-
-/** A stack file's config with some program keys replaced (values as in YAML: objects are encoded). */
-export function withKeys(config: Record<string, string>, keys: Record<string, unknown>): Record<string, string> {
-    const replaced = { ...config };
-    for (const [key, value] of Object.entries(keys)) {
-        const qualified = `${configNamespace}:${key}`;
-        if (value === undefined) {
-            delete replaced[qualified];
-        } else {
-            replaced[qualified] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return replaced;
-}
+export const shipped = (stack: StackName): StackFile => readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`));
 
 export const targetsOf = (config: Record<string, string>) => JSON.parse(config[`${configNamespace}:targets`]) as Record<string, unknown>[];
 
@@ -35,7 +21,7 @@ export async function runShippedStacks(): Promise<{ pipeline: ProgramRun; target
 
 /** The pipeline account and the given targets in one `deploy: all` stack. */
 export function runAllInOne(targets: Record<string, unknown>[], extra: Record<string, unknown> = {}): Promise<ProgramRun> {
-    return runProgram({ stack: "all", config: withKeys(shipped("accountA").config, { deploy: "all", targets, ...extra }) });
+    return runProgram({ stack: "all", config: qualifiedConfig("accountA", { deploy: "all", targets, ...extra }) });
 }
 
 export const production = { name: "Production", accountId: "333333333333", applicationName: "ProductionApp", deploymentGroupName: "ProductionFleet", requireApproval: true };
