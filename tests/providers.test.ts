@@ -1,10 +1,12 @@
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
 import type { ProgramConfig, TargetConfig } from "../config";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
+import { readStackFile, stackFilesIn } from "../evaluation/stackFiles";
 import { providerArgs, targetsDeployedHere } from "../providers";
 import {
-    parsed, pipelineAccountId, pipelineStackName, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry,
+    parsed, pipelineAccountId, pipelineStackName, projectRoot, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry,
 } from "./fixtures";
 
 const productionAccountId = "333333333333";
@@ -150,4 +152,22 @@ describe("every AWS resource of the program has an explicit provider pinned to t
         assert.ok(role, "the cross-account role is declared");
         assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { AWS: pipelineRoleArn });
     });
+});
+
+describe("the shipped stack files", () => {
+    const stackFiles = [
+        ...stackFilesIn(projectRoot),
+        ...stackFilesIn(path.join(projectRoot, "examples", "three-accounts")),
+    ];
+
+    it("are found: the two-account stacks and the three-account example", () => {
+        assert.equal(stackFiles.length, 5);
+    });
+
+    for (const file of stackFiles) {
+        it(`${path.relative(projectRoot, file)} disables the default aws provider`, () => {
+            const disabled = JSON.parse(readStackFile(file).config["pulumi:disable-default-providers"] ?? "[]");
+            assert.ok(disabled.includes("aws") || disabled.includes("*"), `disabled: ${JSON.stringify(disabled)}`);
+        });
+    }
 });
