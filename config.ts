@@ -2,6 +2,7 @@
 // Every problem is collected and reported together, before any resource is declared.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { kmsReference } from "./naming";
 import { artifactRuleViolations, duplicateNames, pipelineStages } from "./pipelineDefinition";
 
 export const configNamespace = "cross-account-pipeline";
@@ -137,8 +138,6 @@ const accountIdPattern = /^\d{12}$/;
 const pipelineNamePattern = /^[A-Za-z0-9.@_-]{1,100}$/;
 const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
 const codeDeployNamePattern = /^[\w.+=,@-]{1,100}$/;
-const keyArnPattern = /^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):key\/[0-9a-fA-F-]{36}$/;
-const aliasArnPattern = /^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):alias\/[\w/_-]+$/;
 const connectionArnPattern = /^arn:aws[\w-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
 // The artifact bucket name `<pipeline>-<account>-<region>-artifacts` must fit S3's 63 characters.
 const maxBucketNameLength = 63;
@@ -516,13 +515,13 @@ class ConfigReader {
         if (value === undefined) {
             return undefined;
         }
-        const arn = keyArnPattern.exec(value) ?? aliasArnPattern.exec(value);
-        if (!arn) {
+        const key = kmsReference(value);
+        if (!key) {
             this.problems.push(`encryptionKey: "${value}" is not a key ARN or alias ARN; a bare alias or key id cannot be used across accounts, expected e.g. "arn:aws:kms:us-east-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" or "arn:aws:kms:us-east-2:111111111111:alias/pipeline-key"`);
             return undefined;
         }
-        const [, keyRegion, keyAccount] = arn;
-        if (/:alias\/aws\//.test(value)) {
+        const { region: keyRegion, accountId: keyAccount } = key;
+        if (key.kind === "alias" && key.name.startsWith("aws/")) {
             this.problems.push(`encryptionKey: "${value}" is an AWS managed key, which cannot be shared with another account; expected a customer managed key`);
         }
         if (region && keyRegion !== region) {

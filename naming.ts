@@ -34,6 +34,12 @@ export function accountOfArn(value: string): string | undefined {
     return /^arn:[\w-]+:[\w-]+:[\w-]*:(\d{12}):/.exec(value)?.[1];
 }
 
+/** A KMS key named by key ARN or alias ARN, the only forms another account can resolve; undefined otherwise. */
+export function kmsReference(value: string): { kind: "key" | "alias"; region: string; accountId: string; name: string } | undefined {
+    const match = /^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/(\S+)$/.exec(value);
+    return match ? { region: match[1], accountId: match[2], kind: match[3] as "key" | "alias", name: match[4] } : undefined;
+}
+
 export const names = {
     artifactBucket: (pipelineName: string, accountId: string, region: string) =>
         `${pipelineName.toLowerCase()}-${accountId}-${region}-artifacts`.replace(/[^a-z0-9.-]/g, "-"),

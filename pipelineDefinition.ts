@@ -172,7 +172,7 @@ export function artifactRuleViolations(stages: StageDeclaration[], pipelineAccou
                 for (const artifact of action.inputArtifacts ?? []) {
                     const producer = producedIn.get(artifact);
                     if (producer === undefined) {
-                        violations.push(`${where} consumes artifact "${artifact}", which no earlier action produces`);
+                        violations.push(`${where} consumes artifact "${artifact}", which no earlier action produces; produce it in an earlier stage or at a lower runOrder`);
                     } else if (account !== pipelineAccountId && producer !== pipelineAccountId && producer !== account) {
                         violations.push(`${where} runs in account ${account} and consumes artifact "${artifact}" produced in account ${producer}; an artifact can pass between accounts only through the pipeline account ${pipelineAccountId}`);
                     }

@@ -1,8 +1,8 @@
 // The offline plan: evaluate every stack, then verify what the accounts grant each other.
 import { DeclaredResource } from "../evaluation/mockCloud";
 import type { StackFile } from "../evaluation/stackFiles";
-import { accountOfArn } from "../naming";
-import { artifactRuleViolations } from "../pipelineDefinition";
+import { ruleResourcesOfDeclared } from "../policy-pack/fromDeclaredResources";
+import { checkRules, Enforcement, RuleViolation } from "../policy-pack/rules";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
 import { stackDisagreements } from "./consistency";
 import { evaluateStacks, PlannedStack } from "./stacks";
@@ -17,9 +17,16 @@ export interface PlanResult {
     /** Stack files that describe the same target differently. */
     disagreements: string[];
     access: AccessFinding[];
-    /** The walkthrough's artifact rules, per pipeline. */
-    artifactRuleViolations: string[];
+    /** The policy pack's rules (the walkthrough's artifact rules among them), over each stack. */
+    rules: PlanRuleResult[];
     ok: boolean;
+}
+
+export interface PlanRuleResult {
+    rule: string;
+    description: string;
+    enforcement: Enforcement;
+    violations: (RuleViolation & { stack: string })[];
 }
 
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
@@ -30,19 +37,25 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const disagreements = stackDisagreements(stacks);
     progress("verifying the access chain with the IAM policy evaluator");
     const access = await verifyAccess(resources);
-    progress("checking the walkthrough's artifact rules");
-    const artifactRules = pipelineArtifactRuleViolations(resources);
-    const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && access.every((f) => f.ok) && artifactRules.length === 0;
-    return { stacks, disagreements, access, artifactRuleViolations: artifactRules, ok };
+    progress("checking the policy pack's rules on each stack");
+    const rules = stackRuleResults(stacks);
+    const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && access.every((f) => f.ok)
+        && rules.every((r) => r.enforcement === "advisory" || r.violations.length === 0);
+    return { stacks, disagreements, access, rules, ok };
+}
+
+/** Each rule over each stack on its own, as `pulumi preview --policy-pack` sees one stack at a time. */
+export function stackRuleResults(stacks: PlannedStack[]): PlanRuleResult[] {
+    const perStack = stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, results: checkRules(ruleResourcesOfDeclared(s.run!.resources)) }));
+    const [first] = perStack;
+    return (first?.results ?? []).map((result, index) => ({
+        rule: result.rule,
+        description: result.description,
+        enforcement: result.enforcement,
+        violations: perStack.flatMap(({ stack, results }) => results[index].violations.map((v) => ({ ...v, stack }))),
+    }));
 }
 
 export function declaredResources(stacks: PlannedStack[]): DeclaredResource[] {
     return stacks.flatMap((s) => s.run?.resources ?? []);
-}
-
-function pipelineArtifactRuleViolations(resources: DeclaredResource[]): string[] {
-    return resources.filter((r) => r.type === "aws:codepipeline/pipeline:Pipeline").flatMap((pipeline) => {
-        const pipelineAccountId = pipeline.accountId ?? accountOfArn(pipeline.inputs.roleArn) ?? "";
-        return artifactRuleViolations(pipeline.inputs.stages, pipelineAccountId).map((v) => `pipeline ${pipeline.inputs.name}: ${v}`);
-    });
 }

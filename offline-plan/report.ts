@@ -41,8 +41,13 @@ export function renderPlan(result: PlanResult): string {
     }
     lines.push(`  stack files agree: ${result.disagreements.length === 0 ? "yes" : "NO"}`);
     lines.push(...result.disagreements.map((d) => `    FAIL ${d}`));
-    lines.push(`  walkthrough artifact rules: ${result.artifactRuleViolations.length === 0 ? "all actions comply" : "VIOLATED"}`);
-    lines.push(...result.artifactRuleViolations.map((v) => `    FAIL ${v}`));
+
+    section("Policy rules (the policy pack's, on each stack)");
+    for (const rule of result.rules) {
+        const verdict = rule.violations.length === 0 ? "pass" : rule.enforcement === "mandatory" ? "FAIL" : "warn";
+        lines.push(`  ${verdict.padEnd(4)} ${rule.rule} (${rule.enforcement}): ${rule.description}`);
+        lines.push(...rule.violations.map((v) => `         stack ${v.stack}, ${v.resource.type} ${v.resource.name}: ${v.message}`));
+    }
     return lines.join("\n");
 }
 
@@ -93,8 +98,8 @@ function renderGrants(findings: AccessFinding[]): string[] {
 }
 
 export function verdict(result: PlanResult): string {
-    const failures = result.stacks.filter((s) => s.error).length + result.disagreements.length
-        + result.access.filter((f) => !f.ok).length + result.artifactRuleViolations.length;
+    const failures = result.stacks.filter((s) => s.error).length + result.disagreements.length + result.access.filter((f) => !f.ok).length
+        + result.rules.filter((r) => r.enforcement === "mandatory").reduce((count, r) => count + r.violations.length, 0);
     const resources = awsResources(declaredResources(result.stacks)).length;
     return result.ok
         ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.access.length} access checks passed`

@@ -31,7 +31,7 @@ export function writePlan(result: PlanResult, outDir: string): string[] {
         ok: result.ok,
         stackErrors: result.stacks.filter((s) => s.error).map((s) => ({ stack: s.file.stack, error: s.error })),
         disagreements: result.disagreements,
-        artifactRuleViolations: result.artifactRuleViolations,
+        rules: result.rules,
         access: result.access.map((f) => ({ hop: f.check.hop, principal: f.check.principal, action: f.check.action, resource: f.check.resource, expect: f.check.expect, result: f.result, ok: f.ok, message: f.message })),
     });
     return written;

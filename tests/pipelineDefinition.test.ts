@@ -215,7 +215,7 @@ describe("artifactRuleViolations", () => {
 
     it("reports an artifact that nothing produces", () => {
         const found = violations(twoAccounts, [extra("Staging", "Check", { inputArtifacts: ["Missing"] })]);
-        assert.deepEqual(found, [`action "Check" in stage "Staging" consumes artifact "Missing", which no earlier action produces`]);
+        assert.deepEqual(found, [`action "Check" in stage "Staging" consumes artifact "Missing", which no earlier action produces; produce it in an earlier stage or at a lower runOrder`]);
     });
 
     it("reports a Jenkins action run by a target account's role, and only that one", () => {

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { readStackFile } from "../evaluation/stackFiles";
-import { runPlan, PlanResult } from "../offline-plan/plan";
+import { runPlan, PlanResult, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
 import { writePlan } from "../offline-plan/writePlan";
 import { projectRoot as projectDir } from "./fixtures";
@@ -46,6 +46,27 @@ describe("the offline plan", () => {
         assert.match(text, /\+ aws\.kms\.Key .*enableKeyRotation=true/);
         assert.match(text, /111111111111 role\/CrossAccountPipeline-CodePipelineService\n\s+-> sts:AssumeRole on arn:aws:iam::222222222222:role\/CrossAccount_Role/);
         assert.match(text, /x another admin of account 222222222222 cannot read artifacts/);
+    });
+
+    it("lists each policy rule and its result, all passing on the shipped stacks", () => {
+        assert.deepEqual(shippedPlan.rules.map((r) => [r.rule, r.violations.length]), [
+            ["cross-account-actions", 0], ["artifact-store-encryption", 0], ["artifact-key-protection", 0], ["artifact-bucket-guards", 0],
+            ["no-allow-to-everyone", 0], ["no-unconditioned-foreign-root", 0], ["no-wildcard-deploy-permissions", 0],
+        ]);
+        assert.match(renderPlan(shippedPlan), /pass cross-account-actions \(mandatory\)/);
+    });
+
+    it("fails on a mandatory rule's violation, naming the stack and the resource", () => {
+        const stacks = structuredClone(shippedPlan.stacks);
+        const key = stacks[0].run!.resources.find((r) => r.type === "aws:kms/key:Key")!;
+        key.state.enableKeyRotation = false;
+        const rotation = stackRuleResults(stacks).find((r) => r.rule === "artifact-key-protection")!;
+        assert.equal(rotation.violations.length, 1);
+        assert.equal(rotation.violations[0].stack, "accountA");
+        assert.match(rotation.violations[0].message, /does not rotate; set enableKeyRotation: true/);
+        const result = { ...shippedPlan, rules: stackRuleResults(stacks), ok: false };
+        assert.match(renderPlan(result), /FAIL artifact-key-protection \(mandatory\)[^\n]*\n\s+stack accountA, aws:kms\/key:Key pipeline-us-east-2-key: artifact key/);
+        assert.equal(verdict(result), "PLAN FAILED: 1 problem (see above)");
     });
 
     const disagreements: { what: string; edit: (target: Record<string, unknown>) => void; names: RegExp; access?: RegExp }[] = [

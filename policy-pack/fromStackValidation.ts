@@ -1,0 +1,68 @@
+// The policy pack's side: the engine's view of a stack (StackValidationArgs) as rule resources, and
+// each rule as a stack policy that reports its violations against the resource at fault.
+import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
+import { Rule, RuleResource, unknown } from "./rules";
+import { parseJson } from "./rules/rule";
+
+/** A rule as a stack validation policy: the rules relate several resources (a bucket and its policy, a pipeline and its key). */
+export function stackPolicy(rule: Rule): StackValidationPolicy {
+    return {
+        name: rule.name,
+        description: rule.description,
+        enforcementLevel: rule.enforcement,
+        validateStack: (args, reportViolation) => {
+            const resources = args.resources.map(ruleResourceOf);
+            for (const { resource, message } of rule.check(resources)) {
+                const index = resources.findIndex((r) => r.type === resource.type && r.name === resource.name);
+                reportViolation(message, args.resources[index]?.urn);
+            }
+        },
+    };
+}
+
+/** A stack resource as the rules see it: plain props with unknowns marked, its provider's account, its protect option, its sources. */
+export function ruleResourceOf(resource: PolicyResource): RuleResource {
+    const accountId = resource.provider && pinnedAccount(plain(() => resource.provider?.props.allowedAccountIds));
+    const dependencies = Object.fromEntries(Object.entries(resource.propertyDependencies)
+        .filter(([, sources]) => sources.length > 0)
+        .map(([property, sources]) => [property, sources.map(({ type, name }) => ({ type, name }))]));
+    return {
+        type: resource.type,
+        name: resource.name,
+        props: plain(() => resource.props) as Record<string, any>,
+        ...(accountId ? { accountId } : {}),
+        protect: resource.opts.protect,
+        ...(Object.keys(dependencies).length > 0 ? { dependencies } : {}),
+    };
+}
+
+/** The one account a provider allows; the engine may hold the list JSON-encoded, as it does provider config. */
+function pinnedAccount(allowedAccountIds: unknown): string | undefined {
+    const ids = typeof allowedAccountIds === "string" && allowedAccountIds !== unknown ? parseJson(allowedAccountIds) : allowedAccountIds;
+    return Array.isArray(ids) && ids.length === 1 && typeof ids[0] === "string" ? ids[0] : undefined;
+}
+
+/**
+ * A plain copy of a value read through the pack's proxies, which throw on reading a value not known
+ * during a preview: each such value becomes the rules' `unknown` marker, so a rule skips it instead of failing.
+ */
+function plain(read: () => unknown): unknown {
+    let value: unknown;
+    try {
+        value = read();
+    } catch (e) {
+        if (e instanceof UnknownValueError) {
+            return unknown;
+        }
+        throw e;
+    }
+    if (Array.isArray(value)) {
+        const list = value;
+        return Array.from({ length: list.length }, (_, i) => plain(() => list[i]));
+    }
+    if (typeof value === "object" && value !== null) {
+        const record = value as Record<string, unknown>;
+        return Object.fromEntries(Object.keys(record).map((key) => [key, plain(() => record[key])]));
+    }
+    return value;
+}

@@ -1,0 +1,50 @@
+import * as assert from "node:assert/strict";
+import { ruleResourcesOfDeclared } from "../../policy-pack/fromDeclaredResources";
+import { checkRules, RuleResource, rules } from "../../policy-pack/rules";
+import { europe, production, runAllInOne, shipped, targetsOf } from "../support/stacks";
+import { DeclaredStacks, declaredStacks, types, withChange } from "./declaredStacks";
+
+describe("the policy rule registry", () => {
+    let stacks: DeclaredStacks;
+    /** The pipeline account and three targets, one in another region: two artifact stores, each with its key and bucket. */
+    let twoRegions: RuleResource[];
+    before(async () => {
+        stacks = await declaredStacks();
+        twoRegions = ruleResourcesOfDeclared((await runAllInOne([...targetsOf(shipped("accountA").config), production, europe])).resources);
+    });
+
+    it("names each rule once, in kebab case, as policy names must be", () => {
+        const names = rules.map((rule) => rule.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const name of names) {
+            assert.match(name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+        }
+    });
+
+    it("makes every rule mandatory but the advisory one on wildcard S3 and CodeDeploy permissions", () => {
+        assert.deepEqual(rules.filter((rule) => rule.enforcement === "advisory").map((rule) => rule.name), ["no-wildcard-deploy-permissions"]);
+    });
+
+    it("gives the offline plan each rule's result, in order, all passing on the shipped stacks", () => {
+        const results = checkRules(stacks.all);
+        assert.deepEqual(results.map((result) => result.rule), rules.map((rule) => rule.name));
+        for (const [i, result] of results.entries()) {
+            assert.deepEqual(result, { rule: rules[i].name, description: rules[i].description, enforcement: rules[i].enforcement, violations: [] });
+        }
+    });
+
+    it("all pass on a pipeline with targets in two accounts and two regions", () => {
+        assert.deepEqual(checkRules(twoRegions).flatMap((result) => result.violations), []);
+    });
+
+    it("check the artifact store of every region: the second region's key and bucket too", () => {
+        const weakened = withChange(withChange(twoRegions, types.key, "pipeline-eu-west-1-key", (key) => { key.props.enableKeyRotation = false; }),
+            types.ownershipControls, "pipeline-eu-west-1-bucket-ownership", (controls) => { controls.props.rule.objectOwnership = "BucketOwnerPreferred"; });
+        const reported = checkRules(weakened).filter((result) => result.violations.length > 0)
+            .map((result) => [result.rule, result.violations.map((v) => v.resource.name)]);
+        assert.deepEqual(reported, [
+            ["artifact-key-protection", ["pipeline-eu-west-1-key"]],
+            ["artifact-bucket-guards", ["pipeline-eu-west-1-bucket-ownership"]],
+        ]);
+    });
+});
