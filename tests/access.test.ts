@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
-import { production, runAllInOne, runShippedStacks, shipped, targetsOf } from "./support/stacks";
+import { europe, production, runAllInOne, runShippedStacks, shipped, targetsOf } from "./support/stacks";
 
 type Statement = { Sid?: string; Principal?: unknown };
 
@@ -58,6 +58,21 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         assert.deepEqual(failures(findings).map((f) => f.message), []);
         assert.ok(findings.some((f) => f.check.hop.startsWith("Production/Deploy: the cross-account role reads artifacts") && f.result === "Allowed"));
         assert.ok(findings.some((f) => f.check.hop === "Production/Deploy: another admin of account 333333333333 cannot read artifacts" && f.result !== "Allowed"));
+    });
+
+    it("proves each chain for three targets in two regions, each against its own region's store", async () => {
+        const run = await runAllInOne([...targetsOf(shipped("accountA").config), production, europe]);
+        const findings = await verifyAccess(run.resources);
+        assert.deepEqual(failures(findings).map((f) => f.message), []);
+        const readBy = (target: string) => findings.find((f) => f.check.hop === `${target}/Deploy: the cross-account role reads artifacts`)!;
+        for (const [target, region] of [["Staging", "us-east-2"], ["Production", "us-east-2"], ["Europe", "eu-west-1"]]) {
+            assert.equal(readBy(target).result, "Allowed");
+            assert.match(readBy(target).check.resource, new RegExp(`^arn:aws:s3:::crossaccountpipeline-111111111111-${region}-artifacts/`));
+            const refusals = findings.filter((f) => f.check.hop.startsWith(`${target}/Deploy: `) && f.check.expect === "denied");
+            assert.ok(refusals.length >= 8 && refusals.every((f) => f.result !== "Allowed"), `${target} refusals`);
+        }
+        const europeDecrypt = findings.find((f) => f.check.hop === "Europe/Deploy: the cross-account role decrypts with the artifact key")!;
+        assert.equal(europeDecrypt.check.resource, run.outputs.artifactStores["eu-west-1"].keyArn);
     });
 
     it("with an existing key, checks everything but its key policy and says what that policy must grant", async () => {
