@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { projectRoot } from "./fixtures";
 
-/** Every module `index.ts` loads, following relative imports; packages by name. */
+/** Every module `entry` loads, following relative imports; packages by name. */
 function moduleGraph(entry: string): { files: Set<string>; packages: Set<string> } {
     const files = new Set<string>();
     const packages = new Set<string>();
@@ -21,7 +21,7 @@ function moduleGraph(entry: string): { files: Set<string>; packages: Set<string>
             }
         }
     };
-    visit(path.join(projectRoot, "index.ts"));
+    visit(entry);
     return { files, packages };
 }
 
