@@ -1,14 +1,10 @@
-import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
+import { configNamespace, DeployMode, deployModes } from "../config";
+import { programKeys, readStackFile, referencedStackName, stackFilesIn, StackFile } from "../stackFiles";
 import { DriverError } from "./errors";
-import { isRecord } from "./values";
-
-export const PROJECT_NAME = "cross-account-pipeline";
 
 /** What a stack deploys, from its `cross-account-pipeline:deploy` config value. */
-export type StackRole = "pipeline" | "target" | "all";
-const STACK_ROLES: readonly StackRole[] = ["pipeline", "target", "all"];
+export type StackRole = DeployMode;
 
 /**
  * A stack of the project: its name (`accountA` for `Pulumi.accountA.yaml`), its role, and for a
@@ -18,61 +14,50 @@ export type StackDefinition =
     | { name: string; role: "pipeline" | "all" }
     | { name: string; role: "target"; pipelineStack: string };
 
-const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
-const DEPLOY_KEY = `${PROJECT_NAME}:deploy`;
-const PIPELINE_STACK_KEY = `${PROJECT_NAME}:pipelineStack`;
+const deployKey = `${configNamespace}:deploy`;
+const pipelineStackKey = `${configNamespace}:pipelineStack`;
 
-/**
- * `organization/cross-account-pipeline/accountA` → `accountA`. Stacks of this project are
- * selected by their short name, which works on every backend.
- */
-export function shortStackName(reference: string): string {
-    return reference.split("/").pop() ?? reference;
-}
-
-/** Reads one stack file's role; returns the problems instead of throwing so that all files are reported together. */
-export function parseStackFile(stackName: string, fileName: string, text: string): StackDefinition | string[] {
-    let document: unknown;
-    try {
-        document = yaml.load(text);
-    } catch (error) {
-        return [`${fileName}: not valid YAML (${(error as Error).message.split("\n")[0]})`];
-    }
-    const config = isRecord(document) && isRecord(document.config) ? document.config : {};
-    const deploy = config[DEPLOY_KEY];
-    if (!STACK_ROLES.includes(deploy as StackRole)) {
+/** A stack file's role; the problems instead of throwing, so that all files are reported together. */
+export function stackDefinition(file: StackFile): StackDefinition | string[] {
+    const fileName = path.basename(file.file);
+    const { deploy, pipelineStack } = programKeys(file);
+    if (!deployModes.includes(deploy as DeployMode)) {
         const found = deploy === undefined ? "is missing" : `is ${JSON.stringify(deploy)}`;
-        return [`${fileName}: ${DEPLOY_KEY} ${found}; expected one of ${STACK_ROLES.join(", ")}`];
+        return [`${fileName}: ${deployKey} ${found}; expected one of ${deployModes.join(", ")}`];
     }
     if (deploy !== "target") {
-        return { name: stackName, role: deploy as "pipeline" | "all" };
+        return { name: file.stack, role: deploy as "pipeline" | "all" };
     }
-    const pipelineStack = config[PIPELINE_STACK_KEY];
-    if (typeof pipelineStack !== "string" || pipelineStack.trim() === "") {
+    if (!pipelineStack?.trim()) {
         return [
-            `${fileName}: ${PIPELINE_STACK_KEY} is missing; a target stack names the pipeline stack it reads, ` +
-                `e.g. organization/${PROJECT_NAME}/accountA`,
+            `${fileName}: ${pipelineStackKey} is missing; a target stack names the pipeline stack it reads, ` +
+                `e.g. organization/${configNamespace}/accountA`,
         ];
     }
-    return { name: stackName, role: "target", pipelineStack: shortStackName(pipelineStack) };
+    // Stacks of this project are selected by their short name, which works on every backend.
+    return { name: file.stack, role: "target", pipelineStack: referencedStackName(pipelineStack) };
 }
 
 /** Every `Pulumi.<stack>.yaml` in the project directory, sorted by stack name. */
 export function readStackFiles(projectDir: string): StackDefinition[] {
-    let fileNames: string[];
+    let files: string[];
     try {
-        fileNames = fs.readdirSync(projectDir).filter((name) => STACK_FILE.test(name)).sort();
+        files = stackFilesIn(projectDir);
     } catch (error) {
         throw new DriverError(`cannot read the project directory ${projectDir}: ${(error as Error).message}`);
     }
-    if (fileNames.length === 0) {
+    if (files.length === 0) {
         throw new DriverError(`no stack files (Pulumi.<stack>.yaml) in ${projectDir}`);
     }
     const definitions: StackDefinition[] = [];
     const problems: string[] = [];
-    for (const fileName of fileNames) {
-        const stackName = STACK_FILE.exec(fileName)![1];
-        const parsed = parseStackFile(stackName, fileName, fs.readFileSync(path.join(projectDir, fileName), "utf8"));
+    for (const file of files) {
+        let parsed: StackDefinition | string[];
+        try {
+            parsed = stackDefinition(readStackFile(file));
+        } catch (error) {
+            parsed = [(error as Error).message];
+        }
         if (Array.isArray(parsed)) {
             problems.push(...parsed);
         } else {

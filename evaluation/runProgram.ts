@@ -1,9 +1,11 @@
 // Runs the real program (index.ts) under Pulumi's own runtime mocks, for one stack's config.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { configNamespace } from "../config";
 import { DeclaredResource, MockCloud } from "./mockCloud";
 
-export const projectName = "cross-account-pipeline";
+// The project's name is its config namespace (Pulumi.yaml `name`).
+export const projectName = configNamespace;
 export const organization = "organization";
 const projectRoot = path.resolve(__dirname, "..");
 const programEntry = path.join(projectRoot, "index.ts");

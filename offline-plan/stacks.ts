@@ -1,8 +1,8 @@
 // Evaluates the real program for each stack file, in deployment order, feeding each target stack's
 // StackReference with the outputs of the pipeline stack it names.
-import { configNamespace, ConfigError, parseConfig, ProgramConfig } from "../config";
+import { ConfigError, parseConfig, ProgramConfig } from "../config";
 import { organization, ProgramRun, projectName, runProgram } from "../evaluation/runProgram";
-import { StackFile } from "../evaluation/stackFiles";
+import { programKeys, referencedStackName, StackFile } from "../stackFiles";
 
 export interface PlannedStack {
     file: StackFile;
@@ -11,12 +11,6 @@ export interface PlannedStack {
     run?: ProgramRun;
     /** The program's error for this stack (invalid config, missing pipeline stack...). */
     error?: string;
-}
-
-/** The program's keys of a stack file, without the namespace, as `parseConfig` takes them. */
-export function programKeys(file: StackFile): Record<string, string> {
-    const prefix = `${configNamespace}:`;
-    return Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
 /**
@@ -39,11 +33,6 @@ function stageIndex(keys: Record<string, string>): number {
     } catch {
         return Number.MAX_SAFE_INTEGER;
     }
-}
-
-/** The stack a `pipelineStack` value names: `org/project/stack`, `project/stack` or `stack`. */
-export function referencedStackName(pipelineStack: string): string {
-    return pipelineStack.split("/").pop()!;
 }
 
 export async function evaluateStacks(files: StackFile[], progress: (line: string) => void = () => undefined): Promise<PlannedStack[]> {

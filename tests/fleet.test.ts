@@ -7,7 +7,7 @@ import { codeDeployAgentUserData, Fleet } from "../components/fleet";
 import { configNamespace, defaults } from "../config";
 import { DeclaredResource, MockCloud } from "../evaluation/mockCloud";
 import { ProgramRun, ProgramRunOptions, runProgram } from "../evaluation/runProgram";
-import { readStackFile } from "../evaluation/stackFiles";
+import { readStackFile } from "../stackFiles";
 
 const projectRoot = path.resolve(__dirname, "..");
 const pipelineStackName = "organization/cross-account-pipeline/accountA";

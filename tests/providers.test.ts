@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { ProgramConfig, TargetConfig } from "../config";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { readStackFile, stackFilesIn } from "../evaluation/stackFiles";
+import { readStackFile, stackFilesIn } from "../stackFiles";
 import { providerArgs, targetsDeployedHere } from "../providers";
 import {
     parsed, pipelineAccountId, pipelineStackName, projectRoot, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry,

@@ -3,7 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DriverError } from "../../automation/errors";
-import { parseStackFile, readStackFiles, selectStacks, StackDefinition } from "../../automation/stackFiles";
+import { readStackFiles, selectStacks, StackDefinition, stackDefinition } from "../../automation/stackFiles";
+import { parseStackFile } from "../../stackFiles";
+
+const definitionOf = (fileName: string, text: string) => stackDefinition(parseStackFile(fileName, text));
 
 const repositoryDir = path.resolve(__dirname, "..", "..");
 
@@ -22,19 +25,19 @@ describe("automation: stack files", () => {
 
     it("reads an all-in-one stack", () => {
         const text = "config:\n  cross-account-pipeline:deploy: all\n";
-        assert.deepStrictEqual(parseStackFile("solo", "Pulumi.solo.yaml", text), { name: "solo", role: "all" });
+        assert.deepStrictEqual(definitionOf("Pulumi.solo.yaml", text), { name: "solo", role: "all" });
     });
 
     it("names the file, the key and the bad value", () => {
-        assert.deepStrictEqual(parseStackFile("x", "Pulumi.x.yaml", "config:\n  cross-account-pipeline:deploy: everything\n"), [
+        assert.deepStrictEqual(definitionOf("Pulumi.x.yaml", "config:\n  cross-account-pipeline:deploy: everything\n"), [
             'Pulumi.x.yaml: cross-account-pipeline:deploy is "everything"; expected one of pipeline, target, all',
         ]);
-        assert.deepStrictEqual(parseStackFile("x", "Pulumi.x.yaml", "config: {}\n"), [
+        assert.deepStrictEqual(definitionOf("Pulumi.x.yaml", "config: {}\n"), [
             "Pulumi.x.yaml: cross-account-pipeline:deploy is missing; expected one of pipeline, target, all",
         ]);
-        const target = parseStackFile("x", "Pulumi.x.yaml", "config:\n  cross-account-pipeline:deploy: target\n");
+        const target = definitionOf("Pulumi.x.yaml", "config:\n  cross-account-pipeline:deploy: target\n");
         assert.match((target as string[])[0], /Pulumi\.x\.yaml: cross-account-pipeline:pipelineStack is missing/);
-        assert.match((parseStackFile("x", "Pulumi.x.yaml", "config: [\n") as string[])[0], /Pulumi\.x\.yaml: not valid YAML/);
+        assert.throws(() => definitionOf("Pulumi.x.yaml", "config: [\n"), /Pulumi\.x\.yaml: not valid YAML/);
     });
 
     it("reports the problems of every stack file together", () => {

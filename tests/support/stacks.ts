@@ -2,7 +2,7 @@
 import * as path from "path";
 import { configNamespace } from "../../config";
 import { ProgramRun, runProgram } from "../../evaluation/runProgram";
-import { readStackFile, StackFile } from "../../evaluation/stackFiles";
+import { readStackFile, StackFile } from "../../stackFiles";
 import { qualifiedStackName } from "../../offline-plan/stacks";
 import { projectRoot, qualifiedConfig, StackName } from "../fixtures";
 
