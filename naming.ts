@@ -21,6 +21,8 @@ export const arn = {
         `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`,
     buildLogs: (partition: string, region: string, accountId: string, projectName: string) =>
         `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/codebuild/${projectName}:*`,
+    eventRule: (partition: string, region: string, accountId: string, ruleName: string) =>
+        `arn:${partition}:events:${region}:${accountId}:rule/${ruleName}`,
     codeDeployApplication: (partition: string, region: string, accountId: string, applicationName: string) =>
         `arn:${partition}:codedeploy:${region}:${accountId}:application:${applicationName}`,
     deploymentGroup: (partition: string, region: string, accountId: string, applicationName: string, groupName: string) =>
@@ -50,4 +52,6 @@ export const names = {
     pipelineRole: (pipelineName: string) => `${pipelineName}-CodePipelineService`,
     buildRole: (pipelineName: string) => `${pipelineName}-CodeBuildService`,
     buildProject: (pipelineName: string) => `${pipelineName}-Build`,
+    sourceTriggerRule: (pipelineName: string) => `${pipelineName}-SourceChanged`,
+    sourceTriggerRole: (pipelineName: string) => `${pipelineName}-SourceTrigger`,
 };

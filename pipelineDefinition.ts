@@ -75,8 +75,8 @@ function sourceAction(shape: PipelineShape): ActionDeclaration {
             configuration: {
                 S3Bucket: names.sourceBucket(shape.pipelineName, shape.pipelineAccountId, shape.region),
                 S3ObjectKey: shape.source.objectKey,
-                // Polling needs no CloudTrail trail or EventBridge rule in the pipeline account.
-                PollForSourceChanges: "true",
+                // An EventBridge rule starts the pipeline when the object changes (see sourceChangedPattern).
+                PollForSourceChanges: "false",
             },
         };
     }
@@ -89,6 +89,15 @@ function sourceAction(shape: PipelineShape): ActionDeclaration {
             BranchName: shape.source.branch,
             OutputArtifactFormat: "CODE_ZIP",
         },
+    };
+}
+
+/** The EventBridge pattern of a new version of the S3 source object (the bucket sends its events to EventBridge). */
+export function sourceChangedPattern(bucketName: string, objectKey: string): Record<string, unknown> {
+    return {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": { bucket: { name: [bucketName] }, object: { key: [objectKey] } },
     };
 }
 

@@ -7,6 +7,7 @@ import { ArtifactStore } from "./artifactStore";
 import { DeliveryPipeline } from "./deliveryPipeline";
 import { EncryptedBucket } from "./encryptedBucket";
 import { PipelineRoles } from "./pipelineRoles";
+import { S3SourceTrigger } from "./sourceTrigger";
 
 export interface PipelineAccountArgs {
     config: ProgramConfig;
@@ -72,6 +73,17 @@ export class PipelineAccount extends pulumi.ComponentResource {
             stages: pipelineStages(config),
             build: config.build,
         }, { parent: this });
+
+        if (config.source.provider === "S3" && this.sourceBucketName) {
+            new S3SourceTrigger(`${name}-source-trigger`, {
+                pipelineName: config.pipelineName,
+                pipelineAccountId: config.pipelineAccountId,
+                region: config.region,
+                pipelineArn: pipeline.pipeline.arn,
+                bucketName: this.sourceBucketName,
+                objectKey: config.source.objectKey,
+            }, { parent: this });
+        }
 
         this.pipelineRoleArn = roles.pipelineRole.arn;
         this.pipelineName = pipeline.pipelineName;

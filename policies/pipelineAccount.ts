@@ -138,3 +138,15 @@ export function buildRolePolicy(args: BuildRolePolicyArgs): PolicyDocument {
         allow("UseArtifactKey", kmsUseActions, args.artifactKeyArn),
     ]);
 }
+
+/** EventBridge may use the trigger role only for this account's source-changed rule. */
+export function sourceTriggerTrustPolicy(partition: string, region: string, pipelineAccountId: string, pipelineName: string): PolicyDocument {
+    return serviceTrustPolicy("events.amazonaws.com", pipelineAccountId, arn.eventRule(partition, region, pipelineAccountId, names.sourceTriggerRule(pipelineName)));
+}
+
+/** The trigger role starts this pipeline and nothing else. */
+export function sourceTriggerPolicy(partition: string, region: string, pipelineAccountId: string, pipelineName: string): PolicyDocument {
+    return policyDocument([
+        allow("StartThePipeline", ["codepipeline:StartPipelineExecution"], arn.pipeline(partition, region, pipelineAccountId, pipelineName)),
+    ]);
+}

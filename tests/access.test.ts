@@ -29,7 +29,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
     it("allows every hop and refuses every request that must be refused, for the shipped stacks", async () => {
         const findings = await verifyAccess(shippedResources);
         assert.deepEqual(failures(findings).map((f) => `${f.check.hop}: ${f.message}`), []);
-        const hops = findings.map((f) => f.check.hop.replace(/^Staging\/Deploy: /, ""));
+        const hops = findings.map((f) => f.check.hop.replace(/^(Staging\/Deploy|CrossAccountPipeline): /, ""));
         for (const hop of [
             "the pipeline role assumes the cross-account role",
             "the cross-account role reads artifacts",
@@ -47,6 +47,8 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
             "the cross-account role cannot read another bucket",
             "the cross-account role cannot use another key",
             "the cross-account role cannot deploy to another deployment group",
+            "the source trigger starts the pipeline",
+            "the source trigger cannot start another pipeline",
         ]) {
             assert.ok(hops.includes(hop), `missing check: ${hop}`);
         }

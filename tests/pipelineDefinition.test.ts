@@ -101,7 +101,7 @@ describe("pipelineStages", () => {
         it("reads the configured object from the pipeline account's source bucket", () => {
             const source = action(pipelineStages(shape({ source: { provider: "S3", objectKey: "app/bundle.zip" } })), "Source", "Source");
             assert.equal(source.provider, "S3");
-            assert.deepEqual(source.configuration, { S3Bucket: `pipe-${pipelineAccountId}-${region}-source`, S3ObjectKey: "app/bundle.zip", PollForSourceChanges: "true" });
+            assert.deepEqual(source.configuration, { S3Bucket: `pipe-${pipelineAccountId}-${region}-source`, S3ObjectKey: "app/bundle.zip", PollForSourceChanges: "false" });
         });
 
         it("reads a CodeStar connection's repository and branch", () => {

@@ -70,6 +70,26 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(project.inputs.encryptionKey, pipeline.outputs.artifactKeyArn);
     });
 
+    it("starts the pipeline through EventBridge when a new source bundle is uploaded, with a role that may start only it", () => {
+        const sourceBucket = pipeline.outputs.sourceBucketName;
+        assert.equal(resourcesOf(pipeline, "aws:s3/bucketNotification:BucketNotification")[0].inputs.bucket, sourceBucket);
+        assert.equal(resourcesOf(pipeline, "aws:s3/bucketNotification:BucketNotification")[0].inputs.eventbridge, true);
+        const [rule] = resourcesOf(pipeline, "aws:cloudwatch/eventRule:EventRule");
+        assert.deepEqual(json(rule.inputs.eventPattern), {
+            "source": ["aws.s3"], "detail-type": ["Object Created"], "detail": { bucket: { name: [sourceBucket] }, object: { key: ["source.zip"] } },
+        });
+        const [target] = resourcesOf(pipeline, "aws:cloudwatch/eventTarget:EventTarget");
+        const [definition] = resourcesOf(pipeline, "aws:codepipeline/pipeline:Pipeline");
+        assert.equal(target.inputs.arn, definition.state.arn);
+        assert.equal(target.inputs.roleArn, "arn:aws:iam::111111111111:role/CrossAccountPipeline-SourceTrigger");
+        const trust = json(resourcesOf(pipeline, "aws:iam/role:Role").find((r) => r.inputs.name === "CrossAccountPipeline-SourceTrigger")!.inputs.assumeRolePolicy);
+        assert.deepEqual(trust.Statement[0].Condition, {
+            StringEquals: { "aws:SourceAccount": "111111111111" },
+            ArnLike: { "aws:SourceArn": "arn:aws:events:us-east-2:111111111111:rule/CrossAccountPipeline-SourceChanged" },
+        });
+        assert.equal(definition.inputs.stages[0].actions[0].configuration.PollForSourceChanges, "false");
+    });
+
     it("trusts in the target account exactly the pipeline role read through the StackReference", () => {
         const role = resourcesOf(target, "aws:iam/role:Role").find((r) => r.inputs.name === "CrossAccount_Role")!;
         assert.deepEqual(json(role.inputs.assumeRolePolicy).Statement[0].Principal, { AWS: pipeline.outputs.pipelineRoleArn });
@@ -135,6 +155,19 @@ describe("the program in one stack (deploy: all)", () => {
         assert.deepEqual(production.actions.map((a: { provider: string; runOrder: number }) => [a.provider, a.runOrder]), [["Manual", 1], ["CodeDeploy", 2]]);
         const staging = stages.find((s: { name: string }) => s.name === "Staging");
         assert.deepEqual(staging.actions.map((a: { provider: string }) => a.provider), ["CodeDeploy"]);
+    });
+});
+
+describe("a CodeStar connection source", () => {
+    it("uses the connection in the Source stage and needs no source bucket or trigger", async () => {
+        const connectionArn = "arn:aws:codestar-connections:us-east-2:111111111111:connection/abcd-1234";
+        const run = await runAllInOne(targetsOf(shipped("accountA").config), { source: { provider: "CodeStarSourceConnection", connectionArn, repository: "acme/web" } });
+        const [definition] = resourcesOf(run, "aws:codepipeline/pipeline:Pipeline");
+        assert.deepEqual(definition.inputs.stages[0].actions[0].configuration, { ConnectionArn: connectionArn, FullRepositoryId: "acme/web", BranchName: "main", OutputArtifactFormat: "CODE_ZIP" });
+        assert.equal(run.outputs.sourceBucketName, undefined);
+        assert.deepEqual(resourcesOf(run, "aws:cloudwatch/eventRule:EventRule"), []);
+        const pipelinePolicy = json(resourcesOf(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "pipeline-roles-pipeline-policy")!.inputs.policy);
+        assert.deepEqual(pipelinePolicy.Statement.find((s: { Sid: string }) => s.Sid === "UseSourceConnection").Resource, connectionArn);
     });
 });
 

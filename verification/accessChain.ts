@@ -58,6 +58,14 @@ export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missi
             fail(`${pipeline.name}: pipeline role`, pipeline.roleArn, "sts:AssumeRole", pipeline.roleArn, `the pipeline's role ${pipeline.roleArn} is not declared by any stack`);
             continue;
         }
+        for (const trigger of model.eventTargets.filter((t) => t.targetArn === pipeline.arn && t.roleArn)) {
+            const triggerRole = { principal: trigger.roleArn!, identityPolicies: model.roles.get(trigger.roleArn!)?.identityPolicies ?? [] };
+            const onPipelines = { resourceAccount: pipeline.accountId, context: {} };
+            checks.push(
+                { hop: `${pipeline.name}: the source trigger starts the pipeline`, ...triggerRole, action: "codepipeline:StartPipelineExecution", resource: pipeline.arn, ...onPipelines, expect: "allowed" },
+                { hop: `${pipeline.name}: the source trigger cannot start another pipeline`, ...triggerRole, action: "codepipeline:StartPipelineExecution", resource: `${pipeline.arn}-other`, ...onPipelines, expect: "denied" },
+            );
+        }
         for (const { stage, action } of crossAccountActions(pipeline)) {
             const roleArn = action.roleArn!;
             const label = `${stage}/${action.name}`;

@@ -28,6 +28,7 @@ export interface KeyFacts {
 
 export interface PipelineFacts {
     name: string;
+    arn: string;
     accountId: string;
     region: string;
     roleArn: string;
@@ -44,6 +45,8 @@ export interface AccessModel {
     deploymentGroups: Map<string, string>;
     /** Roles of instance profiles, by account: the roles the CodeDeploy agent runs as. */
     instanceRoleArns: Map<string, string[]>;
+    /** EventBridge targets: what they start, with which role. */
+    eventTargets: { targetArn: string; roleArn?: string }[];
 }
 
 const parse = (value: unknown): PolicyDocument | undefined =>
@@ -80,7 +83,7 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
     }
 
     const pipelines = ofType("aws:codepipeline/pipeline:Pipeline").map((pipeline): PipelineFacts => ({
-        name: pipeline.inputs.name, accountId: pipeline.accountId!, region: pipeline.region!, roleArn: pipeline.inputs.roleArn,
+        name: pipeline.inputs.name, arn: pipeline.state.arn, accountId: pipeline.accountId!, region: pipeline.region!, roleArn: pipeline.inputs.roleArn,
         stages: pipeline.inputs.stages, artifactStores: pipeline.inputs.artifactStores,
     }));
 
@@ -94,7 +97,8 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
             instanceRoleArns.set(role.accountId, [...(instanceRoleArns.get(role.accountId) ?? []), role.arn]);
         }
     }
-    return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns };
+    const eventTargets = ofType("aws:cloudwatch/eventTarget:EventTarget").map((target) => ({ targetArn: target.inputs.arn as string, roleArn: target.inputs.roleArn as string | undefined }));
+    return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns, eventTargets };
 }
 
 /** The pipeline's actions that run as a role in another account. */
