@@ -2,8 +2,8 @@
 // Every problem is collected and reported together, before any resource is declared.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { kmsReference } from "./naming";
-import { artifactRuleViolations, duplicateNames, pipelineStages } from "./pipelineDefinition";
+import { kmsReference, names } from "./naming";
+import { artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "./pipelineDefinition";
 
 export const configNamespace = "cross-account-pipeline";
 
@@ -182,13 +182,17 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
     const region = reader.region("region", undefined);
     const pipelineAccountId = reader.accountId("pipelineAccountId", reader.string("pipelineAccountId"));
     const pipelineName = reader.string("pipelineName") ?? defaults.pipelineName;
-    if (!pipelineNamePattern.test(pipelineName)) {
-        problems.push(`pipelineName: "${pipelineName}" is not a valid pipeline name; expected 1-100 characters of letters, digits, '.', '@', '_' or '-'`);
-    } else if (region && artifactBucketNameLength(pipelineName, region) > maxBucketNameLength) {
-        problems.push(`pipelineName: "${pipelineName}" is too long for the artifact bucket name (<pipelineName>-<account>-<region>-artifacts must fit 63 characters); expected at most ${pipelineName.length - (artifactBucketNameLength(pipelineName, region) - maxBucketNameLength)} characters`);
-    }
     const pipelineCredentials = reader.credentials("pipelineCredentials", reader.object("pipelineCredentials"));
     const targets = reader.targets(region, pipelineAccountId);
+    if (!pipelineNamePattern.test(pipelineName)) {
+        problems.push(`pipelineName: "${pipelineName}" is not a valid pipeline name; expected 1-100 characters of letters, digits, '.', '@', '_' or '-'`);
+    } else if (region) {
+        // Every region with an artifact store has a bucket named after the pipeline.
+        const longest = Math.max(...artifactStoreRegions(region, targets).map((r) => names.artifactBucket(pipelineName, "000000000000", r).length));
+        if (longest > maxBucketNameLength) {
+            problems.push(`pipelineName: "${pipelineName}" is too long for the artifact bucket names (<pipelineName>-<account>-<region>-artifacts must fit ${maxBucketNameLength} characters); expected at most ${pipelineName.length - (longest - maxBucketNameLength)} characters`);
+        }
+    }
     const source = reader.source();
     const build = reader.build();
     const encryptionKey = reader.encryptionKey(region, pipelineAccountId);
@@ -231,10 +235,6 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
         deploy, region, pipelineAccountId, pipelineName, pipelineCredentials, targets, target, pipelineStack,
         source, build, extraActions, encryptionKey, artifactRetentionDays, protectArtifacts,
     };
-}
-
-function artifactBucketNameLength(pipelineName: string, region: string): number {
-    return `${pipelineName}-000000000000-${region}-artifacts`.length;
 }
 
 /** Reads typed values out of raw config, recording a message for each problem instead of throwing. */

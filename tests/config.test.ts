@@ -76,7 +76,8 @@ describe("parseConfig", () => {
             { name: "a role name IAM refuses", overrides: { targets: [stagingEntry({ crossAccountRoleName: "Cross Account" })] }, key: "targets[0].crossAccountRoleName", value: `"Cross Account"`, expected: "an IAM role name" },
             { name: "an approval flag that is not a boolean", overrides: { targets: [stagingEntry({ requireApproval: "yes" })] }, key: "targets[0].requireApproval", value: `"yes"`, expected: "expected true or false" },
             { name: "a retention that is not a whole number", overrides: { artifactRetentionDays: "0" }, key: "artifactRetentionDays", value: `"0"`, expected: "a whole number of at least 1" },
-            { name: "a pipeline name too long for the bucket name", overrides: { pipelineName: "P".repeat(40) }, key: "pipelineName", value: `"${"P".repeat(40)}"`, expected: "must fit 63 characters" },
+            { name: "a pipeline name too long for the bucket name", overrides: { pipelineName: "P".repeat(40) }, key: "pipelineName", value: `"${"P".repeat(40)}"`, expected: "must fit 63 characters); expected at most 30 characters" },
+            { name: "a pipeline name too long for a target region's bucket name", overrides: { pipelineName: "P".repeat(30), targets: [stagingEntry({ region: "ap-southeast-2" })] }, key: "pipelineName", value: `"${"P".repeat(30)}"`, expected: "expected at most 25 characters" },
             { name: "an unknown source provider", overrides: { source: { provider: "GitHub" } }, key: "source.provider", value: `"GitHub"`, expected: `expected "S3" or "CodeStarSourceConnection"` },
             { name: "an assume-role credential that is not a role ARN", overrides: { pipelineCredentials: { assumeRoleArn: "Deployer" } }, key: "pipelineCredentials.assumeRoleArn", value: `"Deployer"`, expected: "an IAM role ARN" },
             {
