@@ -110,7 +110,7 @@ export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missi
                 { hop: `${label}: plain-HTTP reads are refused`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: { "aws:SecureTransport": "false" }, expect: "denied" },
                 { hop: `${label}: uploads without SSE-KMS are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: tls, expect: "denied" },
                 { hop: `${label}: uploads with another key are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms, "s3:x-amz-server-side-encryption-aws-kms-key-id": otherKeyArn }, expect: "denied" },
-                { hop: `${label}: the cross-account role cannot read another bucket`, ...deployRole, action: "s3:GetObject", resource: arn.objects(partition, "some-other-bucket").replace("*", "secret.txt"), resourceAccount: pipeline.accountId, context: tls, expect: "denied" },
+                { hop: `${label}: the cross-account role cannot read another bucket`, ...deployRole, action: "s3:GetObject", resource: `${arn.bucket(partition, "some-other-bucket")}/secret.txt`, resourceAccount: pipeline.accountId, context: tls, expect: "denied" },
                 { hop: `${label}: the cross-account role cannot use another key`, ...deployRole, action: "kms:Decrypt", resource: otherKeyArn, resourceAccount: pipeline.accountId, context: {}, expect: "denied" },
             );
 
