@@ -2,6 +2,7 @@
 // `aws codepipeline get-pipeline` prints it.
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import type { ActionDeclaration, StageDeclaration } from "../pipelineDefinition";
+import { policyFields } from "../policies/declared";
 
 /** The properties worth reading per resource type; other types show none. */
 const keyProperties: Record<string, string[]> = {
@@ -51,14 +52,9 @@ export function summarize(resource: DeclaredResource): ResourceSummary {
 
 /** Every policy document a resource carries, with what it is: trust, identity, bucket or key policy. */
 export function policyDocuments(resource: DeclaredResource): { kind: string; document: unknown }[] {
-    const documents: { kind: string; value: unknown }[] = [
-        { kind: "trust-policy", value: resource.type === "aws:iam/role:Role" ? resource.inputs.assumeRolePolicy : undefined },
-        { kind: "identity-policy", value: resource.type === "aws:iam/rolePolicy:RolePolicy" ? resource.inputs.policy : undefined },
-        { kind: "bucket-policy", value: resource.type === "aws:s3/bucketPolicy:BucketPolicy" ? resource.inputs.policy : undefined },
-        { kind: "key-policy", value: resource.type === "aws:kms/key:Key" ? resource.inputs.policy : undefined },
-    ];
-    return documents.filter((d) => typeof d.value === "string" && d.value)
-        .map((d) => ({ kind: d.kind, document: JSON.parse(d.value as string) }));
+    return (policyFields[resource.type] ?? [])
+        .filter(({ field }) => typeof resource.inputs[field] === "string" && resource.inputs[field])
+        .map(({ field, kind }) => ({ kind: `${kind}-policy`, document: JSON.parse(resource.inputs[field]) }));
 }
 
 /** The pipeline as `aws codepipeline get-pipeline --name <name>` prints it (metadata dates exist only after creation). */

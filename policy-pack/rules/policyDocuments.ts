@@ -1,8 +1,8 @@
 // The IAM policy documents a stack declares, parsed into statements that rules can query.
+import { PolicyKind, policyFields } from "../../policies/declared";
 import { containsUnknown, parseJson, RuleResource, valueAt } from "./rule";
 
-/** Trust: who may assume a role. Identity: what a principal may do. Resource: who may use a key or bucket. */
-export type PolicyKind = "trust" | "identity" | "resource";
+export type { PolicyKind } from "../../policies/declared";
 
 export interface Principal {
     /** `*` for `Principal: "*"`, else the key: `AWS`, `Service`, `Federated`, `CanonicalUser`. */
@@ -34,19 +34,6 @@ export interface DeclaredPolicy {
     kind: PolicyKind;
     statements: Statement[];
 }
-
-const identityPolicy = [{ field: "policy", kind: "identity" as const }];
-const resourcePolicy = [{ field: "policy", kind: "resource" as const }];
-const policyFields: Record<string, { field: string; kind: PolicyKind }[]> = {
-    "aws:iam/role:Role": [{ field: "assumeRolePolicy", kind: "trust" }],
-    "aws:iam/rolePolicy:RolePolicy": identityPolicy,
-    "aws:iam/policy:Policy": identityPolicy,
-    "aws:iam/userPolicy:UserPolicy": identityPolicy,
-    "aws:iam/groupPolicy:GroupPolicy": identityPolicy,
-    "aws:kms/key:Key": resourcePolicy,
-    "aws:kms/keyPolicy:KeyPolicy": resourcePolicy,
-    "aws:s3/bucketPolicy:BucketPolicy": resourcePolicy,
-};
 
 /** Every policy document the resources declare whose value is known; unknown documents cannot be checked. */
 export function declaredPolicies(resources: RuleResource[]): DeclaredPolicy[] {
