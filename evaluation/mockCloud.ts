@@ -17,6 +17,18 @@ export interface DeclaredResource {
     accountId?: string;
     region?: string;
     custom: boolean;
+    /** What the registration request carries besides inputs: identity, parent and resource options. */
+    registration?: Registration;
+}
+
+export interface Registration {
+    urn: string;
+    /** The component this resource was declared in; the stack itself for a top-level resource. */
+    parentUrn?: string;
+    protect: boolean;
+    retainOnDelete: boolean;
+    /** The providers named for a component, by package (remote components get theirs this way). */
+    providers: Record<string, string>;
 }
 
 interface ProviderPin {
@@ -64,6 +76,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
             return { arn: `arn:${partition}:kms:${region}:${account}:key/${uuid}`, id: uuid, keyId: uuid };
         }
         throw new Error(`the offline mocks do not answer ${args.token}`);
+    }
+
+    /** Adds what the monitor saw of a registration to the resource the mocks created for it. */
+    noteRegistration(type: string, name: string, registration: Registration): void {
+        const resource = this.resources.find((r) => r.type === type && r.name === name && !r.registration);
+        if (resource) {
+            resource.registration = registration;
+        }
     }
 
     private record(args: pulumi.runtime.MockResourceArgs, id: string, state: Record<string, any>, where: Partial<DeclaredResource>): pulumi.runtime.MockResourceResult {

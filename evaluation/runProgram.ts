@@ -31,6 +31,7 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     const cloud = new MockCloud(options.stackOutputs);
     pulumi.runtime.setAllConfig(options.config);
     await pulumi.runtime.setMocks(cloud, projectName, options.stack, options.preview ?? false, organization);
+    recordRegistrations(cloud);
     forgetProgramModules();
     // A program error raised inside an apply surfaces as an unhandled rejection, which fails
     // `pulumi up`; here it fails the run instead of leaving its registrations pending forever.
@@ -48,6 +49,39 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     } finally {
         process.off("unhandledRejection", onRejection);
     }
+}
+
+/** The registration request as the mock monitor receives it (protobuf getters). */
+interface RegisterResourceRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProtect(): boolean;
+    getRetainondelete(): boolean;
+    getProvidersMap(): { toObject(): [string, string][] };
+}
+
+type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
+
+/**
+ * Lets the mock cloud see what the mocks' newResource does not: each resource's URN, its parent and
+ * its options (protect, retainOnDelete, the providers of a component), as the engine would receive them.
+ */
+function recordRegistrations(cloud: MockCloud): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterResourceRequest, callback: RegisterCallback): Promise<void> };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => register(req, (error, response) => {
+        if (!error && response) {
+            cloud.noteRegistration(req.getType(), req.getName(), {
+                urn: response.getUrn(),
+                parentUrn: req.getParent() || undefined,
+                protect: req.getProtect(),
+                retainOnDelete: req.getRetainondelete(),
+                providers: Object.fromEntries(req.getProvidersMap().toObject()),
+            });
+        }
+        callback(error, response);
+    });
 }
 
 function nextTurns(): Promise<void> {

@@ -6,7 +6,7 @@ import { RuleResource, unknown } from "./rules";
 /**
  * Rule resources from a mocked program run. Props are the mock's state, the program's inputs plus the
  * ids and ARNs AWS would compute: what the engine gives the policy pack too, and what links a store's
- * key ARN to its key. Resource options are not visible under mocks, so `protect` stays unknown.
+ * key ARN to its key. `protect` is the option the registration request carried.
  */
 export function ruleResourcesOfDeclared(resources: DeclaredResource[]): RuleResource[] {
     return resources.map((resource) => ({
@@ -14,6 +14,7 @@ export function ruleResourcesOfDeclared(resources: DeclaredResource[]): RuleReso
         name: resource.name,
         props: withUnknownsMarked(resource.state) as Record<string, any>,
         ...(resource.accountId ? { accountId: resource.accountId } : {}),
+        ...(resource.registration ? { protect: resource.registration.protect } : {}),
     }));
 }
 

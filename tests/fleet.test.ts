@@ -2,11 +2,10 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { codeDeployAgentUserData, Fleet } from "../components/fleet";
 import { configNamespace, defaults } from "../config";
 import { DeclaredResource, MockCloud } from "../evaluation/mockCloud";
-import { ProgramRun, ProgramRunOptions, runProgram } from "../evaluation/runProgram";
+import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { readStackFile } from "../stackFiles";
 
 const projectRoot = path.resolve(__dirname, "..");
@@ -31,28 +30,9 @@ interface RemoteRegistration {
     providers: Record<string, string>;
 }
 
-interface RecordedRun extends ProgramRun {
-    remoteRegistrations: RemoteRegistration[];
-}
-
-/**
- * Runs the program and records its remote components' registrations: the providers a remote component
- * is given travel in the registration request, which the mocks' newResource never sees.
- */
-async function runRecordingRemoteComponents(options: ProgramRunOptions): Promise<RecordedRun> {
-    const remoteRegistrations: RemoteRegistration[] = [];
-    const registerResource = MockMonitor.prototype.registerResource;
-    MockMonitor.prototype.registerResource = function (req: any, callback: (err: any, response: any) => void) {
-        if (req.getRemote()) {
-            remoteRegistrations.push({ type: req.getType(), name: req.getName(), providers: Object.fromEntries(req.getProvidersMap().toObject()) });
-        }
-        return registerResource.call(this, req, callback);
-    };
-    try {
-        return { ...(await runProgram(options)), remoteRegistrations };
-    } finally {
-        MockMonitor.prototype.registerResource = registerResource;
-    }
+/** The awsx components (remote: implemented by a plugin) a run declared, with the providers their registrations carry. */
+function remoteComponents(run: ProgramRun): RemoteRegistration[] {
+    return run.resources.filter((r) => r.type.startsWith("awsx:")).map((r) => ({ type: r.type, name: r.name, providers: r.registration!.providers }));
 }
 
 /** `<provider urn>::<provider id>` → the provider's name. */
@@ -75,8 +55,8 @@ async function runPipelineStack(): Promise<ProgramRun> {
     return runProgram({ stack: file.stack, config: file.config });
 }
 
-async function runTargetStack(pipelineOutputs: Record<string, unknown>, fleet: unknown): Promise<RecordedRun> {
-    return runRecordingRemoteComponents({
+async function runTargetStack(pipelineOutputs: Record<string, unknown>, fleet: unknown): Promise<ProgramRun> {
+    return runProgram({
         stack: "accountB",
         config: stackConfig("Pulumi.accountB.yaml", {}, withFleet(fleet)),
         stackOutputs: { [pipelineStackName]: pipelineOutputs },
@@ -131,7 +111,7 @@ describe("fleet: the CodeDeploy agent's user data", () => {
 });
 
 describe("fleet: `fleet: true` on the target of a target stack", () => {
-    let run: RecordedRun;
+    let run: ProgramRun;
     before(async () => {
         const pipeline = await runPipelineStack();
         run = await runTargetStack(pipeline.outputs, true);
@@ -211,8 +191,8 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
     });
 
     it("gives the awsx network component the target account's provider", () => {
-        assert.deepEqual(run.remoteRegistrations.map((r) => r.type), [type.defaultVpc]);
-        const [network] = run.remoteRegistrations;
+        assert.deepEqual(remoteComponents(run).map((r) => r.type), [type.defaultVpc]);
+        const [network] = remoteComponents(run);
         assert.deepEqual(Object.keys(network.providers), ["aws"]);
         assert.equal(providerNameOfReference(network.providers.aws), "target-Staging");
     });
@@ -224,9 +204,9 @@ describe("fleet: a sized fleet in a new VPC, with `deploy: all`", () => {
         name: "Production", accountId: "333333333333", applicationName: "ProductionApplication",
         deploymentGroupName: "ProductionGroup", crossAccountRoleName: "Production_CrossAccount_Role",
     };
-    let run: RecordedRun;
+    let run: ProgramRun;
     before(async () => {
-        run = await runRecordingRemoteComponents({
+        run = await runProgram({
             stack: "all",
             config: stackConfig("Pulumi.accountA.yaml", { [`${configNamespace}:deploy`]: "all" }, (targets) => [...withFleet(fleet)(targets), otherTarget]),
         });
@@ -253,7 +233,7 @@ describe("fleet: a sized fleet in a new VPC, with `deploy: all`", () => {
     });
 
     it("gives the new VPC the fleet target's provider, not the pipeline account's", () => {
-        assert.deepEqual(run.remoteRegistrations.map((r) => [r.type, providerNameOfReference(r.providers.aws)]), [[type.vpc, "target-Staging"]]);
+        assert.deepEqual(remoteComponents(run).map((r) => [r.type, providerNameOfReference(r.providers.aws)]), [[type.vpc, "target-Staging"]]);
     });
 
     it("puts the fleet in its target's account only, and attaches it to that target's deployment group only", () => {
@@ -269,7 +249,7 @@ describe("fleet: a target without `fleet`", () => {
         const pipeline = await runPipelineStack();
         const run = await runTargetStack(pipeline.outputs, undefined);
         assert.deepEqual(run.resources.filter((r) => fleetTypes.includes(r.type)).map((r) => r.name), []);
-        assert.deepEqual(run.remoteRegistrations, []);
+        assert.deepEqual(remoteComponents(run), []);
         assert.equal(only(run, type.deploymentGroup).inputs.autoscalingGroups, undefined);
         assert.equal(run.resources.find((r) => r.name === "Staging-codedeploy-fleet-policy"), undefined);
     });

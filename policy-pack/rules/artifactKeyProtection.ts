@@ -48,7 +48,7 @@ function keyViolations(key: RuleResource): RuleViolation[] {
         problems.push(`can be deleted ${deletionWindowInDays} days after a deletion is scheduled; set deletionWindowInDays: ${requiredDeletionWindowDays} to leave the most time to cancel it`);
     }
     if (key.protect === false) {
-        problems.push("is not protected, so `pulumi destroy` or a replacement can schedule its deletion; declare it with the resource option protect: true (config cross-account-pipeline:protectArtifacts: true)");
+        problems.push("is not protected, so `pulumi destroy` or a replacement can schedule its deletion; declare it with the resource option protect: true (config cross-account-pipeline:protectArtifacts: true; false only to tear the pipeline down)");
     }
     return problems.map((problem) => violation(key, `artifact key "${key.name}" ${problem}`));
 }
