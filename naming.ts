@@ -19,8 +19,8 @@ export const arn = {
         `arn:${partition}:codepipeline:${region}:${accountId}:${pipelineName}`,
     buildProject: (partition: string, region: string, accountId: string, projectName: string) =>
         `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`,
-    buildLogs: (partition: string, region: string, accountId: string, projectName: string) =>
-        `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/codebuild/${projectName}:*`,
+    buildLogGroup: (partition: string, region: string, accountId: string, projectName: string) =>
+        `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/codebuild/${projectName}`,
     eventRule: (partition: string, region: string, accountId: string, ruleName: string) =>
         `arn:${partition}:events:${region}:${accountId}:rule/${ruleName}`,
     codeDeployApplication: (partition: string, region: string, accountId: string, applicationName: string) =>

@@ -27,7 +27,7 @@ export function renderPlan(result: PlanResult): string {
         }
     }
 
-    section("Who may do what across the accounts (verified with the IAM policy evaluator)");
+    section("Who may do what, in and across the accounts (verified with the IAM policy evaluator)");
     lines.push(...renderGrants(result.access));
 
     section("Checks");

@@ -131,8 +131,10 @@ export interface BuildRolePolicyArgs {
 }
 
 export function buildRolePolicy(args: BuildRolePolicyArgs): PolicyDocument {
+    const logGroup = arn.buildLogGroup(args.partition, args.region, args.pipelineAccountId, names.buildProject(args.pipelineName));
     return policyDocument([
-        allow("WriteBuildLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], arn.buildLogs(args.partition, args.region, args.pipelineAccountId, names.buildProject(args.pipelineName))),
+        // The group itself (CreateLogGroup) and its streams (CreateLogStream, PutLogEvents).
+        allow("WriteBuildLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], [logGroup, `${logGroup}:*`]),
         allow("ReadAndWriteArtifacts", artifactReadWriteActions, arn.objects(args.partition, args.artifactBucketName)),
         allow("ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
         allow("UseArtifactKey", kmsUseActions, args.artifactKeyArn),

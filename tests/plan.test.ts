@@ -44,7 +44,8 @@ describe("the offline plan", () => {
         assert.match(text, /Account 111111111111: pipeline account, \d+ resources to create/);
         assert.match(text, /Account 222222222222: target Staging, \d+ resources to create/);
         assert.match(text, /\+ aws\.kms\.Key .*enableKeyRotation=true/);
-        assert.match(text, /111111111111 role\/CrossAccountPipeline-CodePipelineService\n\s+-> sts:AssumeRole on arn:aws:iam::222222222222:role\/CrossAccount_Role/);
+        assert.match(text, /111111111111 role\/CrossAccountPipeline-CodePipelineService\n(\s+-> .*\n)*\s+-> sts:AssumeRole on arn:aws:iam::222222222222:role\/CrossAccount_Role\n/);
+        assert.match(text, /222222222222 role\/CrossAccount_Role\n(\s+-> .*\n)*\s+-> codedeploy:CreateDeployment on arn:aws:codedeploy:us-east-2:222222222222:deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName\n/);
         assert.match(text, /x another admin of account 222222222222 cannot read artifacts/);
     });
 

@@ -227,6 +227,7 @@ describe("build role policy", () => {
     it("reaches only its own log group, the artifact bucket and the artifact key", () => {
         const statements = statementsOf(buildRolePolicy({ partition, region, pipelineAccountId, pipelineName, artifactBucketName: bucketName, artifactKeyArn: keyArn }));
         assert.deepEqual([...new Set(allResources(statements))].sort(), [
+            `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/aws/codebuild/Pipe-Build`,
             `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/aws/codebuild/Pipe-Build:*`, bucketArn, objectsArn, keyArn,
         ].sort());
     });

@@ -3,9 +3,10 @@
 // principal, action, resource and the policy (identity, trust, bucket or key) that decides it.
 import { getDenialReasons, runSimulation } from "@cloud-copilot/iam-simulate";
 import type { DeclaredResource } from "../evaluation/mockCloud";
-import { arn, partitionOf } from "../naming";
-import { kmsDecryptActions, kmsUseActions, PolicyDocument } from "../policies/document";
-import { AccessModel, accessModel, crossAccountActions, storeFor } from "./model";
+import { accountOfArn, arn, partitionOf } from "../naming";
+import type { ActionDeclaration } from "../pipelineDefinition";
+import type { PolicyDocument } from "../policies/document";
+import { AccessModel, accessModel, BucketFacts, crossAccountActions, PipelineFacts, RoleFacts, storeFor } from "./model";
 
 export type PolicyKind = "identity policy" | "trust policy" | "bucket policy" | "key policy";
 
@@ -20,6 +21,8 @@ export interface AccessCheck {
     expect: "allowed" | "denied";
     identityPolicies: { name: string; policy: PolicyDocument }[];
     resourcePolicy?: { kind: PolicyKind; policy: PolicyDocument };
+    /** A check on an existing key, whose key policy this program does not declare: it cannot be evaluated. */
+    unverifiedKey?: boolean;
 }
 
 export interface AccessFinding {
@@ -31,7 +34,7 @@ export interface AccessFinding {
     message?: string;
 }
 
-/** Verifies every cross-account deploy action of every pipeline among the declared resources. */
+/** Verifies every pipeline among the declared resources: inside its account, and each action run with another account's role. */
 export async function verifyAccess(resources: DeclaredResource[]): Promise<AccessFinding[]> {
     const model = accessModel(resources);
     const { checks, missing, warnings } = accessChecks(model);
@@ -41,129 +44,237 @@ export async function verifyAccess(resources: DeclaredResource[]): Promise<Acces
 
 const administratorAccess: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const tls = { "aws:SecureTransport": "true", "s3:TlsVersion": "1.3" };
+const noKey = "00000000-0000-0000-0000-000000000000";
 
-/** The checks of the chain (pure), and findings for links that are not declared at all. */
+/** The checks of the chain (pure), findings for links that are not declared at all, and what cannot be verified. */
 export function accessChecks(model: AccessModel): { checks: AccessCheck[]; missing: AccessFinding[]; warnings: AccessFinding[] } {
-    const checks: AccessCheck[] = [];
-    const missing: AccessFinding[] = [];
-    const warnings: AccessFinding[] = [];
-    const fail = (hop: string, principal: string, action: string, resource: string, message: string) => missing.push({
-        check: { hop, principal, action, resource, resourceAccount: "", context: {}, expect: "allowed", identityPolicies: [] },
-        ok: false, result: "NotDeclared", message,
-    });
-
+    const found = new Findings();
     for (const pipeline of model.pipelines) {
         const pipelineRole = model.roles.get(pipeline.roleArn);
         if (!pipelineRole) {
-            fail(`${pipeline.name}: pipeline role`, pipeline.roleArn, "sts:AssumeRole", pipeline.roleArn, `the pipeline's role ${pipeline.roleArn} is not declared by any stack`);
+            found.notDeclared(`${pipeline.name}: pipeline role`, pipeline.roleArn, "sts:AssumeRole", pipeline.roleArn, `the pipeline's role ${pipeline.roleArn} is not declared by any stack`);
             continue;
         }
-        for (const trigger of model.eventTargets.filter((t) => t.targetArn === pipeline.arn && t.roleArn)) {
-            const triggerRole = { principal: trigger.roleArn!, identityPolicies: model.roles.get(trigger.roleArn!)?.identityPolicies ?? [] };
-            const onPipelines = { resourceAccount: pipeline.accountId, context: {} };
-            checks.push(
-                { hop: `${pipeline.name}: the source trigger starts the pipeline`, ...triggerRole, action: "codepipeline:StartPipelineExecution", resource: pipeline.arn, ...onPipelines, expect: "allowed" },
-                { hop: `${pipeline.name}: the source trigger cannot start another pipeline`, ...triggerRole, action: "codepipeline:StartPipelineExecution", resource: `${pipeline.arn}-other`, ...onPipelines, expect: "denied" },
-            );
-        }
+        pipelineAccountChecks(model, pipeline, pipelineRole, found);
         for (const { stage, action } of crossAccountActions(pipeline)) {
-            const roleArn = action.roleArn!;
-            const label = `${stage}/${action.name}`;
-            const crossAccountRole = model.roles.get(roleArn);
-            const store = storeFor(pipeline, action.region);
-            const bucket = store && model.buckets.get(store.location);
-            const key = store?.encryptionKey && model.keys.get(store.encryptionKey.id);
-            const targetAccount = /::(\d{12}):/.exec(roleArn)![1];
-            const partition = partitionOf(action.region ?? pipeline.region);
+            crossAccountChecks(model, pipeline, pipelineRole, `${stage}/${action.name}`, action, found);
+        }
+    }
+    return found.result();
+}
 
-            checks.push({
-                hop: `${label}: the pipeline role assumes the cross-account role`,
-                principal: pipelineRole.arn, identityPolicies: pipelineRole.identityPolicies, action: "sts:AssumeRole",
-                resource: roleArn, resourceAccount: targetAccount, context: {}, expect: "allowed",
-                resourcePolicy: crossAccountRole?.trustPolicy && { kind: "trust policy", policy: crossAccountRole.trustPolicy },
-            });
-            if (!crossAccountRole) {
-                fail(`${label}: the cross-account role exists`, pipelineRole.arn, "sts:AssumeRole", roleArn,
-                    `${roleArn} is not declared by any stack: deploy the target stack, and check that its crossAccountRoleName and accountId match the pipeline stack's`);
-                continue;
-            }
-            if (!store || !bucket) {
-                fail(`${label}: artifact store`, roleArn, "s3:GetObject", store?.location ?? "(none)", `no artifact bucket is declared for region ${action.region ?? pipeline.region} of pipeline ${pipeline.name}`);
-                continue;
-            }
-            const linkChecks: AccessCheck[] = [];
-            const deployRole = { principal: roleArn, identityPolicies: crossAccountRole.identityPolicies };
-            const object = `${bucket.arn}/${pipeline.name}/BuildOutput/artifact.zip`;
-            const keyArn = store.encryptionKey?.id ?? "";
-            const otherKeyArn = keyArn.replace(/key\/.*/, "key/00000000-0000-0000-0000-000000000000");
-            const bucketPolicy = bucket.policy && { kind: "bucket policy" as const, policy: bucket.policy };
-            const keyPolicy = key?.policy && { kind: "key policy" as const, policy: key.policy };
-            const onBucket = { resourceAccount: bucket.accountId, resourcePolicy: bucketPolicy };
-            const onKey = { resource: keyArn, resourceAccount: pipeline.accountId, resourcePolicy: keyPolicy };
-            const sseKms = { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn };
+/** Collects checks; a check on an existing key (whose key policy is not declared) becomes a note of what that policy must grant. */
+class Findings {
+    private readonly checks: AccessCheck[] = [];
+    private readonly missing: AccessFinding[] = [];
+    private readonly unverifiedKeyGrants = new Map<string, Map<string, Set<string>>>();
 
-            linkChecks.push(
-                { hop: `${label}: the cross-account role reads artifacts`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
-                { hop: `${label}: the cross-account role writes artifacts with SSE-KMS`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "allowed" },
-                { hop: `${label}: the cross-account role decrypts with the artifact key`, ...deployRole, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
-                { hop: `${label}: the cross-account role generates data keys with the artifact key`, ...deployRole, action: "kms:GenerateDataKey", ...onKey, context: {}, expect: "allowed" },
-                { hop: `${label}: plain-HTTP reads are refused`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: { "aws:SecureTransport": "false" }, expect: "denied" },
-                { hop: `${label}: uploads without SSE-KMS are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: tls, expect: "denied" },
-                { hop: `${label}: uploads with another key are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms, "s3:x-amz-server-side-encryption-aws-kms-key-id": otherKeyArn }, expect: "denied" },
-                { hop: `${label}: the cross-account role cannot read another bucket`, ...deployRole, action: "s3:GetObject", resource: `${arn.bucket(partition, "some-other-bucket")}/secret.txt`, resourceAccount: pipeline.accountId, context: tls, expect: "denied" },
-                { hop: `${label}: the cross-account role cannot use another key`, ...deployRole, action: "kms:Decrypt", resource: otherKeyArn, resourceAccount: pipeline.accountId, context: {}, expect: "denied" },
-            );
-
-            const group = action.provider === "CodeDeploy"
-                ? model.deploymentGroups.get(`${action.configuration?.ApplicationName}/${action.configuration?.DeploymentGroupName}@${targetAccount}`)
-                : undefined;
-            if (action.provider === "CodeDeploy") {
-                const groupArn = group ?? arn.deploymentGroup(partition, action.region ?? pipeline.region, targetAccount, action.configuration?.ApplicationName ?? "", action.configuration?.DeploymentGroupName ?? "");
-                if (!group) {
-                    fail(`${label}: the deployment group exists`, roleArn, "codedeploy:CreateDeployment", groupArn,
-                        `deployment group ${groupArn} is not declared by any stack: check the target stack's applicationName and deploymentGroupName`);
-                }
-                linkChecks.push(
-                    { hop: `${label}: the cross-account role creates a deployment in its deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn, resourceAccount: targetAccount, context: {}, expect: "allowed" },
-                    { hop: `${label}: the cross-account role cannot deploy to another deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn.replace(/deploymentgroup:.*/, "deploymentgroup:OtherApplication/OtherGroup"), resourceAccount: targetAccount, context: {}, expect: "denied" },
-                );
-            }
-
-            for (const instanceRoleArn of model.instanceRoleArns.get(targetAccount) ?? []) {
-                const instance = { principal: instanceRoleArn, identityPolicies: model.roles.get(instanceRoleArn)?.identityPolicies ?? [] };
-                linkChecks.push(
-                    { hop: `${label}: the instance role reads artifacts`, ...instance, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
-                    { hop: `${label}: the instance role decrypts artifacts`, ...instance, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
-                    { hop: `${label}: the instance role cannot write artifacts`, ...instance, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "denied" },
-                );
-            }
-
-            // Another principal of the target account, with full IAM permissions there, gets nothing.
-            const targetAdmin = { principal: arn.role(partition, targetAccount, "AccountAdministrator"), identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] };
-            const pipelineAdmin = { principal: arn.role(partition, pipeline.accountId, "AccountAdministrator"), identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] };
-            linkChecks.push(
-                { hop: `${label}: another admin of account ${targetAccount} cannot read artifacts`, ...targetAdmin, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" },
-                { hop: `${label}: another admin of account ${targetAccount} cannot decrypt artifacts`, ...targetAdmin, action: "kms:Decrypt", ...onKey, context: {}, expect: "denied" },
-                { hop: `${label}: another admin of account ${targetAccount} cannot assume the cross-account role`, ...targetAdmin, action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: crossAccountRole.trustPolicy && { kind: "trust policy", policy: crossAccountRole.trustPolicy }, context: {}, expect: "denied" },
-                { hop: `${label}: another role of the pipeline account cannot assume the cross-account role`, ...pipelineAdmin, action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: crossAccountRole.trustPolicy && { kind: "trust policy", policy: crossAccountRole.trustPolicy }, context: {}, expect: "denied" },
-            );
-            if (key) {
-                checks.push(...linkChecks);
-            } else {
-                // An existing key's policy is its owner's to write: say what it must grant, check the rest.
-                checks.push(...linkChecks.filter((c) => c.resource !== keyArn));
-                const instanceRoles = model.instanceRoleArns.get(targetAccount) ?? [];
-                warnings.push({
-                    check: { hop: `${label}: the artifact key policy`, principal: roleArn, action: "kms:*", resource: keyArn, resourceAccount: pipeline.accountId, context: {}, expect: "allowed", identityPolicies: [] },
-                    ok: true, result: "NotVerified",
-                    message: `${keyArn} is an existing key (encryptionKey), whose key policy this program does not manage: it must allow ${roleArn} ${kmsUseActions.join(", ")}` +
-                        (instanceRoles.length > 0 ? `, and ${instanceRoles.join(", ")} ${kmsDecryptActions.join(", ")}` : "") +
-                        ` (account principal ${arn.accountRoot(partition, targetAccount)} narrowed by aws:PrincipalArn)`,
-                });
+    add(...checks: AccessCheck[]): void {
+        for (const check of checks) {
+            if (!check.unverifiedKey) {
+                this.checks.push(check);
+            } else if (check.expect === "allowed") {
+                // What the principal's own policy uses the key for is what the key policy must allow it.
+                const grants = this.unverifiedKeyGrants.get(check.resource) ?? new Map<string, Set<string>>();
+                const used = keyActionsOf(check.identityPolicies, check.resource);
+                grants.set(check.principal, new Set([...(grants.get(check.principal) ?? []), ...(used.length > 0 ? used : [check.action])]));
+                this.unverifiedKeyGrants.set(check.resource, grants);
             }
         }
     }
-    return { checks, missing, warnings };
+
+    notDeclared(hop: string, principal: string, action: string, resource: string, message: string): void {
+        this.missing.push({
+            check: { hop, principal, action, resource, resourceAccount: "", context: {}, expect: "allowed", identityPolicies: [] },
+            ok: false, result: "NotDeclared", message,
+        });
+    }
+
+    result(): { checks: AccessCheck[]; missing: AccessFinding[]; warnings: AccessFinding[] } {
+        const warnings = [...this.unverifiedKeyGrants].map(([keyArn, grants]): AccessFinding => ({
+            check: { hop: `the key policy of ${keyArn}`, principal: [...grants.keys()].join(", "), action: "kms:*", resource: keyArn, resourceAccount: "", context: {}, expect: "allowed", identityPolicies: [] },
+            ok: true, result: "NotVerified",
+            message: `${keyArn} is an existing key (encryptionKey), whose key policy this program does not manage: it must allow ` +
+                [...grants].map(([principal, actions]) => `${principal} ${[...actions].join(", ")}`).join("; "),
+        }));
+        return { checks: this.checks, missing: this.missing, warnings };
+    }
+}
+
+/** The KMS actions identity policies allow on a key. */
+function keyActionsOf(identityPolicies: AccessCheck["identityPolicies"], keyArn: string): string[] {
+    const list = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]) as string[];
+    return [...new Set(identityPolicies.flatMap(({ policy }) => list(policy.Statement)
+        .map((statement) => statement as unknown as { Effect: string; Action?: unknown; Resource?: unknown })
+        .filter((statement) => statement.Effect === "Allow" && list(statement.Resource).includes(keyArn))
+        .flatMap((statement) => list(statement.Action).filter((action) => action.startsWith("kms:")))))];
+}
+
+/** What reaching one artifact store takes: its bucket (and bucket policy), its key (and key policy). */
+interface StoreAccess {
+    bucket: BucketFacts;
+    keyArn: string;
+    /** A representative artifact object. */
+    object: string;
+    onBucket: Pick<AccessCheck, "resourceAccount" | "resourcePolicy">;
+    onKey: Pick<AccessCheck, "resource" | "resourceAccount" | "resourcePolicy" | "unverifiedKey">;
+    /** The headers of an upload encrypted with the store's key. */
+    sseKms: Record<string, string>;
+}
+
+function storeAccess(model: AccessModel, pipeline: PipelineFacts, region: string | undefined): StoreAccess | undefined {
+    const store = storeFor(pipeline, region);
+    const bucket = store && model.buckets.get(store.location);
+    if (!store || !bucket) {
+        return undefined;
+    }
+    const keyArn = store.encryptionKey?.id ?? "";
+    const key = model.keys.get(keyArn);
+    return {
+        bucket,
+        keyArn,
+        object: `${bucket.arn}/${pipeline.name}/BuildOutput/artifact.zip`,
+        onBucket: { resourceAccount: bucket.accountId, resourcePolicy: bucket.policy && { kind: "bucket policy", policy: bucket.policy } },
+        onKey: { resource: keyArn, resourceAccount: pipeline.accountId, resourcePolicy: key?.policy && { kind: "key policy", policy: key.policy }, unverifiedKey: !key },
+        sseKms: { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+    };
+}
+
+const actor = (model: AccessModel, roleArn: string) => ({ principal: roleArn, identityPolicies: model.roles.get(roleArn)?.identityPolicies ?? [] });
+
+/** Inside the pipeline account: the pipeline role on every store and the source, the build, the source trigger. */
+function pipelineAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelineRole: RoleFacts, found: Findings): void {
+    const label = pipeline.name;
+    const pipelineActor = { principal: pipelineRole.arn, identityPolicies: pipelineRole.identityPolicies };
+    const regions = pipeline.artifactStores.map((s) => s.region ?? pipeline.region);
+    for (const region of regions) {
+        const store = storeAccess(model, pipeline, region);
+        if (!store) {
+            found.notDeclared(`${label}: artifact store in ${region}`, pipelineRole.arn, "s3:PutObject", region, `no artifact bucket is declared for region ${region} of pipeline ${pipeline.name}`);
+            continue;
+        }
+        const where = regions.length > 1 ? ` in ${region}` : "";
+        found.add(
+            { hop: `${label}: the pipeline role writes artifacts${where} with SSE-KMS`, ...pipelineActor, action: "s3:PutObject", resource: store.object, ...store.onBucket, context: { ...tls, ...store.sseKms }, expect: "allowed" },
+            { hop: `${label}: the pipeline role reads artifacts${where}`, ...pipelineActor, action: "s3:GetObject", resource: store.object, ...store.onBucket, context: tls, expect: "allowed" },
+            { hop: `${label}: the pipeline role generates data keys with the artifact key${where}`, ...pipelineActor, action: "kms:GenerateDataKey", ...store.onKey, context: {}, expect: "allowed" },
+            { hop: `${label}: the pipeline role decrypts with the artifact key${where}`, ...pipelineActor, action: "kms:Decrypt", ...store.onKey, context: {}, expect: "allowed" },
+        );
+    }
+
+    const actions = pipeline.stages.flatMap((stage) => stage.actions);
+    const home = storeAccess(model, pipeline, undefined);
+    for (const source of actions.filter((a) => a.provider === "S3" && a.category === "Source")) {
+        const bucket = model.buckets.get(source.configuration?.S3Bucket ?? "");
+        if (bucket) {
+            found.add({
+                hop: `${label}: the pipeline role reads the source bundle`, ...pipelineActor, action: "s3:GetObject", resource: `${bucket.arn}/${source.configuration?.S3ObjectKey}`,
+                resourceAccount: bucket.accountId, resourcePolicy: bucket.policy && { kind: "bucket policy", policy: bucket.policy }, context: tls, expect: "allowed",
+            });
+        }
+    }
+    for (const build of actions.filter((a) => a.provider === "CodeBuild" && !a.roleArn)) {
+        const project = model.buildProjects.get(build.configuration?.ProjectName ?? "");
+        if (!project) {
+            continue;
+        }
+        found.add({ hop: `${label}: the pipeline role starts the build`, ...pipelineActor, action: "codebuild:StartBuild", resource: project.arn, resourceAccount: pipeline.accountId, context: {}, expect: "allowed" });
+        if (home) {
+            const buildRole = actor(model, project.serviceRoleArn);
+            found.add(
+                { hop: `${label}: the build role reads the source artifact`, ...buildRole, action: "s3:GetObject", resource: home.object, ...home.onBucket, context: tls, expect: "allowed" },
+                { hop: `${label}: the build role writes the build artifact with SSE-KMS`, ...buildRole, action: "s3:PutObject", resource: home.object, ...home.onBucket, context: { ...tls, ...home.sseKms }, expect: "allowed" },
+                { hop: `${label}: the build role decrypts with the artifact key`, ...buildRole, action: "kms:Decrypt", ...home.onKey, context: {}, expect: "allowed" },
+                { hop: `${label}: the build role generates data keys with the artifact key`, ...buildRole, action: "kms:GenerateDataKey", ...home.onKey, context: {}, expect: "allowed" },
+            );
+        }
+        const logGroup = arn.buildLogGroup(partitionOf(pipeline.region), pipeline.region, pipeline.accountId, build.configuration?.ProjectName ?? "");
+        const buildRole = actor(model, project.serviceRoleArn);
+        for (const [action, resource] of [["logs:CreateLogGroup", logGroup], ["logs:CreateLogStream", `${logGroup}:log-stream:build-1`], ["logs:PutLogEvents", `${logGroup}:log-stream:build-1`]]) {
+            found.add({ hop: `${label}: the build role writes its logs (${action})`, ...buildRole, action, resource, resourceAccount: pipeline.accountId, context: {}, expect: "allowed" });
+        }
+    }
+
+    for (const trigger of model.eventTargets.filter((t) => t.targetArn === pipeline.arn && t.roleArn)) {
+        const triggerRole = actor(model, trigger.roleArn!);
+        const onPipelines = { resourceAccount: pipeline.accountId, context: {} };
+        found.add(
+            { hop: `${label}: the source trigger starts the pipeline`, ...triggerRole, action: "codepipeline:StartPipelineExecution", resource: pipeline.arn, ...onPipelines, expect: "allowed" },
+            { hop: `${label}: the source trigger cannot start another pipeline`, ...triggerRole, action: "codepipeline:StartPipelineExecution", resource: `${pipeline.arn}-other`, ...onPipelines, expect: "denied" },
+        );
+    }
+}
+
+/** Across accounts, for one action run with a target's role: every hop it needs, and what must be refused. */
+function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelineRole: RoleFacts, label: string, action: ActionDeclaration, found: Findings): void {
+    const roleArn = action.roleArn!;
+    const crossAccountRole = model.roles.get(roleArn);
+    const targetAccount = accountOfArn(roleArn)!;
+    const partition = partitionOf(action.region ?? pipeline.region);
+    const trust = crossAccountRole?.trustPolicy && { kind: "trust policy" as const, policy: crossAccountRole.trustPolicy };
+
+    found.add({
+        hop: `${label}: the pipeline role assumes the cross-account role`,
+        principal: pipelineRole.arn, identityPolicies: pipelineRole.identityPolicies, action: "sts:AssumeRole",
+        resource: roleArn, resourceAccount: targetAccount, resourcePolicy: trust, context: {}, expect: "allowed",
+    });
+    if (!crossAccountRole) {
+        found.notDeclared(`${label}: the cross-account role exists`, pipelineRole.arn, "sts:AssumeRole", roleArn,
+            `${roleArn} is not declared by any stack: deploy the target stack, and check that its crossAccountRoleName and accountId match the pipeline stack's`);
+        return;
+    }
+    const store = storeAccess(model, pipeline, action.region);
+    if (!store) {
+        found.notDeclared(`${label}: artifact store`, roleArn, "s3:GetObject", action.region ?? pipeline.region, `no artifact bucket is declared for region ${action.region ?? pipeline.region} of pipeline ${pipeline.name}`);
+        return;
+    }
+    const { object, onBucket, onKey, sseKms } = store;
+    const otherKeyArn = store.keyArn.replace(/key\/.*/, `key/${noKey}`);
+    const deployRole = { principal: roleArn, identityPolicies: crossAccountRole.identityPolicies };
+    found.add(
+        { hop: `${label}: the cross-account role reads artifacts`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
+        { hop: `${label}: the cross-account role writes artifacts with SSE-KMS`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "allowed" },
+        { hop: `${label}: the cross-account role decrypts with the artifact key`, ...deployRole, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
+        { hop: `${label}: the cross-account role generates data keys with the artifact key`, ...deployRole, action: "kms:GenerateDataKey", ...onKey, context: {}, expect: "allowed" },
+        { hop: `${label}: plain-HTTP reads are refused`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: { "aws:SecureTransport": "false" }, expect: "denied" },
+        { hop: `${label}: uploads without SSE-KMS are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: tls, expect: "denied" },
+        { hop: `${label}: uploads with another key are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms, "s3:x-amz-server-side-encryption-aws-kms-key-id": otherKeyArn }, expect: "denied" },
+        { hop: `${label}: the cross-account role cannot read another bucket`, ...deployRole, action: "s3:GetObject", resource: `${arn.bucket(partition, "some-other-bucket")}/secret.txt`, resourceAccount: pipeline.accountId, context: tls, expect: "denied" },
+        { hop: `${label}: the cross-account role cannot use another key`, ...deployRole, action: "kms:Decrypt", resource: otherKeyArn, resourceAccount: pipeline.accountId, context: {}, expect: "denied" },
+    );
+
+    if (action.provider === "CodeDeploy") {
+        const applicationName = action.configuration?.ApplicationName ?? "";
+        const groupName = action.configuration?.DeploymentGroupName ?? "";
+        const group = model.deploymentGroups.get(`${applicationName}/${groupName}@${targetAccount}`);
+        const groupArn = group ?? arn.deploymentGroup(partition, action.region ?? pipeline.region, targetAccount, applicationName, groupName);
+        if (!group) {
+            found.notDeclared(`${label}: the deployment group exists`, roleArn, "codedeploy:CreateDeployment", groupArn,
+                `deployment group ${groupArn} is not declared by any stack: check the target stack's applicationName and deploymentGroupName`);
+        }
+        found.add(
+            { hop: `${label}: the cross-account role creates a deployment in its deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn, resourceAccount: targetAccount, context: {}, expect: "allowed" },
+            { hop: `${label}: the cross-account role cannot deploy to another deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn.replace(/deploymentgroup:.*/, "deploymentgroup:OtherApplication/OtherGroup"), resourceAccount: targetAccount, context: {}, expect: "denied" },
+        );
+    }
+
+    for (const instanceRoleArn of model.instanceRoleArns.get(targetAccount) ?? []) {
+        const instance = actor(model, instanceRoleArn);
+        found.add(
+            { hop: `${label}: the instance role reads artifacts`, ...instance, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
+            { hop: `${label}: the instance role decrypts artifacts`, ...instance, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
+            { hop: `${label}: the instance role cannot write artifacts`, ...instance, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "denied" },
+        );
+    }
+
+    // Another principal of either account, with full IAM permissions there, gets nothing.
+    const administrator = (account: string) => ({ principal: arn.role(partition, account, "AccountAdministrator"), identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] });
+    found.add(
+        { hop: `${label}: another admin of account ${targetAccount} cannot read artifacts`, ...administrator(targetAccount), action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" },
+        { hop: `${label}: another admin of account ${targetAccount} cannot decrypt artifacts`, ...administrator(targetAccount), action: "kms:Decrypt", ...onKey, context: {}, expect: "denied" },
+        { hop: `${label}: another admin of account ${targetAccount} cannot assume the cross-account role`, ...administrator(targetAccount), action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: trust, context: {}, expect: "denied" },
+        { hop: `${label}: another role of the pipeline account cannot assume the cross-account role`, ...administrator(pipeline.accountId), action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: trust, context: {}, expect: "denied" },
+    );
 }
 
 async function evaluate(check: AccessCheck): Promise<AccessFinding> {
@@ -198,6 +309,7 @@ async function evaluate(check: AccessCheck): Promise<AccessFinding> {
     const culprits = [...new Set(denials.map((d) => d.policyType === "identity"
         ? `the identity policy of ${check.principal}`
         : d.policyType === "resource" ? `the ${check.resourcePolicy?.kind ?? "resource policy"} of ${check.resource}` : `a ${d.policyType} policy`))];
-    const how = denials.some((d) => d.denialType === "Explicit") ? "denies" : "does not allow";
+    const explicit = denials.some((d) => d.denialType === "Explicit");
+    const how = culprits.length > 1 ? (explicit ? "deny" : "do not allow") : (explicit ? "denies" : "does not allow");
     return { check, ok, result, message: `${culprits.join(" and ") || "no policy"} ${how} ${check.action} by ${check.principal} on ${check.resource}` };
 }

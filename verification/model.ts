@@ -47,6 +47,8 @@ export interface AccessModel {
     instanceRoleArns: Map<string, string[]>;
     /** EventBridge targets: what they start, with which role. */
     eventTargets: { targetArn: string; roleArn?: string }[];
+    /** CodeBuild projects by name: their ARN and service role. */
+    buildProjects: Map<string, { arn: string; serviceRoleArn: string }>;
 }
 
 const parse = (value: unknown): PolicyDocument | undefined =>
@@ -98,7 +100,9 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
         }
     }
     const eventTargets = ofType("aws:cloudwatch/eventTarget:EventTarget").map((target) => ({ targetArn: target.inputs.arn as string, roleArn: target.inputs.roleArn as string | undefined }));
-    return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns, eventTargets };
+    const buildProjects = new Map(ofType("aws:codebuild/project:Project").map((project) =>
+        [project.inputs.name as string, { arn: project.state.arn as string, serviceRoleArn: project.inputs.serviceRole as string }]));
+    return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns, eventTargets, buildProjects };
 }
 
 /** The pipeline's actions that run as a role in another account. */
