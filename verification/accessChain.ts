@@ -246,13 +246,21 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     if (action.provider === "CodeDeploy") {
         const applicationName = action.configuration?.ApplicationName ?? "";
         const groupName = action.configuration?.DeploymentGroupName ?? "";
+        const region = action.region ?? pipeline.region;
         const group = model.deploymentGroups.get(`${applicationName}/${groupName}@${targetAccount}`);
-        const groupArn = group ?? arn.deploymentGroup(partition, action.region ?? pipeline.region, targetAccount, applicationName, groupName);
+        const groupArn = group?.arn ?? arn.deploymentGroup(partition, region, targetAccount, applicationName, groupName);
         if (!group) {
             found.notDeclared(`${label}: the deployment group exists`, roleArn, "codedeploy:CreateDeployment", groupArn,
                 `deployment group ${groupArn} is not declared by any stack: check the target stack's applicationName and deploymentGroupName`);
         }
+        const inTarget = { resourceAccount: targetAccount, context: {}, expect: "allowed" as const };
+        const applicationArn = arn.codeDeployApplication(partition, region, targetAccount, applicationName);
+        // What the CodeDeploy action calls with the role, each on its own resource.
         found.add(
+            { hop: `${label}: the cross-account role registers the revision with its application`, ...deployRole, action: "codedeploy:RegisterApplicationRevision", resource: applicationArn, ...inTarget },
+            { hop: `${label}: the cross-account role reads the revision of its application`, ...deployRole, action: "codedeploy:GetApplicationRevision", resource: applicationArn, ...inTarget },
+            { hop: `${label}: the cross-account role follows the deployment`, ...deployRole, action: "codedeploy:GetDeployment", resource: groupArn, ...inTarget },
+            ...(group?.deploymentConfigName ? [{ hop: `${label}: the cross-account role reads the deployment config`, ...deployRole, action: "codedeploy:GetDeploymentConfig", resource: arn.deploymentConfig(partition, region, targetAccount, group.deploymentConfigName), ...inTarget }] : []),
             { hop: `${label}: the cross-account role creates a deployment in its deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn, resourceAccount: targetAccount, context: {}, expect: "allowed" },
             { hop: `${label}: the cross-account role cannot deploy to another deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn.replace(/deploymentgroup:.*/, "deploymentgroup:OtherApplication/OtherGroup"), resourceAccount: targetAccount, context: {}, expect: "denied" },
         );

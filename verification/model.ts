@@ -42,7 +42,7 @@ export interface AccessModel {
     keys: Map<string, KeyFacts>;
     pipelines: PipelineFacts[];
     /** Deployment group ARNs by "<application>/<group>@<account>". */
-    deploymentGroups: Map<string, string>;
+    deploymentGroups: Map<string, { arn: string; deploymentConfigName?: string }>;
     /** Roles of instance profiles, by account: the roles the CodeDeploy agent runs as. */
     instanceRoleArns: Map<string, string[]>;
     /** EventBridge targets: what they start, with which role. */
@@ -90,7 +90,7 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
     }));
 
     const deploymentGroups = new Map(ofType("aws:codedeploy/deploymentGroup:DeploymentGroup").map((group) =>
-        [`${group.inputs.appName}/${group.inputs.deploymentGroupName}@${group.accountId}`, group.state.arn as string]));
+        [`${group.inputs.appName}/${group.inputs.deploymentGroupName}@${group.accountId}`, { arn: group.state.arn as string, deploymentConfigName: group.inputs.deploymentConfigName as string | undefined }]));
 
     const instanceRoleArns = new Map<string, string[]>();
     for (const profile of ofType("aws:iam/instanceProfile:InstanceProfile")) {
