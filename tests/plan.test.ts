@@ -45,7 +45,7 @@ describe("the offline plan", () => {
         assert.match(text, /Account 222222222222: target Staging, \d+ resources to create/);
         assert.match(text, /\+ aws\.kms\.Key .*enableKeyRotation=true/);
         assert.match(text, /111111111111 role\/CrossAccountPipeline-CodePipelineService\n(\s+-> .*\n)*\s+-> sts:AssumeRole on arn:aws:iam::222222222222:role\/CrossAccount_Role\n/);
-        assert.match(text, /222222222222 role\/CrossAccount_Role\n(\s+-> .*\n)*\s+-> codedeploy:CreateDeployment on arn:aws:codedeploy:us-east-2:222222222222:deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName\n/);
+        assert.match(text, /222222222222 role\/CrossAccount_Role\n(\s+-> .*\n)*\s+-> (codedeploy:\w+, )*codedeploy:CreateDeployment on arn:aws:codedeploy:us-east-2:222222222222:deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName\n/);
         assert.match(text, /x another admin of account 222222222222 cannot read artifacts/);
     });
 
