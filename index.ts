@@ -4,7 +4,7 @@ import { PipelineAccount } from "./components/pipelineAccount";
 import { TargetAccount } from "./components/targetAccount";
 import { loadConfig } from "./config";
 import { deployRoleArn } from "./pipelineDefinition";
-import { accountProviders, providerFor, targetsDeployedHere } from "./providers";
+import { accountProviders } from "./providers";
 import { artifactsIn, publishedByPipelineAccount, publishedByPipelineStack } from "./wiring";
 
 // Config: validated as a whole before any resource is declared.
@@ -19,10 +19,10 @@ const pipelineAccount = providers.pipeline && new PipelineAccount("pipeline", { 
 // The target accounts: what the pipeline assumes and deploys into.
 // Without the pipeline account here this is a target stack, and config requires its pipelineStack.
 const published = pipelineAccount ? publishedByPipelineAccount(pipelineAccount) : publishedByPipelineStack(config.pipelineStack!);
-const targetAccounts = targetsDeployedHere(config).map((target) => new TargetAccount(target.name, {
+const targetAccounts = providers.targets.map(({ target, provider }) => new TargetAccount(target.name, {
     target,
     artifacts: artifactsIn(published, target.region),
-}, { provider: providerFor(providers, target.name) }));
+}, { provider }));
 
 // Exports: the pipeline part, the target part, or both; a stack exports only what it deployed.
 export = {
