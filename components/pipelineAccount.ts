@@ -41,9 +41,11 @@ export class PipelineAccount extends pulumi.ComponentResource {
             existingKey: region === config.region ? config.encryptionKey : undefined,
         }, { parent: this }));
         const homeStore = this.artifactStores[0];
+        const storeReferences = this.artifactStores.map((store) => ({ region: store.region, bucketName: store.bucketName, keyArn: store.keyArn }));
 
         const sourceBucketName = names.sourceBucket(config.pipelineName, config.pipelineAccountId, config.region);
-        if (config.source.provider === "S3") {
+        const { source } = config;
+        if (source.provider === "S3") {
             this.sourceBucketName = new EncryptedBucket(`${name}-source`, {
                 bucketName: sourceBucketName,
                 region: config.region,
@@ -59,8 +61,8 @@ export class PipelineAccount extends pulumi.ComponentResource {
             pipelineName: config.pipelineName,
             pipelineAccountId: config.pipelineAccountId,
             region: config.region,
-            artifactStores: this.artifactStores.map((store) => ({ bucketName: store.bucketName, keyArn: store.keyArn })),
-            source: config.source.provider === "S3" ? { bucketName: sourceBucketName } : { connectionArn: config.source.connectionArn },
+            artifactStores: storeReferences,
+            source: source.provider === "S3" ? { bucketName: sourceBucketName } : { connectionArn: source.connectionArn },
             crossAccountRoleArns: [...new Set(config.targets.map(deployRoleArn))],
         }, { parent: this });
 
@@ -69,19 +71,20 @@ export class PipelineAccount extends pulumi.ComponentResource {
             region: config.region,
             pipelineRoleArn: roles.pipelineRole.arn,
             buildRoleArn: roles.buildRole.arn,
-            artifactStores: this.artifactStores.map((store) => ({ region: store.region, bucketName: store.bucketName, keyArn: store.keyArn })),
+            artifactStores: storeReferences,
             stages: pipelineStages(config),
             build: config.build,
         }, { parent: this });
 
-        if (config.source.provider === "S3" && this.sourceBucketName) {
+        // After the pipeline: the trigger's target is the pipeline itself.
+        if (source.provider === "S3" && this.sourceBucketName) {
             new S3SourceTrigger(`${name}-source-trigger`, {
                 pipelineName: config.pipelineName,
                 pipelineAccountId: config.pipelineAccountId,
                 region: config.region,
                 pipelineArn: pipeline.pipeline.arn,
                 bucketName: this.sourceBucketName,
-                objectKey: config.source.objectKey,
+                objectKey: source.objectKey,
             }, { parent: this });
         }
 
