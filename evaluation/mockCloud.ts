@@ -2,7 +2,7 @@
 // StackReference reads served from other stacks' outputs. No behaviour of the program is modelled here.
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { partitionOf } from "../naming";
+import { kmsReference, partitionOf } from "../naming";
 
 /** A resource as the program declared it, with the account and region its provider pins it to. */
 export interface DeclaredResource {
@@ -67,12 +67,13 @@ export class MockCloud implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         if (args.token === "aws:kms/getKey:getKey") {
             const keyId = String(args.inputs.keyId);
-            const match = /^arn:([\w-]+):kms:([\w-]+):(\d{12}):(key|alias)\/(.+)$/.exec(keyId);
-            if (!match) {
+            const key = kmsReference(keyId);
+            if (!key) {
                 throw new Error(`aws:kms/getKey: ${keyId} is not an ARN`);
             }
-            const [, partition, region, account, kind, id] = match;
-            const uuid = kind === "key" ? id : fakeUuid(keyId);
+            const { region, accountId: account } = key;
+            const partition = partitionOf(region);
+            const uuid = key.kind === "key" ? key.name : fakeUuid(keyId);
             return { arn: `arn:${partition}:kms:${region}:${account}:key/${uuid}`, id: uuid, keyId: uuid };
         }
         throw new Error(`the offline mocks do not answer ${args.token}`);
@@ -97,12 +98,8 @@ function decode(value: unknown): unknown {
 }
 
 /** `urn:pulumi:stack::project::pulumi:providers:aws::pipeline-account::pipeline-account_id` → `pipeline-account`. */
-function providerNameOf(reference: string | undefined): string | undefined {
-    if (!reference) {
-        return undefined;
-    }
-    const urn = reference.split("::").slice(0, -1).join("::");
-    return urn.split("::").pop();
+export function providerNameOf(reference: string | undefined): string | undefined {
+    return reference?.split("::").slice(0, -1).pop();
 }
 
 function fakeUuid(seed: string): string {

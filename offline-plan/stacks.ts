@@ -1,7 +1,7 @@
 // Evaluates the real program for each stack file, in deployment order, feeding each target stack's
 // StackReference with the outputs of the pipeline stack it names.
 import { ConfigError, parseConfig, ProgramConfig } from "../config";
-import { organization, ProgramRun, projectName, runProgram } from "../evaluation/runProgram";
+import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { programKeys, referencedStackName, StackFile } from "../stackFiles";
 
 export interface PlannedStack {
@@ -67,9 +67,4 @@ export async function evaluateStacks(files: StackFile[], progress: (line: string
         }
     }
     return planned;
-}
-
-/** The fully qualified name a file backend gives a stack of this project. */
-export function qualifiedStackName(stack: string): string {
-    return `${organization}/${projectName}/${stack}`;
 }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import type { DeclaredResource } from "../evaluation/mockCloud";
+import { DeclaredResource, providerNameOf } from "../evaluation/mockCloud";
 import { ProgramRun } from "../evaluation/runProgram";
 import { runPlan } from "../offline-plan/plan";
 import { qualifiedConfig } from "./fixtures";
@@ -7,7 +7,6 @@ import { production, runAllInOne, shipped, targetsOf } from "./support/stacks";
 
 const componentToken = /^cross-account-pipeline:[a-z]+:[A-Z][A-Za-z0-9]+$/;
 const isComponent = (r: DeclaredResource) => r.type.startsWith("cross-account-pipeline:");
-const nameOfUrn = (urn: string) => urn.split("::").pop()!;
 
 describe("components", () => {
     let run: ProgramRun;
@@ -45,7 +44,7 @@ describe("components", () => {
     it("receive each account's provider from the caller: the pipeline account's, or the target's", () => {
         const providerOf = (type: string, name: string) => {
             const component = run.resources.find((r) => r.type === type && r.name === name)!;
-            return nameOfUrn(component.registration!.providers.aws.split("::").slice(0, -1).join("::"));
+            return providerNameOf(component.registration!.providers.aws);
         };
         assert.equal(providerOf("cross-account-pipeline:pipeline:PipelineAccount", "pipeline"), "pipeline-account");
         assert.equal(providerOf("cross-account-pipeline:target:TargetAccount", "Staging"), "target-Staging");

@@ -1,16 +1,13 @@
 // The optional fleet of a target: the real program under Pulumi's runtime mocks, per stack.
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { codeDeployAgentUserData, Fleet } from "../components/fleet";
-import { configNamespace, defaults } from "../config";
-import { DeclaredResource, MockCloud } from "../evaluation/mockCloud";
+import { defaults } from "../config";
+import { DeclaredResource, MockCloud, providerNameOf } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { readStackFile } from "../stackFiles";
+import { pipelineStackName, qualifiedConfig, stagingEntry } from "./fixtures";
+import { resourcesOf, shipped } from "./support/stacks";
 
-const projectRoot = path.resolve(__dirname, "..");
-const pipelineStackName = "organization/cross-account-pipeline/accountA";
-const targetsKey = `${configNamespace}:targets`;
 const type = {
     fleet: "cross-account-pipeline:target:Fleet",
     defaultVpc: "awsx:ec2:DefaultVpc",
@@ -35,36 +32,13 @@ function remoteComponents(run: ProgramRun): RemoteRegistration[] {
     return run.resources.filter((r) => r.type.startsWith("awsx:")).map((r) => ({ type: r.type, name: r.name, providers: r.registration!.providers }));
 }
 
-/** `<provider urn>::<provider id>` → the provider's name. */
-function providerNameOfReference(reference: string | undefined): string | undefined {
-    return reference?.split("::").slice(0, -1).pop();
-}
-
-/** A stack file's config with its `targets` entries changed. */
-function stackConfig(file: string, changes: Record<string, string>, changeTargets: (targets: Record<string, unknown>[]) => Record<string, unknown>[]): Record<string, string> {
-    const config = { ...readStackFile(path.join(projectRoot, file)).config, ...changes };
-    return { ...config, [targetsKey]: JSON.stringify(changeTargets(JSON.parse(config[targetsKey]))) };
-}
-
-function withFleet(fleet: unknown) {
-    return (targets: Record<string, unknown>[]) => targets.map((target) => ({ ...target, fleet }));
-}
-
-async function runPipelineStack(): Promise<ProgramRun> {
-    const file = readStackFile(path.join(projectRoot, "Pulumi.accountA.yaml"));
-    return runProgram({ stack: file.stack, config: file.config });
-}
-
+/** The accountB stack with a fleet (or none) on its target, reading the pipeline stack's outputs. */
 async function runTargetStack(pipelineOutputs: Record<string, unknown>, fleet: unknown): Promise<ProgramRun> {
     return runProgram({
         stack: "accountB",
-        config: stackConfig("Pulumi.accountB.yaml", {}, withFleet(fleet)),
+        config: qualifiedConfig("accountB", { targets: [stagingEntry({ fleet })] }),
         stackOutputs: { [pipelineStackName]: pipelineOutputs },
     });
-}
-
-function resourcesOf(run: ProgramRun, resourceType: string): DeclaredResource[] {
-    return run.resources.filter((r) => r.type === resourceType);
 }
 
 function only(run: ProgramRun, resourceType: string): DeclaredResource {
@@ -113,7 +87,7 @@ describe("fleet: the CodeDeploy agent's user data", () => {
 describe("fleet: `fleet: true` on the target of a target stack", () => {
     let run: ProgramRun;
     before(async () => {
-        const pipeline = await runPipelineStack();
+        const pipeline = await runProgram({ stack: "accountA", config: shipped("accountA").config });
         run = await runTargetStack(pipeline.outputs, true);
     });
 
@@ -194,7 +168,7 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
         assert.deepEqual(remoteComponents(run).map((r) => r.type), [type.defaultVpc]);
         const [network] = remoteComponents(run);
         assert.deepEqual(Object.keys(network.providers), ["aws"]);
-        assert.equal(providerNameOfReference(network.providers.aws), "target-Staging");
+        assert.equal(providerNameOf(network.providers.aws), "target-Staging");
     });
 });
 
@@ -208,7 +182,7 @@ describe("fleet: a sized fleet in a new VPC, with `deploy: all`", () => {
     before(async () => {
         run = await runProgram({
             stack: "all",
-            config: stackConfig("Pulumi.accountA.yaml", { [`${configNamespace}:deploy`]: "all" }, (targets) => [...withFleet(fleet)(targets), otherTarget]),
+            config: qualifiedConfig("accountA", { deploy: "all", targets: [stagingEntry({ fleet }), otherTarget] }),
         });
     });
 
@@ -233,7 +207,7 @@ describe("fleet: a sized fleet in a new VPC, with `deploy: all`", () => {
     });
 
     it("gives the new VPC the fleet target's provider, not the pipeline account's", () => {
-        assert.deepEqual(remoteComponents(run).map((r) => [r.type, providerNameOfReference(r.providers.aws)]), [[type.vpc, "target-Staging"]]);
+        assert.deepEqual(remoteComponents(run).map((r) => [r.type, providerNameOf(r.providers.aws)]), [[type.vpc, "target-Staging"]]);
     });
 
     it("puts the fleet in its target's account only, and attaches it to that target's deployment group only", () => {
@@ -246,7 +220,7 @@ describe("fleet: a sized fleet in a new VPC, with `deploy: all`", () => {
 
 describe("fleet: a target without `fleet`", () => {
     it("declares no fleet, network or instances, and attaches no Auto Scaling group", async () => {
-        const pipeline = await runPipelineStack();
+        const pipeline = await runProgram({ stack: "accountA", config: shipped("accountA").config });
         const run = await runTargetStack(pipeline.outputs, undefined);
         assert.deepEqual(run.resources.filter((r) => fleetTypes.includes(r.type)).map((r) => r.name), []);
         assert.deepEqual(remoteComponents(run), []);

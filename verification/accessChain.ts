@@ -286,7 +286,7 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
 }
 
 async function evaluate(check: AccessCheck): Promise<AccessFinding> {
-    const principalAccount = /::(\d{12}):/.exec(check.principal)?.[1] ?? "";
+    const principalAccount = accountOfArn(check.principal) ?? "";
     const response = await runSimulation({
         request: {
             principal: check.principal,

@@ -3,8 +3,7 @@ import * as path from "path";
 import { configNamespace } from "../../config";
 import { ProgramRun, runProgram } from "../../evaluation/runProgram";
 import { readStackFile, StackFile } from "../../stackFiles";
-import { qualifiedStackName } from "../../offline-plan/stacks";
-import { projectRoot, qualifiedConfig, StackName } from "../fixtures";
+import { pipelineStackName, projectRoot, qualifiedConfig, StackName } from "../fixtures";
 
 export const shipped = (stack: StackName): StackFile => readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`));
 
@@ -15,7 +14,7 @@ export async function runShippedStacks(): Promise<{ pipeline: ProgramRun; target
     const a = shipped("accountA");
     const pipeline = await runProgram({ stack: a.stack, config: a.config });
     const b = shipped("accountB");
-    const target = await runProgram({ stack: b.stack, config: b.config, stackOutputs: { [qualifiedStackName(a.stack)]: pipeline.outputs } });
+    const target = await runProgram({ stack: b.stack, config: b.config, stackOutputs: { [pipelineStackName]: pipeline.outputs } });
     return { pipeline, target };
 }
 
