@@ -6,6 +6,7 @@ import type { DeclaredResource } from "../evaluation/mockCloud";
 import { accountOfArn, arn, partitionOf } from "../naming";
 import type { ActionDeclaration } from "../pipelineDefinition";
 import type { PolicyDocument } from "../policies/document";
+import { coversResource, statementsOf } from "../policy-pack/rules/policyDocuments";
 import { AccessModel, accessModel, BucketFacts, crossAccountActions, PipelineFacts, RoleFacts, storeFor } from "./model";
 
 export type PolicyKind = "identity policy" | "trust policy" | "bucket policy" | "key policy";
@@ -103,11 +104,9 @@ class Findings {
 
 /** The KMS actions identity policies allow on a key. */
 function keyActionsOf(identityPolicies: AccessCheck["identityPolicies"], keyArn: string): string[] {
-    const list = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]) as string[];
-    return [...new Set(identityPolicies.flatMap(({ policy }) => list(policy.Statement)
-        .map((statement) => statement as unknown as { Effect: string; Action?: unknown; Resource?: unknown })
-        .filter((statement) => statement.Effect === "Allow" && list(statement.Resource).includes(keyArn))
-        .flatMap((statement) => list(statement.Action).filter((action) => action.startsWith("kms:")))))];
+    return [...new Set(identityPolicies.flatMap(({ policy }) => statementsOf(policy) ?? [])
+        .filter((statement) => statement.effect === "Allow" && coversResource(statement, keyArn))
+        .flatMap((statement) => statement.actions.filter((action) => action.startsWith("kms:"))))];
 }
 
 /** What reaching one artifact store takes: its bucket (and bucket policy), its key (and key policy). */
