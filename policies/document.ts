@@ -33,18 +33,17 @@ export function denyEveryone(Sid: string, Action: string[], Resource: Arns, Cond
     return { Sid, Effect: "Deny", Principal: "*", Action, Resource, Condition };
 }
 
+/** A trust policy: the one principal that may assume the role, under these conditions. */
+export function trustPolicy(Sid: string, Principal: aws.iam.AWSPrincipal | aws.iam.ServicePrincipal, Condition?: Record<string, unknown>): PolicyDocument {
+    return policyDocument([{ Sid, Effect: "Allow", Principal, Action: "sts:AssumeRole", ...(Condition ? { Condition } : {}) }]);
+}
+
 /** Trust for an AWS service, scoped to this account and resource so no other customer's resource can use the role. */
 export function serviceTrustPolicy(service: string, sourceAccount: string, sourceArn?: string): PolicyDocument {
-    return policyDocument([{
-        Sid: "AllowServiceToAssumeRole",
-        Effect: "Allow",
-        Principal: { Service: service },
-        Action: "sts:AssumeRole",
-        Condition: {
-            StringEquals: { "aws:SourceAccount": sourceAccount },
-            ...(sourceArn ? { ArnLike: { "aws:SourceArn": sourceArn } } : {}),
-        },
-    }]);
+    return trustPolicy("AllowServiceToAssumeRole", { Service: service }, {
+        StringEquals: { "aws:SourceAccount": sourceAccount },
+        ...(sourceArn ? { ArnLike: { "aws:SourceArn": sourceArn } } : {}),
+    });
 }
 
 export const kmsUseActions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];

@@ -2,17 +2,12 @@
 import { arn } from "../naming";
 import {
     allow, artifactReadActions, artifactReadWriteActions, bucketListActions, kmsDecryptActions, kmsUseActions,
-    policyDocument, PolicyDocument,
+    policyDocument, PolicyDocument, trustPolicy,
 } from "./document";
 
 /** Trusts exactly the pipeline role, not the whole pipeline account as the walkthrough's wizard does. */
 export function crossAccountRoleTrustPolicy(pipelineRoleArn: string): PolicyDocument {
-    return policyDocument([{
-        Sid: "AllowPipelineRoleToAssumeRole",
-        Effect: "Allow",
-        Principal: { AWS: pipelineRoleArn },
-        Action: "sts:AssumeRole",
-    }]);
+    return trustPolicy("AllowPipelineRoleToAssumeRole", { AWS: pipelineRoleArn });
 }
 
 export interface ArtifactAccess {
@@ -44,12 +39,7 @@ export function crossAccountRolePolicy(args: CrossAccountRolePolicyArgs): Policy
 }
 
 export function instanceRoleTrustPolicy(): PolicyDocument {
-    return policyDocument([{
-        Sid: "AllowEc2ToAssumeRole",
-        Effect: "Allow",
-        Principal: { Service: "ec2.amazonaws.com" },
-        Action: "sts:AssumeRole",
-    }]);
+    return trustPolicy("AllowEc2ToAssumeRole", { Service: "ec2.amazonaws.com" });
 }
 
 /** What the CodeDeploy agent needs to fetch a revision: read the artifacts and decrypt them. */
