@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { kmsReference, names } from "./naming";
-import { artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "./pipelineDefinition";
+import { ActionDeclaration, artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "./pipelineDefinition";
 
 export const configNamespace = "cross-account-pipeline";
 
@@ -60,20 +60,11 @@ export interface BuildConfig {
     buildspec: string;
 }
 
-/** An extra action placed into an existing stage (Source, Build or a target's stage). */
-export interface ExtraActionConfig {
+/** An extra action placed into an existing stage (Source, Build or a target's stage): an action as declared, less where it runs. */
+export interface ExtraActionConfig extends Required<Omit<ActionDeclaration, "roleArn" | "region">> {
     stage: string;
-    name: string;
-    category: string;
-    owner: string;
-    provider: string;
-    version: string;
-    /** Name of the target whose account runs the action; absent means the pipeline account. */
+    /** Name of the target whose account runs the action (with its role, in its region); absent means the pipeline account. */
     target?: string;
-    inputArtifacts: string[];
-    outputArtifacts: string[];
-    configuration: Record<string, string>;
-    runOrder: number;
 }
 
 export interface ProgramConfig {

@@ -128,14 +128,9 @@ function targetActions(target: TargetConfig, pipelineRegion: string): ActionDecl
     return [approve, deploy];
 }
 
-function extraAction(extra: ExtraActionConfig, shape: PipelineShape): ActionDeclaration {
-    const target = shape.targets.find((t) => t.name === extra.target);
-    return {
-        name: extra.name, category: extra.category, owner: extra.owner, provider: extra.provider, version: extra.version,
-        runOrder: extra.runOrder, inputArtifacts: extra.inputArtifacts, outputArtifacts: extra.outputArtifacts,
-        configuration: extra.configuration,
-        ...(target ? { roleArn: deployRoleArn(target), ...regionOutside(target.region, shape.region) } : {}),
-    };
+function extraAction({ stage, target: targetName, ...action }: ExtraActionConfig, shape: PipelineShape): ActionDeclaration {
+    const target = shape.targets.find((t) => t.name === targetName);
+    return { ...action, ...(target ? { roleArn: deployRoleArn(target), ...regionOutside(target.region, shape.region) } : {}) };
 }
 
 function regionOutside(region: string, pipelineRegion: string): { region?: string } {
