@@ -1,4 +1,5 @@
 // The plan as a person reads it: per account what is created, who may do what, what was verified.
+import { targetsDeployedHere } from "../providers";
 import { AccessFinding } from "../verification/accessChain";
 import { awsResources, summarize } from "./describe";
 import { declaredResources, PlanResult } from "./plan";
@@ -58,16 +59,10 @@ function className(type: string): string {
 }
 
 function accountRole(result: PlanResult, account: string): string {
-    const roles = result.stacks.flatMap((s) => {
-        const c = s.config;
-        if (!c) {
-            return [];
-        }
-        return [
-            ...(c.deploy !== "target" && c.pipelineAccountId === account ? ["pipeline account"] : []),
-            ...c.targets.filter((t) => t.accountId === account && (c.deploy === "all" || c.target?.name === t.name)).map((t) => `target ${t.name}`),
-        ];
-    });
+    const roles = result.stacks.flatMap(({ config }) => !config ? [] : [
+        ...(config.deploy !== "target" && config.pipelineAccountId === account ? ["pipeline account"] : []),
+        ...targetsDeployedHere(config).filter((t) => t.accountId === account).map((t) => `target ${t.name}`),
+    ]);
     return [...new Set(roles)].join(", ") || "unknown";
 }
 
