@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
-import { europe, production, runAllInOne, runShippedStacks, shipped, targetsOf } from "./support/stacks";
+import { shipped } from "./fixtures";
+import { europe, production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 type Statement = { Sid?: string; Principal?: unknown };
 

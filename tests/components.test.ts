@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { DeclaredResource, providerNameOf } from "../evaluation/mockCloud";
 import { ProgramRun } from "../evaluation/runProgram";
 import { runPlan } from "../offline-plan/plan";
-import { qualifiedConfig } from "./fixtures";
-import { production, runAllInOne, shipped, targetsOf } from "./support/stacks";
+import { qualifiedConfig, shipped } from "./fixtures";
+import { production, runAllInOne, targetsOf } from "./support/stacks";
 
 const componentToken = /^cross-account-pipeline:[a-z]+:[A-Z][A-Za-z0-9]+$/;
 const isComponent = (r: DeclaredResource) => r.type.startsWith("cross-account-pipeline:");

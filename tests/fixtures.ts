@@ -1,7 +1,7 @@
 // Shared test fixtures: raw config built from the shipped stack files, with overrides.
 import * as path from "path";
 import { configNamespace, ConfigError, parseConfig, ProgramConfig, RawConfig, TargetConfig } from "../config";
-import { readStackFile } from "../stackFiles";
+import { readStackFile, StackFile } from "../stackFiles";
 
 export const projectRoot = path.resolve(__dirname, "..");
 export const pipelineAccountId = "111111111111";
@@ -12,7 +12,12 @@ export type StackName = "accountA" | "accountB";
 
 /** The fully qualified config of a shipped stack file (`cross-account-pipeline:region` → "us-east-2"). */
 export function stackConfig(stack: StackName): Record<string, string> {
-    return readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`)).config;
+    return shipped(stack).config;
+}
+
+/** A shipped stack file. */
+export function shipped(stack: StackName): StackFile {
+    return readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`));
 }
 
 /** Fully qualified config with keys added or replaced (short keys); `undefined` removes a key. */

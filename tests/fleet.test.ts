@@ -5,8 +5,8 @@ import { codeDeployAgentUserData, Fleet } from "../components/fleet";
 import { defaults } from "../config";
 import { DeclaredResource, MockCloud, providerNameOf } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { pipelineStackName, qualifiedConfig, stagingEntry } from "./fixtures";
-import { resourcesOf, shipped } from "./support/stacks";
+import { pipelineStackName, qualifiedConfig, shipped, stagingEntry } from "./fixtures";
+import { resourcesOf } from "./support/stacks";
 
 const type = {
     fleet: "cross-account-pipeline:target:Fleet",

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { qualifiedConfig } from "./fixtures";
-import { europe, production, resourcesOf, runAllInOne, runShippedStacks, shipped, targetsOf } from "./support/stacks";
+import { qualifiedConfig, shipped } from "./fixtures";
+import { europe, production, resourcesOf, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
 

@@ -3,8 +3,8 @@
 import * as assert from "node:assert/strict";
 import { ruleResourcesOfDeclared } from "../../policy-pack/fromDeclaredResources";
 import { Rule, RuleResource, RuleViolation } from "../../policy-pack/rules";
-import { targetAccountId } from "../fixtures";
-import { runAllInOne, runShippedStacks, shipped, targetsOf } from "../support/stacks";
+import { shipped, targetAccountId } from "../fixtures";
+import { runAllInOne, runShippedStacks, targetsOf } from "../support/stacks";
 
 export interface DeclaredStacks {
     /** The pipeline stack, as shipped. */

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { ruleResourcesOfDeclared } from "../../policy-pack/fromDeclaredResources";
 import { checkRules, RuleResource, rules } from "../../policy-pack/rules";
-import { europe, production, runAllInOne, shipped, targetsOf } from "../support/stacks";
+import { shipped } from "../fixtures";
+import { europe, production, runAllInOne, targetsOf } from "../support/stacks";
 import { DeclaredStacks, declaredStacks, types, withChange } from "./declaredStacks";
 
 describe("the policy rule registry", () => {

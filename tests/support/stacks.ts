@@ -1,11 +1,7 @@
 // The shipped stack files, evaluated with the real program under mocks, and configs derived from them.
-import * as path from "path";
 import { configNamespace } from "../../config";
 import { ProgramRun, runProgram } from "../../evaluation/runProgram";
-import { readStackFile, StackFile } from "../../stackFiles";
-import { pipelineStackName, projectRoot, qualifiedConfig, StackName } from "../fixtures";
-
-export const shipped = (stack: StackName): StackFile => readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`));
+import { pipelineStackName, qualifiedConfig, shipped } from "../fixtures";
 
 export const targetsOf = (config: Record<string, string>) => JSON.parse(config[`${configNamespace}:targets`]) as Record<string, unknown>[];
 
