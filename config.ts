@@ -170,7 +170,7 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
     }
 
     const deploy = reader.oneOf("deploy", raw.deploy, deployModes, undefined);
-    const region = reader.region("region", undefined);
+    const region = reader.region("region", reader.string("region"));
     const pipelineAccountId = reader.accountId("pipelineAccountId", reader.string("pipelineAccountId"));
     const pipelineName = reader.string("pipelineName") ?? defaults.pipelineName;
     const pipelineCredentials = reader.credentials("pipelineCredentials", reader.object("pipelineCredentials"));
@@ -264,8 +264,7 @@ class ConfigReader {
         return value as T;
     }
 
-    region(key: string, value: unknown): string | undefined {
-        const region = value === undefined ? this.string(key) : value;
+    region(key: string, region: unknown): string | undefined {
         if (region === undefined) {
             this.problems.push(`${key}: missing; expected an AWS region such as "us-east-2"`);
             return undefined;
