@@ -3,9 +3,9 @@
 import { PipelineAccount } from "./components/pipelineAccount";
 import { TargetAccount } from "./components/targetAccount";
 import { loadConfig } from "./config";
-import { deployRoleArn } from "./pipelineDefinition";
-import { accountProviders } from "./providers";
-import { artifactsIn, publishedByPipelineAccount, publishedByPipelineStack } from "./wiring";
+import { deployRoleArn } from "./definition/pipeline";
+import { accountProviders } from "./program/providers";
+import { artifactsIn, publishedByPipelineAccount, publishedByPipelineStack } from "./program/wiring";
 
 // Config: validated as a whole before any resource is declared.
 const config = loadConfig();

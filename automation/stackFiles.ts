@@ -1,6 +1,6 @@
 import * as path from "path";
 import { configNamespace, DeployMode, deployModes } from "../config";
-import { programKeys, readStackFile, referencedStackName, stackFilesIn, StackFile } from "../stackFiles";
+import { programKeys, readStackFile, referencedStackName, stackFilesIn, StackFile } from "../project/stackFiles";
 import { DriverError } from "./errors";
 
 /** What a stack deploys, from its `cross-account-pipeline:deploy` config value. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { names, partitionOf } from "../naming";
+import { names, partitionOf } from "../definition/names";
 import { artifactKeyPolicy, ArtifactGrantee } from "../policies/pipelineAccount";
 import { EncryptedBucket } from "./encryptedBucket";
 

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BuildConfig } from "../config";
-import { names } from "../naming";
-import { artifactStoreDeclarations, StageDeclaration } from "../pipelineDefinition";
+import { names } from "../definition/names";
+import { artifactStoreDeclarations, StageDeclaration } from "../definition/pipeline";
 
 export interface DeliveryPipelineArgs {
     pipelineName: string;

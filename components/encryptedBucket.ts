@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { partitionOf } from "../naming";
+import { partitionOf } from "../definition/names";
 import { ArtifactGrantee, artifactBucketPolicy } from "../policies/pipelineAccount";
 
 export interface EncryptedBucketArgs {

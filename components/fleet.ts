@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig, InstanceTag } from "../config";
-import { partitionOf } from "../naming";
+import { partitionOf } from "../definition/names";
 
 export interface FleetArgs {
     /** Size, instance type, AMI and network: the target's `fleet` entry. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProgramConfig } from "../config";
-import { arn, names, partitionOf } from "../naming";
-import { artifactStoreRegions, deployRoleArn, pipelineStages } from "../pipelineDefinition";
+import { arn, names, partitionOf } from "../definition/names";
+import { artifactStoreRegions, deployRoleArn, pipelineStages } from "../definition/pipeline";
 import { artifactGrantees } from "../policies/pipelineAccount";
 import { ArtifactStore } from "./artifactStore";
 import { DeliveryPipeline } from "./deliveryPipeline";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { names, partitionOf } from "../naming";
+import { names, partitionOf } from "../definition/names";
 import { buildRolePolicy, buildRoleTrustPolicy, pipelineRolePolicy, pipelineRoleTrustPolicy } from "../policies/pipelineAccount";
 
 export interface PipelineRolesArgs {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { names, partitionOf } from "../naming";
-import { sourceChangedPattern } from "../pipelineDefinition";
+import { names, partitionOf } from "../definition/names";
+import { sourceChangedPattern } from "../definition/pipeline";
 import { sourceTriggerPolicy, sourceTriggerTrustPolicy } from "../policies/pipelineAccount";
 
 export interface S3SourceTriggerArgs {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetConfig } from "../config";
-import { partitionOf } from "../naming";
+import { partitionOf } from "../definition/names";
 import { serviceTrustPolicy } from "../policies/document";
 import {
     codeDeployLaunchTemplatePolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy,

@@ -2,7 +2,7 @@
 // StackReference reads served from other stacks' outputs. No behaviour of the program is modelled here.
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { kmsReference, partitionOf } from "../naming";
+import { kmsReference, partitionOf } from "../definition/names";
 
 /** A resource as the program declared it, with the account and region its provider pins it to. */
 export interface DeclaredResource {

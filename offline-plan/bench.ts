@@ -1,7 +1,7 @@
 // `npm run bench`: how long the offline plan takes for one target and for many in one stack.
 // A benchmark, not a test: it prints its figures and asserts nothing.
 import { configNamespace } from "../config";
-import { StackFile } from "../stackFiles";
+import { StackFile } from "../project/stackFiles";
 import { awsResources } from "./describe";
 import { declaredResources, runPlan } from "./plan";
 

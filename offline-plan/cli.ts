@@ -1,6 +1,6 @@
 // `npm run plan [-- --out DIR] [STACK_FILE ...]`: the offline plan of the stacks in this project.
 import * as path from "path";
-import { readStackFile, stackFilesIn } from "../stackFiles";
+import { readStackFile, stackFilesIn } from "../project/stackFiles";
 import { runPlan } from "./plan";
 import { renderPlan, verdict } from "./report";
 import { writePlan } from "./writePlan";

@@ -1,7 +1,7 @@
 // Stack files that disagree with each other: a target stack must describe its target exactly as the
 // pipeline stack does, or the pipeline will assume a role or deploy to a group that does not exist.
 import type { TargetConfig } from "../config";
-import { referencedStackName } from "../stackFiles";
+import { referencedStackName } from "../project/stackFiles";
 import type { PlannedStack } from "./stacks";
 
 const comparedFields: (keyof TargetConfig)[] = [

@@ -1,7 +1,7 @@
 // What a reviewer needs to see of each declared resource, and the pipeline as
 // `aws codepipeline get-pipeline` prints it.
 import type { DeclaredResource } from "../evaluation/mockCloud";
-import type { ActionDeclaration, StageDeclaration } from "../pipelineDefinition";
+import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
 import { policyFields } from "../policies/declared";
 
 /** The properties worth reading per resource type; other types show none. */

@@ -1,5 +1,5 @@
 // The plan as a person reads it: per account what is created, who may do what, what was verified.
-import { targetsDeployedHere } from "../providers";
+import { targetsDeployedHere } from "../program/providers";
 import { AccessFinding } from "../verification/accessChain";
 import { awsResources, summarize } from "./describe";
 import { declaredResources, PlanResult } from "./plan";

@@ -2,7 +2,7 @@
 // StackReference with the outputs of the pipeline stack it names.
 import { ConfigError, parseConfig, ProgramConfig } from "../config";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { programKeys, referencedStackName, StackFile } from "../stackFiles";
+import { programKeys, referencedStackName, StackFile } from "../project/stackFiles";
 
 export interface PlannedStack {
     file: StackFile;

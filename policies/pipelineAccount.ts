@@ -1,7 +1,7 @@
 // Policies of the pipeline account: the artifact key and buckets, the pipeline and build roles.
 import type { TargetConfig } from "../config";
-import { arn, names, partitionOf } from "../naming";
-import { deployRoleArn } from "../pipelineDefinition";
+import { arn, names, partitionOf } from "../definition/names";
+import { deployRoleArn } from "../definition/pipeline";
 import {
     allow, allowAccountRoles, artifactReadActions, artifactReadWriteActions, bucketListActions, denyEveryone,
     kmsDecryptActions, kmsUseActions, policyDocument, PolicyDocument, PolicyStatement, serviceTrustPolicy, sid,

@@ -1,5 +1,5 @@
 // Policies of a target account: the cross-account deploy role, the instances' role, CodeDeploy's role.
-import { arn } from "../naming";
+import { arn } from "../definition/names";
 import {
     allow, artifactReadActions, artifactReadWriteActions, bucketListActions, kmsDecryptActions, kmsUseActions,
     policyDocument, PolicyDocument, trustPolicy,

@@ -1,7 +1,7 @@
 // Shared test fixtures: raw config built from the shipped stack files, with overrides.
 import * as path from "path";
 import { configNamespace, ConfigError, parseConfig, ProgramConfig, RawConfig, TargetConfig } from "../config";
-import { readStackFile, StackFile } from "../stackFiles";
+import { readStackFile, StackFile } from "../project/stackFiles";
 
 export const projectRoot = path.resolve(__dirname, "..");
 export const pipelineAccountId = "111111111111";

@@ -3,7 +3,7 @@ import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config";
 import {
     ActionDeclaration, artifactRuleViolations, artifactStoreDeclarations, artifactStoreRegions, buildArtifact, deployRoleArn, duplicateNames,
     PipelineShape, pipelineStages, sourceArtifact, StageDeclaration,
-} from "../pipelineDefinition";
+} from "../definition/pipeline";
 import { pipelineAccountId, target, targetAccountId } from "./fixtures";
 
 const productionAccountId = "333333333333";

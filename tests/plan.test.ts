@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { readStackFile } from "../stackFiles";
+import { readStackFile } from "../project/stackFiles";
 import { runPlan, PlanResult, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
 import { writePlan } from "../offline-plan/writePlan";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { arn } from "../naming";
-import { deployRoleArn } from "../pipelineDefinition";
+import { arn } from "../definition/names";
+import { deployRoleArn } from "../definition/pipeline";
 import type { PolicyDocument } from "../policies/document";
 import {
     artifactBucketPolicy, artifactGrantees, artifactKeyPolicy, buildRolePolicy, pipelineRolePolicy, pipelineRoleTrustPolicy,

@@ -3,8 +3,8 @@ import * as path from "node:path";
 import type { ProgramConfig, TargetConfig } from "../config";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { readStackFile, stackFilesIn } from "../stackFiles";
-import { providerArgs, targetsDeployedHere } from "../providers";
+import { readStackFile, stackFilesIn } from "../project/stackFiles";
+import { providerArgs, targetsDeployedHere } from "../program/providers";
 import {
     parsed, pipelineAccountId, pipelineStackName, projectRoot, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry,
 } from "./fixtures";

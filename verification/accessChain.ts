@@ -3,8 +3,8 @@
 // principal, action, resource and the policy (identity, trust, bucket or key) that decides it.
 import { getDenialReasons, runSimulation } from "@cloud-copilot/iam-simulate";
 import type { DeclaredResource } from "../evaluation/mockCloud";
-import { accountOfArn, arn, partitionOf } from "../naming";
-import type { ActionDeclaration } from "../pipelineDefinition";
+import { accountOfArn, arn, partitionOf } from "../definition/names";
+import type { ActionDeclaration } from "../definition/pipeline";
 import type { PolicyDocument } from "../policies/document";
 import { coversResource, statementsOf } from "../policy-pack/rules/policyDocuments";
 import { AccessModel, accessModel, BucketFacts, crossAccountActions, PipelineFacts, RoleFacts, storeFor } from "./model";

@@ -2,7 +2,7 @@
 // and identity policies, buckets and keys with their resource policies, the pipeline's deploy actions.
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import type { PolicyDocument } from "../policies/document";
-import type { ActionDeclaration, StageDeclaration } from "../pipelineDefinition";
+import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
 
 export interface RoleFacts {
     arn: string;

@@ -1,6 +1,6 @@
 // The artifact bucket is shared with other accounts, so its own settings must keep it private,
 // encrypted and owned by the pipeline account, whatever a caller asks for.
-import { arn } from "../../naming";
+import { arn } from "../../definition/names";
 import { artifactStoresIn, pipelinesIn } from "./pipelines";
 import { appliesToEveryone, conditionValues, coversAction, coversResource, Statement, statementsOf } from "./policyDocuments";
 import { knownString, resourcesOfType, Rule, RuleResource, RuleViolation, sourcesOf, unknown, valueAt, violation } from "./rule";

@@ -1,6 +1,6 @@
 // The artifact key outlives mistakes: it rotates, and it cannot be deleted in passing (artifacts
 // encrypted with a deleted key are lost, in every account that reads them).
-import { kmsReference } from "../../naming";
+import { kmsReference } from "../../definition/names";
 import { artifactStoresIn, pipelinesIn } from "./pipelines";
 import { knownString, resourcesOfType, Rule, RuleResource, RuleViolation, sourcesOf, unknown, violation } from "./rule";
 

@@ -1,6 +1,6 @@
 // Cross-account artifacts need a key the target accounts can use: a customer managed key, named so
 // that another account can resolve it.
-import { kmsReference } from "../../naming";
+import { kmsReference } from "../../definition/names";
 import { ArtifactStore, artifactStoresOf, describeStore, hasCrossAccountAction, pipelineAccountOf, pipelinesIn, stagesOf } from "./pipelines";
 import { Rule, RuleViolation, unknown, violation } from "./rule";
 

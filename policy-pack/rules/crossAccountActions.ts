@@ -1,5 +1,5 @@
 // The walkthrough's limits on cross-account actions, checked by the program's own implementation.
-import { artifactRuleViolations } from "../../pipelineDefinition";
+import { artifactRuleViolations } from "../../definition/pipeline";
 import { pipelineAccountOf, pipelinesIn, stagesOf } from "./pipelines";
 import { Rule, violation } from "./rule";
 

@@ -1,7 +1,7 @@
-// The pipelines a stack declares: their account, their stages as pipelineDefinition.ts declares
+// The pipelines a stack declares: their account, their stages as definition/pipeline.ts declares
 // them, and their artifact stores.
-import { accountOfArn } from "../../naming";
-import type { ActionDeclaration, StageDeclaration } from "../../pipelineDefinition";
+import { accountOfArn } from "../../definition/names";
+import type { ActionDeclaration, StageDeclaration } from "../../definition/pipeline";
 import { containsUnknown, knownString, resourcesOfType, RuleResource, valueAt } from "./rule";
 
 export function pipelinesIn(resources: RuleResource[]): RuleResource[] {
@@ -27,7 +27,7 @@ export function stagesOf(pipeline: RuleResource): StageDeclaration[] | undefined
     return containsUnknown(declared) ? undefined : declared as StageDeclaration[];
 }
 
-/** An action as pipelineDefinition.ts declares it, but for its configuration (no rule reads it); any field may be `unknown`. */
+/** An action as definition/pipeline.ts declares it, but for its configuration (no rule reads it); any field may be `unknown`. */
 function actionDeclaration(action: unknown) {
     const field = (name: keyof ActionDeclaration) => valueAt(action, name);
     return {

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { DriverError } from "../../automation/errors";
 import { readStackFiles, selectStacks, StackDefinition, stackDefinition } from "../../automation/stackFiles";
-import { parseStackFile } from "../../stackFiles";
+import { parseStackFile } from "../../project/stackFiles";
 
 const definitionOf = (fileName: string, text: string) => stackDefinition(parseStackFile(fileName, text));
 

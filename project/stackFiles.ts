@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { configNamespace } from "./config";
+import { configNamespace } from "../config";
 
 export interface StackFile {
     /** The stack name: `Pulumi.<stack>.yaml`. */

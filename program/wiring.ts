@@ -1,8 +1,8 @@
 // How a target gets the pipeline account's values: through a StackReference to the pipeline stack,
 // or, in `deploy: all`, straight from the pipeline account's components.
 import * as pulumi from "@pulumi/pulumi";
-import type { PipelineAccount } from "./components/pipelineAccount";
-import type { PipelineArtifacts } from "./components/targetAccount";
+import type { PipelineAccount } from "../components/pipelineAccount";
+import type { PipelineArtifacts } from "../components/targetAccount";
 
 export interface StoreReference {
     bucketName: string;

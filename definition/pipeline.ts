@@ -1,36 +1,10 @@
 // The pipeline's shape, decided from config alone: stages, actions, artifact stores, and the
 // walkthrough's cross-account rules over any such shape.
-import type { ExtraActionConfig, SourceConfig, TargetConfig } from "./config";
-import { accountOfArn, arn, names, partitionOf } from "./naming";
+import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config/types";
+import type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
+import { accountOfArn, arn, names, partitionOf } from "./names";
 
-export interface ActionDeclaration {
-    name: string;
-    category: string;
-    owner: string;
-    provider: string;
-    version: string;
-    runOrder: number;
-    inputArtifacts?: string[];
-    outputArtifacts?: string[];
-    configuration?: Record<string, string>;
-    /** The role the action runs as; another account's role makes the action cross-account. */
-    roleArn?: string;
-    /** Set only when the action runs outside the pipeline's region. */
-    region?: string;
-}
-
-export interface StageDeclaration {
-    name: string;
-    actions: ActionDeclaration[];
-}
-
-export interface ArtifactStoreDeclaration {
-    location: string;
-    type: "S3";
-    encryptionKey: { id: string; type: "KMS" };
-    /** Set only for a cross-region pipeline, where every store names its region. */
-    region?: string;
-}
+export type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
 
 /** What the stage list needs to know; a subset of ProgramConfig so validation can use it on a draft. */
 export interface PipelineShape {

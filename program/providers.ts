@@ -1,7 +1,7 @@
 // One explicit AWS provider per account, pinned to that account: a resource can never land in the
 // wrong account, and credentials of any other account are refused before anything changes.
 import * as aws from "@pulumi/aws";
-import type { Credentials, ProgramConfig, TargetConfig } from "./config";
+import type { Credentials, ProgramConfig, TargetConfig } from "../config";
 
 export interface AccountProviders {
     pipeline?: aws.Provider;
