@@ -51,7 +51,8 @@ export function planFolderProblem(outDir: string): string | undefined {
     const foreign = present.filter((file) => file !== markerFile && !listed?.includes(file));
     if (foreign.length > 0) {
         const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : "");
-        return refuse(`it holds files the plan did not write (${shown}); the plan replaces only an empty folder or one it wrote itself (marked by ${markerFile}); move them, or name another folder`);
+        const unmarkedPlan = !listed && foreign.includes("checks.json") ? " (a plan folder from before plans were marked: delete it once)" : "";
+        return refuse(`it holds files the plan did not write (${shown}); the plan replaces only an empty folder or one it wrote itself (marked by ${markerFile}); move them, or name another folder${unmarkedPlan}`);
     }
     return undefined;
 }
