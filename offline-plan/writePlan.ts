@@ -31,8 +31,8 @@ export function planFolderProblem(outDir: string): string | undefined {
     let stat: fs.Stats;
     try {
         stat = fs.lstatSync(folder);
-    } catch {
-        return undefined;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "ENOENT" ? undefined : refuse(fileSystemProblem(e));
     }
     if (stat.isSymbolicLink()) {
         return refuse("it is a symbolic link; name the folder itself");
@@ -46,7 +46,12 @@ export function planFolderProblem(outDir: string): string | undefined {
             return refuse(`it is ${name} or a folder above it, which the plan would replace; name a folder of its own, e.g. --out plan`);
         }
     }
-    const present = filesIn(folder);
+    let present: string[];
+    try {
+        present = filesIn(folder);
+    } catch (e) {
+        return refuse(`its contents cannot be listed (${fileSystemProblem(e)}); name a folder the plan may read and write`);
+    }
     const listed = writtenBefore(folder);
     const foreign = present.filter((file) => file !== markerFile && !listed?.includes(file));
     if (foreign.length > 0) {
@@ -64,16 +69,31 @@ export function writePlan(result: PlanResult, outDir: string, report?: string): 
         throw new PlanFolderError(problem);
     }
     const files = planFiles(result, report);
-    removeEarlierPlan(outDir);
-    // The marker first: a plan interrupted while writing leaves a folder the next plan still recognises.
-    fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...files.keys()].join("\n") + "\n");
-    for (const [file, content] of files) {
-        const full = path.join(outDir, file);
-        fs.mkdirSync(path.dirname(full), { recursive: true });
-        fs.writeFileSync(full, content);
+    try {
+        removeEarlierPlan(outDir);
+        // The marker first: a plan interrupted while writing leaves a folder the next plan still recognises.
+        fs.mkdirSync(outDir, { recursive: true });
+        fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...files.keys()].join("\n") + "\n");
+        for (const [file, content] of files) {
+            const full = path.join(outDir, file);
+            fs.mkdirSync(path.dirname(full), { recursive: true });
+            fs.writeFileSync(full, content);
+        }
+    } catch (e) {
+        throw new PlanFolderError(`cannot write the plan to ${path.resolve(outDir)}: ${fileSystemProblem(e)}`);
     }
     return [...files.keys()].map((file) => path.join(outDir, file));
+}
+
+const fileSystemErrors: Record<string, string> = {
+    EACCES: "permission denied", EPERM: "permission denied", ENOTDIR: "a part of the path is a file, not a folder",
+    ENOSPC: "no space left on the device", EROFS: "a read-only file system",
+};
+
+/** A file system error as the path it concerns and what went wrong, without a stack trace. */
+function fileSystemProblem(e: unknown): string {
+    const { code, path: where, message } = e as NodeJS.ErrnoException;
+    return code ? `${where ?? "a file"}: ${fileSystemErrors[code] ?? code}` : message;
 }
 
 /** The plan folder's files by relative path (with `/`), in the order they are written. */

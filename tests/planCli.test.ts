@@ -48,8 +48,7 @@ describe("npm run plan, as a command", () => {
         fs.writeFileSync(notes, "mine");
         const secretStack = path.join(scratch, "Pulumi.secret.yaml");
         fs.writeFileSync(secretStack, "config:\n  cross-account-pipeline:pipelineAccountId:\n    secure: v1:abc\n");
-        const env = { ...process.env, CROSS_ACCOUNT_PIPELINE_CONFIG_pipelineAccountId: "" };
-        delete env.CROSS_ACCOUNT_PIPELINE_CONFIG_pipelineAccountId;
+        const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CROSS_ACCOUNT_PIPELINE_CONFIG_")));
         const run = spawnSync(tsNode, [...cli, "--out", notes, scratch, secretStack], { cwd: projectRoot, encoding: "utf8", env });
         assert.equal(run.status, 2);
         assert.equal(run.stdout, "");

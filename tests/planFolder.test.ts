@@ -49,6 +49,12 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         assert.equal(fs.readFileSync(notes, "utf8"), "mine");
     });
 
+    it("names the path and the reason when the folder cannot be made", () => {
+        const notes = path.join(scratch, "notes.txt");
+        fs.writeFileSync(notes, "mine");
+        refused(path.join(notes, "plan"), new RegExp(`: ${notes.replace(/\./g, "\\.")}/plan: a part of the path is a file, not a folder$`));
+    });
+
     it("refuses a folder holding files the plan did not write, naming them, and deletes nothing", () => {
         fs.mkdirSync(path.join(scratch, "drafts"));
         fs.writeFileSync(path.join(scratch, "drafts", "a.json"), "{}");
