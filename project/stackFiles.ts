@@ -43,25 +43,21 @@ export class StackFileError extends Error {
 
 const stackFileName = /^Pulumi\.(.+)\.ya?ml$/;
 /** The `yaml` package's limit on alias expansion, against "billion laughs" files. */
-export const maxAliasCount = 100;
+const maxAliasCount = 100;
 /** A secret of this program's namespace may be given to the offline plan in this variable plus the key. */
-export const secretVariablePrefix = "CROSS_ACCOUNT_PIPELINE_CONFIG_";
+const secretVariablePrefix = "CROSS_ACCOUNT_PIPELINE_CONFIG_";
+
+const unreadable: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a directory", EACCES: "not readable (permission denied)" };
 
 /** A stack file as the program sees it; secrets of this program's namespace are taken from the environment. */
 export function readStackFile(file: string): StackFile {
     let text: string;
     try {
-        if (fs.statSync(file).isDirectory()) {
-            throw new StackFileError(`${file}: is a directory; expected a stack file named Pulumi.<stack>.yaml (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})`);
-        }
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        if (e instanceof StackFileError) {
-            throw e;
-        }
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : `cannot be read (${(e as Error).message})`;
-        throw new StackFileError(`${file}: ${why}; expected a stack file named Pulumi.<stack>.yaml`);
+        const { code, message } = e as NodeJS.ErrnoException;
+        const inside = code === "EISDIR" ? ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})` : "";
+        throw new StackFileError(`${file}: ${unreadable[code ?? ""] ?? `cannot be read (${message})`}; expected a stack file named Pulumi.<stack>.yaml${inside}`);
     }
     return parseStackFile(file, text, process.env);
 }
@@ -94,7 +90,7 @@ export function parseStackFile(file: string, text: string, environment: NodeJS.P
 }
 
 /** The environment variable that gives the offline plan the plaintext of a secret of this program's namespace. */
-export function secretVariable(key: string): string {
+function secretVariable(key: string): string {
     return `${secretVariablePrefix}${key.slice(key.indexOf(":") + 1)}`;
 }
 
@@ -183,7 +179,7 @@ const maxInt64 = 2n ** 63n - 1n;
  * What yaml.v2 (resolve.go `resolve`, v2.4.0) decodes an untagged plain scalar to. Timestamps are left
  * out: decoded into interface{} they stay the text as written (decode.go `scalar`), as here.
  */
-export function resolvePlainScalar(text: string): Yaml {
+function resolvePlainScalar(text: string): Yaml {
     if (text === "<<") {
         return new MergeKey();
     }
