@@ -2,7 +2,7 @@
 // Every problem is collected and reported together, before any resource is declared.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { kmsReference, names } from "../definition/names";
+import { kmsReference, names, partitionOf } from "../definition/names";
 import { artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "../definition/pipeline";
 import {
     BuildConfig, Credentials, deployModes, ExtraActionConfig, FleetConfig, InstanceTag, ProgramConfig, RawConfig, SourceConfig, TargetConfig,
@@ -97,6 +97,7 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
     const pipelineName = reader.string("pipelineName") ?? defaults.pipelineName;
     const pipelineCredentials = reader.credentials("pipelineCredentials", reader.object("pipelineCredentials"));
     const targets = reader.targets(region, pipelineAccountId);
+    problems.push(...crossPartitionTargets(region, targets));
     if (!pipelineNamePattern.test(pipelineName)) {
         problems.push(`pipelineName: "${pipelineName}" is not a valid pipeline name; expected 1-100 characters of letters, digits, '.', '@', '_' or '-'`);
     } else if (region) {
@@ -148,6 +149,22 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
         deploy, region, pipelineAccountId, pipelineName, pipelineCredentials, targets, target, pipelineStack,
         source, build, extraActions, encryptionKey, artifactRetentionDays, protectArtifacts,
     };
+}
+
+/**
+ * Targets in another AWS partition than the pipeline: partitions have separate IAM, and no role, key or
+ * bucket policy reaches across them, so such a pipeline could never deploy.
+ * https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
+ */
+export function crossPartitionTargets(pipelineRegion: string | undefined, targets: TargetConfig[]): string[] {
+    if (!pipelineRegion) {
+        return [];
+    }
+    const partition = partitionOf(pipelineRegion);
+    return targets.flatMap((target, index) => !target.region || partitionOf(target.region) === partition ? [] : [
+        `targets[${index}].region: "${target.region}" of target "${target.name}" is in partition ${partitionOf(target.region)}, ` +
+        `the pipeline's region "${pipelineRegion}" in partition ${partition}; a pipeline cannot deploy across partitions (they share no IAM), expected a region of partition ${partition}`,
+    ]);
 }
 
 /** Reads typed values out of raw config, recording a message for each problem instead of throwing. */

@@ -48,7 +48,10 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((e: Error) => {
-    console.error(`bench: ${e.message}`);
-    process.exit(1);
-});
+// Only when run as `npm run bench`: tests import benchmarkStack.
+if (require.main === module) {
+    main().catch((e: Error) => {
+        console.error(`bench: ${e.message}`);
+        process.exitCode = 1;
+    });
+}

@@ -1,38 +1,166 @@
-// Writes the plan folder: per account the resources, each policy as its own file, the pipeline definition.
+// Writes the plan folder: per account the resources, each policy as its own file, the pipeline definition,
+// the report as printed. The plan replaces only a folder it wrote itself, marked by a file that lists what
+// it wrote; a user's files are never deleted or overwritten.
 import * as fs from "fs";
 import * as path from "path";
 import { awsResources, getPipelineOutput, policyDocuments, summarize } from "./describe";
 import { declaredResources, PlanResult } from "./plan";
 
-export function writePlan(result: PlanResult, outDir: string): string[] {
-    fs.rmSync(outDir, { recursive: true, force: true });
-    const written: string[] = [];
-    const write = (file: string, content: unknown) => {
-        const full = path.join(outDir, file);
-        fs.mkdirSync(path.dirname(full), { recursive: true });
-        fs.writeFileSync(full, `${JSON.stringify(content, null, 2)}\n`);
-        written.push(full);
-    };
+/** The marker of a plan folder: its first line says what it is, the others list the files the plan wrote. */
+export const markerFile = ".cross-account-pipeline-plan";
+const markerHeading = "Written by `npm run plan` of cross-account-pipeline: the next plan replaces the files listed below, and refuses this folder if it holds anything else.";
+const projectDir = path.resolve(__dirname, "..");
+
+/** A folder the plan may not write into; the message names it and says why. */
+export class PlanFolderError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PlanFolderError";
+    }
+}
+
+/**
+ * Why the plan may not write `outDir`, or undefined when it may: a folder that is absent, empty, or a
+ * plan folder holding nothing but what the plan wrote. Never the current or the project directory, nor
+ * a folder above them.
+ */
+export function planFolderProblem(outDir: string): string | undefined {
+    const folder = path.resolve(outDir);
+    const refuse = (why: string) => `cannot write the plan to ${folder}: ${why}`;
+    const real = (dir: string) => fs.realpathSync(dir);
+    let stat: fs.Stats;
+    try {
+        stat = fs.lstatSync(folder);
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "ENOENT" ? undefined : refuse(fileSystemProblem(e));
+    }
+    if (stat.isSymbolicLink()) {
+        return refuse("it is a symbolic link; name the folder itself");
+    }
+    if (!stat.isDirectory()) {
+        return refuse("it is a file, not a folder, and the plan replaces what it writes to; name a folder (absent, empty, or one the plan wrote)");
+    }
+    for (const [name, dir] of [["the current directory", process.cwd()], ["the project directory", projectDir]]) {
+        const relative = path.relative(real(folder), real(dir));
+        if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
+            return refuse(`it is ${name} or a folder above it, which the plan would replace; name a folder of its own, e.g. --out plan`);
+        }
+    }
+    let present: string[];
+    try {
+        present = filesIn(folder);
+    } catch (e) {
+        return refuse(`its contents cannot be listed (${fileSystemProblem(e)}); name a folder the plan may read and write`);
+    }
+    const listed = writtenBefore(folder);
+    const foreign = present.filter((file) => file !== markerFile && !listed?.includes(file));
+    if (foreign.length > 0) {
+        const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : "");
+        const unmarkedPlan = !listed && foreign.includes("checks.json") ? " (a plan folder from before plans were marked: delete it once)" : "";
+        return refuse(`it holds files the plan did not write (${shown}); the plan replaces only an empty folder or one it wrote itself (marked by ${markerFile}); move them, or name another folder${unmarkedPlan}`);
+    }
+    return undefined;
+}
+
+/** Writes the plan into `outDir`, replacing what an earlier plan wrote there; returns the files written. */
+export function writePlan(result: PlanResult, outDir: string, report?: string): string[] {
+    const problem = planFolderProblem(outDir);
+    if (problem) {
+        throw new PlanFolderError(problem);
+    }
+    const files = planFiles(result, report);
+    try {
+        removeEarlierPlan(outDir);
+        // The marker first: a plan interrupted while writing leaves a folder the next plan still recognises.
+        fs.mkdirSync(outDir, { recursive: true });
+        fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...files.keys()].join("\n") + "\n");
+        for (const [file, content] of files) {
+            const full = path.join(outDir, file);
+            fs.mkdirSync(path.dirname(full), { recursive: true });
+            fs.writeFileSync(full, content);
+        }
+    } catch (e) {
+        throw new PlanFolderError(`cannot write the plan to ${path.resolve(outDir)}: ${fileSystemProblem(e)}`);
+    }
+    return [...files.keys()].map((file) => path.join(outDir, file));
+}
+
+const fileSystemErrors: Record<string, string> = {
+    EACCES: "permission denied", EPERM: "permission denied", ENOTDIR: "a part of the path is a file, not a folder",
+    ENOSPC: "no space left on the device", EROFS: "a read-only file system",
+};
+
+/** A file system error as the path it concerns and what went wrong, without a stack trace. */
+function fileSystemProblem(e: unknown): string {
+    const { code, path: where, message } = e as NodeJS.ErrnoException;
+    return code ? `${where ?? "a file"}: ${fileSystemErrors[code] ?? code}` : message;
+}
+
+/** The plan folder's files by relative path (with `/`), in the order they are written. */
+function planFiles(result: PlanResult, report: string | undefined): Map<string, string> {
+    const files = new Map<string, string>();
+    const json = (file: string, content: unknown) => files.set(file, `${JSON.stringify(content, null, 2)}\n`);
     const resources = awsResources(declaredResources(result.stacks));
     const accounts = [...new Set(resources.map((r) => r.accountId ?? "unknown"))];
     for (const account of accounts) {
         const mine = resources.filter((r) => (r.accountId ?? "unknown") === account);
-        write(`account-${account}/resources.json`, mine.map(summarize));
+        json(`account-${account}/resources.json`, mine.map(summarize));
         for (const resource of mine) {
             for (const { kind, document } of policyDocuments(resource)) {
-                write(`account-${account}/policies/${resource.name}.${kind}.json`, document);
+                json(`account-${account}/policies/${resource.name}.${kind}.json`, document);
             }
             if (resource.type === "aws:codepipeline/pipeline:Pipeline") {
-                write(`account-${account}/pipeline-${resource.inputs.name}.json`, getPipelineOutput(resource));
+                json(`account-${account}/pipeline-${resource.inputs.name}.json`, getPipelineOutput(resource));
             }
         }
     }
-    write("checks.json", {
+    json("checks.json", {
         ok: result.ok,
         stackErrors: result.stacks.filter((s) => s.error).map((s) => ({ stack: s.file.stack, error: s.error })),
         disagreements: result.disagreements,
         rules: result.rules,
         access: result.access.map((f) => ({ hop: f.check.hop, principal: f.check.principal, action: f.check.action, resource: f.check.resource, expect: f.check.expect, result: f.result, ok: f.ok, message: f.message })),
     });
-    return written;
+    if (report !== undefined) {
+        files.set("plan.txt", `${report}\n`);
+    }
+    return files;
+}
+
+/** The files an earlier plan listed in the folder's marker; undefined for a folder without one. */
+function writtenBefore(folder: string): string[] | undefined {
+    let lines: string[];
+    try {
+        lines = fs.readFileSync(path.join(folder, markerFile), "utf8").split("\n").filter(Boolean);
+    } catch {
+        return undefined;
+    }
+    return lines[0] === markerHeading ? lines.slice(1) : undefined;
+}
+
+/** Deletes exactly the files the earlier plan listed, then the folders they leave empty. */
+function removeEarlierPlan(folder: string): void {
+    const listed = writtenBefore(folder) ?? [];
+    for (const file of [...listed, markerFile]) {
+        fs.rmSync(path.join(folder, file), { force: true });
+    }
+    const folders = [...new Set(listed.flatMap((file) => file.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))))];
+    for (const dir of folders.sort((a, b) => b.length - a.length)) {
+        const full = path.join(folder, dir);
+        if (fs.existsSync(full) && fs.readdirSync(full).length === 0) {
+            fs.rmdirSync(full);
+        }
+    }
+}
+
+/** Every file and empty folder below `folder`, relative, with `/`. */
+function filesIn(folder: string, prefix = ""): string[] {
+    return fs.readdirSync(path.join(folder, prefix), { withFileTypes: true }).flatMap((entry) => {
+        const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (!entry.isDirectory()) {
+            return [relative];
+        }
+        const inside = filesIn(folder, relative);
+        return inside.length > 0 ? inside : [`${relative}/`];
+    });
 }

@@ -1,42 +1,105 @@
-// Pulumi stack files (`Pulumi.<stack>.yaml`): read as the raw config the program receives.
-// One reader for the offline plan, the automation driver and the tests.
+// Pulumi stack files (`Pulumi.<stack>.yaml`), read into exactly the config the Pulumi CLI passes to the
+// program. One reader for the offline plan, the automation driver and the tests.
+//
+// How the Pulumi CLI reads a stack file (github.com/pulumi/pulumi, sdk/go/common):
+// - workspace/loaders.go `LoadProjectStackBytes` decodes the file with gopkg.in/yaml.v2 (encoding/marshal.go;
+//   v2.4.0 in sdk/go.mod) into plain Go values, prefixes a key without a namespace with the project's name,
+//   encodes that again and decodes it into a `config.Map`;
+// - resource/config/value.go `Value.UnmarshalYAML` and object.go `unmarshalObject` / `MarshalString` keep
+//   each value as yaml.v2 typed it: a string is passed as it is, a boolean or a number as its JSON text, a
+//   list or an object as JSON (Go's encoding/json: keys sorted; object.go prints other keys with %v), and a
+//   map whose only key is `secure` is a secret, whose plaintext plaintext.go `marshalText` passes the same way;
+// - yaml.v2 calls no unmarshaler for a null, so a top-level null is "" (loaders.go `checkForEmptyConfig`
+//   says so); inside a list or an object it stays null.
+// What a value becomes therefore depends on how yaml.v2 types each plain scalar: YAML 1.1 booleans (yes,
+// no, on, off, y, n...), integers with 0x, 0o, 0b or a leading 0 and with underscores, floats. Quoted and
+// block scalars are strings. `resolvePlainScalar` ports yaml.v2's resolve.go; the `yaml` package parses
+// (with its failsafe schema, so that every plain scalar reaches that port) and bounds alias expansion.
 import * as fs from "fs";
-import * as yaml from "js-yaml";
 import * as path from "path";
+import { parseDocument, ScalarTag } from "yaml";
 import { configNamespace } from "../config";
 
 export interface StackFile {
     /** The stack name: `Pulumi.<stack>.yaml`. */
     stack: string;
     file: string;
-    /** Fully qualified keys to the string values Pulumi passes to the program (objects as JSON). */
+    /** Fully qualified keys to the text Pulumi passes to the program (lists and objects as JSON). */
     config: Record<string, string>;
+    /**
+     * Keys whose value is a secret (`secure:`) that cannot be decrypted offline and that no
+     * `CROSS_ACCOUNT_PIPELINE_CONFIG_<key>` variable supplies; they are not in `config`.
+     */
+    unreadableSecrets?: string[];
+}
+
+/** A stack file that cannot be read as Pulumi would read it; the message names the file. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
 }
 
 const stackFileName = /^Pulumi\.(.+)\.ya?ml$/;
+/** The `yaml` package's limit on alias expansion, against "billion laughs" files. */
+const maxAliasCount = 100;
+/** A secret of this program's namespace may be given to the offline plan in this variable plus the key. */
+const secretVariablePrefix = "CROSS_ACCOUNT_PIPELINE_CONFIG_";
 
+const unreadable: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a directory", EACCES: "not readable (permission denied)" };
+
+/** A stack file as the program sees it; secrets of this program's namespace are taken from the environment. */
 export function readStackFile(file: string): StackFile {
-    return parseStackFile(file, fs.readFileSync(file, "utf8"));
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        const { code, message } = e as NodeJS.ErrnoException;
+        const inside = code === "EISDIR" ? ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})` : "";
+        throw new StackFileError(`${file}: ${unreadable[code ?? ""] ?? `cannot be read (${message})`}; expected a stack file named Pulumi.<stack>.yaml${inside}`);
+    }
+    return parseStackFile(file, text, process.env);
 }
 
 /** A stack file's text as a StackFile; an error names the file and what is wrong with it. */
-export function parseStackFile(file: string, text: string): StackFile {
+export function parseStackFile(file: string, text: string, environment: NodeJS.ProcessEnv = {}): StackFile {
     const stack = stackFileName.exec(path.basename(file))?.[1];
     if (!stack) {
-        throw new Error(`${file}: not a stack file; expected a name like Pulumi.<stack>.yaml`);
+        throw new StackFileError(`${file}: not a stack file; expected a name like Pulumi.<stack>.yaml`);
     }
-    let document: unknown;
-    try {
-        document = yaml.load(text);
-    } catch (e) {
-        throw new Error(`${file}: not valid YAML (${(e as Error).message.split("\n")[0]})`);
+    const config = configMapping(file, yamlValue(file, text.replace(/^\uFEFF/, "")));
+    const stackFile: StackFile = { stack, file, config: {} };
+    for (const [rawKey, value] of config) {
+        const name = goKeyText(file, rawKey);
+        // loaders.go `stackConfigNamespacedWithProject`; this project's name is its config namespace.
+        const key = name.includes(":") ? name : `${configNamespace}:${name}`;
+        const passed = goValue(`${file}: ${key}`, value);
+        if (!containsSecret(passed)) {
+            stackFile.config[key] = programText(`${file}: ${key}`, passed);
+            continue;
+        }
+        const supplied = key.startsWith(`${configNamespace}:`) ? environment[secretVariable(key)] : undefined;
+        if (supplied !== undefined) {
+            stackFile.config[key] = supplied;
+        } else {
+            stackFile.unreadableSecrets = [...(stackFile.unreadableSecrets ?? []), key];
+        }
     }
-    const config = (document as { config?: Record<string, unknown> } | undefined)?.config ?? {};
-    return {
-        stack,
-        file,
-        config: Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])),
-    };
+    return stackFile;
+}
+
+/** The environment variable that gives the offline plan the plaintext of a secret of this program's namespace. */
+function secretVariable(key: string): string {
+    return `${secretVariablePrefix}${key.slice(key.indexOf(":") + 1)}`;
+}
+
+/** What the offline plan cannot read of a stack file: a message per secret of a key the program reads. */
+export function unreadableSecretProblems(file: StackFile): string[] {
+    return (file.unreadableSecrets ?? []).filter((key) => key.startsWith(`${configNamespace}:`)).map((key) =>
+        `${file.file}: ${key} is a secret (secure:), which the offline plan cannot decrypt; keep secrets out of the keys ` +
+        `this program reads, or give the plan its plaintext (as the program receives it: JSON for a list or an object) ` +
+        `in the environment variable ${secretVariable(key)}`);
 }
 
 /** The stack files of a project directory, `Pulumi.yaml` excluded, by stack name. */
@@ -56,4 +119,245 @@ export function programKeys(file: StackFile): Record<string, string> {
 /** The stack a `pipelineStack` value names (`org/project/stack`, `project/stack` or `stack`): its last part. */
 export function referencedStackName(pipelineStack: string): string {
     return pipelineStack.split("/").pop()!;
+}
+
+// ---- YAML as yaml.v2 reads it ----
+
+/** What yaml.v2 makes of YAML: scalars typed by `resolvePlainScalar`, mappings as Maps in source order. */
+type Yaml = null | boolean | bigint | number | string | MergeKey | Uint8Array | Yaml[] | Map<Yaml, Yaml>;
+
+/** A plain `<<` key: yaml.v2 merges the mapping(s) it names (decode.go `merge`). A fresh one per key keeps every merge. */
+class MergeKey {}
+
+function yamlValue(file: string, text: string): Yaml {
+    const document = parseDocument(text, {
+        schema: "failsafe", customTags: [plainScalar, ...typedScalars], merge: false, uniqueKeys: false,
+    });
+    const [error] = document.errors;
+    if (error) {
+        throw new StackFileError(`${file}: not valid YAML (${error.message.split("\n")[0].replace(/:$/, "")})`);
+    }
+    try {
+        return document.toJS({ mapAsMap: true, maxAliasCount }) as Yaml;
+    } catch (e) {
+        if (/Excessive alias count/.test((e as Error).message)) {
+            throw new StackFileError(`${file}: its YAML aliases expand beyond the limit (anchors used inside anchors, used again: maxAliasCount ${maxAliasCount}), as in a "billion laughs" attack; expected a stack file that writes its values out`);
+        }
+        throw new StackFileError(`${file}: not valid YAML (${(e as Error).message})`);
+    }
+}
+
+function configMapping(file: string, document: Yaml): Map<Yaml, Yaml> {
+    if (document === null) {
+        return new Map();
+    }
+    if (!(document instanceof Map)) {
+        throw new StackFileError(`${file}: not a stack file; expected a YAML mapping with a config: key`);
+    }
+    const config = [...document].filter(([key]) => key === "config").map(([, value]) => value).pop() ?? null;
+    if (config !== null && !(config instanceof Map)) {
+        throw new StackFileError(`${file}: config: is not a mapping; expected keys like cross-account-pipeline:region with their values`);
+    }
+    return config ?? new Map();
+}
+
+// yaml.v2 resolve.go: the values a plain scalar may stand for, looked up before anything else.
+const resolveMap = new Map<string, Yaml>([
+    ...["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"].map((s): [string, Yaml] => [s, true]),
+    ...["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"].map((s): [string, Yaml] => [s, false]),
+    ...["", "~", "null", "Null", "NULL"].map((s): [string, Yaml] => [s, null]),
+    ...[".nan", ".NaN", ".NAN"].map((s): [string, Yaml] => [s, NaN]),
+    ...[".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].map((s): [string, Yaml] => [s, Infinity]),
+    ...["-.inf", "-.Inf", "-.INF"].map((s): [string, Yaml] => [s, -Infinity]),
+]);
+const yamlStyleFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const maxUint64 = 2n ** 64n - 1n;
+const minInt64 = -(2n ** 63n);
+const maxInt64 = 2n ** 63n - 1n;
+
+/**
+ * What yaml.v2 (resolve.go `resolve`, v2.4.0) decodes an untagged plain scalar to. Timestamps are left
+ * out: decoded into interface{} they stay the text as written (decode.go `scalar`), as here.
+ */
+function resolvePlainScalar(text: string): Yaml {
+    if (text === "<<") {
+        return new MergeKey();
+    }
+    const hint = text === "" ? "N" : /[-+0-9]/.test(text[0]) ? "D" : /[yYnNtTfFoO~]/.test(text[0]) ? "M" : text[0] === "." ? "." : undefined;
+    if (!hint) {
+        return text;
+    }
+    if (resolveMap.has(text)) {
+        return resolveMap.get(text)!;
+    }
+    if (hint === "." && /^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(text) && Number.isFinite(Number(text))) {
+        return Number(text);
+    }
+    if (hint === "D") {
+        const plain = text.replace(/_/g, "");
+        const integer = goParseInt(plain) ?? goParseUint(plain);
+        if (integer !== undefined) {
+            return integer;
+        }
+        // Go's strconv.ParseFloat rounds like Number(); a float out of range is an error there.
+        if (yamlStyleFloat.test(plain) && Number.isFinite(Number(plain))) {
+            return Number(plain);
+        }
+        // resolve.go's own 0b/-0b branches follow; Go 1.13's base prefixes already parsed those above.
+    }
+    return text;
+}
+
+/** strconv.ParseUint(s, 0, 64): 0x, 0o, 0b or a leading 0 choose the base. */
+function goParseUint(s: string): bigint | undefined {
+    let base = 10;
+    let digits = s;
+    if (s.length > 1 && s[0] === "0") {
+        const prefix = s.length >= 3 ? ({ b: 2, o: 8, x: 16 } as Record<string, number>)[s[1].toLowerCase()] : undefined;
+        base = prefix ?? 8;
+        digits = s.slice(prefix ? 2 : 1);
+    }
+    if (s === "" || ![...digits].every((c) => /[0-9a-zA-Z]/.test(c) && parseInt(c, 36) < base)) {
+        return undefined;
+    }
+    const value = [...digits].reduce((n, c) => n * BigInt(base) + BigInt(parseInt(c, 36)), 0n);
+    return value <= maxUint64 ? value : undefined;
+}
+
+/** strconv.ParseInt(s, 0, 64): an optional sign, then ParseUint, within int64. */
+function goParseInt(s: string): bigint | undefined {
+    const negative = s.startsWith("-");
+    const magnitude = goParseUint(/^[-+]/.test(s) ? s.slice(1) : s);
+    const value = magnitude === undefined ? undefined : negative ? -magnitude : magnitude;
+    return value !== undefined && value >= minInt64 && value <= maxInt64 ? value : undefined;
+}
+
+/** Every untagged plain scalar, resolved as yaml.v2 does; quoted and block scalars stay strings (failsafe). */
+const plainScalar: ScalarTag = {
+    tag: "tag:cross-account-pipeline,2025:yaml-v2-plain",
+    default: true,
+    test: /^[\s\S]*$/,
+    resolve: (text: string) => resolvePlainScalar(text) as unknown as string,
+};
+
+/** Explicitly tagged scalars: yaml.v2 resolves them the same way and refuses a value of another type. */
+const typedScalars: ScalarTag[] = (["bool", "int", "float", "null"] as const).map((type) => ({
+    tag: `tag:yaml.org,2002:${type}`,
+    resolve: (text: string, onError: (message: string) => void) => {
+        const value = resolvePlainScalar(text);
+        const actual = value === null ? "null" : typeof value === "boolean" ? "bool" : typeof value === "bigint" ? "int" : typeof value === "number" ? "float" : "str";
+        if (actual !== type && !(type === "float" && actual === "int")) {
+            onError(`cannot decode !!${actual} \`${text}\` as a !!${type}`);
+        }
+        return (type === "float" && typeof value === "bigint" ? Number(value) : value) as unknown as string;
+    },
+}));
+
+// ---- the text the program receives ----
+
+/** A `{secure: <ciphertext>}` value: the CLI decrypts it before the program runs. */
+class Secret {
+    constructor(readonly ciphertext: string) {}
+}
+
+/** A value as Go holds it after object.go `unmarshalObject`: maps keyed by their %v text. */
+type GoValue = null | boolean | bigint | number | string | Secret | GoValue[] | Map<string, GoValue>;
+
+function goValue(where: string, value: Yaml): GoValue {
+    if (value instanceof MergeKey) {
+        return "<<";
+    }
+    if (value instanceof Uint8Array) {
+        return Buffer.from(value).toString("utf8");
+    }
+    if (Array.isArray(value)) {
+        return value.map((item) => goValue(where, item));
+    }
+    if (!(value instanceof Map)) {
+        return value;
+    }
+    const map = new Map<string, GoValue>();
+    for (const [key, item] of value) {
+        if (key instanceof MergeKey) {
+            // decode.go `merge`: a mapping, or a list of mappings of which the earlier ones win; keys set before are overwritten.
+            const sources = Array.isArray(item) ? [...item].reverse() : [item];
+            for (const source of sources) {
+                if (!(source instanceof Map)) {
+                    throw new StackFileError(`${where}: a << merge key needs a mapping or a list of mappings`);
+                }
+                for (const [mergedKey, mergedValue] of goValue(where, source) as Map<string, GoValue>) {
+                    map.set(mergedKey, mergedValue);
+                }
+            }
+        } else {
+            map.set(goKeyText(where, key), goValue(where, item));
+        }
+    }
+    // object.go `isSecureValue`: a map whose only key is "secure", with a string value.
+    const secure = map.get("secure");
+    return map.size === 1 && typeof secure === "string" ? new Secret(secure) : map;
+}
+
+function containsSecret(value: GoValue): boolean {
+    return value instanceof Secret || (Array.isArray(value) && value.some(containsSecret))
+        || (value instanceof Map && [...value.values()].some(containsSecret));
+}
+
+/** A map key as object.go prints it: fmt.Sprintf("%v", key). */
+function goKeyText(where: string, key: Yaml): string {
+    if (typeof key === "string") {
+        return key;
+    }
+    if (key === null) {
+        return "<nil>";
+    }
+    if (typeof key === "boolean" || typeof key === "bigint") {
+        return String(key);
+    }
+    if (typeof key === "number") {
+        return goFloatText(key);
+    }
+    throw new StackFileError(`${where}: a key that is a list, a mapping or binary data cannot be read; expected a plain key`);
+}
+
+/** %v of a float64: strconv.FormatFloat(f, 'g', -1, 64), exponent form from 1e+06 and below 1e-04. */
+function goFloatText(f: number): string {
+    if (!Number.isFinite(f)) {
+        return Number.isNaN(f) ? "NaN" : f > 0 ? "+Inf" : "-Inf";
+    }
+    const [mantissa, exponent] = f.toExponential().split("e");
+    const power = Number(exponent);
+    if (power < -4 || power >= 6) {
+        return `${mantissa}e${power < 0 ? "-" : "+"}${String(Math.abs(power)).padStart(2, "0")}`;
+    }
+    return Object.is(f, -0) ? "-0" : String(f);
+}
+
+/** plaintext.go `marshalText`: a string as it is, "" for a top-level null, anything else as Go's JSON. */
+function programText(where: string, value: GoValue): string {
+    return typeof value === "string" ? value : value === null ? "" : goJson(where, value);
+}
+
+/** encoding/json: keys sorted by their bytes; a float as Go prints it, which is how Number#toString prints it. */
+function goJson(where: string, value: GoValue): string {
+    if (value === null || typeof value === "boolean" || typeof value === "bigint") {
+        return String(value);
+    }
+    if (typeof value === "number") {
+        if (!Number.isFinite(value)) {
+            throw new StackFileError(`${where}: ${goFloatText(value)} cannot be passed to the program (Pulumi's JSON encoder refuses NaN and infinities); expected a finite number`);
+        }
+        return Object.is(value, -0) ? "-0" : String(value);
+    }
+    if (typeof value === "string") {
+        return JSON.stringify(value);
+    }
+    if (Array.isArray(value)) {
+        return `[${value.map((item) => goJson(where, item)).join(",")}]`;
+    }
+    if (value instanceof Map) {
+        const keys = [...value.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        return `{${keys.map((key) => `${JSON.stringify(key)}:${goJson(where, value.get(key)!)}`).join(",")}}`;
+    }
+    throw new StackFileError(`${where}: a secret inside a value reached the JSON encoder`);
 }

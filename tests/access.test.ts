@@ -87,6 +87,24 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         assert.equal(europeDecrypt.check.resource, run.outputs.artifactStores["eu-west-1"].keyArn);
     });
 
+    it("proves two targets of one account in two regions, each instance role against its own region's store, each deployment in its action's region", async () => {
+        // The same application and group names in both regions: only the region tells the groups apart.
+        const staging = { name: "Staging", accountId: "222222222222", applicationName: "WebApp", deploymentGroupName: "WebApp-Fleet" };
+        const recovery = { ...staging, name: "Recovery", region: "eu-west-1" };
+        const run = await runAllInOne([staging, recovery]);
+        const findings = await verifyAccess(run.resources);
+        assert.deepEqual(failures(findings).map((f) => `${f.check.hop}: ${f.message}`), []);
+        for (const [target, region] of [["Staging", "us-east-2"], ["Recovery", "eu-west-1"]]) {
+            const instanceChecks = findings.filter((f) => f.check.hop.startsWith(`${target}/Deploy: the instance role`));
+            assert.deepEqual([...new Set(instanceChecks.map((f) => f.check.principal))], [`arn:aws:iam::222222222222:role/${target}-CodeDeployInstance`]);
+            const read = instanceChecks.find((f) => f.check.action === "s3:GetObject")!;
+            assert.match(read.check.resource, new RegExp(`^arn:aws:s3:::crossaccountpipeline-111111111111-${region}-artifacts/`));
+            const deploy = findings.find((f) => f.check.hop === `${target}/Deploy: the cross-account role creates a deployment in its deployment group`)!;
+            assert.equal(deploy.check.resource, `arn:aws:codedeploy:${region}:222222222222:deploymentgroup:WebApp/WebApp-Fleet`);
+            assert.equal(deploy.result, "Allowed");
+        }
+    });
+
     it("with an existing key, checks everything but its key policy and says what that policy must grant", async () => {
         const aliasArn = "arn:aws:kms:us-east-2:111111111111:alias/shared-artifacts";
         const run = await runAllInOne(targetsOf(shipped("accountA").config), { encryptionKey: aliasArn });

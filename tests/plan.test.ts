@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
+import * as yaml from "yaml";
 import { readStackFile } from "../project/stackFiles";
 import { runPlan, PlanResult, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
@@ -15,10 +15,10 @@ const plan = (...files: string[]) => runPlan({ stackFiles: files.map(readStackFi
 
 /** A copy of a shipped stack file in `dir`, with its first target entry changed. */
 function editedStackFile(dir: string, stack: string, newStack: string, edit: (config: Record<string, any>) => void): string {
-    const document = yaml.load(fs.readFileSync(stackFile(stack), "utf8")) as { config: Record<string, any> };
+    const document = yaml.parse(fs.readFileSync(stackFile(stack), "utf8")) as { config: Record<string, any> };
     edit(document.config);
     const file = path.join(dir, `Pulumi.${newStack}.yaml`);
-    fs.writeFileSync(file, yaml.dump(document));
+    fs.writeFileSync(file, yaml.stringify(document));
     return file;
 }
 

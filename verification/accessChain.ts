@@ -7,7 +7,7 @@ import { accountOfArn, arn, partitionOf } from "../definition/names";
 import type { ActionDeclaration } from "../definition/pipeline";
 import type { PolicyDocument } from "../policies/document";
 import { coversResource, statementsOf } from "../policy-pack/rules/policyDocuments";
-import { AccessModel, accessModel, BucketFacts, crossAccountActions, PipelineFacts, RoleFacts, storeFor } from "./model";
+import { AccessModel, accessModel, accountRegion, BucketFacts, crossAccountActions, deploymentGroupKey, PipelineFacts, RoleFacts, storeFor } from "./model";
 
 export type PolicyKind = "identity policy" | "trust policy" | "bucket policy" | "key policy";
 
@@ -209,7 +209,9 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     const roleArn = action.roleArn!;
     const crossAccountRole = model.roles.get(roleArn);
     const targetAccount = accountOfArn(roleArn)!;
-    const partition = partitionOf(action.region ?? pipeline.region);
+    // The action runs in its own region (cross-region actions name it), else in the pipeline's.
+    const region = action.region ?? pipeline.region;
+    const partition = partitionOf(region);
     const trust = crossAccountRole?.trustPolicy && { kind: "trust policy" as const, policy: crossAccountRole.trustPolicy };
 
     found.add({
@@ -222,9 +224,9 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
             `${roleArn} is not declared by any stack: deploy the target stack, and check that its crossAccountRoleName and accountId match the pipeline stack's`);
         return;
     }
-    const store = storeAccess(model, pipeline, action.region);
+    const store = storeAccess(model, pipeline, region);
     if (!store) {
-        found.notDeclared(`${label}: artifact store`, roleArn, "s3:GetObject", action.region ?? pipeline.region, `no artifact bucket is declared for region ${action.region ?? pipeline.region} of pipeline ${pipeline.name}`);
+        found.notDeclared(`${label}: artifact store`, roleArn, "s3:GetObject", region, `no artifact bucket is declared for region ${region} of pipeline ${pipeline.name}`);
         return;
     }
     const { object, onBucket, onKey, sseKms } = store;
@@ -245,8 +247,7 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     if (action.provider === "CodeDeploy") {
         const applicationName = action.configuration?.ApplicationName ?? "";
         const groupName = action.configuration?.DeploymentGroupName ?? "";
-        const region = action.region ?? pipeline.region;
-        const group = model.deploymentGroups.get(`${applicationName}/${groupName}@${targetAccount}`);
+        const group = model.deploymentGroups.get(deploymentGroupKey(applicationName, groupName, targetAccount, region));
         const groupArn = group?.arn ?? arn.deploymentGroup(partition, region, targetAccount, applicationName, groupName);
         if (!group) {
             found.notDeclared(`${label}: the deployment group exists`, roleArn, "codedeploy:CreateDeployment", groupArn,
@@ -265,7 +266,7 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
         );
     }
 
-    for (const instanceRoleArn of model.instanceRoleArns.get(targetAccount) ?? []) {
+    for (const instanceRoleArn of model.instanceRoleArns.get(accountRegion(targetAccount, region)) ?? []) {
         const instance = actor(model, instanceRoleArn);
         found.add(
             { hop: `${label}: the instance role reads artifacts`, ...instance, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },

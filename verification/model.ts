@@ -41,9 +41,12 @@ export interface AccessModel {
     buckets: Map<string, BucketFacts>;
     keys: Map<string, KeyFacts>;
     pipelines: PipelineFacts[];
-    /** Deployment group ARNs by "<application>/<group>@<account>". */
+    /** Deployment group ARNs by `deploymentGroupKey`: one account may hold the same group in two regions. */
     deploymentGroups: Map<string, { arn: string; deploymentConfigName?: string }>;
-    /** Roles of instance profiles, by account: the roles the CodeDeploy agent runs as. */
+    /**
+     * Roles of instance profiles by `accountRegion` of the target that declares them: the roles the
+     * CodeDeploy agent runs as there, which may read that region's artifact store only.
+     */
     instanceRoleArns: Map<string, string[]>;
     /** EventBridge targets: what they start, with which role. */
     eventTargets: { targetArn: string; roleArn?: string }[];
@@ -90,13 +93,16 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
     }));
 
     const deploymentGroups = new Map(ofType("aws:codedeploy/deploymentGroup:DeploymentGroup").map((group) =>
-        [`${group.inputs.appName}/${group.inputs.deploymentGroupName}@${group.accountId}`, { arn: group.state.arn as string, deploymentConfigName: group.inputs.deploymentConfigName as string | undefined }]));
+        [deploymentGroupKey(group.inputs.appName, group.inputs.deploymentGroupName, group.accountId!, group.region ?? ""),
+            { arn: group.state.arn as string, deploymentConfigName: group.inputs.deploymentConfigName as string | undefined }]));
 
+    // IAM is global, but a target's provider, and so its instance profile, carries the target's region.
     const instanceRoleArns = new Map<string, string[]>();
     for (const profile of ofType("aws:iam/instanceProfile:InstanceProfile")) {
         const role = roleByName(profile.accountId!, profile.inputs.role);
         if (role) {
-            instanceRoleArns.set(role.accountId, [...(instanceRoleArns.get(role.accountId) ?? []), role.arn]);
+            const where = accountRegion(role.accountId, profile.region ?? "");
+            instanceRoleArns.set(where, [...(instanceRoleArns.get(where) ?? []), role.arn]);
         }
     }
     const eventTargets = ofType("aws:cloudwatch/eventTarget:EventTarget").map((target) => ({ targetArn: target.inputs.arn as string, roleArn: target.inputs.roleArn as string | undefined }));
@@ -104,6 +110,9 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
         [project.inputs.name as string, { arn: project.state.arn as string, serviceRoleArn: project.inputs.serviceRole as string }]));
     return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns, eventTargets, buildProjects };
 }
+
+export const deploymentGroupKey = (application: string, group: string, accountId: string, region: string) => `${application}/${group}@${accountRegion(accountId, region)}`;
+export const accountRegion = (accountId: string, region: string) => `${accountId}/${region}`;
 
 /** The pipeline's actions that run as a role in another account. */
 export function crossAccountActions(pipeline: PipelineFacts): { stage: string; action: ActionDeclaration }[] {
