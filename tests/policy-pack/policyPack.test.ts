@@ -173,7 +173,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
         const { dependencies } = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
         const required = [...new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))];
         assert.deepEqual(required.filter((module) => !(module in dependencies)), [], "the bundle requires only the pack's own dependencies");
-        const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: packDir, encoding: "utf8" })) as [{ files: { path: string }[] }];
+        const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: packDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as [{ files: { path: string }[] }];
         const files = packed.files.map((f) => f.path).sort();
         assert.deepEqual(files.filter((file) => !/\.(md|map)$/.test(file)), ["PulumiPolicy.yaml", "bin/index.js", "package.json"]);
 
