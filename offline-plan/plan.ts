@@ -1,10 +1,10 @@
 // The offline plan: evaluate every stack, then verify what the accounts grant each other.
 import { DeclaredResource } from "../evaluation/mockCloud";
 import type { StackFile } from "../project/stackFiles";
-import { ruleResourcesOfDeclared } from "../policy-pack/fromDeclaredResources";
 import { checkRules, Enforcement, RuleViolation } from "../policy-pack/rules";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
 import { stackDisagreements } from "./consistency";
+import { ruleResourcesOfDeclared } from "./ruleResources";
 import { evaluateStacks, PlannedStack } from "./stacks";
 
 export interface PlanOptions {

@@ -20,7 +20,10 @@ export function stackPolicy(rule: Rule): StackValidationPolicy {
     };
 }
 
-/** A stack resource as the rules see it: plain props with unknowns marked, its provider's account, its protect option, its sources. */
+/**
+ * A stack resource as the rules see it: plain props with unknowns marked, its provider's account, its
+ * protect option, its sources. Not retainOnDelete: the engine's AnalyzerResourceOptions do not carry it.
+ */
 export function ruleResourceOf(resource: PolicyResource): RuleResource {
     const accountId = resource.provider && pinnedAccount(plain(() => resource.provider?.props.allowedAccountIds));
     const dependencies = Object.fromEntries(Object.entries(resource.propertyDependencies)

@@ -1,5 +1,6 @@
-// The CrossGuard policy pack: `pulumi preview --policy-pack ./policy-pack` (see README.md).
-// Only this file constructs the pack, which starts the analyzer server; tests import the rules.
+// The CrossGuard policy pack: `pulumi preview --policy-pack ./policy-pack` (see README.md). `npm run build`
+// bundles this file and what it imports into bin/index.js, the entry point the CLI runs. Only this file
+// constructs the pack, which starts the analyzer server; the offline plan and the tests import the rules.
 import { PolicyPack } from "@pulumi/policy";
 import { stackPolicy } from "./fromStackValidation";
 import { rules } from "./rules";

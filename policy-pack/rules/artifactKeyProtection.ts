@@ -9,7 +9,7 @@ export const requiredDeletionWindowDays = 30;
 
 export const artifactKeyProtectionRule: Rule = {
     name: "artifact-key-protection",
-    description: `Every KMS key of an artifact store rotates, waits ${requiredDeletionWindowDays} days before deletion, and is protected from \`pulumi destroy\`.`,
+    description: `Every KMS key of an artifact store rotates, waits ${requiredDeletionWindowDays} days before deletion, and is never deleted by \`pulumi destroy\` (it is protected, or retained on delete).`,
     enforcement: "mandatory",
     check: (resources) => artifactKeys(resources).flatMap(keyViolations),
 };
@@ -47,8 +47,14 @@ function keyViolations(key: RuleResource): RuleViolation[] {
     if (typeof deletionWindowInDays === "number" && deletionWindowInDays < requiredDeletionWindowDays) {
         problems.push(`can be deleted ${deletionWindowInDays} days after a deletion is scheduled; set deletionWindowInDays: ${requiredDeletionWindowDays} to leave the most time to cancel it`);
     }
-    if (key.protect === false) {
-        problems.push("is not protected, so `pulumi destroy` or a replacement can schedule its deletion; declare it with the resource option protect: true (config cross-account-pipeline:protectArtifacts: true; false only to tear the pipeline down)");
+    // Either option keeps a destroy from deleting the key: protect makes it fail, retainOnDelete makes it
+    // leave the key in the account, on destroy and on replacement alike (the README's teardown:
+    // protectArtifacts: false, then destroy): https://www.pulumi.com/docs/iac/concepts/resources/options/retainondelete/
+    // Only a key known to have neither is reported; a pack is not told retainOnDelete (see RuleResource).
+    if (key.protect === false && key.retainOnDelete === false) {
+        problems.push("is neither protected nor retained on delete, so `pulumi destroy` or a replacement schedules its deletion; " +
+            "declare it with the resource option retainOnDelete: true (destroy then leaves it in the account, with its bucket), " +
+            "or protect: true (config cross-account-pipeline:protectArtifacts: true)");
     }
     return problems.map((problem) => violation(key, `artifact key "${key.name}" ${problem}`));
 }

@@ -11,8 +11,13 @@ export interface RuleResource {
     props: Record<string, any>;
     /** The account its provider is pinned to, when known. */
     accountId?: string;
-    /** Whether it is protected from deletion, when known (the policy pack sees resource options, mocks do not). */
+    /** Whether it has the `protect` resource option, when known. */
     protect?: boolean;
+    /**
+     * Whether it has the `retainOnDelete` resource option, when known: the offline plan sees it, a policy
+     * pack does not (the engine's analyzer request carries protect but not retainOnDelete).
+     */
+    retainOnDelete?: boolean;
     /**
      * The resources each property is computed from, when known (the engine tells the policy pack, mocks
      * do not): in a preview they link resources whose linking values are not known yet.

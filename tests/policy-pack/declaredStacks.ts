@@ -1,34 +1,40 @@
 // The shipped stacks as the rules see them (declared by the real program under mocks), and ways to
 // introduce one violation into a deep copy of them.
 import * as assert from "node:assert/strict";
-import { ruleResourcesOfDeclared } from "../../policy-pack/fromDeclaredResources";
-import { Rule, RuleResource, RuleViolation } from "../../policy-pack/rules";
+import type { DeclaredResource } from "../../evaluation/mockCloud";
+import { ruleResourcesOfDeclared } from "../../offline-plan/ruleResources";
+import { ResourceRef, Rule, RuleResource, RuleViolation } from "../../policy-pack/rules";
 import { shipped, targetAccountId } from "../fixtures";
 import { runAllInOne, runShippedStacks, targetsOf } from "../support/stacks";
 
-export interface DeclaredStacks {
+/** The three stacks' resources, in some view of them. */
+export interface Stacks<T> {
     /** The pipeline stack, as shipped. */
-    accountA: RuleResource[];
+    accountA: T[];
     /** The target stack, reading accountA's outputs through its StackReference. */
-    accountB: RuleResource[];
+    accountB: T[];
     /** accountA's config with `deploy: all`: both accounts in one stack. */
-    all: RuleResource[];
+    all: T[];
 }
 
-let declared: Promise<DeclaredStacks> | undefined;
+export type DeclaredStacks = Stacks<RuleResource>;
+
+let runs: Promise<Stacks<DeclaredResource>> | undefined;
 
 /** Runs the program for the three stacks once per test process; the results are never changed, only copied. */
-export function declaredStacks(): Promise<DeclaredStacks> {
-    declared ??= (async () => {
+export function declaredRuns(): Promise<Stacks<DeclaredResource>> {
+    runs ??= (async () => {
         const { pipeline, target } = await runShippedStacks();
         const all = await runAllInOne(targetsOf(shipped("accountA").config));
-        return {
-            accountA: ruleResourcesOfDeclared(pipeline.resources),
-            accountB: ruleResourcesOfDeclared(target.resources),
-            all: ruleResourcesOfDeclared(all.resources),
-        };
+        return { accountA: pipeline.resources, accountB: target.resources, all: all.resources };
     })();
-    return declared;
+    return runs;
+}
+
+/** The three stacks as the rules see them. */
+export async function declaredStacks(): Promise<DeclaredStacks> {
+    const { accountA, accountB, all } = await declaredRuns();
+    return { accountA: ruleResourcesOfDeclared(accountA), accountB: ruleResourcesOfDeclared(accountB), all: ruleResourcesOfDeclared(all) };
 }
 
 /** Registers the test that the rule passes on each shipped stack. */
@@ -41,19 +47,19 @@ export function itPassesOnTheShippedStacks(rule: Rule, stacks: () => DeclaredSta
 }
 
 /** A deep copy of the resources in which `change` has been made to the one resource of `type` named `name`. */
-export function withChange(resources: RuleResource[], type: string, name: string, change: (resource: RuleResource) => void): RuleResource[] {
+export function withChange<T extends ResourceRef>(resources: T[], type: string, name: string, change: (resource: T) => void): T[] {
     const copy = structuredClone(resources);
     change(only(copy, type, name));
     return copy;
 }
 
 /** A deep copy of the resources without the one of `type` named `name`. */
-export function without(resources: RuleResource[], type: string, name: string): RuleResource[] {
+export function without<T extends ResourceRef>(resources: T[], type: string, name: string): T[] {
     const gone = only(resources, type, name);
     return structuredClone(resources.filter((resource) => resource !== gone));
 }
 
-function only(resources: RuleResource[], type: string, name: string): RuleResource {
+export function only<T extends ResourceRef>(resources: T[], type: string, name: string): T {
     const found = resources.filter((resource) => resource.type === type && resource.name === name);
     assert.equal(found.length, 1, `expected one ${type} named ${name}`);
     return found[0];
@@ -74,7 +80,7 @@ export function statement(document: { Statement: Record<string, any>[] }, sid: s
 }
 
 /** Adds to the pipeline's Staging stage, after the deploy, a Jenkins test action that runs as the target's cross-account role. */
-export function addJenkinsTestToStaging(pipeline: RuleResource): void {
+export function addJenkinsTestToStaging(pipeline: { props: Record<string, any> }): void {
     pipeline.props.stages.find((stage: { name: string }) => stage.name === "Staging").actions.push({
         name: "Test", category: "Test", owner: "Custom", provider: "Jenkins", version: "1", runOrder: 2,
         inputArtifacts: ["BuildOutput"], configuration: { ProjectName: "integration-tests" },

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ruleResourcesOfDeclared } from "../../policy-pack/fromDeclaredResources";
+import { ruleResourcesOfDeclared } from "../../offline-plan/ruleResources";
 import { checkRules, RuleResource, rules } from "../../policy-pack/rules";
 import { shipped } from "../fixtures";
 import { europe, production, runAllInOne, targetsOf } from "../support/stacks";

@@ -1,12 +1,14 @@
-// The offline plan's side: what the real program declared under Pulumi's mocks, as rule resources.
+// What the real program declared under Pulumi's mocks, as the policy rules see resources (the pack
+// feeds them the engine's view instead). It lives with the plan, not in policy-pack/: a module there
+// would load the pack's own copy of @pulumi/pulumi, not the one the program runs on.
 import * as pulumi from "@pulumi/pulumi";
 import type { DeclaredResource } from "../evaluation/mockCloud";
-import { RuleResource, unknown } from "./rules";
+import { RuleResource, unknown } from "../policy-pack/rules";
 
 /**
  * Rule resources from a mocked program run. Props are the mock's state, the program's inputs plus the
  * ids and ARNs AWS would compute: what the engine gives the policy pack too, and what links a store's
- * key ARN to its key. `protect` is the option the registration request carried.
+ * key ARN to its key. `protect` and `retainOnDelete` are the options the registration request carried.
  */
 export function ruleResourcesOfDeclared(resources: DeclaredResource[]): RuleResource[] {
     return resources.map((resource) => ({
@@ -14,7 +16,7 @@ export function ruleResourcesOfDeclared(resources: DeclaredResource[]): RuleReso
         name: resource.name,
         props: withUnknownsMarked(resource.state) as Record<string, any>,
         ...(resource.accountId ? { accountId: resource.accountId } : {}),
-        ...(resource.registration ? { protect: resource.registration.protect } : {}),
+        ...(resource.registration ? { protect: resource.registration.protect, retainOnDelete: resource.registration.retainOnDelete } : {}),
     }));
 }
 
