@@ -89,8 +89,9 @@ class SelectionLock {
 
 export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: PulumiWorkspaceSettings): StackWorkspace {
     const lock = new SelectionLock();
-    // Stacks known to exist, selected once per run.
+    // Stacks known to exist, selected once per run; stacks known not to exist, so as not to ask again.
     const selected = new Map<string, Promise<StackHandle>>();
+    const missing = new Set<string>();
     const open = async (stackName: string, mode: OpenMode): Promise<StackHandle> => {
         const context = { stack: stackName, backendUrl: settings.backendUrl };
         try {
@@ -101,15 +102,23 @@ export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: Pu
                 envVars: { ...settings.env, ...settings.stackEnv[stackName] },
             });
             return await lock.run(async () => {
-                try {
-                    return new PulumiStackHandle(await Stack.select(stackName, workspace), context, settings, true);
-                } catch (error) {
-                    if (mode === "select" || !(error instanceof StackNotFoundError)) {
-                        throw error;
+                if (!missing.has(stackName)) {
+                    try {
+                        return new PulumiStackHandle(await Stack.select(stackName, workspace), context, settings, true);
+                    } catch (error) {
+                        if (!(error instanceof StackNotFoundError)) {
+                            throw error;
+                        }
+                        missing.add(stackName);
                     }
                 }
+                if (mode === "select") {
+                    throw describeFailure(new Error(`no stack named '${stackName}' found`), context);
+                }
                 if (mode === "create-or-select") {
-                    return new PulumiStackHandle(await Stack.create(stackName, workspace), context, settings, true);
+                    const created = new PulumiStackHandle(await Stack.create(stackName, workspace), context, settings, true);
+                    missing.delete(stackName);
+                    return created;
                 }
                 const file = settings.stackFiles[stackName];
                 const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
