@@ -55,9 +55,12 @@ export function formatRoleArnChecks(checks: readonly RoleArnCheck[]): string[] {
         return [];
     }
     const failed = checks.some((check) => check.problem !== undefined);
+    const compared = checks.some((check) => check.roleArn !== undefined);
     const header = failed
         ? "ROLE ARN CROSS-CHECK FAILED: a target stack does not export the role its pipeline stack assumes"
-        : "Role ARN cross-check passed:";
+        : compared
+          ? "Role ARN cross-check passed:"
+          : "Role ARN cross-check: nothing to compare yet";
     const lines = checks.map((check) =>
         check.problem !== undefined
             ? `  FAIL  ${check.problem}`
