@@ -185,7 +185,7 @@ class Run {
     /** Runs one phase; false when the run stops here (`up` not applied). */
     async phase(phase: StackDefinition[], index: number, phases: StackDefinition[][]): Promise<boolean> {
         const { operation, concurrency } = this.request;
-        const runnable = phase.filter((stack) => this.blockedOrRun(stack));
+        const runnable = phase.filter((stack) => this.mayRun(stack));
         if (operation !== "up") {
             const results = await runBounded(runnable, concurrency, (stack) => this.runStack(operation, stack));
             results.forEach((result) => this.record(result));
@@ -228,7 +228,7 @@ class Run {
     }
 
     /** True when `stack` may run; otherwise records why it is skipped. */
-    private blockedOrRun(stack: StackDefinition): boolean {
+    private mayRun(stack: StackDefinition): boolean {
         const blockers = this.blockersOf(stack);
         if (blockers.length > 0) {
             this.skip(stack, `not run because ${blockers.join(", ")}`);
@@ -238,7 +238,7 @@ class Run {
         if (operation === "preview") {
             // A stack that reads a stack not deployed yet cannot be previewed: its StackReference
             // has nothing to read. It is previewed by `up`, once that stack is up.
-            const notDeployed = this.previewsOf(stack.reads).filter((preview) => preview.newStack);
+            const notDeployed = this.resultsOf(stack.reads).filter((preview) => preview.newStack);
             if (notDeployed.length > 0) {
                 const list = notDeployed.map((p) => p.stack).join(", ");
                 this.skip(
@@ -265,7 +265,7 @@ class Run {
             .map((result) => `${result.stack} ${result.status}`);
     }
 
-    private previewsOf(stackNames: readonly string[]): StackResult[] {
+    private resultsOf(stackNames: readonly string[]): StackResult[] {
         return this.results.filter((result) => stackNames.includes(result.stack));
     }
 
@@ -343,7 +343,7 @@ class Run {
         if (this.request.operation !== "preview") {
             return {}; // `up` previews a stack only after the stacks it reads are up
         }
-        const changing = this.previewsOf(stack.reads).filter(
+        const changing = this.resultsOf(stack.reads).filter(
             ({ changes }) => changes !== undefined && changes.create + changes.update + changes.replace + changes.delete > 0,
         );
         if (changing.length === 0) {
