@@ -120,17 +120,12 @@ export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: Pu
                     missing.delete(stackName);
                     return created;
                 }
-                const file = settings.stackFiles[stackName];
-                const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+                // `stack init` writes the passphrase provider's `encryptionsalt` into the stack file.
+                const restoreStackFile = keepFile(settings.stackFiles[stackName]);
                 const stack = await Stack.create(stackName, workspace);
                 return new PulumiStackHandle(stack, context, settings, false, async () => {
                     await lock.run(() => workspace.removeStack(stackName, { preserveConfig: true }));
-                    // `stack init` wrote the passphrase provider's `encryptionsalt` into the stack file.
-                    if (before === undefined) {
-                        fs.rmSync(file, { force: true });
-                    } else if (!fs.readFileSync(file).equals(before)) {
-                        fs.writeFileSync(file, before);
-                    }
+                    restoreStackFile();
                 });
             });
         } catch (error) {
@@ -173,9 +168,16 @@ class PulumiStackHandle implements StackHandle {
     ) {}
 
     async preview(listener: StackListener): Promise<ChangeReport> {
-        const { policyPacks } = this.settings;
-        return (await this.operate(listener, (options) => this.stack.preview({ ...options, policyPacks }), (result) => result.changeSummary))
-            .report;
+        const { policyPacks, stackFiles } = this.settings;
+        // A preview writes nothing of the user's: yet the CLI saves a new `encryptionsalt` into a
+        // passphrase stack's file that has none (pulumi/pulumi `GetSecretsManager`, "must save").
+        const restoreStackFile = keepFile(stackFiles[this.stack.name]);
+        try {
+            return (await this.operate(listener, (options) => this.stack.preview({ ...options, policyPacks }), (result) => result.changeSummary))
+                .report;
+        } finally {
+            restoreStackFile();
+        }
     }
 
     async up(listener: StackListener): Promise<ChangeReport & { outputs: StackOutputs }> {
@@ -264,6 +266,19 @@ class PulumiStackHandle implements StackHandle {
             throw describeFailure(error, this.context);
         }
     }
+}
+
+/** Remembers a file's bytes (or its absence); the function returned puts them back if they changed. */
+export function keepFile(file: string): () => void {
+    const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+    return () => {
+        const now = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+        if (before === undefined) {
+            fs.rmSync(file, { force: true });
+        } else if (now === undefined || !now.equals(before)) {
+            fs.writeFileSync(file, before);
+        }
+    };
 }
 
 export function countChanges(opMap: OpMap | undefined): ChangeCounts {

@@ -188,6 +188,33 @@ describe("automation on the Automation API: previewing changes nothing", () => {
             { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
         ));
 
+    it("puts back the stack file of an existing stack, into which the CLI saved a new salt during the preview", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            cli.scenario(exampleScenario());
+            // accountB exists (created elsewhere), but its stack file has no encryptionsalt.
+            const stacksDir = path.join(cli.stateDir, ".pulumi", "stacks", PROJECT);
+            fs.mkdirSync(stacksDir, { recursive: true });
+            fs.writeFileSync(path.join(stacksDir, "accountB.json"), JSON.stringify({ secretsProvider: "passphrase", resources: [], outputs: {}, history: [] }));
+            const before = snapshot(cli.projectDir);
+            const stackFile = path.join(cli.projectDir, "Pulumi.accountB.yaml");
+            let saltDuringPreview = false;
+            const report = await preview({
+                projectDir: cli.projectDir,
+                stacks: ["accountB"],
+                backendUrl: cli.stateUrl,
+                passphrase: "p",
+                onEvent: (event) => {
+                    if (event.type === "output") {
+                        saltDuringPreview ||= fs.readFileSync(stackFile, "utf8").startsWith("encryptionsalt: ");
+                    }
+                },
+            });
+            assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+            assert.deepStrictEqual(invocationsOf(cli, "stack init"), [], "the stack exists: no temporary record");
+            assert.ok(saltDuringPreview, "the fake CLI did not save a salt during the preview, so this test proves nothing");
+            assert.deepStrictEqual(snapshot(cli.projectDir), before);
+        }));
+
     it("leaves the project as it was when --up is declined", () =>
         withFakeCli(
             exampleStackFiles(),

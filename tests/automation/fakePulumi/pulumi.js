@@ -169,11 +169,23 @@ function requirePassphrase() {
         fail("getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
     }
 }
-/** A stack's secrets manager, as loaded for any command that decrypts. */
-function secretsManagerOf(record) {
+/**
+ * A stack's secrets manager, as loaded for any command that decrypts. A passphrase stack whose
+ * file has no `encryptionsalt` gets a new one, saved into the file (secrets.go GetSecretsManager:
+ * DefaultSecretManager, then "must save"), when `save` is set (preview, up, destroy, refresh).
+ */
+function secretsManagerOf(stack, record, save) {
     if (record.secretsProvider === "passphrase") {
         requirePassphrase();
+        if (save && !readStackFile(stack).encryptionsalt) {
+            writeSalt(stack);
+        }
     }
+}
+function writeSalt(stack) {
+    const stackFile = stackFileOf(stack);
+    const text = fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : "";
+    fs.writeFileSync(stackFile, `encryptionsalt: v1:${crypto.randomBytes(8).toString("base64")}:v1:fake\n${text}`);
 }
 
 // ---- the workspace settings file (the one `stack select` rewrites) ----------------------------
@@ -273,7 +285,7 @@ const SYMBOL = { create: "+", update: "~", delete: "-", same: " " };
 async function operate(operation) {
     const stack = flag("--stack");
     const record = requireRecord(stack);
-    secretsManagerOf(record);
+    secretsManagerOf(stack, record, true);
     const scenario = scenarioOf(stack);
     const packs = flags["--policy-pack"] || [];
     for (const pack of packs) {
@@ -406,9 +418,7 @@ async function main() {
         if (provider === "passphrase") {
             requirePassphrase();
             if (!file.encryptionsalt) {
-                const stackFile = stackFileOf(name);
-                const text = fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : "";
-                fs.writeFileSync(stackFile, `encryptionsalt: v1:${crypto.randomBytes(8).toString("base64")}:v1:fake\n${text}`);
+                writeSalt(name);
             }
         }
         writeRecord(name, { secretsProvider: provider, resources: [], outputs: {}, history: [] });
@@ -430,7 +440,7 @@ async function main() {
     if (command === "stack" && sub === "output") {
         const record = requireRecord(flag("--stack"));
         if (flags["--show-secrets"]) {
-            secretsManagerOf(record);
+            secretsManagerOf(flag("--stack"), record, false);
         }
         process.stdout.write(JSON.stringify(record.outputs || {}) + "\n");
         return;
@@ -438,7 +448,7 @@ async function main() {
     if (command === "stack" && sub === "export") {
         const stack = flag("--stack");
         const record = requireRecord(stack);
-        secretsManagerOf(record);
+        secretsManagerOf(stack, record, false);
         const resources = (record.resources || []).length > 0 ? [stackResource(stack), ...record.resources] : [];
         process.stdout.write(JSON.stringify({ version: 3, deployment: { manifest: { time: new Date().toISOString() }, resources } }) + "\n");
         return;
@@ -451,7 +461,7 @@ async function main() {
         const stack = flag("--stack");
         const record = requireRecord(stack);
         if (flags["--show-secrets"]) {
-            secretsManagerOf(record);
+            secretsManagerOf(stack, record, false);
         }
         process.stdout.write(JSON.stringify(configOf(stack)) + "\n");
         return;
