@@ -4,8 +4,8 @@
 
 import * as path from "path";
 import * as readline from "readline";
-import { DriverOptions, DriverError, RunReport, destroy, plan, preview, refresh, up } from "./index";
-import { DriverEvent } from "./driver";
+import { DriverOptions, DriverError, RunReport, StackResult, destroy, plan, preview, refresh, up } from "./index";
+import { DriverEvent, PhasePreview } from "./driver";
 import { formatOutcome, formatPlan, formatPreview, formatRoleArnChecks, formatSummaryTable, StatusBoard } from "./format";
 import { messageOf } from "./errors";
 
@@ -18,6 +18,7 @@ export interface CliCommand {
     force: boolean;
     concurrency?: number;
     backendUrl?: string;
+    policyPack?: string;
     /** `--profile STACK=PROFILE`: the AWS profile each named stack runs with. */
     profiles: Record<string, string>;
 }
@@ -28,15 +29,19 @@ export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run deploy -- (--preview | --up | --destroy | --refresh) [options]
 
-  --preview              show what every stack would change; changes nothing
-  --up                   deploy: the pipeline stack, then the target stacks together; asks first unless --yes
-  --destroy              destroy: the target stacks, then the pipeline stack; asks first unless --yes
+  --preview              show what every stack would change; changes nothing, leaves no file or stack record behind
+  --up                   deploy phase by phase: the target stacks together, then the pipeline stacks that read them;
+                         each phase is previewed with the policy pack first, and asked about unless --yes
+  --destroy              destroy: the pipeline stacks, then the target stacks; protected resources are kept;
+                         asks first unless --yes
   --refresh              refresh every stack's state from the cloud
-  --stack NAME ...       only these stacks (repeatable; still ordered by role); default: every Pulumi.<stack>.yaml
-  --yes, -y              do not ask before applying
-  --force                with --destroy: destroy the pipeline stack even while a target stack has resources
+  --stack NAME ...       only these stacks (repeatable; still in order); default: every Pulumi.<stack>.yaml
+  --yes, -y              do not ask before applying (the previews still run, and a failed one stops the run)
+  --force                with --destroy: destroy a target stack even while a pipeline stack that reads it has resources
   --concurrency N        at most N stacks at the same time (default 4)
-  --backend URL          Pulumi backend (default: file://<project>/.pulumi/state, needs PULUMI_CONFIG_PASSPHRASE)
+  --backend URL          Pulumi backend (default: the one the Pulumi CLI uses: PULUMI_BACKEND_URL, backend.url in
+                         Pulumi.yaml or pulumi login; if none, file://<project>/.pulumi/state)
+  --policy-pack DIR      the policy pack previews and updates run with (default: ./policy-pack)
   --profile STACK=NAME   run STACK with the AWS profile NAME (repeatable); default: the shell's AWS credentials
   --help, -h             this text`;
 
@@ -108,6 +113,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
             case "--backend":
                 command.backendUrl = valueOf("a backend URL");
                 break;
+            case "--policy-pack":
+                command.policyPack = valueOf("a policy pack directory");
+                break;
             case "--profile": {
                 const value = valueOf("STACK=PROFILE");
                 const match = /^([^=]+)=(.+)$/.exec(value);
@@ -159,6 +167,7 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
         projectDir: environment.projectDir,
         stacks: command.stacks,
         backendUrl: command.backendUrl,
+        policyPack: command.policyPack,
         concurrency: command.concurrency,
         credentials: Object.fromEntries(Object.entries(command.profiles).map(([stack, profile]) => [stack, { profile }])),
         onEvent: (event) => printer.onEvent(event),
@@ -190,19 +199,27 @@ async function runCommand(
     switch (command.operation) {
         case "preview": {
             const report = await preview(options);
-            printer.printPreviews(report);
+            printer.printPreviews(report.stacks);
             return report;
         }
         case "up": {
-            const confirm = async (previewReport: RunReport): Promise<boolean> => {
-                printer.printPreviews(previewReport);
-                return environment.ask(`Apply these changes to ${previewReport.stacks.length} stack(s)? [y/N] `);
+            // Each phase is previewed once the stacks it reads are up, so a preview never shows
+            // changes computed from outputs that are about to change; hence one question per phase.
+            const confirm = async (phase: PhasePreview): Promise<boolean> => {
+                printer.printPreviews(phase.stacks);
+                const stacks = phase.stacks.map((s) => s.stack).join(", ");
+                if (phase.later.length > 0) {
+                    const later = phase.later.map((stacksOfPhase) => stacksOfPhase.join(", ")).join(", then ");
+                    printer.line(`Next: ${later}, previewed against what this phase changes, and asked about then.`);
+                }
+                return environment.ask(`Apply phase ${phase.phase} of ${phase.phaseCount} (${stacks})? [y/N] `);
             };
             return up({ ...options, confirm: command.yes ? undefined : confirm });
         }
         case "destroy": {
             const order = plan(options, "destroy").map((phase) => phase.join(", ")).join(", then ");
-            if (!command.yes && !(await environment.ask(`Destroy every resource of ${order}? [y/N] `))) {
+            const question = `Destroy every resource of ${order}, keeping the protected ones? [y/N] `;
+            if (!command.yes && !(await environment.ask(question))) {
                 return undefined;
             }
             return destroy({ ...options, force: command.force });
@@ -252,12 +269,22 @@ class RunPrinter {
             }
             case "progress":
                 break; // shown by the periodic status line
+            case "backend":
+                this.write(`Backend: ${event.url} (${event.source})`);
+                break;
+            case "note":
+                this.write(`note: ${event.stack === undefined ? "" : `${event.stack}: `}${event.text}`);
+                break;
         }
     }
 
-    printPreviews(report: RunReport): void {
+    line(text: string): void {
+        this.write(text);
+    }
+
+    printPreviews(previews: readonly StackResult[]): void {
         this.write("");
-        report.stacks.flatMap(formatPreview).forEach((line) => this.write(line));
+        previews.flatMap(formatPreview).forEach((line) => this.write(line));
     }
 
     printReport(report: RunReport): void {

@@ -12,7 +12,10 @@ export interface RoleArnCheck {
     /** The target's name (the pipeline stage); absent when the stack exports no usable `targets`. */
     target?: string;
     roleArn?: string;
+    /** The ARNs disagree, or one is missing: the run fails. */
     problem?: string;
+    /** Not a failure: a pipeline stack outside the run has yet to read what this run changed; says what to run next. */
+    pending?: string;
 }
 
 /** Compares a target (or `all`) stack's outputs with its pipeline stack's outputs. */

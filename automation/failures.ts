@@ -18,7 +18,8 @@ export interface FailureContext {
 interface FailurePattern {
     kind: FailureKind;
     matches: RegExp;
-    message: (context: FailureContext, matchedLine: string) => string;
+    /** `line`: the line of the CLI's output where the match starts; `match`: the match itself. */
+    message: (context: FailureContext, line: string, match?: RegExpExecArray) => string;
 }
 
 // The first pattern that matches wins; the texts are the Pulumi CLI's and the AWS provider's own.
@@ -75,13 +76,31 @@ const FAILURE_PATTERNS: readonly FailurePattern[] = [
             `\`credentials: { ${stack}: ... }\` in the library, or AWS_PROFILE / AWS_ACCESS_KEY_ID in the environment`,
     },
     {
+        // Current CLIs (the engine's step generator): `resource "<urn>" cannot be deleted` and, on the
+        // next line, `because it is protected. To unprotect the resource, ...`; older ones: `unable to
+        // delete resource "<urn>" as it is currently marked for protection`. An update that would
+        // delete or replace a protected resource fails with it too (destroy excludes them).
         kind: "protected-resource",
-        matches: /currently marked for protection|refusing to delete protected resource/,
-        message: ({ stack }, line) =>
-            `stack ${stack} holds protected resources, which destroy will not delete (${line}). ` +
-            `To delete them on purpose, unprotect them first: \`pulumi state unprotect --stack ${stack} <urn>\``,
+        matches:
+            /resource "(urn:[^"]+)" cannot be deleted\s+because it is protected|unable to (?:delete|replace) resource "(urn:[^"]+)"\s+as it is currently marked for protection|refusing to delete protected resource/,
+        message: ({ stack }, _line, match) => {
+            const urn = match?.[1] ?? match?.[2];
+            const what = urn === undefined ? "a protected resource" : `the protected resource ${urnName(urn)}`;
+            const unprotect = `pulumi state unprotect --stack ${stack} ${urn === undefined ? "<urn>" : `'${urn}'`}`;
+            return (
+                `stack ${stack}: this would delete or replace ${what}, which Pulumi refuses; nothing else was deleted on its account. ` +
+                `To delete it on purpose, unprotect it first (for the artifact key and buckets: protectArtifacts: false, then up; ` +
+                `otherwise \`${unprotect}\`)`
+            );
+        },
     },
 ];
+
+/** `aws:kms/key:Key artifact-key` from `urn:pulumi:<stack>::<project>::<type chain>::<name>`. */
+function urnName(urn: string): string {
+    const [, , typeChain = "", ...name] = urn.split("::");
+    return `${typeChain.split("$").pop()} ${name.join("::")}`;
+}
 
 export function describeFailure(error: unknown, context: FailureContext): StackFailure {
     if (error instanceof StackFailure) {
@@ -97,7 +116,8 @@ export function describeFailure(error: unknown, context: FailureContext): StackF
     if (pattern === undefined) {
         return new StackFailure("command-failed", summarizeErrorOutput(text));
     }
-    return new StackFailure(pattern.kind, pattern.message(context, lineMatching(text, pattern.matches)));
+    const match = pattern.matches.exec(text);
+    return new StackFailure(pattern.kind, pattern.message(context, match ? lineAt(text, match.index) : "", match ?? undefined));
 }
 
 /**
@@ -122,8 +142,11 @@ export function summarizeErrorOutput(text: string): string {
     return meaningful ?? "failed without a message";
 }
 
-function lineMatching(text: string, pattern: RegExp): string {
-    return withoutStreamLabel(text.split(/\r?\n/).find((candidate) => pattern.test(candidate)) ?? "");
+/** The line of `text` that holds position `index`. */
+function lineAt(text: string, index: number): string {
+    const start = text.lastIndexOf("\n", index - 1) + 1;
+    const end = text.indexOf("\n", index);
+    return withoutStreamLabel(text.slice(start, end < 0 ? undefined : end));
 }
 
 /** A CommandError's message labels the CLI's streams: ` stdout: …`, ` stderr: …`, ` err?: …`. */

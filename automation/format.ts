@@ -19,17 +19,17 @@ export function formatPlan(operation: Operation, phases: readonly string[][]): s
     return `${operation}: ${phases.map((phase) => phase.join(" + ")).join(" → ")}`;
 }
 
-/** One stack's preview: the counts, then one line per resource that would change. */
+/** One stack's preview: the counts, then one line per resource that would change, then what it could not know. */
 export function formatPreview(result: StackResult): string[] {
     if (result.status !== "succeeded" || result.changes === undefined) {
-        return [`${result.stack}: no preview (${result.status})`];
+        return [`${result.stack}: no preview (${result.status}${result.message === undefined ? "" : `: ${result.message.split("\n")[0]}`})`];
     }
     const { create, update, replace, delete: deleted, same } = result.changes;
     const header =
-        `${result.stack}: ${create} to create, ${update} to update, ${replace} to replace, ` +
+        `${result.stack}${result.newStack ? " (new stack)" : ""}: ${create} to create, ${update} to update, ${replace} to replace, ` +
         `${deleted} to delete, ${same} unchanged`;
     const resources = (result.resources ?? []).map(({ op, type, name }) => `    ${OP_SYMBOLS[op].padEnd(2)} ${type}  ${name}`);
-    return [header, ...resources];
+    return [header, ...resources, ...(result.caveat === undefined ? [] : [`    note: ${result.caveat}`])];
 }
 
 /** The final table (stack, result, changes, seconds), then why each stack that did not succeed did not. */
@@ -55,13 +55,18 @@ export function formatRoleArnChecks(checks: readonly RoleArnCheck[]): string[] {
         return [];
     }
     const failed = checks.some((check) => check.problem !== undefined);
+    const compared = checks.some((check) => check.roleArn !== undefined);
     const header = failed
         ? "ROLE ARN CROSS-CHECK FAILED: a target stack does not export the role its pipeline stack assumes"
-        : "Role ARN cross-check passed:";
+        : compared
+          ? "Role ARN cross-check passed:"
+          : "Role ARN cross-check: nothing to compare yet";
     const lines = checks.map((check) =>
-        check.problem === undefined
-            ? `  ok    ${check.targetStack} ${check.target}: ${check.roleArn} (assumed by ${check.pipelineStack})`
-            : `  FAIL  ${check.problem}`,
+        check.problem !== undefined
+            ? `  FAIL  ${check.problem}`
+            : check.pending !== undefined
+              ? `  next  ${check.pending}`
+              : `  ok    ${check.targetStack} ${check.target}: ${check.roleArn} (assumed by ${check.pipelineStack})`,
     );
     return [header, ...lines];
 }
@@ -69,7 +74,10 @@ export function formatRoleArnChecks(checks: readonly RoleArnCheck[]): string[] {
 /** The last line: did the run do what was asked, and if not, which stacks and checks failed. */
 export function formatOutcome(report: RunReport): string {
     if (report.notApplied !== undefined) {
-        return `Nothing applied: ${report.notApplied}.`;
+        const applied = report.stacks.filter((s) => s.status === "succeeded").map((s) => s.stack);
+        return applied.length === 0
+            ? `Nothing applied: ${report.notApplied}.`
+            : `Stopped: ${report.notApplied}; applied only ${applied.join(", ")}.`;
     }
     if (report.ok) {
         return `${report.operation} succeeded for ${report.stacks.map((s) => s.stack).join(", ")}.`;

@@ -3,67 +3,75 @@
 
 import * as fs from "fs";
 import * as path from "path";
+import type { PulumiCommand } from "@pulumi/pulumi/automation";
+import { ConfirmApply, DriverEvent, DriverRequest, Operation, planPhases, RunReport, runOperation } from "./driver";
 import {
-    ConfirmApply,
-    DriverEvent,
-    DriverRequest,
-    Operation,
-    planPhases,
-    RunReport,
-    runOperation,
-    upAfterConfirmation,
-} from "./driver";
-import { AwsCredentials, BackendOptions, backendSettings, credentialsEnv, defaultStateDir } from "./environment";
+    AwsCredentials,
+    BackendOptions,
+    backendChoice,
+    backendEnv,
+    checkBackendUrl,
+    credentialsEnv,
+    defaultBackendUrl,
+    defaultStateDir,
+    readLogin,
+    usesPassphrase,
+} from "./environment";
 import { DriverError } from "./errors";
-import { createPulumiWorkspace } from "./pulumiStacks";
-import { readStackFiles, selectStacks } from "./stackFiles";
+import { backendUrlOfCli, createPulumiWorkspace, findPulumiCli } from "./pulumiStacks";
+import { ProjectStacks, readProjectStacks, selectStacks, stackDefinitionsThroughWorkspace } from "./stackFiles";
 import { StackWorkspace } from "./stackWorkspace";
 
 export { defaultBackendUrl } from "./environment";
 export { DriverError } from "./errors";
-export type { ConfirmApply, DriverEvent, Operation, RunReport, StackResult, StackStatus } from "./driver";
+export type { ConfirmApply, DriverEvent, Operation, PhasePreview, RunReport, StackResult, StackStatus } from "./driver";
 export type { AwsCredentials } from "./environment";
 export type { FailureKind } from "./errors";
 export type { RoleArnCheck } from "./crossCheck";
 export type { StackDefinition, StackRole } from "./stackFiles";
-export type { ChangeCounts, ResourceChange, StackOutputs } from "./stackWorkspace";
+export type { ChangeCounts, ResourceChange, ResourceName, StackOutputs } from "./stackWorkspace";
 
 export const DEFAULT_CONCURRENCY = 4;
 
 export interface DriverOptions extends BackendOptions {
-    /** Stacks to run, by name; default: every `Pulumi.<stack>.yaml` in `projectDir`. Order comes from their roles. */
+    /** Stacks to run, by name; default: every `Pulumi.<stack>.yaml` of the project. Order comes from which stack reads which. */
     stacks?: string[];
     /** AWS credentials per stack name; a stack without an entry uses the credentials of the environment. */
     credentials?: Record<string, AwsCredentials>;
-    /** At most this many stacks of one phase (the target stacks) run at the same time; default 4. */
+    /** At most this many stacks of one phase run at the same time; default 4. */
     concurrency?: number;
+    /** The policy pack every preview and update runs with; default: the project's own `policy-pack/`. */
+    policyPack?: string;
     /** Everything that happens while the run goes on, stack by stack. */
     onEvent?: (event: DriverEvent) => void;
 }
 
 export interface UpOptions extends DriverOptions {
-    /** When given: preview every stack first, and apply only if this resolves true. */
+    /**
+     * Asked with each phase's previews before that phase is applied; resolves true to apply it.
+     * Without it every phase is applied after its preview has passed.
+     */
     confirm?: ConfirmApply;
 }
 
 export interface DestroyOptions extends DriverOptions {
-    /** Destroy a pipeline stack even while a target stack that reads it still has resources. */
+    /** Destroy a stack even while a stack outside the run still reads it and has resources. */
     force?: boolean;
 }
 
-/** Shows what every stack would change; changes nothing. */
+/** Shows what every stack would change; changes nothing and leaves the project's files as they were. */
 export async function preview(options: DriverOptions): Promise<RunReport> {
     const { workspace, request } = await prepare(options, "preview");
     return runOperation(workspace, request);
 }
 
-/** Deploys the pipeline stack, then the target stacks concurrently, then cross-checks the role ARNs. */
+/** Phase by phase (the stacks others read first): previews with the policy pack, asks if `confirm` is given, applies; then cross-checks the role ARNs. */
 export async function up(options: UpOptions): Promise<RunReport> {
     const { workspace, request } = await prepare(options, "up");
-    return options.confirm ? upAfterConfirmation(workspace, request, options.confirm) : runOperation(workspace, request);
+    return runOperation(workspace, { ...request, confirm: options.confirm });
 }
 
-/** Destroys the target stacks, then the pipeline stack (refused while a target stack still has resources, unless forced). */
+/** Destroys the stacks that read others first (keeping protected resources); refuses a stack still read by a stack outside the run that has resources, unless forced. */
 export async function destroy(options: DestroyOptions): Promise<RunReport> {
     const { workspace, request } = await prepare(options, "destroy");
     return runOperation(workspace, { ...request, force: options.force === true });
@@ -81,43 +89,84 @@ export async function outputs(options: DriverOptions): Promise<RunReport> {
     return runOperation(workspace, request);
 }
 
-/** The phases an operation would run, by stack name, without running anything (reads only the stack files). */
+/** The phases an operation would run, by stack name, without running anything (reads only the project's files). */
 export function plan(options: Pick<DriverOptions, "projectDir" | "stacks">, operation: Operation): string[][] {
-    const projectStacks = readStackFiles(options.projectDir);
-    return planPhases(selectStacks(projectStacks, options.stacks), operation).map((phase) => phase.map((stack) => stack.name));
+    const { definitions } = readProjectStacks(path.resolve(options.projectDir));
+    return planPhases(selectStacks(definitions, options.stacks), operation).map((phase) => phase.map((stack) => stack.name));
 }
 
-async function prepare(
-    options: DriverOptions,
-    operation: Operation,
-): Promise<{ workspace: StackWorkspace; request: DriverRequest }> {
+async function prepare(options: DriverOptions, operation: Operation): Promise<{ workspace: StackWorkspace; request: DriverRequest }> {
+    const emit = options.onEvent ?? (() => undefined);
     const projectDir = path.resolve(options.projectDir);
     if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
         throw new DriverError(`no Pulumi.yaml in ${projectDir}: projectDir must be the Pulumi project's directory`);
     }
-    const projectStacks = readStackFiles(projectDir);
-    const stacks = selectStacks(projectStacks, options.stacks);
+    // Everything that can be checked without the Pulumi CLI, first.
+    const fromFiles = readProjectStacks(projectDir);
+    const requested = selectStacks(fromFiles.definitions, options.stacks).map((stack) => stack.name);
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
         throw new DriverError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
     }
-    const credentials = options.credentials ?? {};
-    const unknownCredentialStacks = Object.keys(credentials).filter((name) => !projectStacks.some((s) => s.name === name));
-    if (unknownCredentialStacks.length > 0) {
-        throw new DriverError(
-            `credentials given for unknown stack ${unknownCredentialStacks.join(", ")} ` +
-                `(stacks: ${projectStacks.map((s) => s.name).join(", ")})`,
-        );
+    const stackEnv = credentialsByStack(options.credentials ?? {}, fromFiles);
+    const policyPack = path.resolve(projectDir, options.policyPack ?? "policy-pack");
+    if (operation === "preview" || operation === "up") {
+        if (!fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml"))) {
+            throw new DriverError(`policy pack ${policyPack} not found (no PulumiPolicy.yaml there); pass its directory with --policy-pack`);
+        }
     }
-    const stackEnv = Object.fromEntries(
-        Object.entries(credentials).map(([stackName, given]) => [stackName, credentialsEnv(stackName, given)]),
+    if (options.backendUrl !== undefined) {
+        checkBackendUrl(options.backendUrl);
+    }
+
+    const pulumiCommand = await findPulumiCli();
+    const { url: backendUrl, source } = await chooseBackend(options, fromFiles, pulumiCommand);
+    emit({ type: "backend", url: backendUrl, source });
+    const secretsProviders = Object.fromEntries(
+        fromFiles.definitions.map(({ name }) => [name, options.secretsProvider ?? fromFiles.secrets[name].secretsProvider]),
     );
-    const backend = backendSettings({ ...options, projectDir }, process.env);
-    const workspace = await createPulumiWorkspace({ projectDir, backend, stackEnv });
-    if (options.backendUrl === undefined) {
+    const needPassphrase = requested.filter((name) => usesPassphrase(fromFiles.secrets[name], backendUrl, secretsProviders[name]));
+    const env = backendEnv(backendUrl, options, process.env, needPassphrase);
+    if (backendUrl === defaultBackendUrl(projectDir)) {
         // A file backend needs its directory; only the default one is created, so that a mistyped
-        // --backend path fails instead of starting an empty backend.
+        // backend path fails instead of starting an empty backend.
         fs.mkdirSync(defaultStateDir(projectDir), { recursive: true });
     }
+    const workspace = createPulumiWorkspace(pulumiCommand, {
+        projectDir,
+        backendUrl,
+        env,
+        stackEnv,
+        secretsProviders,
+        policyPacks: [policyPack],
+        stackFiles: fromFiles.files,
+    });
+    const projectStacks = await stackDefinitionsThroughWorkspace(workspace, fromFiles, (stack, text) => emit({ type: "note", stack, text }));
+    const stacks = projectStacks.filter((stack) => requested.includes(stack.name));
     return { workspace, request: { operation, stacks, projectStacks, concurrency, onEvent: options.onEvent } };
+}
+
+/** The backend the user chose (the option, or what the Pulumi CLI is set to use), else the project's own file backend. */
+async function chooseBackend(
+    options: DriverOptions,
+    { project }: ProjectStacks,
+    pulumiCommand: PulumiCommand,
+): Promise<{ url: string; source: string }> {
+    const projectDir = path.resolve(options.projectDir);
+    const choice = backendChoice(options, process.env, { projectBackendUrl: project.backendUrl, login: readLogin(process.env) });
+    if (!choice.chosen) {
+        return { url: defaultBackendUrl(projectDir), source: "none chosen, so the project's own (git-ignored)" };
+    }
+    const url = choice.url ?? (await backendUrlOfCli(pulumiCommand, projectDir, { PULUMI_SKIP_UPDATE_CHECK: "true" }));
+    checkBackendUrl(url);
+    return { url, source: choice.source };
+}
+
+function credentialsByStack(credentials: Record<string, AwsCredentials>, stacks: ProjectStacks): Record<string, Record<string, string>> {
+    const names = stacks.definitions.map((s) => s.name);
+    const unknown = Object.keys(credentials).filter((name) => !names.includes(name));
+    if (unknown.length > 0) {
+        throw new DriverError(`credentials given for unknown stack ${unknown.join(", ")} (stacks: ${names.join(", ")})`);
+    }
+    return Object.fromEntries(Object.entries(credentials).map(([stackName, given]) => [stackName, credentialsEnv(stackName, given)]));
 }

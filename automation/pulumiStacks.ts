@@ -1,6 +1,12 @@
 // The StackWorkspace interface on the Pulumi Automation API: one LocalWorkspace per stack (so each
 // stack's Pulumi process gets its own account's credentials) over the project directory.
+//
+// `pulumi stack select`, `stack init` and `stack rm` rewrite one workspace settings file shared by
+// every stack of the project (~/.pulumi/workspaces/<project>-<hash>-workspace.json) without
+// locking it (pulumi/pulumi#8186, #6287), so they run one at a time here; updates of different
+// stacks, which pass `--stack` and leave that file alone, still run together.
 
+import * as fs from "fs";
 import {
     EngineEvent,
     LocalWorkspace,
@@ -8,59 +14,138 @@ import {
     OutputMap,
     PulumiCommand,
     Stack,
+    StackNotFoundError,
     StepEventMetadata,
 } from "@pulumi/pulumi/automation";
-import { DriverError } from "./errors";
+import { DriverError, messageOf } from "./errors";
 import { describeFailure, FailureContext, PULUMI_INSTALL_HINT } from "./failures";
-import { BackendSettings } from "./environment";
 import {
     ChangeCounts,
     ChangeOp,
     ChangeReport,
     OpenMode,
     ResourceChange,
+    ResourceName,
     StackHandle,
     StackListener,
     StackOutputs,
     StackWorkspace,
+    StateSummary,
 } from "./stackWorkspace";
 
 export interface PulumiWorkspaceSettings {
     projectDir: string;
-    backend: BackendSettings;
+    /** Named in failure messages. */
+    backendUrl: string;
+    /** Environment of every stack's Pulumi process: the backend and the passphrase. */
+    env: Record<string, string>;
     /** Extra environment per stack name: that stack's account credentials. */
     stackEnv: Record<string, Record<string, string>>;
+    /** The secrets provider a stack is created with (`stack init --secrets-provider`), by stack name; absent: the backend's default. */
+    secretsProviders: Record<string, string | undefined>;
+    /** Policy packs (absolute directories) every preview and update runs with. */
+    policyPacks: string[];
+    /** Each stack's file: a temporary record's `stack init` writes into it, and `release()` puts it back. */
+    stackFiles: Record<string, string>;
 }
 
-/** Finds the Pulumi CLI once (a missing CLI stops the run before any stack starts) and opens stacks with it. */
-export async function createPulumiWorkspace(settings: PulumiWorkspaceSettings): Promise<StackWorkspace> {
-    let pulumiCommand: PulumiCommand;
+/** Finds the Pulumi CLI once; a missing CLI stops the run before any stack starts. */
+export async function findPulumiCli(): Promise<PulumiCommand> {
     try {
-        pulumiCommand = await PulumiCommand.get();
+        return await PulumiCommand.get();
     } catch (error) {
-        const failure = describeFailure(error, { stack: "", backendUrl: settings.backend.backendUrl });
+        const failure = describeFailure(error, { stack: "", backendUrl: "" });
         throw new DriverError(
-            failure.kind === "pulumi-cli-missing"
-                ? failure.message
-                : `the Pulumi CLI cannot be run: ${failure.message}; ${PULUMI_INSTALL_HINT}`,
+            failure.kind === "pulumi-cli-missing" ? failure.message : `the Pulumi CLI cannot be run: ${failure.message}; ${PULUMI_INSTALL_HINT}`,
         );
     }
-    return {
-        async openStack(stackName: string, mode: OpenMode): Promise<StackHandle> {
-            const context = { stack: stackName, backendUrl: settings.backend.backendUrl };
-            try {
-                const workspace = await LocalWorkspace.create({
-                    workDir: settings.projectDir,
-                    pulumiCommand,
-                    secretsProvider: settings.backend.secretsProvider,
-                    envVars: { ...settings.backend.env, ...settings.stackEnv[stackName] },
+}
+
+/** The backend URL the CLI uses in this project with this environment (`pulumi whoami --json`). */
+export async function backendUrlOfCli(pulumiCommand: PulumiCommand, projectDir: string, env: Record<string, string>): Promise<string> {
+    let url: string | undefined;
+    try {
+        const workspace = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand, envVars: env });
+        url = (await workspace.whoAmI()).url;
+    } catch (error) {
+        throw new DriverError(`the Pulumi CLI cannot reach the backend you chose: ${describeFailure(error, { stack: "", backendUrl: "" }).message}`);
+    }
+    if (!url) {
+        throw new DriverError("the Pulumi CLI does not say which backend it uses (pulumi whoami --json has no url); pass --backend URL");
+    }
+    return url;
+}
+
+/** One at a time: the commands that rewrite the shared workspace settings file. */
+class SelectionLock {
+    private tail: Promise<unknown> = Promise.resolve();
+
+    run<T>(task: () => Promise<T>): Promise<T> {
+        const result = this.tail.then(task);
+        this.tail = result.catch(() => undefined);
+        return result;
+    }
+}
+
+export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: PulumiWorkspaceSettings): StackWorkspace {
+    const lock = new SelectionLock();
+    // Stacks known to exist, selected once per run; stacks known not to exist, so as not to ask again.
+    const selected = new Map<string, Promise<StackHandle>>();
+    const missing = new Set<string>();
+    const open = async (stackName: string, mode: OpenMode): Promise<StackHandle> => {
+        const context = { stack: stackName, backendUrl: settings.backendUrl };
+        try {
+            const workspace = await LocalWorkspace.create({
+                workDir: settings.projectDir,
+                pulumiCommand,
+                secretsProvider: settings.secretsProviders[stackName],
+                envVars: { ...settings.env, ...settings.stackEnv[stackName] },
+            });
+            return await lock.run(async () => {
+                if (!missing.has(stackName)) {
+                    try {
+                        return new PulumiStackHandle(await Stack.select(stackName, workspace), context, settings, true);
+                    } catch (error) {
+                        if (!(error instanceof StackNotFoundError)) {
+                            throw error;
+                        }
+                        missing.add(stackName);
+                    }
+                }
+                if (mode === "select") {
+                    throw describeFailure(new Error(`no stack named '${stackName}' found`), context);
+                }
+                if (mode === "create-or-select") {
+                    const created = new PulumiStackHandle(await Stack.create(stackName, workspace), context, settings, true);
+                    missing.delete(stackName);
+                    return created;
+                }
+                // `stack init` writes the passphrase provider's `encryptionsalt` into the stack file.
+                const restoreStackFile = keepFile(settings.stackFiles[stackName]);
+                const stack = await Stack.create(stackName, workspace);
+                return new PulumiStackHandle(stack, context, settings, false, async () => {
+                    await lock.run(() => workspace.removeStack(stackName, { preserveConfig: true }));
+                    restoreStackFile();
                 });
-                const stack =
-                    mode === "select" ? await Stack.select(stackName, workspace) : await Stack.createOrSelect(stackName, workspace);
-                return new PulumiStackHandle(stack, context);
-            } catch (error) {
-                throw describeFailure(error, context);
+            });
+        } catch (error) {
+            throw describeFailure(error, context);
+        }
+    };
+    return {
+        openStack(stackName: string, mode: OpenMode): Promise<StackHandle> {
+            const known = selected.get(stackName);
+            if (known) {
+                return known;
             }
+            const handle = open(stackName, mode);
+            selected.set(stackName, handle);
+            // Only an existing stack stays known; a temporary record is gone after release().
+            handle.then(
+                (opened) => !opened.existed && selected.delete(stackName),
+                () => selected.delete(stackName),
+            );
+            return handle;
         },
     };
 }
@@ -77,24 +162,44 @@ class PulumiStackHandle implements StackHandle {
     constructor(
         private readonly stack: Stack,
         private readonly context: FailureContext,
+        private readonly settings: PulumiWorkspaceSettings,
+        readonly existed: boolean,
+        private readonly removeTemporaryRecord?: () => Promise<void>,
     ) {}
 
     async preview(listener: StackListener): Promise<ChangeReport> {
-        return (await this.operate(listener, (options) => this.stack.preview(options), (result) => result.changeSummary)).report;
+        const { policyPacks, stackFiles } = this.settings;
+        // A preview writes nothing of the user's: yet the CLI saves a new `encryptionsalt` into a
+        // passphrase stack's file that has none (pulumi/pulumi `GetSecretsManager`, "must save").
+        const restoreStackFile = keepFile(stackFiles[this.stack.name]);
+        try {
+            return (await this.operate(listener, (options) => this.stack.preview({ ...options, policyPacks }), (result) => result.changeSummary))
+                .report;
+        } finally {
+            restoreStackFile();
+        }
     }
 
     async up(listener: StackListener): Promise<ChangeReport & { outputs: StackOutputs }> {
+        const { policyPacks } = this.settings;
         const { result, report } = await this.operate(
             listener,
-            (options) => this.stack.up(options),
+            (options) => this.stack.up({ ...options, policyPacks }),
             (upResult) => upResult.summary.resourceChanges,
         );
         return { ...report, outputs: plainOutputs(result.outputs) };
     }
 
     async destroy(listener: StackListener): Promise<ChangeReport> {
-        return (await this.operate(listener, (options) => this.stack.destroy(options), (result) => result.summary.resourceChanges))
-            .report;
+        // `--exclude-protected`: everything but the protected resources (the artifact key and
+        // buckets) and what they need; a plain destroy would stop at the first protected one.
+        return (
+            await this.operate(
+                listener,
+                (options) => this.stack.destroy({ ...options, excludeProtected: true }),
+                (result) => result.summary.resourceChanges,
+            )
+        ).report;
     }
 
     async refresh(listener: StackListener): Promise<ChangeReport> {
@@ -106,8 +211,23 @@ class PulumiStackHandle implements StackHandle {
         return this.mapFailure(async () => plainOutputs(await this.stack.outputs()));
     }
 
-    resourceCount(): Promise<number> {
-        return this.mapFailure(async () => countManagedResources((await this.stack.exportStack()).deployment));
+    config(): Promise<Record<string, string>> {
+        // `pulumi config --json --show-secrets`: the stack file, the project's values and ESC environments.
+        return this.mapFailure(async () =>
+            Object.fromEntries(Object.entries(await this.stack.getAllConfig()).map(([key, { value }]) => [key, value])),
+        );
+    }
+
+    state(): Promise<StateSummary> {
+        return this.mapFailure(async () => summarizeState((await this.stack.exportStack()).deployment));
+    }
+
+    async release(): Promise<void> {
+        if (this.removeTemporaryRecord) {
+            await this.mapFailure(this.removeTemporaryRecord).catch((error: unknown) => {
+                throw new DriverError(`could not remove the temporary stack record made for the preview: ${messageOf(error)}`);
+            });
+        }
     }
 
     private operate<R>(
@@ -148,6 +268,19 @@ class PulumiStackHandle implements StackHandle {
     }
 }
 
+/** Remembers a file's bytes (or its absence); the function returned puts them back if they changed. */
+export function keepFile(file: string): () => void {
+    const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+    return () => {
+        const now = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+        if (before === undefined) {
+            fs.rmSync(file, { force: true });
+        } else if (now === undefined || !now.equals(before)) {
+            fs.writeFileSync(file, before);
+        }
+    };
+}
+
 export function countChanges(opMap: OpMap | undefined): ChangeCounts {
     return {
         create: opMap?.create ?? 0,
@@ -168,15 +301,50 @@ export function resourceChangeOf(step: Pick<StepEventMetadata, "op" | "urn" | "t
     if (!CHANGE_OPS.includes(step.op)) {
         return undefined;
     }
-    // urn:pulumi:<stack>::<project>::<type chain>::<name>
-    const name = step.urn.split("::").slice(3).join("::");
-    return { op: step.op as ChangeOp, type: step.type, name };
+    return { op: step.op as ChangeOp, type: step.type, name: nameOfUrn(step.urn) };
 }
 
-/** Resources in an exported deployment, leaving out the stack resource and providers, which every stack has. */
-export function countManagedResources(deployment: unknown): number {
-    const resources = (deployment as { resources?: { type?: string }[] } | undefined)?.resources ?? [];
-    return resources.filter(({ type = "" }) => type !== "pulumi:pulumi:Stack" && !type.startsWith("pulumi:providers:")).length;
+/** urn:pulumi:<stack>::<project>::<type chain>::<name> */
+function nameOfUrn(urn: string): string {
+    return urn.split("::").slice(3).join("::");
+}
+
+interface StateResource {
+    urn: string;
+    type: string;
+    protect?: boolean;
+    parent?: string;
+    dependencies?: string[];
+    propertyDependencies?: Record<string, string[]>;
+    deletedWith?: string;
+}
+
+/**
+ * What `destroy --exclude-protected` leaves in an exported state, and what it would delete.
+ * It keeps each protected resource and what that resource cannot lose: its parents, its
+ * dependencies (also per property) and what it is deleted with, transitively
+ * (pulumi/pulumi#8359, #20120, #21612). The stack resource and providers are not counted.
+ */
+export function summarizeState(deployment: unknown): StateSummary {
+    const resources = ((deployment as { resources?: StateResource[] } | undefined)?.resources ?? []).filter(
+        (resource) => typeof resource?.urn === "string",
+    );
+    const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+    const kept = new Set<string>();
+    const keep = (urn: string | undefined): void => {
+        const resource = urn === undefined ? undefined : byUrn.get(urn);
+        if (resource === undefined || kept.has(resource.urn)) {
+            return;
+        }
+        kept.add(resource.urn);
+        [resource.parent, resource.deletedWith, ...(resource.dependencies ?? []), ...Object.values(resource.propertyDependencies ?? {}).flat()].forEach(
+            keep,
+        );
+    };
+    resources.filter((resource) => resource.protect).forEach((resource) => keep(resource.urn));
+    const managed = resources.filter(({ type = "" }) => type !== "pulumi:pulumi:Stack" && !type.startsWith("pulumi:providers:"));
+    const keptNames: ResourceName[] = managed.filter((r) => kept.has(r.urn)).map((r) => ({ type: r.type, name: nameOfUrn(r.urn) }));
+    return { destroyable: managed.filter((r) => !kept.has(r.urn)).length, kept: keptNames };
 }
 
 export function plainOutputs(outputs: OutputMap): StackOutputs {

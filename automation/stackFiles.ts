@@ -1,69 +1,176 @@
+// The project's stacks as the driver sees them: each stack's role and which stacks of this project
+// it reads through a StackReference. Read from the stack files offline, and through the Pulumi
+// workspace where the CLI is present (stackDefinitionsThroughWorkspace), which sees what Pulumi
+// adds to a stack's config (project-level values, ESC environments, stackConfigDir).
+
 import * as path from "path";
 import { configNamespace, DeployMode, deployModes } from "../config";
-import { programKeys, readStackFile, referencedStackName, stackFilesIn, StackFile } from "../project/stackFiles";
-import { DriverError } from "./errors";
+import { ProjectFile, readProjectFile, readStackFile, stackFilesIn, withProjectConfig } from "../project/stackFiles";
+import { DriverError, messageOf, StackFailure } from "./errors";
+import { StackWorkspace } from "./stackWorkspace";
+import { isRecord } from "./values";
 
 /** What a stack deploys, from its `cross-account-pipeline:deploy` config value. */
 export type StackRole = DeployMode;
 
-/**
- * A stack of the project: its name (`accountA` for `Pulumi.accountA.yaml`), its role, and for a
- * target stack the short name of the pipeline stack it reads through its StackReference.
- */
-export type StackDefinition =
-    | { name: string; role: "pipeline" | "all" }
-    | { name: string; role: "target"; pipelineStack: string };
+/** A stack of the project: its name (`accountA` for `Pulumi.accountA.yaml`), its role, and the stacks of this project it reads. */
+export interface StackDefinition {
+    name: string;
+    role: StackRole;
+    /**
+     * Short names of the stacks of this project whose outputs this stack reads through a
+     * StackReference: for a pipeline stack, its targets' `stack`. They must be up before it.
+     */
+    reads: string[];
+}
+
+/** A stack file's secrets settings (its `secretsprovider` and `encryptionsalt` lines), which decide whether it needs a passphrase. */
+export interface StackSecrets {
+    /** `secretsprovider:` of the stack file, if any (`passphrase`, `awskms://…`, …). */
+    secretsProvider?: string;
+    /** The file holds an `encryptionsalt:`: the stack was created with the passphrase provider. */
+    hasEncryptionSalt: boolean;
+}
+
+/** The project: its name, its stacks' definitions and secrets settings, read from the files. */
+export interface ProjectStacks {
+    project: ProjectFile;
+    definitions: StackDefinition[];
+    secrets: Record<string, StackSecrets>;
+    /** Each stack's file, where it is. */
+    files: Record<string, string>;
+}
 
 const deployKey = `${configNamespace}:deploy`;
-const pipelineStackKey = `${configNamespace}:pipelineStack`;
+const targetsKey = `${configNamespace}:targets`;
 
-/** A stack file's role; the problems instead of throwing, so that all files are reported together. */
-export function stackDefinition(file: StackFile): StackDefinition | string[] {
-    const fileName = path.basename(file.file);
-    const { deploy, pipelineStack } = programKeys(file);
+/**
+ * The short name of a stack of this project named by `reference` (`org/project/stack`, `org/stack`
+ * or `stack`), or undefined when it names a stack of another project.
+ */
+export function projectStackName(reference: string, projectName: string): string | undefined {
+    const segments = reference.split("/");
+    return segments.length === 3 && segments[1] !== projectName ? undefined : segments[segments.length - 1];
+}
+
+/**
+ * A stack's definition from its config (fully qualified keys, string values, objects as JSON);
+ * the problems instead of throwing, so that all stacks are reported together.
+ */
+export function stackDefinition(
+    stack: string,
+    fileName: string,
+    config: Record<string, string>,
+    projectName: string,
+): StackDefinition | string[] {
+    const deploy = config[deployKey];
     if (!deployModes.includes(deploy as DeployMode)) {
         const found = deploy === undefined ? "is missing" : `is ${JSON.stringify(deploy)}`;
         return [`${fileName}: ${deployKey} ${found}; expected one of ${deployModes.join(", ")}`];
     }
-    if (deploy !== "target") {
-        return { name: file.stack, role: deploy as "pipeline" | "all" };
+    const role = deploy as DeployMode;
+    // Only a pipeline stack reads other stacks: a target stack reads nothing (its `pipelineStack`
+    // is no longer read), an `all` stack deploys its targets itself.
+    if (role !== "pipeline") {
+        return { name: stack, role, reads: [] };
     }
-    if (!pipelineStack?.trim()) {
-        return [
-            `${fileName}: ${pipelineStackKey} is missing; a target stack names the pipeline stack it reads, ` +
-                `e.g. organization/${configNamespace}/accountA`,
-        ];
+    let targets: unknown;
+    try {
+        targets = JSON.parse(config[targetsKey] ?? "[]");
+    } catch {
+        targets = []; // the program reports a malformed targets list, naming the key
     }
-    // Stacks of this project are selected by their short name, which works on every backend.
-    return { name: file.stack, role: "target", pipelineStack: referencedStackName(pipelineStack) };
+    const reads: string[] = [];
+    const problems: string[] = [];
+    (Array.isArray(targets) ? targets : []).forEach((target: unknown, index) => {
+        const reference = isRecord(target) ? target.stack : undefined;
+        if (reference === undefined) {
+            return; // the program says that the target's stack is missing
+        }
+        if (typeof reference !== "string" || reference.split("/").some((segment) => segment === "") || reference.split("/").length > 3) {
+            problems.push(
+                `${fileName}: ${targetsKey}[${index}].stack is ${JSON.stringify(reference)}; ` +
+                    `expected the target's stack, e.g. organization/${projectName}/accountB`,
+            );
+            return;
+        }
+        const name = projectStackName(reference, projectName);
+        if (name !== undefined && !reads.includes(name)) {
+            reads.push(name);
+        }
+    });
+    return problems.length > 0 ? problems : { name: stack, role, reads };
 }
 
-/** Every `Pulumi.<stack>.yaml` in the project directory, sorted by stack name. */
-export function readStackFiles(projectDir: string): StackDefinition[] {
+/** Every `Pulumi.<stack>.yaml` of the project (in its `stackConfigDir`), with the project's own config values under each. */
+export function readProjectStacks(projectDir: string): ProjectStacks {
+    let project: ProjectFile;
     let files: string[];
     try {
-        files = stackFilesIn(projectDir);
+        project = readProjectFile(projectDir);
+        files = stackFilesIn(project.stackConfigDir);
     } catch (error) {
-        throw new DriverError(`cannot read the project directory ${projectDir}: ${(error as Error).message}`);
+        throw new DriverError(`cannot read the project in ${projectDir}: ${messageOf(error)}`);
     }
     if (files.length === 0) {
-        throw new DriverError(`no stack files (Pulumi.<stack>.yaml) in ${projectDir}`);
+        throw new DriverError(`no stack files (Pulumi.<stack>.yaml) in ${project.stackConfigDir}`);
     }
-    const definitions: StackDefinition[] = [];
+    const result: ProjectStacks = { project, definitions: [], secrets: {}, files: {} };
     const problems: string[] = [];
     for (const file of files) {
-        let parsed: StackDefinition | string[];
         try {
-            parsed = stackDefinition(readStackFile(file));
+            const stackFile = withProjectConfig(readStackFile(file), project);
+            const parsed = stackDefinition(stackFile.stack, path.basename(file), stackFile.config, project.name);
+            if (Array.isArray(parsed)) {
+                problems.push(...parsed);
+                continue;
+            }
+            result.definitions.push(parsed);
+            result.secrets[parsed.name] = {
+                ...(stackFile.secrets?.provider ? { secretsProvider: stackFile.secrets.provider } : {}),
+                hasEncryptionSalt: Boolean(stackFile.secrets?.encryptionSalt),
+            };
+            result.files[parsed.name] = file;
         } catch (error) {
-            parsed = [(error as Error).message];
-        }
-        if (Array.isArray(parsed)) {
-            problems.push(...parsed);
-        } else {
-            definitions.push(parsed);
+            problems.push(messageOf(error));
         }
     }
+    if (problems.length > 0) {
+        throw new DriverError(problems.join("\n"));
+    }
+    return result;
+}
+
+/**
+ * The definitions as Pulumi sees each stack's config: `pulumi config --json` through the workspace
+ * for every stack that exists in the backend; the file reader's for a stack that does not exist
+ * yet. When the workspace cannot give a stack's config, its file's is used and `note` says why.
+ */
+export async function stackDefinitionsThroughWorkspace(
+    workspace: StackWorkspace,
+    stacks: ProjectStacks,
+    note: (stack: string, text: string) => void,
+): Promise<StackDefinition[]> {
+    const problems: string[] = [];
+    const definitions = await Promise.all(
+        stacks.definitions.map(async (fromFile) => {
+            let config: Record<string, string>;
+            try {
+                config = await (await workspace.openStack(fromFile.name, "select")).config();
+            } catch (error) {
+                if (!(error instanceof StackFailure && error.kind === "stack-not-found")) {
+                    note(fromFile.name, `config read from its stack file: the Pulumi CLI could not give it (${messageOf(error)})`);
+                }
+                return fromFile;
+            }
+            const parsed = stackDefinition(fromFile.name, `stack ${fromFile.name}`, config, stacks.project.name);
+            if (Array.isArray(parsed)) {
+                problems.push(...parsed);
+                return fromFile;
+            }
+            return parsed;
+        }),
+    );
     if (problems.length > 0) {
         throw new DriverError(problems.join("\n"));
     }

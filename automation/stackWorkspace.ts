@@ -29,6 +29,20 @@ export interface ChangeReport {
 /** Stack outputs as plain values (secret outputs included in plaintext, as `pulumi stack output --show-secrets`). */
 export type StackOutputs = Record<string, unknown>;
 
+/** A resource in a stack's state, by type and name. */
+export interface ResourceName {
+    type: string;
+    name: string;
+}
+
+/** What a stack's state still holds, as far as destroying it goes. */
+export interface StateSummary {
+    /** Resources a `destroy` would delete: everything but the protected ones and what they need. */
+    destroyable: number;
+    /** Protected resources (and what they need), which `destroy` keeps. */
+    kept: ResourceName[];
+}
+
 /** Receives what a running operation reports. */
 export interface StackListener {
     /** One line of the Pulumi CLI's output (stdout or stderr), without its newline. */
@@ -38,17 +52,29 @@ export interface StackListener {
 }
 
 export interface StackHandle {
+    /** False when the stack did not exist: opened with `select-or-temporary`, its record is temporary. */
+    readonly existed: boolean;
+    /** A preview with the project's policy pack. */
     preview(listener: StackListener): Promise<ChangeReport>;
+    /** An update with the project's policy pack (the driver previews first). */
     up(listener: StackListener): Promise<ChangeReport & { outputs: StackOutputs }>;
+    /** Destroys every resource but the protected ones (and what they need). */
     destroy(listener: StackListener): Promise<ChangeReport>;
     refresh(listener: StackListener): Promise<ChangeReport>;
     outputs(): Promise<StackOutputs>;
-    /** Resources in the stack's state, not counting the stack itself and its providers. */
-    resourceCount(): Promise<number>;
+    /** The stack's config as Pulumi gives it to the program: fully qualified keys, strings (objects as JSON). */
+    config(): Promise<Record<string, string>>;
+    state(): Promise<StateSummary>;
+    /** Removes a temporary record and puts the stack file back as it was; nothing for a stack that existed. */
+    release(): Promise<void>;
 }
 
-/** `create-or-select` makes an empty stack record when none exists (no cloud resources); `select` fails with `stack-not-found`. */
-export type OpenMode = "create-or-select" | "select";
+/**
+ * `select` fails with `stack-not-found` when the stack does not exist; `create-or-select` creates
+ * its record (no cloud resources); `select-or-temporary` creates a record that `release()` removes,
+ * so that a stack can be previewed without leaving anything behind.
+ */
+export type OpenMode = "select" | "create-or-select" | "select-or-temporary";
 
 export interface StackWorkspace {
     openStack(stackName: string, mode: OpenMode): Promise<StackHandle>;

@@ -26,6 +26,8 @@ export interface StackFile {
     file: string;
     /** Fully qualified keys to the text Pulumi passes to the program (lists and objects as JSON). */
     config: Record<string, string>;
+    /** The file's secrets settings, which the CLI writes (`secretsprovider`, `encryptionsalt`). */
+    secrets?: { provider?: string; encryptionSalt?: string };
     /**
      * Keys whose value is a secret (`secure:`) that cannot be decrypted offline and that no
      * `CROSS_ACCOUNT_PIPELINE_CONFIG_<key>` variable supplies; they are not in `config`.
@@ -68,8 +70,14 @@ export function parseStackFile(file: string, text: string, environment: NodeJS.P
     if (!stack) {
         throw new StackFileError(`${file}: not a stack file; expected a name like Pulumi.<stack>.yaml`);
     }
-    const config = configMapping(file, yamlValue(file, text.replace(/^\uFEFF/, "")));
-    const stackFile: StackFile = { stack, file, config: {} };
+    const document = yamlValue(file, text.replace(/^\uFEFF/, ""));
+    const config = configMapping(file, document);
+    const provider = topLevel(document, "secretsprovider");
+    const encryptionSalt = topLevel(document, "encryptionsalt");
+    const stackFile: StackFile = {
+        stack, file, config: {},
+        secrets: { ...(typeof provider === "string" ? { provider } : {}), ...(typeof encryptionSalt === "string" ? { encryptionSalt } : {}) },
+    };
     for (const [rawKey, value] of config) {
         const name = goKeyText(file, rawKey);
         // loaders.go `stackConfigNamespacedWithProject`; this project's name is its config namespace.
@@ -121,6 +129,77 @@ export function referencedStackName(pipelineStack: string): string {
     return pipelineStack.split("/").pop()!;
 }
 
+/** What the driver and the plan need from the project file `Pulumi.yaml`. */
+export interface ProjectFile {
+    /** The project's `name`: the project segment of its fully qualified stack names. */
+    name: string;
+    /** Project-level config values, fully qualified, as the program receives them (objects as JSON), like `StackFile.config`. */
+    config: Record<string, string>;
+    /** Where the stack files live (`stackConfigDir`), absolute; the project directory by default. */
+    stackConfigDir: string;
+    /** `backend.url`: the backend the project asks the Pulumi CLI to use, if any. */
+    backendUrl?: string;
+}
+
+/** Reads `Pulumi.yaml` (or `Pulumi.yml`) of a project directory; an error names the file and what is wrong. */
+export function readProjectFile(projectDir: string): ProjectFile {
+    const file = ["Pulumi.yaml", "Pulumi.yml"].map((name) => path.join(projectDir, name)).find((candidate) => fs.existsSync(candidate));
+    if (file === undefined) {
+        throw new StackFileError(`no Pulumi.yaml in ${projectDir}; expected the directory of a Pulumi project`);
+    }
+    return parseProjectFile(file, fs.readFileSync(file, "utf8"));
+}
+
+/** A project file's text, read with the same YAML rules as the stack files. */
+export function parseProjectFile(file: string, text: string): ProjectFile {
+    const document = yamlValue(file, text.replace(/^\uFEFF/, ""));
+    const name = topLevel(document, "name");
+    if (typeof name !== "string" || name === "") {
+        throw new StackFileError(`${file}: name is missing; expected the project's name`);
+    }
+    const stackConfigDir = topLevel(document, "stackConfigDir");
+    const backend = topLevel(document, "backend");
+    const backendUrl = backend instanceof Map ? backend.get("url") : undefined;
+    return {
+        name,
+        config: projectConfigValues(file, name, topLevel(document, "config") ?? null),
+        stackConfigDir: path.resolve(path.dirname(file), typeof stackConfigDir === "string" ? stackConfigDir : "."),
+        ...(typeof backendUrl === "string" && backendUrl !== "" ? { backendUrl } : {}),
+    };
+}
+
+const declarationFields = ["type", "description", "items", "secret", "default", "value"];
+
+/**
+ * The values a project's `config:` block gives every stack, as Pulumi applies them
+ * (https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options; the CLI's
+ * `workspace.ApplyProjectConfig`): a key without a namespace belongs to the project; a plain value
+ * is the value, a declaration (a map of only `type`, `description`, `items`, `secret`, `default`,
+ * `value`) gives its `value` or its `default`; a declaration without either gives nothing (the
+ * stack must set it). Values reach the program as stack values do.
+ */
+function projectConfigValues(file: string, projectName: string, block: Yaml): Record<string, string> {
+    if (!(block instanceof Map)) {
+        return {};
+    }
+    const values: Record<string, string> = {};
+    for (const [rawKey, declared] of block) {
+        const name = goKeyText(file, rawKey);
+        const key = name.includes(":") ? name : `${projectName}:${name}`;
+        const isDeclaration = declared instanceof Map && [...declared.keys()].every((field) => typeof field === "string" && declarationFields.includes(field));
+        const value = isDeclaration ? (declared.get("value") ?? declared.get("default")) : declared;
+        if (value !== undefined && value !== null) {
+            values[key] = programText(`${file}: ${key}`, goValue(`${file}: ${key}`, value));
+        }
+    }
+    return values;
+}
+
+/** A stack file's config with the project's values under it: a key the stack sets wins, as in Pulumi. */
+export function withProjectConfig(file: StackFile, project: Pick<ProjectFile, "config">): StackFile {
+    return { ...file, config: { ...project.config, ...file.config } };
+}
+
 // ---- YAML as yaml.v2 reads it ----
 
 /** What yaml.v2 makes of YAML: scalars typed by `resolvePlainScalar`, mappings as Maps in source order. */
@@ -147,6 +226,11 @@ function yamlValue(file: string, text: string): Yaml {
     }
 }
 
+/** A top-level key's value (the last one, as yaml.v2 keeps it); undefined when the document has none. */
+function topLevel(document: Yaml, key: string): Yaml | undefined {
+    return document instanceof Map ? [...document].filter(([k]) => k === key).map(([, value]) => value).pop() : undefined;
+}
+
 function configMapping(file: string, document: Yaml): Map<Yaml, Yaml> {
     if (document === null) {
         return new Map();
@@ -154,7 +238,7 @@ function configMapping(file: string, document: Yaml): Map<Yaml, Yaml> {
     if (!(document instanceof Map)) {
         throw new StackFileError(`${file}: not a stack file; expected a YAML mapping with a config: key`);
     }
-    const config = [...document].filter(([key]) => key === "config").map(([, value]) => value).pop() ?? null;
+    const config = topLevel(document, "config") ?? null;
     if (config !== null && !(config instanceof Map)) {
         throw new StackFileError(`${file}: config: is not a mapping; expected keys like cross-account-pipeline:region with their values`);
     }

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { CliEnvironment, parseArguments, runCli } from "../../automation/cli";
+import { exampleStackFiles, withFakeCli } from "./fakePulumi/fakeCli";
 
 const repositoryDir = path.resolve(__dirname, "..", "..");
 
@@ -10,28 +10,6 @@ function commandOf(argv: string[]) {
     const parsed = parseArguments(argv);
     assert.ok(!parsed.help);
     return parsed.command;
-}
-
-/** A throwaway copy of the project's Pulumi.yaml and shipped stack files, so runs leave nothing in the repository. */
-function withProjectCopy<T>(run: (projectDir: string) => Promise<T>): Promise<T> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-cli-"));
-    for (const file of ["Pulumi.yaml", "Pulumi.accountA.yaml", "Pulumi.accountB.yaml"]) {
-        fs.copyFileSync(path.join(repositoryDir, file), path.join(dir, file));
-    }
-    return run(dir).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
-}
-
-/** Sets (or, with undefined, removes) environment variables for the duration of `run`. */
-async function withEnv<T>(vars: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
-    const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-    const apply = (values: Record<string, string | undefined>) =>
-        Object.entries(values).forEach(([name, value]) => (value === undefined ? delete process.env[name] : (process.env[name] = value)));
-    apply(vars);
-    try {
-        return await run();
-    } finally {
-        apply(saved);
-    }
 }
 
 function recordingEnvironment(projectDir: string, answer = false): CliEnvironment & { lines: string[]; questions: string[] } {
@@ -64,6 +42,8 @@ describe("automation: command line arguments", () => {
                 "--profile",
                 "accountA=pipeline-admin",
                 "--backend=s3://state",
+                "--policy-pack",
+                "../packs/strict",
             ]),
             {
                 operation: "up",
@@ -72,6 +52,7 @@ describe("automation: command line arguments", () => {
                 force: false,
                 concurrency: 2,
                 backendUrl: "s3://state",
+                policyPack: "../packs/strict",
                 profiles: { accountA: "pipeline-admin" },
             },
         );
@@ -117,41 +98,56 @@ describe("automation: command line arguments", () => {
 });
 
 describe("automation: command line runs", () => {
-    it("stops before any stack runs when no passphrase is set for the default file backend", () =>
-        withProjectCopy((projectDir) =>
-            withEnv({ PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined }, async () => {
-                const environment = recordingEnvironment(projectDir);
-                assert.strictEqual(await runCli(["--preview"], environment), 2);
-                assert.strictEqual(environment.lines.length, 1);
-                assert.match(environment.lines[0], /^deploy: the backend file:\/\/.*\/\.pulumi\/state encrypts stack secrets/);
-            }),
-        ));
+    it("stops before any stack runs when a stack that needs a passphrase has none", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            const environment = recordingEnvironment(cli.projectDir);
+            assert.strictEqual(await runCli(["--preview"], environment), 2);
+            assert.deepStrictEqual(environment.lines.slice(0, -1), [
+                `Backend: file://${path.join(cli.projectDir, ".pulumi", "state")} (none chosen, so the project's own (git-ignored))`,
+            ]);
+            assert.match(environment.lines[environment.lines.length - 1], /^deploy: stacks accountA, accountB, accountC encrypt their secrets with a passphrase/);
+            assert.deepStrictEqual(cli.invocations().map((call) => call.command), ["version"], "a stack command ran");
+        }));
 
     it("explains how to install the Pulumi CLI when it is not on PATH", () =>
-        withProjectCopy((projectDir) =>
-            withEnv({ PULUMI_CONFIG_PASSPHRASE: "test", PATH: projectDir }, async () => {
-                const environment = recordingEnvironment(projectDir);
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                process.env.PATH = path.join(cli.projectDir, "no-pulumi-here"); // restored by withFakeCli
+                const environment = recordingEnvironment(cli.projectDir);
                 assert.strictEqual(await runCli(["--up", "--yes"], environment), 2);
                 assert.deepStrictEqual(environment.lines.length, 1);
                 assert.match(environment.lines[0], /^deploy: the Pulumi CLI was not found on PATH; install it with/);
-            }),
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "test" },
         ));
 
     it("names an unknown stack and the known ones", () =>
-        withProjectCopy(async (projectDir) => {
-            const environment = recordingEnvironment(projectDir);
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            const environment = recordingEnvironment(cli.projectDir);
             assert.strictEqual(await runCli(["--preview", "--stack", "accountZ"], environment), 2);
             assert.deepStrictEqual(environment.lines, [
-                'deploy: unknown stack "accountZ": there is no Pulumi.<stack>.yaml for it (stacks: accountA, accountB)',
+                'deploy: unknown stack "accountZ": there is no Pulumi.<stack>.yaml for it (stacks: accountA, accountB, accountC)',
             ]);
         }));
 
+    it("names a missing policy pack before any stack runs", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            const environment = recordingEnvironment(cli.projectDir);
+            assert.strictEqual(await runCli(["--preview", "--policy-pack", "elsewhere"], environment), 2);
+            assert.deepStrictEqual(environment.lines, [
+                `deploy: policy pack ${path.join(cli.projectDir, "elsewhere")} not found (no PulumiPolicy.yaml there); pass its directory with --policy-pack`,
+            ]);
+            assert.deepStrictEqual(cli.invocations(), []);
+        }));
+
     it("asks before destroying, in destroy order, and destroys nothing on no", () =>
-        withProjectCopy(async (projectDir) => {
-            const environment = recordingEnvironment(projectDir, false);
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            const environment = recordingEnvironment(cli.projectDir, false);
             assert.strictEqual(await runCli(["--destroy"], environment), 1);
-            assert.deepStrictEqual(environment.questions, ["Destroy every resource of accountB, then accountA? [y/N] "]);
+            assert.deepStrictEqual(environment.questions, ["Destroy every resource of accountA, then accountB, accountC, keeping the protected ones? [y/N] "]);
             assert.deepStrictEqual(environment.lines, ["Nothing destroyed: not confirmed."]);
-            assert.ok(!fs.existsSync(path.join(projectDir, ".pulumi")), "the backend was touched");
+            assert.ok(!fs.existsSync(path.join(cli.projectDir, ".pulumi")), "the backend was touched");
+            assert.deepStrictEqual(cli.invocations(), []);
         }));
 });

@@ -4,20 +4,20 @@ import {
     DriverEvent,
     DriverRequest,
     Operation,
+    PhasePreview,
     planPhases,
     RunReport,
     runBounded,
     runOperation,
-    upAfterConfirmation,
 } from "../../automation/driver";
-import { StackFailure } from "../../automation/errors";
+import { DriverError, StackFailure } from "../../automation/errors";
 import { StackDefinition } from "../../automation/stackFiles";
 import { allStack, FakeStack, FakeWorkspace, pipelineStack, roleArn, targetOutputs, targetStack } from "./fakeWorkspace";
 
-const A = pipelineStack("accountA");
+// The new order: the pipeline stack A reads its target stacks B and C.
+const A = pipelineStack("accountA", ["accountB", "accountC"]);
 const B = targetStack("accountB");
 const C = targetStack("accountC");
-const D = targetStack("accountD");
 
 const ARN_B = roleArn("222222222222");
 const ARN_C = roleArn("333333333333");
@@ -25,9 +25,9 @@ const ARN_C = roleArn("333333333333");
 /** A healthy project: the pipeline assumes exactly the roles the targets export. */
 function healthyStacks(delayMs = 20): Record<string, FakeStack> {
     return {
-        accountA: { delayMs, outputs: { pipelineName: "p", deployRoleArns: { Staging: ARN_B, Prod: ARN_C } }, changes: { create: 5 } },
-        accountB: { delayMs, outputs: targetOutputs("Staging", ARN_B), resourceCount: 4, changes: { create: 3 } },
-        accountC: { delayMs, outputs: targetOutputs("Prod", ARN_C), resourceCount: 4, changes: { update: 1 } },
+        accountA: { delayMs, outputs: { pipelineName: "p", deployRoleArns: { Staging: ARN_B, Prod: ARN_C } }, changes: { create: 5 }, destroyable: 20 },
+        accountB: { delayMs, outputs: targetOutputs("Staging", ARN_B), destroyable: 4, changes: { create: 3 } },
+        accountC: { delayMs, outputs: targetOutputs("Prod", ARN_C), destroyable: 4, changes: { update: 1 } },
     };
 }
 
@@ -35,36 +35,52 @@ function request(operation: Operation, stacks: StackDefinition[], extra: Partial
     return { operation, stacks, projectStacks: stacks, concurrency: 4, ...extra };
 }
 
-function statusOf(report: RunReport, stack: string): string | undefined {
-    return report.stacks.find((result) => result.stack === stack)?.status;
+function resultOf(report: RunReport, stack: string) {
+    return report.stacks.find((result) => result.stack === stack);
 }
 
-describe("automation driver: order of the stacks", () => {
-    it("plans the pipeline stack (and any all-in-one stack) before the targets, and reverses that for destroy", () => {
-        const names = (phases: StackDefinition[][]) => phases.map((phase) => phase.map((stack) => stack.name));
-        const everything = [B, A, C, allStack("solo")];
-        assert.deepStrictEqual(names(planPhases(everything, "up")), [["accountA", "solo"], ["accountB", "accountC"]]);
-        assert.deepStrictEqual(names(planPhases(everything, "preview")), [["accountA", "solo"], ["accountB", "accountC"]]);
-        assert.deepStrictEqual(names(planPhases(everything, "refresh")), [["accountA", "solo"], ["accountB", "accountC"]]);
-        assert.deepStrictEqual(names(planPhases(everything, "destroy")), [["accountB", "accountC"], ["accountA", "solo"]]);
-        assert.deepStrictEqual(names(planPhases([B], "up")), [["accountB"]]);
+const names = (phases: StackDefinition[][]) => phases.map((phase) => phase.map((stack) => stack.name));
+
+describe("automation driver: order from which stack reads which", () => {
+    it("runs the stacks a pipeline stack reads first, and destroys them last", () => {
+        const everything = [A, B, C, allStack("solo")];
+        for (const operation of ["up", "preview", "refresh"] as const) {
+            assert.deepStrictEqual(names(planPhases(everything, operation)), [["accountB", "accountC"], ["accountA", "solo"]], operation);
+        }
+        assert.deepStrictEqual(names(planPhases(everything, "destroy")), [["accountA", "solo"], ["accountB", "accountC"]]);
+        assert.deepStrictEqual(names(planPhases(everything, "outputs")), [["accountA", "accountB", "accountC", "solo"]]);
     });
 
-    it("runs up on the pipeline stack first, then starts every target stack together", async () => {
+    it("derives any depth of reads, and ignores reads of stacks outside the run", () => {
+        const chain = [pipelineStack("x", ["y"]), pipelineStack("y", ["z"]), targetStack("z")];
+        assert.deepStrictEqual(names(planPhases(chain, "up")), [["z"], ["y"], ["x"]]);
+        assert.deepStrictEqual(names(planPhases(chain, "destroy")), [["x"], ["y"], ["z"]]);
+        assert.deepStrictEqual(names(planPhases([A], "up")), [["accountA"]]);
+        assert.deepStrictEqual(names(planPhases([B], "destroy")), [["accountB"]]);
+    });
+
+    it("refuses stacks that read each other, naming the cycle", () => {
+        const cycle = [pipelineStack("x", ["y"]), pipelineStack("y", ["x"])];
+        assert.throws(() => planPhases(cycle, "up"), (error: unknown) => error instanceof DriverError && /cycle \((x reads y reads x|y reads x reads y)\)/.test(error.message));
+    });
+
+    it("deploys the target stacks together, then previews and deploys the pipeline stack", async () => {
         const workspace = new FakeWorkspace(healthyStacks());
-        const report = await runOperation(workspace, request("up", [B, C, A]));
+        const report = await runOperation(workspace, request("up", [A, B, C]));
 
-        assert.strictEqual(report.ok, true);
-        const pipelineDone = workspace.indexOf("accountA", "up", "end");
-        const targetStarts = ["accountB", "accountC"].map((stack) => workspace.indexOf(stack, "up", "start"));
-        const firstTargetEnd = Math.min(...["accountB", "accountC"].map((stack) => workspace.indexOf(stack, "up", "end")));
-        assert.ok(targetStarts.every((start) => start > pipelineDone), "a target started before the pipeline stack finished");
-        assert.ok(targetStarts.every((start) => start < firstTargetEnd), "the targets did not run at the same time");
+        assert.strictEqual(report.ok, true, JSON.stringify(report));
+        const lastTargetUpEnd = Math.max(...["accountB", "accountC"].map((stack) => workspace.indexOf(stack, "up", "end")));
+        assert.ok(workspace.indexOf("accountA", "preview", "start") > lastTargetUpEnd, "the pipeline stack was previewed before its targets were up");
+        const targetUpStarts = ["accountB", "accountC"].map((stack) => workspace.indexOf(stack, "up", "start"));
+        const firstTargetUpEnd = Math.min(...["accountB", "accountC"].map((stack) => workspace.indexOf(stack, "up", "end")));
+        assert.ok(targetUpStarts.every((start) => start < firstTargetUpEnd), "the target stacks did not run at the same time");
         assert.strictEqual(workspace.maxRunning, 2);
+        assert.deepStrictEqual(report.stacks.map((r) => r.stack), ["accountB", "accountC", "accountA"]);
     });
 
-    it("runs at most `concurrency` target stacks at a time", async () => {
-        const stacks = { ...healthyStacks(), accountD: { delayMs: 20, outputs: targetOutputs("Staging", ARN_B) } };
+    it("runs at most `concurrency` stacks of a phase at a time", async () => {
+        const D = targetStack("accountD");
+        const stacks = { ...healthyStacks(), accountD: { delayMs: 20 } };
         const bounded = new FakeWorkspace(stacks);
         await runOperation(bounded, request("preview", [A, B, C, D], { concurrency: 2 }));
         assert.strictEqual(bounded.maxRunning, 2);
@@ -87,194 +103,221 @@ describe("automation driver: order of the stacks", () => {
 });
 
 describe("automation driver: failures", () => {
-    it("runs no target stack when the pipeline stack fails", async () => {
-        const stacks = healthyStacks();
-        stacks.accountA.failures = { up: new StackFailure("command-failed", "error: KMS key policy rejected") };
+    it("skips the pipeline stack when a target stack it reads fails, and still runs a stack that reads neither", async () => {
+        const stacks: Record<string, FakeStack> = { ...healthyStacks(), solo: { outputs: { deployRoleArns: { S: ARN_B }, ...targetOutputs("S", ARN_B) } } };
+        stacks.accountB.failures = { up: new StackFailure("credentials", "AWS credentials for stack accountB are missing") };
         const workspace = new FakeWorkspace(stacks);
-        const report = await runOperation(workspace, request("up", [A, B, C]));
+        const report = await runOperation(workspace, request("up", [A, B, C, allStack("solo")]));
 
         assert.strictEqual(report.ok, false);
-        assert.ok(workspace.calls.every((call) => call.stack === "accountA"), "a target stack was touched");
-        assert.strictEqual(statusOf(report, "accountA"), "failed");
-        assert.match(report.stacks[0].message ?? "", /KMS key policy rejected/);
-        for (const target of ["accountB", "accountC"]) {
-            assert.strictEqual(statusOf(report, target), "skipped");
-            assert.match(report.stacks.find((r) => r.stack === target)!.message ?? "", /accountA failed/);
-        }
-    });
-
-    it("lets the other targets finish when one target fails, and reports the run as failed", async () => {
-        const stacks = healthyStacks();
-        stacks.accountB = { delayMs: 5, failures: { up: new StackFailure("credentials", "AWS credentials for stack accountB are missing") } };
-        stacks.accountC.delayMs = 40;
-        const workspace = new FakeWorkspace(stacks);
-        const report = await runOperation(workspace, request("up", [A, B, C]));
-
-        assert.strictEqual(report.ok, false);
-        assert.strictEqual(statusOf(report, "accountB"), "failed");
-        assert.strictEqual(statusOf(report, "accountC"), "succeeded");
-        assert.ok(workspace.indexOf("accountC", "up", "end") > workspace.indexOf("accountB", "up", "end"));
-        assert.match(report.stacks.find((r) => r.stack === "accountB")!.message ?? "", /credentials/);
+        assert.strictEqual(resultOf(report, "accountB")?.status, "failed");
+        assert.strictEqual(resultOf(report, "accountC")?.status, "succeeded");
+        assert.strictEqual(resultOf(report, "accountA")?.status, "skipped");
+        assert.match(resultOf(report, "accountA")?.message ?? "", /not run because accountB failed/);
+        assert.deepStrictEqual(workspace.started("up").sort(), ["accountB", "accountC", "solo"]);
+        assert.ok(!workspace.started("preview").includes("accountA"), "the pipeline stack was previewed against a failed target");
     });
 
     it("turns anything an implementation throws into a failed stack with its message", async () => {
         const stacks = healthyStacks();
-        stacks.accountA.failures = { refresh: new Error("socket hang up") };
-        const report = await runOperation(new FakeWorkspace(stacks), request("refresh", [A]));
+        stacks.accountB.failures = { refresh: new Error("socket hang up") };
+        const report = await runOperation(new FakeWorkspace(stacks), request("refresh", [B]));
         assert.deepStrictEqual([report.stacks[0].status, report.stacks[0].message], ["failed", "socket hang up"]);
     });
 });
 
 describe("automation driver: preview", () => {
-    it("only previews: never calls up, destroy or refresh", async () => {
+    it("only previews, and says when a stack's preview reads outputs that are about to change", async () => {
         const workspace = new FakeWorkspace(healthyStacks());
         const report = await runOperation(workspace, request("preview", [A, B, C]));
 
         assert.strictEqual(report.ok, true);
         assert.deepStrictEqual([...workspace.actions()].sort(), ["open", "preview"]);
-        assert.deepStrictEqual(workspace.started("preview"), ["accountA", "accountB", "accountC"]);
-        assert.deepStrictEqual(report.stacks.find((r) => r.stack === "accountC")!.changes, {
-            create: 0,
-            update: 1,
-            replace: 0,
-            delete: 0,
-            same: 0,
-        });
+        assert.deepStrictEqual(workspace.started("preview"), ["accountB", "accountC", "accountA"]);
+        // B and C have changes to apply, so A's preview, computed from their current outputs, is provisional.
+        assert.match(resultOf(report, "accountA")?.caveat ?? "", /current outputs of accountB, accountC, which have changes to apply/);
+        assert.strictEqual(resultOf(report, "accountB")?.caveat, undefined);
+    });
+
+    it("gives no caveat when the stacks it reads have nothing to change", async () => {
+        const stacks = healthyStacks();
+        stacks.accountB.changes = { same: 4 };
+        stacks.accountC.changes = { same: 4 };
+        const report = await runOperation(new FakeWorkspace(stacks), request("preview", [A, B, C]));
+        assert.strictEqual(resultOf(report, "accountA")?.caveat, undefined);
+    });
+
+    it("previews a stack not yet deployed on a temporary record, and does not preview what reads it", async () => {
+        const stacks = healthyStacks();
+        stacks.accountB.exists = false;
+        const workspace = new FakeWorkspace(stacks);
+        const report = await runOperation(workspace, request("preview", [A, B, C]));
+
+        assert.strictEqual(report.ok, true);
+        assert.strictEqual(resultOf(report, "accountB")?.newStack, true);
+        assert.deepStrictEqual(workspace.started("release"), ["accountB"], "the temporary record was not removed");
+        assert.strictEqual(resultOf(report, "accountA")?.status, "skipped");
+        assert.match(resultOf(report, "accountA")?.message ?? "", /reads accountB, which is not deployed yet/);
+        assert.ok(!workspace.started("preview").includes("accountA"));
     });
 
     it("reports each stack's progress as events that name the stack", async () => {
         const stacks = healthyStacks();
         stacks.accountB.lines = ["+ aws:iam:Role CrossAccount_Role creating"];
         const events: DriverEvent[] = [];
-        await runOperation(new FakeWorkspace(stacks), request("preview", [A, B], { onEvent: (event) => events.push(event) }));
+        await runOperation(new FakeWorkspace(stacks), request("preview", [pipelineStack("accountA", ["accountB"]), B], { onEvent: (event) => events.push(event) }));
 
-        assert.deepStrictEqual(events[0], { type: "planned", operation: "preview", phases: [["accountA"], ["accountB"]] });
+        assert.deepStrictEqual(events[0], { type: "planned", operation: "preview", phases: [["accountB"], ["accountA"]] });
         assert.ok(events.some((e) => e.type === "output" && e.stack === "accountB" && e.line.includes("CrossAccount_Role")));
         assert.ok(events.some((e) => e.type === "progress" && e.stack === "accountA" && e.resourcesDone === 1));
         const finished = events.filter((e) => e.type === "finished").map((e) => (e.type === "finished" ? e.result.stack : ""));
-        assert.deepStrictEqual(finished, ["accountA", "accountB"]);
+        assert.deepStrictEqual(finished, ["accountB", "accountA"]);
     });
 });
 
-describe("automation driver: up after confirmation", () => {
-    it("previews every stack, asks, and applies nothing when the answer is no", async () => {
+describe("automation driver: up, phase by phase", () => {
+    it("previews every stack before updating it, even without a confirmation step", async () => {
         const workspace = new FakeWorkspace(healthyStacks());
-        const shown: RunReport[] = [];
-        const report = await upAfterConfirmation(workspace, request("up", [A, B, C]), async (previewReport) => {
-            shown.push(previewReport);
-            return false;
-        });
+        await runOperation(workspace, request("up", [A, B, C]));
+        for (const stack of ["accountA", "accountB", "accountC"]) {
+            assert.ok(workspace.indexOf(stack, "preview", "end") >= 0 && workspace.indexOf(stack, "preview", "end") < workspace.indexOf(stack, "up", "start"), stack);
+        }
+    });
 
-        assert.strictEqual(shown.length, 1);
-        assert.deepStrictEqual(shown[0].stacks.map((r) => [r.stack, r.status]), [
-            ["accountA", "succeeded"],
-            ["accountB", "succeeded"],
-            ["accountC", "succeeded"],
-        ]);
+    it("asks about the target phase alone, and applies nothing when the answer is no", async () => {
+        const workspace = new FakeWorkspace(healthyStacks());
+        const asked: PhasePreview[] = [];
+        const report = await runOperation(workspace, request("up", [A, B, C], { confirm: async (phase) => (asked.push(phase), false) }));
+
+        assert.strictEqual(asked.length, 1);
+        assert.deepStrictEqual([asked[0].phase, asked[0].phaseCount, asked[0].later], [1, 2, [["accountA"]]]);
+        assert.deepStrictEqual(asked[0].stacks.map((r) => [r.stack, r.status]), [["accountB", "succeeded"], ["accountC", "succeeded"]]);
         assert.deepStrictEqual(workspace.started("up"), []);
+        assert.deepStrictEqual(workspace.started("preview"), ["accountB", "accountC"], "the pipeline stack was previewed against outputs about to change");
         assert.strictEqual(report.ok, false);
         assert.strictEqual(report.notApplied, "not confirmed");
+        assert.match(resultOf(report, "accountA")?.message ?? "", /not applied: not confirmed/);
     });
 
-    it("applies after a yes, every preview having finished first", async () => {
+    it("previews the pipeline stack only after its targets are up, and asks again", async () => {
         const workspace = new FakeWorkspace(healthyStacks());
-        const report = await upAfterConfirmation(workspace, request("up", [A, B, C]), async () => true);
+        const asked: PhasePreview[] = [];
+        const report = await runOperation(
+            workspace,
+            request("up", [A, B, C], { confirm: async (phase) => (asked.push(phase), phase.phase === 1) }),
+        );
 
-        assert.strictEqual(report.ok, true);
-        assert.strictEqual(report.operation, "up");
-        assert.deepStrictEqual(workspace.started("up"), ["accountA", "accountB", "accountC"]);
-        const lastPreviewEnd = Math.max(...["accountA", "accountB", "accountC"].map((s) => workspace.indexOf(s, "preview", "end")));
-        assert.ok(workspace.indexOf("accountA", "up", "start") > lastPreviewEnd);
+        assert.deepStrictEqual(asked.map((phase) => phase.stacks.map((s) => s.stack)), [["accountB", "accountC"], ["accountA"]]);
+        const lastTargetUpEnd = Math.max(workspace.indexOf("accountB", "up", "end"), workspace.indexOf("accountC", "up", "end"));
+        assert.ok(workspace.indexOf("accountA", "preview", "start") > lastTargetUpEnd);
+        assert.deepStrictEqual(workspace.started("up").sort(), ["accountB", "accountC"]);
+        assert.strictEqual(report.ok, false);
+        assert.strictEqual(report.notApplied, "not confirmed");
+        assert.deepStrictEqual(report.previews?.map((p) => p.stack), ["accountB", "accountC", "accountA"]);
     });
 
-    it("does not ask, and applies nothing, when a preview fails", async () => {
+    it("applies nothing of a phase, or after it, when one of its previews fails", async () => {
         const stacks = healthyStacks();
-        stacks.accountC.failures = { preview: new StackFailure("command-failed", "error: bad config") };
+        stacks.accountC.failures = { preview: new StackFailure("command-failed", "error: artifact-key-protection: the key is not protected") };
         const workspace = new FakeWorkspace(stacks);
         let asked = false;
-        const report = await upAfterConfirmation(workspace, request("up", [A, B, C]), async () => (asked = true));
+        const report = await runOperation(workspace, request("up", [A, B, C], { confirm: async () => (asked = true) }));
 
         assert.strictEqual(asked, false);
         assert.deepStrictEqual(workspace.started("up"), []);
-        assert.strictEqual(report.notApplied, "a preview failed");
+        assert.strictEqual(report.notApplied, "the preview of accountC failed");
+        assert.strictEqual(resultOf(report, "accountC")?.status, "failed");
+        assert.match(resultOf(report, "accountC")?.message ?? "", /^preview failed: error: artifact-key-protection/);
+        assert.match(resultOf(report, "accountB")?.message ?? "", /not applied: the preview of accountC failed/);
+        assert.strictEqual(resultOf(report, "accountA")?.status, "skipped");
     });
 });
 
 describe("automation driver: destroy", () => {
-    it("destroys the target stacks first, then the pipeline stack", async () => {
-        const workspace = new FakeWorkspace(healthyStacks());
+    it("destroys the pipeline stack first, then its target stacks, and says what it kept", async () => {
+        const stacks = healthyStacks();
+        stacks.accountA.kept = [{ type: "aws:kms/key:Key", name: "artifact-key" }];
+        const workspace = new FakeWorkspace(stacks);
         const report = await runOperation(workspace, request("destroy", [A, B, C]));
 
         assert.strictEqual(report.ok, true);
-        const pipelineStart = workspace.indexOf("accountA", "destroy", "start");
-        assert.ok(pipelineStart > workspace.indexOf("accountB", "destroy", "end"));
-        assert.ok(pipelineStart > workspace.indexOf("accountC", "destroy", "end"));
-        assert.deepStrictEqual(report.stacks.map((r) => r.stack), ["accountB", "accountC", "accountA"]);
+        const pipelineEnd = workspace.indexOf("accountA", "destroy", "end");
+        assert.ok(workspace.indexOf("accountB", "destroy", "start") > pipelineEnd);
+        assert.ok(workspace.indexOf("accountC", "destroy", "start") > pipelineEnd);
+        assert.deepStrictEqual(resultOf(report, "accountA")?.kept, [{ type: "aws:kms/key:Key", name: "artifact-key" }]);
+        assert.match(resultOf(report, "accountA")?.message ?? "", /kept 1 protected resource .*artifact-key/);
     });
 
-    it("refuses to destroy the pipeline stack while a target stack still has resources", async () => {
+    it("refuses to destroy a target stack while a pipeline stack outside the run still deploys to it", async () => {
         const workspace = new FakeWorkspace(healthyStacks());
-        const report = await runOperation(workspace, { ...request("destroy", [A]), projectStacks: [A, B, C] });
+        const report = await runOperation(workspace, { ...request("destroy", [B]), projectStacks: [A, B, C] });
 
         assert.strictEqual(report.ok, false);
-        assert.strictEqual(statusOf(report, "accountA"), "refused");
-        assert.match(report.stacks[0].message ?? "", /accountB \(4 resources\), accountC \(4 resources\)/);
+        assert.strictEqual(resultOf(report, "accountB")?.status, "refused");
+        assert.match(resultOf(report, "accountB")?.message ?? "", /accountA \(20 resources\)/);
         assert.deepStrictEqual(workspace.started("destroy"), []);
     });
 
-    it("destroys the pipeline stack anyway when forced, without looking at the targets", async () => {
-        const workspace = new FakeWorkspace(healthyStacks());
-        const report = await runOperation(workspace, { ...request("destroy", [A], { force: true }), projectStacks: [A, B, C] });
-
-        assert.strictEqual(statusOf(report, "accountA"), "succeeded");
-        assert.deepStrictEqual(workspace.started("destroy"), ["accountA"]);
-        assert.deepStrictEqual(workspace.started("resourceCount"), []);
-    });
-
-    it("counts a target stack that was never created as empty, and skips destroying it", async () => {
+    it("destroys a target stack once its pipeline stack holds only what destroy keeps", async () => {
         const stacks = healthyStacks();
-        stacks.accountB = { exists: false };
+        stacks.accountA.destroyable = 0;
+        stacks.accountA.kept = [{ type: "aws:kms/key:Key", name: "artifact-key" }];
         const workspace = new FakeWorkspace(stacks);
-        const report = await runOperation(workspace, { ...request("destroy", [A, B]), projectStacks: [A, B] });
-
-        assert.strictEqual(report.ok, true);
-        assert.strictEqual(statusOf(report, "accountB"), "skipped");
-        assert.strictEqual(statusOf(report, "accountA"), "succeeded");
+        const report = await runOperation(workspace, { ...request("destroy", [B]), projectStacks: [A, B, C] });
+        assert.strictEqual(resultOf(report, "accountB")?.status, "succeeded");
+        assert.deepStrictEqual(workspace.started("state"), ["accountA", "accountB"]);
     });
 
-    it("does not destroy the pipeline stack when a target stack failed to destroy", async () => {
+    it("destroys it anyway when forced, without looking at the pipeline stack", async () => {
+        const workspace = new FakeWorkspace(healthyStacks());
+        const report = await runOperation(workspace, { ...request("destroy", [B], { force: true }), projectStacks: [A, B, C] });
+        assert.strictEqual(resultOf(report, "accountB")?.status, "succeeded");
+        assert.ok(!workspace.started("state").includes("accountA"));
+    });
+
+    it("counts a pipeline stack that was never created as not deploying, and skips a stack that does not exist", async () => {
         const stacks = healthyStacks();
-        stacks.accountC.failures = { destroy: new StackFailure("protected-resource", "stack accountC holds protected resources") };
+        stacks.accountA.exists = false;
+        stacks.accountC.exists = false;
+        const report = await runOperation(new FakeWorkspace(stacks), { ...request("destroy", [B, C]), projectStacks: [A, B, C] });
+        assert.strictEqual(report.ok, true);
+        assert.strictEqual(resultOf(report, "accountB")?.status, "succeeded");
+        assert.strictEqual(resultOf(report, "accountC")?.status, "skipped");
+    });
+
+    it("does not destroy the target stacks when their pipeline stack failed to destroy", async () => {
+        const stacks = healthyStacks();
+        stacks.accountA.failures = { destroy: new StackFailure("command-failed", "error: deleting CodePipeline: AccessDenied") };
         const workspace = new FakeWorkspace(stacks);
         const report = await runOperation(workspace, request("destroy", [A, B, C]));
 
         assert.strictEqual(report.ok, false);
-        assert.strictEqual(statusOf(report, "accountA"), "skipped");
-        assert.deepStrictEqual(workspace.started("destroy").sort(), ["accountB", "accountC"]);
+        assert.strictEqual(resultOf(report, "accountB")?.status, "skipped");
+        assert.deepStrictEqual(workspace.started("destroy"), ["accountA"]);
     });
 
-    it("words the guard's refusal with every target that still has resources", () => {
-        assert.strictEqual(destroyGuardRefusal([{ stack: "accountB", count: 0 }]), undefined);
+    it("words the guard's refusal with every reader that still has resources", () => {
+        assert.strictEqual(destroyGuardRefusal([{ stack: "accountA", destroyable: 0 }]), undefined);
         assert.strictEqual(destroyGuardRefusal([]), undefined);
         const refusal = destroyGuardRefusal([
-            { stack: "accountB", count: 0 },
-            { stack: "accountC", count: 2 },
+            { stack: "accountA", destroyable: 0 },
+            { stack: "accountZ", destroyable: 2 },
         ]);
-        assert.match(refusal ?? "", /accountC \(2 resources\)/);
-        assert.doesNotMatch(refusal ?? "", /accountB/);
+        assert.match(refusal ?? "", /accountZ \(2 resources\)/);
+        assert.doesNotMatch(refusal ?? "", /accountA/);
         assert.match(refusal ?? "", /--force/);
     });
 });
 
 describe("automation driver: role ARN cross-check after up", () => {
-    it("passes when every target exports the role its pipeline stack assumes", async () => {
+    it("passes when the pipeline stack assumes exactly the roles its targets export", async () => {
         const report = await runOperation(new FakeWorkspace(healthyStacks()), request("up", [A, B, C]));
         assert.strictEqual(report.ok, true);
         assert.deepStrictEqual(
-            report.roleArnChecks.map((check) => [check.targetStack, check.target, check.roleArn, check.problem]),
+            report.roleArnChecks.map((check) => [check.pipelineStack, check.targetStack, check.target, check.roleArn, check.problem]),
             [
-                ["accountB", "Staging", ARN_B, undefined],
-                ["accountC", "Prod", ARN_C, undefined],
+                ["accountA", "accountB", "Staging", ARN_B, undefined],
+                ["accountA", "accountC", "Prod", ARN_C, undefined],
             ],
         );
     });
@@ -292,23 +335,23 @@ describe("automation driver: role ARN cross-check after up", () => {
         assert.match(problems[0].problem!, /role\/CrossAccount_Role/);
     });
 
-    it("reads the pipeline stack's outputs from the backend when only a target stack was deployed", async () => {
-        const workspace = new FakeWorkspace(healthyStacks());
+    it("says which pipeline stack to run next when only a target stack was deployed", async () => {
+        const stacks = healthyStacks();
+        stacks.accountB.outputs = targetOutputs("Staging", roleArn("222222222222", "Renamed"));
+        const workspace = new FakeWorkspace(stacks);
         const report = await runOperation(workspace, { ...request("up", [B]), projectStacks: [A, B, C] });
 
-        assert.strictEqual(report.ok, true);
-        assert.deepStrictEqual(workspace.started("up"), ["accountB"]);
+        assert.strictEqual(report.ok, true, "deploying a target stack first is the documented order");
         assert.deepStrictEqual(workspace.started("outputs"), ["accountA"]);
-        assert.strictEqual(report.roleArnChecks[0].roleArn, ARN_B);
+        assert.match(report.roleArnChecks[0].pending ?? "", /role\/Renamed.*run it next: npm run deploy -- --up --stack accountA/);
     });
 
-    it("fails when the pipeline stack's outputs cannot be read", async () => {
+    it("says so when the pipeline stack that reads a deployed target stack does not exist yet", async () => {
         const stacks = healthyStacks();
         stacks.accountA.exists = false;
         const report = await runOperation(new FakeWorkspace(stacks), { ...request("up", [B]), projectStacks: [A, B] });
-
-        assert.strictEqual(report.ok, false);
-        assert.match(report.roleArnChecks[0].problem ?? "", /cannot read the outputs of accountA/);
+        assert.strictEqual(report.ok, true);
+        assert.match(report.roleArnChecks[0].pending ?? "", /accountA reads accountB and is not deployed yet/);
     });
 
     it("checks an all-in-one stack against itself", async () => {

@@ -1,49 +1,95 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { backendSettings, credentialsEnv, defaultBackendUrl } from "../../automation/environment";
+import {
+    backendChoice,
+    backendEnv,
+    checkBackendUrl,
+    credentialsEnv,
+    defaultBackendUrl,
+    readLogin,
+    usesPassphrase,
+} from "../../automation/environment";
 import { DriverError } from "../../automation/errors";
 
 const projectDir = path.resolve("/work/project");
+const FILE = "file:///srv/state";
+const CLOUD = "https://api.pulumi.com";
 
-describe("automation: backend, passphrase and credentials", () => {
-    it("defaults to a file backend under the project's git-ignored .pulumi directory", () => {
-        assert.strictEqual(defaultBackendUrl(projectDir), "file:///work/project/.pulumi/state");
-        const settings = backendSettings({ projectDir }, { PULUMI_CONFIG_PASSPHRASE: "correct horse" });
-        assert.strictEqual(settings.backendUrl, "file:///work/project/.pulumi/state");
-        assert.strictEqual(settings.env.PULUMI_BACKEND_URL, settings.backendUrl);
-        assert.strictEqual(settings.secretsProvider, "passphrase");
-        assert.strictEqual(settings.env.PULUMI_CONFIG_PASSPHRASE, "correct horse");
+describe("automation: which backend", () => {
+    it("takes the option as given, before anything the CLI would look at", () => {
+        const choice = backendChoice({ backendUrl: "s3://state" }, { PULUMI_BACKEND_URL: FILE }, { login: { url: CLOUD, file: "c.json" } });
+        assert.deepStrictEqual(choice, { chosen: true, source: "--backend / backendUrl", url: "s3://state" });
     });
 
-    it("refuses to start on a self-managed backend without a passphrase, saying how to set one", () => {
-        for (const backendUrl of [undefined, "s3://state-bucket"]) {
-            assert.throws(
-                () => backendSettings({ projectDir, backendUrl }, {}),
-                (error: unknown) => error instanceof DriverError && /export PULUMI_CONFIG_PASSPHRASE=/.test(error.message),
-            );
+    it("otherwise follows the CLI's own order: PULUMI_BACKEND_URL, backend.url in Pulumi.yaml, pulumi login, an access token", () => {
+        const login = { url: CLOUD, file: "/home/u/.pulumi/credentials.json" };
+        const all = { projectBackendUrl: "s3://project", login };
+        assert.deepStrictEqual(backendChoice({}, { PULUMI_BACKEND_URL: FILE, PULUMI_ACCESS_TOKEN: "t" }, all), {
+            chosen: true,
+            source: "PULUMI_BACKEND_URL",
+        });
+        assert.deepStrictEqual(backendChoice({}, { PULUMI_ACCESS_TOKEN: "t" }, all), { chosen: true, source: "backend.url in Pulumi.yaml" });
+        assert.deepStrictEqual(backendChoice({}, { PULUMI_ACCESS_TOKEN: "t" }, { login }), {
+            chosen: true,
+            source: "pulumi login (/home/u/.pulumi/credentials.json)",
+        });
+        assert.deepStrictEqual(backendChoice({}, { PULUMI_ACCESS_TOKEN: "t" }, {}), { chosen: true, source: "PULUMI_ACCESS_TOKEN (Pulumi Cloud)" });
+        assert.deepStrictEqual(backendChoice({}, {}, {}), { chosen: false });
+        assert.strictEqual(defaultBackendUrl(projectDir), "file:///work/project/.pulumi/state");
+    });
+
+    it("reads the backend `pulumi login` stored, where the CLI keeps it", () => {
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-home-"));
+        try {
+            assert.strictEqual(readLogin({ PULUMI_HOME: home }), undefined, "no login file");
+            fs.writeFileSync(path.join(home, "credentials.json"), JSON.stringify({ current: "s3://team-state", accounts: {} }));
+            assert.deepStrictEqual(readLogin({ PULUMI_HOME: home }), { url: "s3://team-state", file: path.join(home, "credentials.json") });
+            fs.writeFileSync(path.join(home, "credentials.json"), JSON.stringify({ accounts: {} }));
+            assert.strictEqual(readLogin({ PULUMI_HOME: home }), undefined, "logged out");
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
         }
     });
 
-    it("takes the passphrase from the options before the environment, and accepts a passphrase file", () => {
-        const fromOption = backendSettings({ projectDir, passphrase: "given" }, { PULUMI_CONFIG_PASSPHRASE: "env" });
-        assert.strictEqual(fromOption.env.PULUMI_CONFIG_PASSPHRASE, "given");
-        const fromFile = backendSettings({ projectDir }, { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/secrets/passphrase" });
-        assert.strictEqual(fromFile.env.PULUMI_CONFIG_PASSPHRASE, undefined, "the CLI reads the file itself");
-    });
-
-    it("uses any backend URL given, and needs no passphrase on Pulumi Cloud", () => {
-        const cloud = backendSettings({ projectDir, backendUrl: "https://api.pulumi.com" }, {});
-        assert.strictEqual(cloud.env.PULUMI_BACKEND_URL, "https://api.pulumi.com");
-        assert.strictEqual(cloud.secretsProvider, undefined);
-        assert.strictEqual(cloud.env.PULUMI_CONFIG_PASSPHRASE, undefined);
-        const kms = backendSettings({ projectDir, backendUrl: "s3://state", secretsProvider: "awskms://alias/pulumi" }, {});
-        assert.strictEqual(kms.secretsProvider, "awskms://alias/pulumi");
-    });
-
     it("rejects a backend that is not a URL, naming it", () => {
-        assert.throws(() => backendSettings({ projectDir, backendUrl: "./state" }, {}), /backend URL "\.\/state" is not a URL/);
+        assert.throws(() => checkBackendUrl("./state"), /backend URL "\.\/state" is not a URL/);
+        checkBackendUrl("azblob://container");
+    });
+});
+
+describe("automation: which stacks need a passphrase", () => {
+    it("is decided by the stack file's provider, its salt, or the backend's default", () => {
+        const plain = { hasEncryptionSalt: false };
+        assert.strictEqual(usesPassphrase(plain, FILE), true, "a self-managed backend's default is the passphrase");
+        assert.strictEqual(usesPassphrase(plain, CLOUD), false, "Pulumi Cloud's default is its own provider");
+        assert.strictEqual(usesPassphrase({ hasEncryptionSalt: true }, CLOUD), true, "created with the passphrase on Pulumi Cloud");
+        assert.strictEqual(usesPassphrase({ secretsProvider: "awskms://alias/pulumi", hasEncryptionSalt: false }, FILE), false);
+        assert.strictEqual(usesPassphrase({ secretsProvider: "passphrase", hasEncryptionSalt: false }, CLOUD), true);
+        assert.strictEqual(usesPassphrase(plain, FILE, "awskms://alias/pulumi"), false, "a new stack created with another provider");
     });
 
+    it("stops the run only when a stack that needs it has no passphrase, naming the stacks", () => {
+        assert.throws(
+            () => backendEnv(FILE, {}, {}, ["accountA", "accountB"]),
+            (error: unknown) =>
+                error instanceof DriverError &&
+                /^stacks accountA, accountB encrypt their secrets with a passphrase \(backend file:\/\/\/srv\/state\)/.test(error.message) &&
+                /export PULUMI_CONFIG_PASSPHRASE=/.test(error.message),
+        );
+        assert.deepStrictEqual(backendEnv(CLOUD, {}, {}, []), { PULUMI_BACKEND_URL: CLOUD, PULUMI_SKIP_UPDATE_CHECK: "true" });
+    });
+
+    it("takes the passphrase from the options before the environment, and accepts a passphrase file", () => {
+        assert.strictEqual(backendEnv(FILE, { passphrase: "given" }, { PULUMI_CONFIG_PASSPHRASE: "env" }, ["a"]).PULUMI_CONFIG_PASSPHRASE, "given");
+        const fromFile = backendEnv(FILE, {}, { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/secrets/passphrase" }, ["a"]);
+        assert.strictEqual(fromFile.PULUMI_CONFIG_PASSPHRASE, undefined, "the CLI reads the file itself");
+        assert.strictEqual(backendEnv(FILE, {}, { PULUMI_CONFIG_PASSPHRASE: "" }, ["a"]).PULUMI_CONFIG_PASSPHRASE, "", "an empty passphrase is one");
+    });
+});
+
+describe("automation: credentials", () => {
     it("gives a stack exactly the credentials given for it, clearing the other kind", () => {
         assert.deepStrictEqual(credentialsEnv("accountA", { profile: "pipeline-admin" }), {
             AWS_PROFILE: "pipeline-admin",

@@ -76,13 +76,22 @@ describe("automation: clear messages for failures", () => {
         }
     });
 
-    it("explains protected resources that destroy will not delete", () => {
-        const stdout =
-            '    error: Preview failed: unable to delete resource "urn:pulumi:accountA::cross-account-pipeline::aws:kms/key:Key::artifact-key"\n' +
-            "    as it is currently marked for protection. To unprotect the resource, ...";
-        const failure = describeFailure(commandError("error: destroy failed", stdout), context);
-        assert.strictEqual(failure.kind, "protected-resource");
-        assert.match(failure.message, /pulumi state unprotect --stack accountB/);
+    it("explains a protected resource an operation would delete, in the current CLI's words and the old ones", () => {
+        const urn = "urn:pulumi:accountA::cross-account-pipeline::cross-account-pipeline:components:ArtifactStore$aws:kms/key:Key::artifact-key";
+        // What current CLIs print (the engine's step generator; the line break is theirs).
+        const current =
+            `    error: resource "${urn}" cannot be deleted\n` +
+            "    because it is protected. To unprotect the resource, either remove the `protect` flag from the resource in your " +
+            "Pulumi program and run `pulumi up`, or use the command:\n" +
+            `    \`pulumi state unprotect '${urn}'\``;
+        const old = `    error: Preview failed: unable to delete resource "${urn}"\n    as it is currently marked for protection. To unprotect the resource, ...`;
+        for (const stdout of [current, old]) {
+            const failure = describeFailure(commandError("error: update failed", stdout), { ...context, stack: "accountA" });
+            assert.strictEqual(failure.kind, "protected-resource", stdout);
+            assert.match(failure.message, /would delete or replace the protected resource aws:kms\/key:Key artifact-key/);
+            assert.match(failure.message, /protectArtifacts: false, then up/);
+            assert.ok(failure.message.includes(`pulumi state unprotect --stack accountA '${urn}'`), failure.message);
+        }
     });
 
     it("keeps only the error lines of any other failure: no exit code, no stack trace", () => {

@@ -7,26 +7,29 @@ import {
     ChangeReport,
     OpenMode,
     ResourceChange,
+    ResourceName,
     StackHandle,
     StackListener,
     StackOutputs,
     StackWorkspace,
 } from "../../automation/stackWorkspace";
 
-export type FakeAction = "preview" | "up" | "destroy" | "refresh" | "outputs" | "resourceCount";
+export type FakeAction = "preview" | "up" | "destroy" | "refresh" | "outputs" | "config" | "state" | "release";
 
 export interface FakeStack {
     /** How long each operation takes. */
     delayMs?: number;
     /** Throw this from the named operation (after the delay). */
     failures?: Partial<Record<FakeAction, Error>>;
-    /** False: `select` fails with stack-not-found. Default true. */
+    /** False: `select` fails with stack-not-found, `select-or-temporary` gives a temporary record. Default true. */
     exists?: boolean;
     changes?: Partial<ChangeCounts>;
     resources?: ResourceChange[];
     outputs?: StackOutputs;
-    /** Resources in the stack's state; destroy sets it to 0. */
-    resourceCount?: number;
+    /** Resources a destroy would delete; destroy sets it to 0. */
+    destroyable?: number;
+    /** Protected resources destroy keeps. */
+    kept?: ResourceName[];
     /** Lines the operation prints. */
     lines?: string[];
 }
@@ -48,26 +51,37 @@ export class FakeWorkspace implements StackWorkspace {
 
     async openStack(stackName: string, mode: OpenMode): Promise<StackHandle> {
         this.calls.push({ stack: stackName, action: "open", mode, event: "start" });
-        const stack = this.stacks[stackName] ?? {};
-        if (mode === "select" && stack.exists === false) {
+        const stack = (this.stacks[stackName] ??= {});
+        const existed = stack.exists !== false;
+        if (!existed && mode === "select") {
             throw new StackFailure("stack-not-found", `stack ${stackName} does not exist yet`);
+        }
+        if (!existed && mode === "create-or-select") {
+            stack.exists = true;
         }
         const operate = (action: FakeAction, listener: StackListener): Promise<ChangeReport> =>
             this.track(stackName, action, true, async () => {
                 (stack.lines ?? []).forEach((line) => listener.line(line));
                 listener.resourceDone();
                 if (action === "destroy") {
-                    stack.resourceCount = 0;
+                    stack.destroyable = 0;
                 }
                 return { changes: { create: 0, update: 0, replace: 0, delete: 0, same: 0, ...stack.changes }, resources: stack.resources ?? [] };
             });
         return {
+            existed,
             preview: (listener) => operate("preview", listener),
             up: async (listener) => ({ ...(await operate("up", listener)), outputs: stack.outputs ?? {} }),
             destroy: (listener) => operate("destroy", listener),
             refresh: (listener) => operate("refresh", listener),
             outputs: () => this.track(stackName, "outputs", false, async () => stack.outputs ?? {}),
-            resourceCount: () => this.track(stackName, "resourceCount", false, async () => stack.resourceCount ?? 0),
+            config: () => this.track(stackName, "config", false, async () => ({})),
+            state: () => this.track(stackName, "state", false, async () => ({ destroyable: stack.destroyable ?? 0, kept: stack.kept ?? [] })),
+            release: async () => {
+                if (!existed) {
+                    await this.track(stackName, "release", false, async () => undefined);
+                }
+            },
         };
     }
 
@@ -108,9 +122,10 @@ export class FakeWorkspace implements StackWorkspace {
     }
 }
 
-export const pipelineStack = (name = "accountA"): StackDefinition => ({ name, role: "pipeline" });
-export const targetStack = (name: string, pipeline = "accountA"): StackDefinition => ({ name, role: "target", pipelineStack: pipeline });
-export const allStack = (name: string): StackDefinition => ({ name, role: "all" });
+/** A pipeline stack that reads the given target stacks. */
+export const pipelineStack = (name: string, reads: string[]): StackDefinition => ({ name, role: "pipeline", reads });
+export const targetStack = (name: string): StackDefinition => ({ name, role: "target", reads: [] });
+export const allStack = (name: string): StackDefinition => ({ name, role: "all", reads: [] });
 
 export const roleArn = (account: string, name = "CrossAccount_Role"): string => `arn:aws:iam::${account}:role/${name}`;
 

@@ -54,7 +54,20 @@ describe("automation: what the command line prints", () => {
             "    +  aws:kms/key:Key  artifact-key",
             "    +- aws:iam/role:Role  pipeline-role",
         ]);
-        assert.deepStrictEqual(formatPreview(failed), ["accountB: no preview (failed)"]);
+        assert.deepStrictEqual(formatPreview(failed), ["accountB: no preview (failed: AWS credentials for stack accountB are missing)"]);
+    });
+
+    it("marks a new stack, and says what a preview could not know", () => {
+        const provisional: StackResult = {
+            ...succeeded,
+            newStack: true,
+            changes: changes(2),
+            caveat: "computed from the current outputs of accountB, which has changes to apply",
+        };
+        assert.deepStrictEqual(formatPreview(provisional), [
+            "accountA (new stack): 2 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged",
+            "    note: computed from the current outputs of accountB, which has changes to apply",
+        ]);
     });
 
     it("says loudly when the role ARN cross-check fails", () => {
@@ -66,6 +79,8 @@ describe("automation: what the command line prints", () => {
         assert.strictEqual(lines[1], "  ok    accountB Staging: arn:aws:iam::2:role/R (assumed by accountA)");
         assert.strictEqual(lines[2], "  FAIL  accountC exports X but accountA assumes Y");
         assert.deepStrictEqual(formatRoleArnChecks([]), []);
+        const pending = formatRoleArnChecks([{ targetStack: "accountB", pipelineStack: "accountA", pending: "run accountA next" }]);
+        assert.deepStrictEqual(pending, ["Role ARN cross-check: nothing to compare yet", "  next  run accountA next"]);
     });
 
     it("ends with which stacks and checks failed", () => {
@@ -77,7 +92,11 @@ describe("automation: what the command line prints", () => {
         };
         assert.strictEqual(formatOutcome(report), "up FAILED: accountB failed; role ARN cross-check failed.");
         assert.strictEqual(formatOutcome({ ...report, ok: true, stacks: [succeeded], roleArnChecks: [] }), "up succeeded for accountA.");
-        assert.strictEqual(formatOutcome({ ...report, notApplied: "not confirmed" }), "Nothing applied: not confirmed.");
+        assert.strictEqual(formatOutcome({ ...report, stacks: [failed], notApplied: "not confirmed" }), "Nothing applied: not confirmed.");
+        assert.strictEqual(
+            formatOutcome({ ...report, stacks: [succeeded, failed], notApplied: "not confirmed" }),
+            "Stopped: not confirmed; applied only accountA.",
+        );
     });
 
     it("keeps a status line per stack while stacks run", () => {

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DriverError, plan, preview, up } from "../../automation";
+import { exampleStackFiles, withFakeCli } from "./fakePulumi/fakeCli";
 
 const repositoryDir = path.resolve(__dirname, "..", "..");
 
@@ -11,14 +12,14 @@ async function rejectsWith(run: Promise<unknown>, expected: RegExp): Promise<voi
 }
 
 describe("automation: the library's options", () => {
-    it("plans the shipped stacks by role, whatever order they are named in", () => {
-        assert.deepStrictEqual(plan({ projectDir: repositoryDir, stacks: ["accountB", "accountA"] }, "up"), [["accountA"], ["accountB"]]);
-        assert.deepStrictEqual(plan({ projectDir: repositoryDir, stacks: ["accountB", "accountA"] }, "destroy"), [
-            ["accountB"],
-            ["accountA"],
-        ]);
-        assert.deepStrictEqual(plan({ projectDir: repositoryDir, stacks: ["accountB"] }, "up"), [["accountB"]]);
-    });
+    it("plans the stacks by which reads which, whatever order they are named in", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            const projectDir = cli.projectDir;
+            assert.deepStrictEqual(plan({ projectDir, stacks: ["accountA", "accountC", "accountB"] }, "up"), [["accountB", "accountC"], ["accountA"]]);
+            assert.deepStrictEqual(plan({ projectDir }, "destroy"), [["accountA"], ["accountB", "accountC"]]);
+            assert.deepStrictEqual(plan({ projectDir, stacks: ["accountB"] }, "up"), [["accountB"]]);
+            assert.deepStrictEqual(cli.invocations(), [], "planning ran the Pulumi CLI");
+        }));
 
     it("rejects a directory that is not the Pulumi project", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "not-a-project-"));

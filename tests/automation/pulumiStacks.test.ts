@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { countChanges, countManagedResources, lineSplitter, plainOutputs, resourceChangeOf } from "../../automation/pulumiStacks";
+import { countChanges, lineSplitter, plainOutputs, resourceChangeOf, summarizeState } from "../../automation/pulumiStacks";
 
 describe("automation: reading the Automation API's results", () => {
     it("hands the CLI's output on line by line, whatever the chunks", () => {
@@ -32,18 +32,41 @@ describe("automation: reading the Automation API's results", () => {
         assert.strictEqual(resourceChangeOf(step("create-replacement")), undefined);
     });
 
-    it("counts the resources of an exported state without the stack and its providers", () => {
+    it("counts what a destroy would delete, apart from the protected resources and what they need", () => {
+        const urn = (type: string, name: string) => `urn:pulumi:accountA::cross-account-pipeline::${type}::${name}`;
+        const stack = urn("pulumi:pulumi:Stack", "cross-account-pipeline-accountA");
+        const store = urn("cross-account-pipeline:components:ArtifactStore", "store");
+        const key = urn("cross-account-pipeline:components:ArtifactStore$aws:kms/key:Key", "store-key");
+        const bucket = urn("cross-account-pipeline:components:ArtifactStore$aws:s3/bucket:Bucket", "store-bucket");
+        const keyPolicy = urn("aws:kms/keyPolicy:KeyPolicy", "key-policy");
+        const role = urn("aws:iam/role:Role", "pipeline-role");
+        const pipeline = urn("aws:codepipeline/pipeline:Pipeline", "pipeline");
         const deployment = {
             resources: [
-                { type: "pulumi:pulumi:Stack" },
-                { type: "pulumi:providers:aws" },
-                { type: "aws:iam/role:Role" },
-                { type: "aws:codedeploy/application:Application" },
+                { urn: stack, type: "pulumi:pulumi:Stack" },
+                { urn: urn("pulumi:providers:aws", "pipeline-account"), type: "pulumi:providers:aws" },
+                { urn: store, type: "cross-account-pipeline:components:ArtifactStore", parent: stack },
+                { urn: role, type: "aws:iam/role:Role", parent: stack },
+                { urn: key, type: "aws:kms/key:Key", parent: store, protect: true },
+                { urn: bucket, type: "aws:s3/bucket:Bucket", parent: store, protect: true, propertyDependencies: { kmsKeyId: [key] } },
+                // The key's policy depends on the key: it can go, the key stays.
+                { urn: keyPolicy, type: "aws:kms/keyPolicy:KeyPolicy", parent: stack, dependencies: [key, role] },
+                { urn: pipeline, type: "aws:codepipeline/pipeline:Pipeline", parent: stack, dependencies: [role, bucket] },
             ],
         };
-        assert.strictEqual(countManagedResources(deployment), 2);
-        assert.strictEqual(countManagedResources({}), 0);
-        assert.strictEqual(countManagedResources(undefined), 0);
+        const summary = summarizeState(deployment);
+        assert.deepStrictEqual(summary.kept, [
+            { type: "cross-account-pipeline:components:ArtifactStore", name: "store" },
+            { type: "aws:kms/key:Key", name: "store-key" },
+            { type: "aws:s3/bucket:Bucket", name: "store-bucket" },
+        ]);
+        assert.strictEqual(summary.destroyable, 3, "the role, the key policy and the pipeline");
+
+        // What a bucket needs stays with it: here the role it depends on.
+        const withRole = { resources: deployment.resources.map((r) => (r.urn === bucket ? { ...r, dependencies: [role] } : r)) };
+        assert.strictEqual(summarizeState(withRole).destroyable, 2);
+        assert.deepStrictEqual(summarizeState({}), { destroyable: 0, kept: [] });
+        assert.deepStrictEqual(summarizeState(undefined), { destroyable: 0, kept: [] });
     });
 
     it("unwraps output values", () => {

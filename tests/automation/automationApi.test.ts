@@ -1,0 +1,386 @@
+// The driver on the real Automation API (`@pulumi/pulumi/automation`), against a fake Pulumi CLI
+// that records what that API makes it do (fakePulumi/pulumi.js). The assertions are on those
+// invocations: their flags, environment, order and overlap, and the files they leave.
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { destroy, DriverError, DriverEvent, plan, preview, up } from "../../automation";
+import { runCli } from "../../automation/cli";
+import {
+    exampleScenario,
+    exampleStackFiles,
+    FakeCli,
+    Invocation,
+    overlap,
+    PROJECT,
+    roleArnOf,
+    snapshot,
+    withFakeCli,
+} from "./fakePulumi/fakeCli";
+
+const SELECTION = ["stack select", "stack init", "stack rm"];
+
+function invocationsOf(cli: FakeCli, command: string, stack?: string): Invocation[] {
+    return cli.invocations().filter((call) => call.command === command && (stack === undefined || call.stack === stack));
+}
+
+function only(cli: FakeCli, command: string, stack: string): Invocation {
+    const found = invocationsOf(cli, command, stack);
+    assert.strictEqual(found.length, 1, `${command} ${stack}: ${found.length} invocations`);
+    return found[0];
+}
+
+function valueAfter(call: Invocation, flag: string): string | undefined {
+    const at = call.argv.indexOf(flag);
+    return at < 0 ? undefined : call.argv[at + 1];
+}
+
+function cliEnvironment(cli: FakeCli, answers: boolean[] = []) {
+    const lines: string[] = [];
+    const questions: string[] = [];
+    return {
+        lines,
+        questions,
+        environment: {
+            projectDir: cli.projectDir,
+            write: (line: string) => lines.push(line),
+            ask: async (question: string) => {
+                questions.push(question);
+                return answers.shift() ?? false;
+            },
+        },
+    };
+}
+
+/** The example, with the target stacks' updates slow enough to overlap visibly. */
+function slowTargets() {
+    const scenario = exampleScenario();
+    scenario.accountB.delayMs = 900;
+    scenario.accountC.delayMs = 900;
+    return scenario;
+}
+
+describe("automation on the Automation API: up", () => {
+    it("selects stacks one at a time while their updates overlap, and previews each stack with the policy pack before updating it", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(slowTargets());
+                process.env.PULUMI_BACKEND_URL = cli.stateUrl; // restored by withFakeCli
+                const { environment, lines, questions } = cliEnvironment(cli);
+                assert.strictEqual(await runCli(["--up", "--yes"], environment), 0, lines.join("\n"));
+                assert.deepStrictEqual(questions, []);
+
+                // Item 5: `stack select`/`init`/`rm` rewrite one shared settings file: never two at once.
+                const selection = cli.invocations().filter((call) => SELECTION.includes(call.command));
+                assert.ok(selection.length >= 6, `${selection.length} selections`);
+                selection.forEach((a, i) => selection.slice(i + 1).forEach((b) => assert.ok(!overlap(a, b), `${a.command} ${a.stack} overlaps ${b.command} ${b.stack}`)));
+                // ...while the target stacks' updates run together.
+                assert.ok(overlap(only(cli, "up", "accountB"), only(cli, "up", "accountC")), "the target stacks were not updated together");
+
+                // Item 7: the SDK's `up` skips its own preview, so the driver previews first, both with the pack.
+                const pack = path.join(cli.projectDir, "policy-pack");
+                for (const stack of ["accountA", "accountB", "accountC"]) {
+                    const previews = invocationsOf(cli, "preview", stack);
+                    const update = only(cli, "up", stack);
+                    assert.ok(update.argv.includes("--skip-preview") && update.argv.includes("--yes"), update.argv.join(" "));
+                    assert.strictEqual(valueAfter(update, "--policy-pack"), pack);
+                    assert.ok(previews.some((p) => valueAfter(p, "--policy-pack") === pack && p.end <= update.start), `${stack} was not previewed with the pack before its update`);
+                    // A current CLI streams its engine events to the SDK over gRPC.
+                    assert.match(valueAfter(update, "--event-log") ?? "", /^tcp:\/\/127\.0\.0\.1:\d+$/);
+                }
+                // Issue 9's order: the pipeline stack is previewed only once both targets are up.
+                const targetsUp = Math.max(only(cli, "up", "accountB").end, only(cli, "up", "accountC").end);
+                assert.ok(invocationsOf(cli, "preview", "accountA").every((p) => p.start >= targetsUp));
+
+                // Item 6: every stack command ran against the backend the user exported.
+                const stackCommands = cli.invocations().filter((call) => call.command !== "version" && call.command !== "whoami");
+                assert.ok(stackCommands.every((call) => call.env.PULUMI_BACKEND_URL === cli.stateUrl));
+                assert.ok(lines.includes(`Backend: ${cli.stateUrl} (PULUMI_BACKEND_URL)`), lines.join("\n"));
+                assert.deepStrictEqual(cli.records(), ["accountA", "accountB", "accountC"]);
+                assert.ok(!fs.existsSync(path.join(cli.projectDir, ".pulumi")));
+                // The role ARN cross-check, on what the pipeline stack read from its targets.
+                assert.ok(lines.includes(`  ok    accountB Staging: ${roleArnOf("222222222222")} (assumed by accountA)`), lines.join("\n"));
+                assert.ok(lines.includes(`  ok    accountC Prod: ${roleArnOf("333333333333")} (assumed by accountA)`));
+            },
+            // A slow settings file: two selections started together would surely overlap.
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse", FAKE_PULUMI_SELECT_MS: "400" },
+        ));
+
+    it("asks about the target stacks first, then previews the pipeline stack against their new outputs and asks again", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                const { environment, lines, questions } = cliEnvironment(cli, [true, false]);
+                assert.strictEqual(await runCli(["--up"], environment), 1);
+
+                assert.deepStrictEqual(questions, ["Apply phase 1 of 2 (accountB, accountC)? [y/N] ", "Apply phase 2 of 2 (accountA)? [y/N] "]);
+                assert.ok(lines.includes("Next: accountA, previewed against what this phase changes, and asked about then."));
+                const targetsUp = Math.max(only(cli, "up", "accountB").end, only(cli, "up", "accountC").end);
+                assert.ok(only(cli, "preview", "accountA").start >= targetsUp);
+                assert.deepStrictEqual(invocationsOf(cli, "up", "accountA"), []);
+                assert.strictEqual(lines[lines.length - 1], "Stopped: not confirmed; applied only accountB, accountC.");
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+        ));
+
+    it("stops at a policy violation in a preview: nothing is updated", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                const scenario = exampleScenario();
+                scenario.accountC.policyViolation = "artifact-key-protection: the artifact key is neither protected nor retained";
+                cli.scenario(scenario);
+                const report = await up({ projectDir: cli.projectDir, backendUrl: cli.stateUrl });
+
+                assert.strictEqual(report.ok, false);
+                assert.strictEqual(report.notApplied, "the preview of accountC failed");
+                assert.deepStrictEqual(invocationsOf(cli, "up"), []);
+                assert.strictEqual(valueAfter(only(cli, "preview", "accountC"), "--policy-pack"), path.join(cli.projectDir, "policy-pack"));
+                assert.deepStrictEqual(cli.records(), [], "the previews' temporary records were left behind");
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+        ));
+});
+
+describe("automation on the Automation API: previewing changes nothing", () => {
+    it("leaves the project directory as it was, and no stack record, although `stack init` wrote into a stack file", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                const before = snapshot(cli.projectDir);
+                const stackFile = path.join(cli.projectDir, "Pulumi.accountB.yaml");
+                let saltDuringPreview = false;
+                const events: DriverEvent[] = [];
+                const report = await preview({
+                    projectDir: cli.projectDir,
+                    onEvent: (event) => {
+                        events.push(event);
+                        if (event.type === "output" && event.stack === "accountB") {
+                            saltDuringPreview ||= fs.readFileSync(stackFile, "utf8").startsWith("encryptionsalt: ");
+                        }
+                    },
+                });
+
+                assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+                assert.ok(saltDuringPreview, "the fake CLI's stack init did not write an encryptionsalt, so this test proves nothing");
+                // No backend chosen: the project's own, git-ignored `.pulumi/state`; nothing else changed.
+                const backend = events.find((e) => e.type === "backend");
+                assert.deepStrictEqual(backend, {
+                    type: "backend",
+                    url: `file://${path.join(cli.projectDir, ".pulumi", "state")}`,
+                    source: "none chosen, so the project's own (git-ignored)",
+                });
+                assert.deepStrictEqual(snapshot(cli.projectDir, [".pulumi"]), before);
+                assert.deepStrictEqual(cli.records(path.join(cli.projectDir, ".pulumi", "state", ".pulumi", "stacks", PROJECT)), []);
+                for (const stack of ["accountB", "accountC"]) {
+                    const removal = only(cli, "stack rm", stack);
+                    assert.ok(removal.argv.includes("--preserve-config"), "stack rm without --preserve-config deletes the stack file");
+                    assert.ok(only(cli, "preview", stack).end <= removal.start);
+                }
+                // The pipeline stack reads stacks that do not exist yet: not previewed, and said why.
+                assert.deepStrictEqual(invocationsOf(cli, "preview", "accountA"), []);
+                assert.match(report.stacks.find((s) => s.stack === "accountA")?.message ?? "", /reads accountB, accountC, which are not deployed yet/);
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+        ));
+
+    it("puts back the stack file of an existing stack, into which the CLI saved a new salt during the preview", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            cli.scenario(exampleScenario());
+            // accountB exists (created elsewhere), but its stack file has no encryptionsalt.
+            const stacksDir = path.join(cli.stateDir, ".pulumi", "stacks", PROJECT);
+            fs.mkdirSync(stacksDir, { recursive: true });
+            fs.writeFileSync(path.join(stacksDir, "accountB.json"), JSON.stringify({ secretsProvider: "passphrase", resources: [], outputs: {}, history: [] }));
+            const before = snapshot(cli.projectDir);
+            const stackFile = path.join(cli.projectDir, "Pulumi.accountB.yaml");
+            let saltDuringPreview = false;
+            const report = await preview({
+                projectDir: cli.projectDir,
+                stacks: ["accountB"],
+                backendUrl: cli.stateUrl,
+                passphrase: "p",
+                onEvent: (event) => {
+                    if (event.type === "output") {
+                        saltDuringPreview ||= fs.readFileSync(stackFile, "utf8").startsWith("encryptionsalt: ");
+                    }
+                },
+            });
+            assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+            assert.deepStrictEqual(invocationsOf(cli, "stack init"), [], "the stack exists: no temporary record");
+            assert.ok(saltDuringPreview, "the fake CLI did not save a salt during the preview, so this test proves nothing");
+            assert.deepStrictEqual(snapshot(cli.projectDir), before);
+        }));
+
+    it("leaves the project as it was when --up is declined", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                process.env.PULUMI_BACKEND_URL = cli.stateUrl; // restored by withFakeCli
+                const before = snapshot(cli.projectDir);
+                const { environment, questions } = cliEnvironment(cli, [false]);
+                assert.strictEqual(await runCli(["--up"], environment), 1);
+
+                assert.deepStrictEqual(questions, ["Apply phase 1 of 2 (accountB, accountC)? [y/N] "]);
+                assert.deepStrictEqual(snapshot(cli.projectDir), before);
+                assert.deepStrictEqual(cli.records(), []);
+                assert.deepStrictEqual(invocationsOf(cli, "up"), []);
+                assert.deepStrictEqual(invocationsOf(cli, "stack init").length, 2, "the target stacks were not previewed");
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+        ));
+});
+
+describe("automation on the Automation API: destroy", () => {
+    it("keeps the protected key and buckets, and destroys a target stack only once its pipeline stack no longer deploys to it", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                const options = { projectDir: cli.projectDir, backendUrl: cli.stateUrl };
+                assert.strictEqual((await up(options)).ok, true);
+
+                const refused = await destroy({ ...options, stacks: ["accountB"] });
+                assert.strictEqual(refused.stacks[0].status, "refused");
+                assert.match(refused.stacks[0].message ?? "", /accountA \(2 resources\)/);
+                assert.deepStrictEqual(invocationsOf(cli, "destroy"), []);
+
+                const pipeline = await destroy({ ...options, stacks: ["accountA"] });
+                assert.strictEqual(pipeline.ok, true, JSON.stringify(pipeline.stacks));
+                assert.ok(only(cli, "destroy", "accountA").argv.includes("--exclude-protected"));
+                const left = cli.record("accountA").resources.map((r) => r.urn.split("::").pop());
+                assert.deepStrictEqual(left, ["store", "artifact-key", "artifact-bucket"]);
+                assert.deepStrictEqual(pipeline.stacks[0].kept?.map((r) => r.name), ["store", "artifact-key", "artifact-bucket"]);
+
+                const target = await destroy({ ...options, stacks: ["accountB"] });
+                assert.strictEqual(target.stacks[0].status, "succeeded", target.stacks[0].message);
+                assert.deepStrictEqual(cli.record("accountB").resources, []);
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+        ));
+});
+
+describe("automation on the Automation API: the backend the user chose", () => {
+    it("uses the backend `pulumi login` stored, as the CLI reports it, and leaves the project alone", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            cli.scenario(exampleScenario());
+            fs.writeFileSync(path.join(cli.home, "credentials.json"), JSON.stringify({ current: cli.stateUrl, accounts: {} }));
+            const events: DriverEvent[] = [];
+            const report = await preview({ projectDir: cli.projectDir, stacks: ["accountB"], passphrase: "p", onEvent: (e) => events.push(e) });
+
+            assert.strictEqual(report.ok, true);
+            assert.strictEqual(invocationsOf(cli, "whoami").length, 1);
+            assert.deepStrictEqual(events.find((e) => e.type === "backend"), {
+                type: "backend",
+                url: cli.stateUrl,
+                source: `pulumi login (${path.join(cli.home, "credentials.json")})`,
+            });
+            const stackCommands = cli.invocations().filter((call) => call.stack !== undefined);
+            assert.ok(stackCommands.length > 0 && stackCommands.every((call) => call.env.PULUMI_BACKEND_URL === cli.stateUrl));
+            assert.ok(!fs.existsSync(path.join(cli.projectDir, ".pulumi")), "a local backend was created although the user logged in");
+        }));
+
+    it("takes --backend before PULUMI_BACKEND_URL, without asking the CLI", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                const report = await preview({ projectDir: cli.projectDir, stacks: ["accountB"], backendUrl: cli.stateUrl, passphrase: "p" });
+                assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+                assert.deepStrictEqual(invocationsOf(cli, "whoami"), []);
+                assert.ok(cli.invocations().filter((call) => call.stack !== undefined).every((call) => call.env.PULUMI_BACKEND_URL === cli.stateUrl));
+            },
+            { PULUMI_BACKEND_URL: "file:///nonexistent/state" },
+        ));
+
+    it("needs no passphrase on Pulumi Cloud", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            cli.scenario(exampleScenario());
+            fs.writeFileSync(path.join(cli.home, "credentials.json"), JSON.stringify({ current: "https://api.pulumi.com", accounts: {} }));
+            const report = await up({ projectDir: cli.projectDir, stacks: ["accountB"] });
+
+            assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+            assert.ok(cli.invocations().every((call) => call.env.PULUMI_CONFIG_PASSPHRASE === undefined));
+            const cloudStacks = path.join(cli.cloudDir, "api.pulumi.com", "stacks", PROJECT);
+            assert.strictEqual(cli.record("accountB", cloudStacks).secretsProvider, "service");
+            assert.ok(!fs.readFileSync(path.join(cli.projectDir, "Pulumi.accountB.yaml"), "utf8").includes("encryptionsalt"));
+        }));
+
+    it("needs a passphrase only for the stacks that use the passphrase provider", () =>
+        withFakeCli(
+            exampleStackFiles({ accountB: "secretsprovider: awskms://alias/pulumi-state\n" }),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                const options = { projectDir: cli.projectDir, backendUrl: cli.stateUrl };
+                await assert.rejects(
+                    preview(options),
+                    (error: unknown) => error instanceof DriverError && /^stacks accountA, accountC encrypt their secrets with a passphrase/.test(error.message),
+                );
+                const report = await up({ ...options, stacks: ["accountB"] });
+                assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+                assert.strictEqual(valueAfter(invocationsOf(cli, "stack init", "accountB")[0], "--secrets-provider"), "awskms://alias/pulumi-state");
+                assert.strictEqual(cli.record("accountB").secretsProvider, "awskms://alias/pulumi-state");
+            },
+        ));
+});
+
+describe("automation on the Automation API: config through the workspace", () => {
+    it("orders the stacks by what `pulumi config` says, which includes an environment's values the stack file lacks", () =>
+        withFakeCli(
+            {
+                ...exampleStackFiles(),
+                // The targets' stacks come from an ESC environment, not from the file.
+                "Pulumi.accountA.yaml": `config:\n  ${PROJECT}:deploy: pipeline\n  ${PROJECT}:targets:\n    - name: Staging\n    - name: Prod\n`,
+            },
+            async (cli) => {
+                const scenario = exampleScenario();
+                scenario.accountA.environmentConfig = {
+                    [`${PROJECT}:targets`]: [
+                        { name: "Staging", stack: `organization/${PROJECT}/accountB` },
+                        { name: "Prod", stack: `organization/${PROJECT}/accountC` },
+                    ],
+                };
+                cli.scenario(scenario);
+                // The stacks exist already (as after a first deployment).
+                const stacksDir = path.join(cli.stateDir, ".pulumi", "stacks", PROJECT);
+                fs.mkdirSync(stacksDir, { recursive: true });
+                for (const stack of ["accountA", "accountB", "accountC"]) {
+                    const outputs = { targets: { [stack]: {} } };
+                    fs.writeFileSync(path.join(stacksDir, `${stack}.json`), JSON.stringify({ secretsProvider: "passphrase", resources: [], outputs, history: [] }));
+                }
+                assert.deepStrictEqual(plan({ projectDir: cli.projectDir }, "preview"), [["accountA", "accountB", "accountC"]], "the files alone know no order");
+
+                const events: DriverEvent[] = [];
+                const report = await preview({ projectDir: cli.projectDir, backendUrl: cli.stateUrl, passphrase: "p", onEvent: (e) => events.push(e) });
+                assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+                assert.deepStrictEqual(events.find((e) => e.type === "planned"), { type: "planned", operation: "preview", phases: [["accountB", "accountC"], ["accountA"]] });
+                assert.deepStrictEqual(invocationsOf(cli, "config").map((call) => call.stack).sort(), ["accountA", "accountB", "accountC"]);
+                const targetsPreviewed = Math.max(only(cli, "preview", "accountB").end, only(cli, "preview", "accountC").end);
+                assert.ok(only(cli, "preview", "accountA").start >= targetsPreviewed);
+            },
+        ));
+});
+
+describe("automation on the Automation API: engine events", () => {
+    it("reads a preview's changes from a CLI that writes its events to a file, as from one that streams them", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                const report = await preview({ projectDir: cli.projectDir, stacks: ["accountB"], backendUrl: cli.stateUrl, passphrase: "p" });
+                // An older CLI gets a file to write its events into, which the SDK tails.
+                assert.match(valueAfter(only(cli, "preview", "accountB"), "--event-log") ?? "", /automation-logs-preview-.*eventlog\.txt$/);
+                assert.deepStrictEqual(report.stacks[0].changes, { create: 3, update: 0, replace: 0, delete: 0, same: 0 });
+                assert.deepStrictEqual(report.stacks[0].resources?.map((r) => `${r.op} ${r.name}`), [
+                    "create cross-account-role",
+                    "create application",
+                    "create deployment-group",
+                ]);
+            },
+            { FAKE_PULUMI_VERSION: "3.200.0" },
+        ));
+});
