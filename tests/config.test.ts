@@ -49,6 +49,13 @@ describe("parseConfig", () => {
             assert.equal(config.target?.name, "Staging");
             assert.equal(config.pipelineStack, "organization/cross-account-pipeline/accountA");
         });
+
+        // The target stack no longer reads the pipeline stack: pipelineStack is optional, and checked only when given.
+        it("accepts a target stack without pipelineStack", () => {
+            const config = parsed("accountB", { pipelineStack: undefined });
+            assert.equal(config.target?.name, "Staging");
+            assert.equal(config.pipelineStack, undefined);
+        });
     });
 
     describe("reports a bad value naming the key, the value and what is expected", () => {
@@ -69,7 +76,6 @@ describe("parseConfig", () => {
             { name: "targets that are not a list", overrides: { targets: { name: "Staging" } }, key: "targets", value: `{"name":"Staging"}`, expected: "expected a non-empty list" },
             { name: "missing targets", overrides: { targets: undefined }, key: "targets", expected: "expected a list of {name, accountId, applicationName, deploymentGroupName}" },
             { name: "targets that are not structured config", overrides: { targets: "Staging: [" }, key: "targets", value: `"Staging: ["`, expected: "expected a YAML object or list" },
-            { name: "a target stack without pipelineStack", stack: "accountB", overrides: { pipelineStack: undefined }, key: "pipelineStack", expected: "organization/cross-account-pipeline/accountA" },
             { name: "a pipelineStack that is not a stack name", stack: "accountB", overrides: { pipelineStack: "org/project/stack/extra" }, key: "pipelineStack", value: `"org/project/stack/extra"`, expected: "expected <organization>/<project>/<stack>" },
             { name: "a missing target name", overrides: { targets: [stagingEntry({ name: undefined })] }, key: "targets[0].name", expected: "a stage name" },
             { name: "a stage name with spaces", overrides: { targets: [stagingEntry({ name: "Stage One" })] }, key: "targets[0].name", value: `"Stage One"`, expected: "a stage name" },
