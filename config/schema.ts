@@ -251,7 +251,7 @@ const configShape = {
         error: expecting("a non-empty list of {name, accountId, applicationName, deploymentGroupName}", {
             missing: "a list of {name, accountId, applicationName, deploymentGroupName}",
         }),
-    }).min(1)).describe("list of target entries (below), in stage order"),
+    }).min(1)).describe("the target entries, in stage order: one pipeline stage each"),
     target: z.string({ error: expecting("the name of an entry of targets") }).optional()
         .meta({ description: "with `deploy: target`: which entry of `targets` this stack deploys", defaultText: "(required with `deploy: target`)" }),
     pipelineStack: text(stackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountA"`, { invalid: "is not a stack name" })
