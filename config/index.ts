@@ -25,10 +25,9 @@ export class ConfigError extends Error {
  */
 const programConfigSchema = configSchema
     .superRefine((config, context) => {
-        for (const rule of draftRules) {
-            for (const { path, message } of rule(validPart(config, context.issues))) {
-                context.addIssue({ code: "custom", path, message, input: undefined });
-            }
+        const draft = validPart(config, context.issues);
+        for (const { path, message } of draftRules.flatMap((rule) => rule(draft))) {
+            context.addIssue({ code: "custom", path, message, input: undefined });
         }
     }, { when: () => true })
     .transform(resolved)

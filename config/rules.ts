@@ -16,8 +16,11 @@ type Partially<T> = T extends readonly (infer Element)[] ? (Partially<Element> |
 export type Draft = Partially<ConfigDocument>;
 type DraftTarget = NonNullable<NonNullable<Draft["targets"]>[number]>;
 
-/** A copy of a parsed value with every part that has a problem set to undefined (an unknown key leaves the rest valid). */
+/** The parsed value with every part that has a problem set to undefined (an unknown key leaves the rest valid), in a copy when there are any. */
 export function validPart(value: unknown, issues: readonly { code?: string; path?: PropertyKey[] }[]): Draft {
+    if (issues.length === 0) {
+        return value as Draft;
+    }
     const draft = structuredClone(value) as Record<PropertyKey, unknown>;
     for (const { code, path } of issues) {
         if (code === "unrecognized_keys" || !path?.length) {
