@@ -54,7 +54,7 @@ export function pipelineFollowsArtifactRules(config: ProgramConfig): Problem[] {
     return [...duplicateNames(stages), ...artifactRuleViolations(stages, config.pipelineAccountId)].map((message) => ({ path: ["extraActions"], message }));
 }
 
-export function targetNamesAreUnique(draft: Draft): Problem[] {
+function targetNamesAreUnique(draft: Draft): Problem[] {
     const names = targetsOf(draft).map(({ target }) => target.name).filter((name) => name !== undefined);
     const repeated = new Set(names.filter((name, index) => names.indexOf(name) !== index));
     return [...repeated].map((name) => ({ path: ["targets"], message: `name "${name}" appears more than once; target names are stage names and must be unique` }));
@@ -64,7 +64,7 @@ export function targetNamesAreUnique(draft: Draft): Problem[] {
 const maxRoleNameLength = 64;
 
 /** The role names derived from a target's name must fit IAM's limit; the name is the cause, not a clash of cut names. */
-export function derivedRoleNamesFit(draft: Draft): Problem[] {
+function derivedRoleNamesFit(draft: Draft): Problem[] {
     return targetsOf(draft).flatMap(({ target, index }) => {
         const { name } = target;
         const tooLong = roleFields.filter((field) => !given(target, field) && name !== undefined && derivedRoleName(name, field).length > maxRoleNameLength);
@@ -82,7 +82,7 @@ export function derivedRoleNamesFit(draft: Draft): Problem[] {
 }
 
 /** No two roles in one account may share a name, whatever their kind: one would overwrite the other. IAM compares role names without case. */
-export function roleNamesAreUniqueInEachAccount(draft: Draft): Problem[] {
+function roleNamesAreUniqueInEachAccount(draft: Draft): Problem[] {
     const problems: Problem[] = [];
     const users = new Map<string, string>();
     for (const { target, index } of targetsOf(draft)) {
@@ -104,7 +104,7 @@ export function roleNamesAreUniqueInEachAccount(draft: Draft): Problem[] {
     return problems;
 }
 
-export function targetsAreOutsideThePipelineAccount(draft: Draft): Problem[] {
+function targetsAreOutsideThePipelineAccount(draft: Draft): Problem[] {
     return targetsOf(draft)
         .filter(({ target }) => target.accountId !== undefined && target.accountId === draft.pipelineAccountId)
         .map(({ target, index }) => ({
@@ -114,7 +114,7 @@ export function targetsAreOutsideThePipelineAccount(draft: Draft): Problem[] {
 }
 
 /** A provider is pinned to its account (allowedAccountIds), so a role it assumes must be of that account. */
-export function assumedRolesAreOfTheirAccount(draft: Draft): Problem[] {
+function assumedRolesAreOfTheirAccount(draft: Draft): Problem[] {
     const problem = (path: (string | number)[], roleArn: string | undefined, accountId: string | undefined, whose: string): Problem[] => {
         const roleAccount = roleArn === undefined ? undefined : accountOfArn(roleArn);
         return roleAccount === undefined || accountId === undefined || roleAccount === accountId ? [] : [{
@@ -129,7 +129,7 @@ export function assumedRolesAreOfTheirAccount(draft: Draft): Problem[] {
     ];
 }
 
-export function targetIsAmongTargets(draft: Draft): Problem[] {
+function targetIsAmongTargets(draft: Draft): Problem[] {
     if (draft.deploy !== "target") {
         return [];
     }
@@ -144,7 +144,7 @@ export function targetIsAmongTargets(draft: Draft): Problem[] {
     }];
 }
 
-export function targetsNameTheirStacks(draft: Draft): Problem[] {
+function targetsNameTheirStacks(draft: Draft): Problem[] {
     if (draft.deploy !== "pipeline") {
         return [];
     }
@@ -154,7 +154,7 @@ export function targetsNameTheirStacks(draft: Draft): Problem[] {
     }));
 }
 
-export function extraActionsFitThePipeline(draft: Draft): Problem[] {
+function extraActionsFitThePipeline(draft: Draft): Problem[] {
     const names = targetNames(draft);
     if (names === undefined) {
         return [];
@@ -172,7 +172,7 @@ export function extraActionsFitThePipeline(draft: Draft): Problem[] {
     ]);
 }
 
-export function encryptionKeyIsOfThePipeline(draft: Draft): Problem[] {
+function encryptionKeyIsOfThePipeline(draft: Draft): Problem[] {
     const key = draft.encryptionKey === undefined ? undefined : kmsReference(draft.encryptionKey);
     if (key === undefined) {
         return [];
@@ -265,7 +265,7 @@ const derivedNames: DerivedNames[] = [
  * stricter rule than a pipeline name: each broken character rule is reported, and of the length limits
  * the one that allows the shortest name.
  */
-export function pipelineNameFitsDerivedNames(draft: Draft): Problem[] {
+function pipelineNameFitsDerivedNames(draft: Draft): Problem[] {
     const { pipelineName, region } = draft;
     if (pipelineName === undefined || region === undefined) {
         return [];

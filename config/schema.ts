@@ -84,7 +84,7 @@ function text(pattern: RegExp, expected: string, wording?: Wording) {
 /** A whole number of at least 1, written as a number or as its digits (Pulumi hands top-level values over as text). */
 function wholeNumber() {
     const error = expecting("a whole number of at least 1");
-    return z.union([z.int({ error }).min(1), z.string({ error }).regex(/^[1-9][0-9]*$/).transform(Number)], { error });
+    return z.union([z.int({ error }).min(1), z.string({ error }).regex(/^0*[1-9][0-9]*$/).transform(Number)], { error });
 }
 
 /** true or false, written as a boolean or as its text. */
@@ -186,7 +186,8 @@ const targetEntry = object({
         .transform((fleet) => (fleet === true ? { ...defaults.fleet } : fleet === false ? undefined : fleet))
         .optional()
         .meta({
-            description: "`true` or `{size: 1, instanceType: t3.micro, amiParameter: <AL2023 x86_64 SSM parameter>, vpc: default | new}`: an Auto Scaling group " +
+            description: `\`true\` or \`{size: ${defaults.fleet.size}, instanceType: ${defaults.fleet.instanceType}, amiParameter: <AL2023 x86_64 SSM parameter>, ` +
+                `vpc: ${defaults.fleet.vpc} | new}\`: an Auto Scaling group ` +
                 "with the CodeDeploy agent, attached to the deployment group. Assumes an Amazon Linux 2023 AMI matching the instance type's architecture; " +
                 "`vpc: default` needs the account's default VPC; `vpc: new` creates two zones with one NAT gateway",
             defaultText: "off",
@@ -266,7 +267,7 @@ const configShape = {
     }),
     source: structured(source.prefault({})).meta({
         description: "`{provider: S3, objectKey}` or `{provider: CodeStarSourceConnection, connectionArn, repository: owner/name, branch}`",
-        defaultText: "`{provider: S3, objectKey: source.zip}`",
+        defaultText: `\`{provider: S3, objectKey: ${defaults.sourceObjectKey}}\``,
     }),
     build: structured(object({
         image: text(/^\S+$/, `a CodeBuild image such as "aws/codebuild/standard:7.0"`).default(defaults.buildImage).describe("the CodeBuild image"),
@@ -275,7 +276,7 @@ const configShape = {
         buildspec: text(/\S/, "an inline buildspec").default(defaults.buildspec).describe("an inline buildspec; the default passes the source through"),
     }, "an object {image, computeType, buildspec}").prefault({})).meta({
         description: "`{image, computeType, buildspec}`",
-        defaultText: "`aws/codebuild/standard:7.0`, `BUILD_GENERAL1_SMALL`, a pass-through buildspec",
+        defaultText: `\`${defaults.buildImage}\`, \`${defaults.buildComputeType}\`, a pass-through buildspec`,
     }),
     extraActions: structured(z.array(extraAction, { error: expecting("a list of actions") }).default([])).meta({
         description: "extra actions `{stage, name, category, provider, owner, version, target?, inputArtifacts, outputArtifacts, configuration, runOrder}`; " +
@@ -319,7 +320,7 @@ export type ConfigDocument = z.output<typeof configSchema>;
 type TargetEntry = ConfigDocument["targets"][number];
 
 /** A target's role name: as configured, or derived from the target's name. */
-export function roleNameOf(entry: { name: string } & Partial<Record<RoleField, string>>, field: RoleField): string {
+function roleNameOf(entry: { name: string } & Partial<Record<RoleField, string>>, field: RoleField): string {
     return entry[field] ?? derivedRoleName(entry.name, field);
 }
 
