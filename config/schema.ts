@@ -67,11 +67,15 @@ const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
 // CodeDeploy application, deployment group and deployment config names:
 // https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html
 const codeDeployNamePattern = /^[\w.+=,@-]{1,100}$/;
+// Role ARNs, arn:<partition>:iam::<account>:role/<path><name>:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-identifiers.html#identifiers-arns
 const roleArnPattern = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const connectionArnPattern = /^arn:aws[\w-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
 // A stack name as a StackReference takes it: `stack`, `project/stack` or `organization/project/stack`.
 const stackNamePattern = /^[\w.-]+(\/[\w.-]+){0,2}$/;
 const qualifiedStackNamePattern = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
+// Action categories, owners, providers (1-35 of [0-9A-Za-z_-]) and versions (here: digits):
+// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionTypeId.html
 const actionCategories = ["Source", "Build", "Test", "Deploy", "Approval", "Invoke"] as const;
 const knownRegions: string[] = Object.values(aws.Region);
 
@@ -117,6 +121,7 @@ function structured<Schema extends z.ZodType>(schema: Schema) {
     }, schema);
 }
 
+// https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html: 12 digits, leading zeros included.
 const accountId = () => text(/^\d{12}$/, "exactly 12 digits (quote it in YAML to keep leading zeros)", {
     invalid: "is not an AWS account id",
     missing: `a 12-digit AWS account id (quote it in YAML: "111111111111")`,
@@ -197,6 +202,7 @@ const targetEntry = object({
 const source = z.discriminatedUnion("provider", [
     object({
         provider: z.literal("S3").default("S3").describe("an S3 bucket of the pipeline account, created here"),
+        // Keys of up to 1,024 bytes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
         objectKey: text(/^[^\s].{0,1023}$/, `an S3 object key such as "source.zip"`).default(defaults.sourceObjectKey)
             .describe("the object whose new versions start the pipeline"),
     }, "an object {provider: S3, objectKey}"),
@@ -219,6 +225,7 @@ function actionVersion() {
     return z.union([z.string({ error }).regex(/^[0-9]+$/), z.int({ error }).min(0).transform(String)], { error });
 }
 
+// Artifact names: 1-100 of [a-zA-Z0-9_\-]: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_OutputArtifact.html
 const artifactNames = () => z.array(text(/^[\w-]{1,100}$/, "an artifact name (letters, digits, '_' or '-')"), {
     error: expecting("a list of artifact names (letters, digits, '_' or '-')"),
 }).default([]);
