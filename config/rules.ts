@@ -1,7 +1,7 @@
 // The rules between config keys, each a small named function. They run over the config as far as it
 // is valid (a value that broke its own rule is undefined here), so that one pass reports every problem.
 import { artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "../definition/pipeline";
-import { accountOfArn, kmsReference, names } from "../definition/names";
+import { accountOfArn, kmsReference, names, partitionOf } from "../definition/names";
 import { ConfigDocument, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields } from "./schema";
 
 /** A problem of one key path. */
@@ -40,6 +40,7 @@ export const draftRules: ((draft: Draft) => Problem[])[] = [
     derivedRoleNamesFit,
     roleNamesAreUniqueInEachAccount,
     targetsAreOutsideThePipelineAccount,
+    targetsShareThePipelinePartition,
     assumedRolesAreOfTheirAccount,
     targetIsAmongTargets,
     targetsNameTheirStacks,
@@ -111,6 +112,24 @@ function targetsAreOutsideThePipelineAccount(draft: Draft): Problem[] {
             path: ["targets", index, "accountId"],
             message: `"${target.accountId}" is the pipeline account; expected another account (a target in the pipeline account needs no cross-account role)`,
         }));
+}
+
+/**
+ * Targets in another AWS partition than the pipeline: partitions have separate IAM, and no role, key or
+ * bucket policy reaches across them, so such a pipeline could never deploy.
+ * https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
+ */
+function targetsShareThePipelinePartition(draft: Draft): Problem[] {
+    const pipelineRegion = draft.region;
+    if (pipelineRegion === undefined) {
+        return [];
+    }
+    const partition = partitionOf(pipelineRegion);
+    return targetsOf(draft).flatMap(({ target, index }) => (target.region === undefined || partitionOf(target.region) === partition ? [] : [{
+        path: ["targets", index, "region"],
+        message: `"${target.region}" of target "${target.name ?? `targets[${index}]`}" is in partition ${partitionOf(target.region)}, ` +
+            `the pipeline's region "${pipelineRegion}" in partition ${partition}; a pipeline cannot deploy across partitions (they share no IAM), expected a region of partition ${partition}`,
+    }]));
 }
 
 /** A provider is pinned to its account (allowedAccountIds), so a role it assumes must be of that account. */

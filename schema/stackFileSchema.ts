@@ -25,9 +25,15 @@ function programKeys(): JsonSchema {
     }) as JsonSchema;
 }
 
-/** The JSON Schema of a stack file: Pulumi's `config:` map with this program's keys, other namespaces left alone. */
+/**
+ * The JSON Schema of a stack file: Pulumi's `config:` map with this program's keys, written with their
+ * namespace or without it (Pulumi gives a key without one the project's name, which is this namespace:
+ * `stackConfigNamespacedWithProject` in pulumi/pulumi sdk/go/common/workspace/loaders.go), and other
+ * namespaces' keys left alone.
+ */
 export function stackFileSchema(): JsonSchema {
-    const keys = forEditors(programKeys());
+    const keys = forEditors(programKeys()).properties ?? {};
+    const byReference = (key: string) => ({ $ref: `#/definitions/${key}` });
     // Escaped for a Unicode-mode pattern (as validators compile them), where "\-" outside a class is an error.
     const namespace = configNamespace.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     return {
@@ -37,15 +43,16 @@ export function stackFileSchema(): JsonSchema {
         type: "object",
         properties: {
             config: {
-                description: `The stack's config: this program's keys (${configNamespace}:<key>) and any other namespace's (aws:, pulumi:, ...). ` +
+                description: `The stack's config: this program's keys (${configNamespace}:<key>, or <key> alone) and any other namespace's (aws:, pulumi:, ...). ` +
                     "None is required here: Pulumi.yaml may hold shared values, and `npm run plan` checks the whole config.",
                 type: "object",
-                properties: Object.fromEntries(Object.entries(keys.properties ?? {}).map(([key, schema]) => [`${configNamespace}:${key}`, schema])),
-                // Pulumi config keys are `<namespace>:<name>`; this program's namespace holds only the keys above.
+                properties: Object.fromEntries(Object.keys(keys).flatMap((key) => [[`${configNamespace}:${key}`, byReference(key)], [key, byReference(key)]])),
                 patternProperties: { [`^(?!${namespace}:)[^:]+:[^:]+$`]: {} },
+                // What is left is a key of this namespace that the program does not have.
                 additionalProperties: false,
             },
         },
+        definitions: keys,
     };
 }
 

@@ -73,6 +73,8 @@ describe("parseConfig", () => {
             { name: "an unknown pipeline region", overrides: { region: "us-east-9" }, key: "region", value: `"us-east-9"`, expected: "expected one such as \"us-east-2\"" },
             { name: "a missing pipeline region", overrides: { region: undefined }, key: "region", expected: "expected an AWS region" },
             { name: "an unknown target region", overrides: { targets: [stagingEntry({ region: "mars-north-1" })] }, key: "targets[0].region", value: `"mars-north-1"`, expected: "expected one such as \"us-east-2\"" },
+            { name: "a target in GovCloud, another partition than the pipeline's", overrides: { targets: [stagingEntry({ region: "us-gov-west-1" })] }, key: "targets[0].region", value: `"us-gov-west-1" of target "Staging" is in partition aws-us-gov, the pipeline's region "us-east-2" in partition aws`, expected: "expected a region of partition aws" },
+            { name: "a target in China with a pipeline in GovCloud", overrides: { region: "us-gov-west-1", targets: [stagingEntry({ region: "cn-north-1" })] }, key: "targets[0].region", value: `"cn-north-1" of target "Staging" is in partition aws-cn, the pipeline's region "us-gov-west-1" in partition aws-us-gov`, expected: "expected a region of partition aws-us-gov" },
             { name: "an empty targets list", overrides: { targets: [] }, key: "targets", value: "[]", expected: "expected a non-empty list" },
             { name: "targets that are not a list", overrides: { targets: { name: "Staging" } }, key: "targets", value: `{"name":"Staging"}`, expected: "expected a non-empty list" },
             { name: "missing targets", overrides: { targets: undefined }, key: "targets", expected: "expected a list of {name, accountId, applicationName, deploymentGroupName}" },
@@ -464,6 +466,11 @@ describe("parseConfig", () => {
 
         it("puts a target without region in the pipeline's region", () => {
             assert.equal(parsed("accountA", { region: "eu-west-1" }).targets[0].region, "eu-west-1");
+        });
+
+        it("accepts a pipeline and its targets in one partition other than aws", () => {
+            const config = parsed("accountA", { region: "us-gov-west-1", targets: [stagingEntry({ region: "us-gov-east-1" })] });
+            assert.deepEqual([config.region, config.targets[0].region], ["us-gov-west-1", "us-gov-east-1"]);
         });
 
         it("keeps a target's own region", () => {

@@ -15,8 +15,9 @@ const shippedStackFiles = [...stackFilesIn(projectRoot), ...stackFilesIn(path.jo
 const committedSchemaPath = path.join(projectRoot, schemaFile);
 const validate = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(committedSchemaPath, "utf8")));
 
-/** The generated schema of the `config:` map. */
+/** The generated schema of the `config:` map, and of each of this program's keys. */
 const configMap = () => stackFileSchema().properties!.config as { properties: Record<string, Record<string, unknown>> };
+const keySchemas = () => stackFileSchema().definitions as Record<string, Record<string, unknown>>;
 
 /** The validator's complaints about a stack file's text, as "<instance path> <message>". */
 function complaints(text: string): string[] {
@@ -54,7 +55,11 @@ describe("the stack files' JSON Schema", () => {
     });
 
     it("describes every key of the program's namespace, and no other", () => {
-        assert.deepEqual(Object.keys(configMap().properties), configKeys.map((key) => `${configNamespace}:${key}`));
+        assert.deepEqual(Object.keys(keySchemas()), configKeys);
+        assert.deepEqual(Object.keys(configMap().properties), configKeys.flatMap((key) => [`${configNamespace}:${key}`, key]));
+        for (const key of configKeys) {
+            assert.deepEqual([configMap().properties[`${configNamespace}:${key}`], configMap().properties[key]], [{ $ref: `#/definitions/${key}` }, { $ref: `#/definitions/${key}` }]);
+        }
     });
 
     it("has a description for every field, nested ones included", () => {
@@ -71,7 +76,7 @@ describe("the stack files' JSON Schema", () => {
                 }
             }
         };
-        walk(configMap(), "");
+        walk({ properties: keySchemas() }, "");
         assert.deepEqual(undescribed, []);
     });
 
@@ -100,7 +105,7 @@ describe("the stack files' JSON Schema", () => {
     });
 
     describe("flags what the program refuses, as an editor would", () => {
-        const invalid: { name: string; text: string; complaint: RegExp; refusedByPulumi?: true }[] = [
+        const invalid: { name: string; text: string; complaint: RegExp }[] = [
             { name: "a misspelled key of the namespace", text: accountAWith("cross-account-pipeline:encryptonKey: x"), complaint: /^\/config must NOT have additional properties cross-account-pipeline:encryptonKey$/ },
             { name: "an unknown deploy mode", text: accountAWith("cross-account-pipeline:deploy: both").replace("  cross-account-pipeline:deploy: pipeline\n", ""), complaint: /^\/config\/cross-account-pipeline:deploy must be equal to one of the allowed values/ },
             { name: "an unknown region", text: accountAWith("cross-account-pipeline:region: us-east-9").replace("  cross-account-pipeline:region: us-east-2\n", ""), complaint: /cross-account-pipeline:region must be equal to one of the allowed values/ },
@@ -108,16 +113,30 @@ describe("the stack files' JSON Schema", () => {
             { name: "a misspelled target field", text: stagingWith("acountId: x"), complaint: /targets\/0 must NOT have additional properties acountId/ },
             { name: "a target stack that is not a full stack name", text: shippedText("Pulumi.accountA.yaml").replace("stack: organization/cross-account-pipeline/accountB", "stack: accountB"), complaint: /targets\/0\/stack must match pattern/ },
             { name: "a flag that is not true or false", text: accountAWith("cross-account-pipeline:protectArtifacts: maybe"), complaint: /protectArtifacts must be equal to one of the allowed values/ },
-            // Pulumi refuses it (config keys are <namespace>:<name>) before the program runs.
-            { name: "a key without a namespace", text: accountAWith("region: us-east-2"), complaint: /^\/config must NOT have additional properties region$/, refusedByPulumi: true },
         ];
         for (const c of invalid) {
             it(c.name, () => {
                 const found = complaints(c.text);
                 assert.ok(found.some((complaint) => c.complaint.test(complaint)), `expected ${c.complaint} among:\n  ${found.join("\n  ")}`);
-                assert.equal(programProblems(c.text).length > 0, !c.refusedByPulumi, `the program's verdict: ${programProblems(c.text).join("; ") || "accepted"}`);
+                assert.ok(programProblems(c.text).length > 0, "the program refuses it too");
             });
         }
+    });
+});
+
+// Pulumi gives a key without a namespace the project's name, this program's namespace
+// (stackConfigNamespacedWithProject in pulumi/pulumi sdk/go/common/workspace/loaders.go).
+describe("the stack files' JSON Schema, for keys written without the namespace", () => {
+    it("accepts this program's keys", () => {
+        assert.deepEqual(complaints(shippedText("Pulumi.accountA.yaml").replace(/cross-account-pipeline:/g, "")), []);
+    });
+
+    it("checks their values as with the namespace", () => {
+        assert.ok(complaints(accountAWith("artifactRetentionDays: 0")).some((c) => /^\/config\/artifactRetentionDays /.test(c)), complaints(accountAWith("artifactRetentionDays: 0")).join("; "));
+    });
+
+    it("flags a key this program does not have", () => {
+        assert.deepEqual(complaints(accountAWith("encryptonKey: x")), ["/config must NOT have additional properties encryptonKey"]);
     });
 });
 
@@ -141,7 +160,7 @@ describe("the README's config reference", () => {
 
     it("lists every key and every target field once, with its default", () => {
         const rows = readme.split("\n").filter((line) => /^\| `\w+` \|/.test(line)).map((line) => line.split(" | ")[0].slice(3, -1));
-        const targetFields = Object.keys((configMap().properties[`${configNamespace}:targets`].items as { properties: object }).properties);
+        const targetFields = Object.keys((keySchemas().targets.items as { properties: object }).properties);
         assert.deepEqual(rows, [...configKeys, ...targetFields]);
         assert.ok(readme.includes("| `artifactRetentionDays` | `30` |") && readme.includes("| `deploymentConfigName` | `CodeDeployDefault.OneAtATime` |"));
     });
