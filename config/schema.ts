@@ -164,7 +164,10 @@ const targetEntry = object({
             defaultText: "(required with `deploy: pipeline`)",
         }),
     region: region().optional()
-        .meta({ description: "the target's region; another region gets its own artifact store", defaultText: "the pipeline's region" }),
+        .meta({
+            description: "the target's region, in the pipeline's partition (`aws`, `aws-cn`, `aws-us-gov`...: partitions share no IAM); another region gets its own artifact store",
+            defaultText: "the pipeline's region",
+        }),
     applicationName: text(codeDeployNamePattern, "a CodeDeploy application name (1-100 letters, digits or . _ - + = , @)")
         .describe("the CodeDeploy application"),
     deploymentGroupName: text(codeDeployNamePattern, "a CodeDeploy deployment group name (1-100 letters, digits or . _ - + = , @)")

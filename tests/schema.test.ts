@@ -5,7 +5,7 @@ import Ajv from "ajv";
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
+import { parse as parseYaml } from "yaml";
 import { configKeys, configNamespace, ConfigError, parseConfig } from "../config";
 import { parseStackFile, programKeys, stackFilesIn } from "../project/stackFiles";
 import { configReference, schemaFile, stackFileSchema, stackFileSchemaText } from "../schema/stackFileSchema";
@@ -21,7 +21,7 @@ const keySchemas = () => stackFileSchema().definitions as Record<string, Record<
 
 /** The validator's complaints about a stack file's text, as "<instance path> <message>". */
 function complaints(text: string): string[] {
-    return validate(yaml.load(text)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && "additionalProperty" in e.params ? ` ${e.params.additionalProperty}` : ""}`);
+    return validate(parseYaml(text)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && "additionalProperty" in e.params ? ` ${e.params.additionalProperty}` : ""}`);
 }
 
 /** What the program says of a stack file's text: its config problems, none when it accepts it. */
