@@ -112,7 +112,7 @@ function regionOutside(region: string, pipelineRegion: string): { region?: strin
 }
 
 /** The regions the pipeline needs an artifact store in: its own first, then each target's, once. */
-export function artifactStoreRegions(pipelineRegion: string, targets: TargetConfig[]): string[] {
+export function artifactStoreRegions(pipelineRegion: string, targets: Pick<TargetConfig, "region">[]): string[] {
     return [...new Set([pipelineRegion, ...targets.map((t) => t.region)])];
 }
 

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, defaults, parseConfig } from "../config";
+import { names } from "../definition/names";
 import { MockCloud } from "../evaluation/mockCloud";
 import { runProgram } from "../evaluation/runProgram";
 import {
@@ -49,6 +50,13 @@ describe("parseConfig", () => {
             assert.equal(config.target?.name, "Staging");
             assert.equal(config.pipelineStack, "organization/cross-account-pipeline/accountA");
         });
+
+        // The target stack no longer reads the pipeline stack: pipelineStack is optional, and checked only when given.
+        it("accepts a target stack without pipelineStack", () => {
+            const config = parsed("accountB", { pipelineStack: undefined });
+            assert.equal(config.target?.name, "Staging");
+            assert.equal(config.pipelineStack, undefined);
+        });
     });
 
     describe("reports a bad value naming the key, the value and what is expected", () => {
@@ -71,7 +79,6 @@ describe("parseConfig", () => {
             { name: "targets that are not a list", overrides: { targets: { name: "Staging" } }, key: "targets", value: `{"name":"Staging"}`, expected: "expected a non-empty list" },
             { name: "missing targets", overrides: { targets: undefined }, key: "targets", expected: "expected a list of {name, accountId, applicationName, deploymentGroupName}" },
             { name: "targets that are not structured config", overrides: { targets: "Staging: [" }, key: "targets", value: `"Staging: ["`, expected: "expected a YAML object or list" },
-            { name: "a target stack without pipelineStack", stack: "accountB", overrides: { pipelineStack: undefined }, key: "pipelineStack", expected: "organization/cross-account-pipeline/accountA" },
             { name: "a pipelineStack that is not a stack name", stack: "accountB", overrides: { pipelineStack: "org/project/stack/extra" }, key: "pipelineStack", value: `"org/project/stack/extra"`, expected: "expected <organization>/<project>/<stack>" },
             { name: "a missing target name", overrides: { targets: [stagingEntry({ name: undefined })] }, key: "targets[0].name", expected: "a stage name" },
             { name: "a stage name with spaces", overrides: { targets: [stagingEntry({ name: "Stage One" })] }, key: "targets[0].name", value: `"Stage One"`, expected: "a stage name" },
@@ -257,6 +264,156 @@ describe("parseConfig", () => {
                 ],
             });
             assert.equal(config.extraActions.length, 2);
+        });
+    });
+
+    describe("the stack that deploys each target", () => {
+        const stackName = (value: string) => `targets[0].stack: "${value}" is not a stack name; expected <organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountB"`;
+
+        it("is required for every target of a pipeline stack", () => {
+            const problems = problemsOf(rawConfig("accountA", { targets: [stagingEntry(), targetEntry("Production", productionAccountId, { stack: undefined })] }));
+            assert.deepEqual(problems, [
+                `targets[1].stack: missing; with deploy "pipeline" each target names the stack that deploys its account (deploy: target), e.g. "organization/cross-account-pipeline/accountB"`,
+            ]);
+        });
+
+        for (const deploy of ["target", "all"]) {
+            it(`is optional with deploy: ${deploy}`, () => {
+                const config = parsed("accountB", { deploy, targets: [stagingEntry({ stack: undefined })] });
+                assert.equal(config.targets[0].stack, undefined);
+            });
+        }
+
+        it("is kept as given", () => assert.equal(parsed("accountA").targets[0].stack, "organization/cross-account-pipeline/accountB"));
+
+        for (const value of ["accountB", "cross-account-pipeline/accountB", "org/project/stack/extra", "org/my project/accountB"]) {
+            it(`is a fully qualified stack name, not "${value}"`, () => {
+                for (const stack of ["accountA", "accountB"] as const) {
+                    assert.deepEqual(problemsOf(rawConfig(stack, { targets: [stagingEntry({ stack: value })] })), [stackName(value)]);
+                }
+            });
+        }
+    });
+
+    describe("pipelineName and the names derived from it", () => {
+        const codeStar = { provider: "CodeStarSourceConnection", connectionArn: `arn:aws:codestar-connections:us-east-2:${pipelineAccountId}:connection/abcd-1234`, repository: "owner/app" };
+        const cases: { name: string; pipelineName: string; overrides?: Record<string, unknown>; problems: string[] }[] = [
+            {
+                name: "a '.' breaks the KMS alias and the CodeBuild project",
+                pipelineName: "my.pipe",
+                problems: [
+                    `pipelineName: "my.pipe" is not valid for the KMS alias ${names.artifactKeyAlias("my.pipe")} (letters, digits, '/', '_' and '-' only); expected a pipeline name without "."`,
+                    `pipelineName: "my.pipe" is not valid for the CodeBuild project ${names.buildProject("my.pipe")} (2-255 letters, digits, '-' and '_', starting with a letter or digit); expected a pipeline name without "."`,
+                ],
+            },
+            {
+                name: "an '@' also breaks the EventBridge rule of an S3 source",
+                pipelineName: "my@pipe",
+                problems: [
+                    `pipelineName: "my@pipe" is not valid for the KMS alias alias/my@pipe-Key (letters, digits, '/', '_' and '-' only); expected a pipeline name without "@"`,
+                    `pipelineName: "my@pipe" is not valid for the CodeBuild project my@pipe-Build (2-255 letters, digits, '-' and '_', starting with a letter or digit); expected a pipeline name without "@"`,
+                    `pipelineName: "my@pipe" is not valid for the EventBridge rule ${names.sourceTriggerRule("my@pipe")} (1-64 letters, digits, '.', '-' and '_'); expected a pipeline name without "@"`,
+                ],
+            },
+            {
+                name: "no EventBridge rule without an S3 source, and no alias with the pipeline's own key in its only region",
+                pipelineName: "my@pipe",
+                overrides: { source: codeStar, encryptionKey: aliasArn },
+                problems: [
+                    `pipelineName: "my@pipe" is not valid for the CodeBuild project my@pipe-Build (2-255 letters, digits, '-' and '_', starting with a letter or digit); expected a pipeline name without "@"`,
+                ],
+            },
+            {
+                name: "a leading '_' breaks the bucket names and the CodeBuild project",
+                pipelineName: "_pipe",
+                problems: [
+                    `pipelineName: "_pipe" is not valid for the artifact bucket names ${names.artifactBucket("_pipe", pipelineAccountId, "us-east-2")} (3-63 lowercase letters, digits, '.' and '-', ` +
+                        `starting and ending with a letter or digit, no two adjacent periods, not starting with xn--, sthree- or amzn-s3-demo-); expected a pipeline name that starts with a letter or digit`,
+                    `pipelineName: "_pipe" is not valid for the CodeBuild project _pipe-Build (2-255 letters, digits, '-' and '_', starting with a letter or digit); expected a pipeline name that starts with a letter or digit`,
+                ],
+            },
+        ];
+        for (const c of cases) {
+            it(c.name, () => assert.deepEqual(problemsOf(rawConfig("accountA", { pipelineName: c.pipelineName, ...c.overrides })), c.problems));
+        }
+
+        for (const [pipelineName, expected] of [["a..b", "without two adjacent periods"], ["xn--pipe", "does not start with xn--, sthree- or amzn-s3-demo-"], ["Sthree-pipe", "does not start with xn--, sthree- or amzn-s3-demo-"]]) {
+            it(`names the bucket rule "${pipelineName}" breaks`, () => {
+                const problems = problemsOf(rawConfig("accountA", { pipelineName }));
+                assertProblem(problems, "pipelineName", `"${pipelineName}" is not valid for the artifact bucket names ${names.artifactBucket(pipelineName, pipelineAccountId, "us-east-2")}`, expected);
+            });
+        }
+
+        it("reports only the strictest length limit", () => {
+            assert.deepEqual(problemsOf(rawConfig("accountA", { pipelineName: "P".repeat(45) })), [
+                `pipelineName: "${"P".repeat(45)}" is too long for the artifact bucket names (<pipelineName>-<account>-<region>-artifacts must fit 63 characters); expected at most 30 characters`,
+            ]);
+        });
+
+        for (const pipelineName of ["My_Pipeline-2", "a", "P".repeat(30)]) {
+            it(`accepts "${pipelineName}"`, () => assert.equal(parsed("accountA", { pipelineName }).pipelineName, pipelineName));
+        }
+    });
+
+    describe("a provider's assumed role is of the provider's account", () => {
+        const role = (accountId: string) => `arn:aws:iam::${accountId}:role/Deployer`;
+
+        it("refuses a pipeline account role in another account", () => {
+            assert.deepEqual(problemsOf(rawConfig("accountA", { pipelineCredentials: { assumeRoleArn: role(targetAccountId) } })), [
+                `pipelineCredentials.assumeRoleArn: "${role(targetAccountId)}" is a role of account ${targetAccountId}; expected a role of the pipeline account ${pipelineAccountId}, the only account its provider accepts`,
+            ]);
+        });
+
+        it("refuses a target's role in another account", () => {
+            assert.deepEqual(problemsOf(rawConfig("accountB", { targets: [stagingEntry({ credentials: { assumeRoleArn: role(productionAccountId) } })] })), [
+                `targets[0].credentials.assumeRoleArn: "${role(productionAccountId)}" is a role of account ${productionAccountId}; expected a role of this target's account ${targetAccountId}, the only account its provider accepts`,
+            ]);
+        });
+
+        it("accepts roles of the providers' own accounts", () => {
+            const config = parsed("accountA", { deploy: "all", pipelineCredentials: { assumeRoleArn: role(pipelineAccountId) }, targets: [stagingEntry({ credentials: { assumeRoleArn: role(targetAccountId) } })] });
+            assert.deepEqual([config.pipelineCredentials.assumeRoleArn, config.targets[0].credentials.assumeRoleArn], [role(pipelineAccountId), role(targetAccountId)]);
+        });
+    });
+
+    describe("an extra action's version", () => {
+        const action = (version: unknown) => ({ extraActions: [extraAction({ stage: "Build", name: "Checks", inputArtifacts: ["SourceOutput"], runOrder: 2, version })] });
+
+        for (const version of [1, "1", 2]) {
+            it(`reads ${JSON.stringify(version)} as "${version}"`, () => assert.equal(parsed("accountA", action(version)).extraActions[0].version, String(version)));
+        }
+
+        for (const version of [1.5, "v1", -1]) {
+            it(`refuses ${JSON.stringify(version)}`, () => {
+                assertProblem(problemsOf(rawConfig("accountA", action(version))), "extraActions[0].version", `"${version}"`, `expected an action version such as "1"`);
+            });
+        }
+    });
+
+    describe("a target name too long for its derived role names", () => {
+        const longName = "N".repeat(50);
+
+        it("names the cause and the limit, not a clash of cut role names", () => {
+            const problems = problemsOf(rawConfig("accountA", { targets: [stagingEntry({ name: longName, crossAccountRoleName: undefined })] }));
+            assert.deepEqual(problems, [
+                `targets[0].name: "${longName}" is too long for its derived role names <name>-CodeDeployInstance, <name>-CodeDeployService (IAM role names have at most 64 characters); ` +
+                    "expected at most 45 characters, or set instanceRoleName and codeDeployServiceRoleName",
+            ]);
+        });
+
+        it("names only the derived role names that do not fit", () => {
+            const problems = problemsOf(rawConfig("accountA", { targets: [stagingEntry({ name: "N".repeat(46), crossAccountRoleName: undefined })] }));
+            assertProblem(problems, "targets[0].name", "its derived role names <name>-CodeDeployInstance (", "expected at most 45 characters, or set instanceRoleName");
+        });
+
+        it("accepts it with role names of its own", () => {
+            const config = parsed("accountA", { targets: [stagingEntry({ name: longName, instanceRoleName: "Instances", codeDeployServiceRoleName: "CodeDeploy" })] });
+            assert.deepEqual(config.targets.map((t) => [t.crossAccountRoleName, t.instanceRoleName, t.codeDeployServiceRoleName]), [["CrossAccount_Role", "Instances", "CodeDeploy"]]);
+        });
+
+        it("accepts the longest name whose derived role names all fit", () => {
+            const name = "N".repeat(45);
+            assert.equal(parsed("accountA", { targets: [stagingEntry({ name })] }).targets[0].instanceRoleName, `${name}-CodeDeployInstance`);
         });
     });
 

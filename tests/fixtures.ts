@@ -52,9 +52,9 @@ export function stagingEntry(fields: Record<string, unknown> = {}): Record<strin
     return { ...staging, ...fields };
 }
 
-/** A minimal valid target entry named `name` in `accountId`. */
+/** A minimal valid target entry named `name` in `accountId`, deployed by the stack of its name. */
 export function targetEntry(name: string, accountId: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
-    return { name, accountId, applicationName: `${name}App`, deploymentGroupName: `${name}Group`, ...fields };
+    return { name, stack: `organization/cross-account-pipeline/${name}`, accountId, applicationName: `${name}App`, deploymentGroupName: `${name}Group`, ...fields };
 }
 
 /** The problems parseConfig reports for `raw`; fails if it accepts the config. */

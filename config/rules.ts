@@ -1,0 +1,356 @@
+// The rules between config keys, each a small named function. They run over the config as far as it
+// is valid (a value that broke its own rule is undefined here), so that one pass reports every problem.
+import { artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "../definition/pipeline";
+import { accountOfArn, kmsReference, names, partitionOf } from "../definition/names";
+import { ConfigDocument, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields } from "./schema";
+
+/** A problem of one key path. */
+export interface Problem {
+    path: (string | number)[];
+    message: string;
+}
+
+type Partially<T> = T extends readonly (infer Element)[] ? (Partially<Element> | undefined)[] : T extends object ? { [K in keyof T]?: Partially<T[K]> } : T;
+
+/** The config as far as it is valid: a key that was given with a bad value is present and undefined. */
+export type Draft = Partially<ConfigDocument>;
+type DraftTarget = NonNullable<NonNullable<Draft["targets"]>[number]>;
+
+/** The parsed value with every part that has a problem set to undefined (an unknown key leaves the rest valid), in a copy when there are any. */
+export function validPart(value: unknown, issues: readonly { code?: string; path?: PropertyKey[] }[]): Draft {
+    if (issues.length === 0) {
+        return value as Draft;
+    }
+    const draft = structuredClone(value) as Record<PropertyKey, unknown>;
+    for (const { code, path } of issues) {
+        if (code === "unrecognized_keys" || !path?.length) {
+            continue;
+        }
+        const parent = path.slice(0, -1).reduce<unknown>((node, key) => (isRecord(node) ? node[key as string] : undefined), draft);
+        if (isRecord(parent)) {
+            parent[path[path.length - 1] as string] = undefined;
+        }
+    }
+    return draft as Draft;
+}
+
+/** Every rule over the draft, in the order their problems are listed. */
+export const draftRules: ((draft: Draft) => Problem[])[] = [
+    targetNamesAreUnique,
+    derivedRoleNamesFit,
+    roleNamesAreUniqueInEachAccount,
+    targetsAreOutsideThePipelineAccount,
+    targetsShareThePipelinePartition,
+    assumedRolesAreOfTheirAccount,
+    targetIsAmongTargets,
+    targetsNameTheirStacks,
+    extraActionsFitThePipeline,
+    encryptionKeyIsOfThePipeline,
+    pipelineNameFitsDerivedNames,
+];
+
+/** The walkthrough's limits over the whole pipeline, once the config is otherwise valid. */
+export function pipelineFollowsArtifactRules(config: ProgramConfig): Problem[] {
+    const stages = pipelineStages(config);
+    return [...duplicateNames(stages), ...artifactRuleViolations(stages, config.pipelineAccountId)].map((message) => ({ path: ["extraActions"], message }));
+}
+
+function targetNamesAreUnique(draft: Draft): Problem[] {
+    const names = targetsOf(draft).map(({ target }) => target.name).filter((name) => name !== undefined);
+    const repeated = new Set(names.filter((name, index) => names.indexOf(name) !== index));
+    return [...repeated].map((name) => ({ path: ["targets"], message: `name "${name}" appears more than once; target names are stage names and must be unique` }));
+}
+
+/** IAM role names have at most 64 characters (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
+const maxRoleNameLength = 64;
+
+/** The role names derived from a target's name must fit IAM's limit; the name is the cause, not a clash of cut names. */
+function derivedRoleNamesFit(draft: Draft): Problem[] {
+    return targetsOf(draft).flatMap(({ target, index }) => {
+        const { name } = target;
+        const tooLong = roleFields.filter((field) => !given(target, field) && name !== undefined && derivedRoleName(name, field).length > maxRoleNameLength);
+        if (name === undefined || tooLong.length === 0) {
+            return [];
+        }
+        const longestSuffix = Math.max(...tooLong.map((field) => derivedRoleSuffixes[field].length));
+        return [{
+            path: ["targets", index, "name"],
+            message: `"${name}" is too long for its derived role names ${tooLong.map((field) => derivedRoleName("<name>", field)).join(", ")} ` +
+                `(IAM role names have at most ${maxRoleNameLength} characters); expected at most ${maxRoleNameLength - longestSuffix} characters, ` +
+                `or set ${tooLong.join(" and ")}`,
+        }];
+    });
+}
+
+/** No two roles in one account may share a name, whatever their kind: one would overwrite the other. IAM compares role names without case. */
+function roleNamesAreUniqueInEachAccount(draft: Draft): Problem[] {
+    const problems: Problem[] = [];
+    const users = new Map<string, string>();
+    for (const { target, index } of targetsOf(draft)) {
+        for (const field of roleFields) {
+            const roleName = roleNameIfKnown(target, field);
+            if (target.accountId === undefined || roleName === undefined) {
+                continue;
+            }
+            const id = `${target.accountId}:${roleName.toLowerCase()}`;
+            const user = `${target.name ?? `targets[${index}]`}.${field}`;
+            const first = users.get(id);
+            if (first) {
+                problems.push({ path: ["targets"], message: `role name "${roleName}" is used by both ${first} and ${user} in account ${target.accountId}; role names must be unique within an account` });
+            } else {
+                users.set(id, user);
+            }
+        }
+    }
+    return problems;
+}
+
+function targetsAreOutsideThePipelineAccount(draft: Draft): Problem[] {
+    return targetsOf(draft)
+        .filter(({ target }) => target.accountId !== undefined && target.accountId === draft.pipelineAccountId)
+        .map(({ target, index }) => ({
+            path: ["targets", index, "accountId"],
+            message: `"${target.accountId}" is the pipeline account; expected another account (a target in the pipeline account needs no cross-account role)`,
+        }));
+}
+
+/**
+ * Targets in another AWS partition than the pipeline: partitions have separate IAM, and no role, key or
+ * bucket policy reaches across them, so such a pipeline could never deploy.
+ * https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
+ */
+function targetsShareThePipelinePartition(draft: Draft): Problem[] {
+    const pipelineRegion = draft.region;
+    if (pipelineRegion === undefined) {
+        return [];
+    }
+    const partition = partitionOf(pipelineRegion);
+    return targetsOf(draft).flatMap(({ target, index }) => (target.region === undefined || partitionOf(target.region) === partition ? [] : [{
+        path: ["targets", index, "region"],
+        message: `"${target.region}" of target "${target.name ?? `targets[${index}]`}" is in partition ${partitionOf(target.region)}, ` +
+            `the pipeline's region "${pipelineRegion}" in partition ${partition}; a pipeline cannot deploy across partitions (they share no IAM), expected a region of partition ${partition}`,
+    }]));
+}
+
+/** A provider is pinned to its account (allowedAccountIds), so a role it assumes must be of that account. */
+function assumedRolesAreOfTheirAccount(draft: Draft): Problem[] {
+    const problem = (path: (string | number)[], roleArn: string | undefined, accountId: string | undefined, whose: string): Problem[] => {
+        const roleAccount = roleArn === undefined ? undefined : accountOfArn(roleArn);
+        return roleAccount === undefined || accountId === undefined || roleAccount === accountId ? [] : [{
+            path,
+            message: `"${roleArn}" is a role of account ${roleAccount}; expected a role of ${whose} ${accountId}, the only account its provider accepts`,
+        }];
+    };
+    return [
+        ...problem(["pipelineCredentials", "assumeRoleArn"], draft.pipelineCredentials?.assumeRoleArn, draft.pipelineAccountId, "the pipeline account"),
+        ...targetsOf(draft).flatMap(({ target, index }) =>
+            problem(["targets", index, "credentials", "assumeRoleArn"], target.credentials?.assumeRoleArn, target.accountId, "this target's account")),
+    ];
+}
+
+function targetIsAmongTargets(draft: Draft): Problem[] {
+    if (draft.deploy !== "target") {
+        return [];
+    }
+    const names = targetNames(draft);
+    if (!given(draft, "target")) {
+        const known = (names ?? []).join(", ");
+        return [{ path: ["target"], message: `missing; with deploy "target" it names the entry of targets this stack deploys (one of: ${known || "none defined"})` }];
+    }
+    return draft.target === undefined || names === undefined || names.includes(draft.target) ? [] : [{
+        path: ["target"],
+        message: `"${draft.target}" is not among targets; expected one of: ${names.join(", ")}`,
+    }];
+}
+
+function targetsNameTheirStacks(draft: Draft): Problem[] {
+    if (draft.deploy !== "pipeline") {
+        return [];
+    }
+    return targetsOf(draft).filter(({ target }) => !given(target, "stack")).map(({ index }) => ({
+        path: ["targets", index, "stack"],
+        message: `missing; with deploy "pipeline" each target names the stack that deploys its account (deploy: target), e.g. "organization/cross-account-pipeline/accountB"`,
+    }));
+}
+
+function extraActionsFitThePipeline(draft: Draft): Problem[] {
+    const names = targetNames(draft);
+    if (names === undefined) {
+        return [];
+    }
+    const stageNames = [...pipelineOwnStages, ...names];
+    return (draft.extraActions ?? []).flatMap((action, index) => [
+        ...(action?.stage === undefined || stageNames.includes(action.stage) ? [] : [{
+            path: ["extraActions", index, "stage"],
+            message: `"${action.stage}" is not a stage of this pipeline; expected one of: ${stageNames.join(", ")}`,
+        }]),
+        ...(action?.target === undefined || names.includes(action.target) ? [] : [{
+            path: ["extraActions", index, "target"],
+            message: `"${action.target}" is not among targets; expected one of: ${names.join(", ")}`,
+        }]),
+    ]);
+}
+
+function encryptionKeyIsOfThePipeline(draft: Draft): Problem[] {
+    const key = draft.encryptionKey === undefined ? undefined : kmsReference(draft.encryptionKey);
+    if (key === undefined) {
+        return [];
+    }
+    const problems: Problem[] = [];
+    if (draft.region !== undefined && key.region !== draft.region) {
+        problems.push({ path: ["encryptionKey"], message: `"${draft.encryptionKey}" is in region ${key.region}; expected a key in the pipeline region ${draft.region}` });
+    }
+    if (draft.pipelineAccountId !== undefined && key.accountId !== draft.pipelineAccountId) {
+        problems.push({ path: ["encryptionKey"], message: `"${draft.encryptionKey}" belongs to account ${key.accountId}; expected a key of the pipeline account ${draft.pipelineAccountId}` });
+    }
+    return problems;
+}
+
+/** An AWS naming rule: its longest name, the characters it allows, and further conditions with what a pipeline name then needs. */
+interface NamingRule {
+    /** The rule as a message states it. */
+    text: string;
+    maxLength: number;
+    character: RegExp;
+    conditions?: { holds: (name: string) => boolean; expected: string }[];
+}
+
+const startsWithLetterOrDigit = { holds: (name: string) => /^[A-Za-z0-9]/.test(name), expected: "a pipeline name that starts with a letter or digit" };
+
+const namingRules = {
+    // "1–256 characters ... only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-)":
+    // https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html
+    kmsAlias: { text: "letters, digits, '/', '_' and '-' only", maxLength: 256, character: /[A-Za-z0-9/_-]/ },
+    // Project name pattern [A-Za-z0-9][A-Za-z0-9\-_]{1,254}:
+    // https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html
+    codeBuildProject: {
+        text: "2-255 letters, digits, '-' and '_', starting with a letter or digit", maxLength: 255, character: /[A-Za-z0-9_-]/,
+        conditions: [startsWithLetterOrDigit],
+    },
+    // Rule name: 1-64 characters of [\.\-_A-Za-z0-9]: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+    eventRule: { text: "1-64 letters, digits, '.', '-' and '_'", maxLength: 64, character: /[A-Za-z0-9._-]/ },
+    // Role name: 1-64 characters of [\w+=,.@-]: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+    iamRole: { text: "1-64 letters, digits and + = , . @ _ -", maxLength: maxRoleNameLength, character: /[\w+=,.@-]/ },
+    // General purpose bucket names: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+    // (names.* lowercases the name and replaces other characters with '-', so only these can break).
+    s3Bucket: {
+        text: "3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no two adjacent periods, " +
+            "not starting with xn--, sthree- or amzn-s3-demo-",
+        maxLength: 63, character: /[a-z0-9.-]/,
+        conditions: [
+            startsWithLetterOrDigit,
+            { holds: (name: string) => !name.includes(".."), expected: "a pipeline name without two adjacent periods" },
+            { holds: (name: string) => !/^(xn--|sthree-|amzn-s3-demo-)/.test(name), expected: "a pipeline name that does not start with xn--, sthree- or amzn-s3-demo-" },
+        ],
+    },
+} satisfies Record<string, NamingRule>;
+
+/** What the names derived from pipelineName depend on. */
+interface NamedPipeline {
+    pipelineName: string;
+    accountId: string;
+    storeRegions: string[];
+    s3Source: boolean;
+    /** A key (with its alias) is created in every store region where config names no existing key. */
+    createsKey: boolean;
+}
+
+/** Names derived from pipelineName: what they are, their form as a length message shows it, their rule, and the names this config declares. */
+interface DerivedNames {
+    what: string;
+    form: string;
+    rule: NamingRule;
+    names: (pipeline: NamedPipeline) => string[];
+}
+
+const placeholder = "<pipelineName>";
+
+const derivedNames: DerivedNames[] = [
+    {
+        // The source bucket (names.sourceBucket) starts like the artifact bucket of its region and is shorter: it breaks only when that does.
+        what: "the artifact bucket names", form: "<pipelineName>-<account>-<region>-artifacts", rule: namingRules.s3Bucket,
+        names: (p) => p.storeRegions.map((region) => names.artifactBucket(p.pipelineName, p.accountId, region)),
+    },
+    { what: "the KMS alias", form: names.artifactKeyAlias(placeholder), rule: namingRules.kmsAlias, names: (p) => (p.createsKey ? [names.artifactKeyAlias(p.pipelineName)] : []) },
+    { what: "the CodeBuild project", form: names.buildProject(placeholder), rule: namingRules.codeBuildProject, names: (p) => [names.buildProject(p.pipelineName)] },
+    { what: "the EventBridge rule", form: names.sourceTriggerRule(placeholder), rule: namingRules.eventRule, names: (p) => (p.s3Source ? [names.sourceTriggerRule(p.pipelineName)] : []) },
+    { what: "the IAM role", form: names.pipelineRole(placeholder), rule: namingRules.iamRole, names: (p) => [names.pipelineRole(p.pipelineName)] },
+    { what: "the IAM role", form: names.buildRole(placeholder), rule: namingRules.iamRole, names: (p) => [names.buildRole(p.pipelineName)] },
+    { what: "the IAM role", form: names.sourceTriggerRole(placeholder), rule: namingRules.iamRole, names: (p) => (p.s3Source ? [names.sourceTriggerRole(p.pipelineName)] : []) },
+];
+
+/**
+ * pipelineName prefixes the names of the key alias, project, rule, roles and buckets, and each has a
+ * stricter rule than a pipeline name: each broken character rule is reported, and of the length limits
+ * the one that allows the shortest name.
+ */
+function pipelineNameFitsDerivedNames(draft: Draft): Problem[] {
+    const { pipelineName, region } = draft;
+    if (pipelineName === undefined || region === undefined) {
+        return [];
+    }
+    const storeRegions = artifactStoreRegions(region, targetsOf(draft).map(({ target }) => ({ region: target.region ?? region })));
+    const pipeline: NamedPipeline = {
+        pipelineName,
+        accountId: draft.pipelineAccountId ?? "000000000000",
+        storeRegions,
+        s3Source: draft.source?.provider !== "CodeStarSourceConnection",
+        createsKey: draft.encryptionKey === undefined || storeRegions.length > 1,
+    };
+    const tooLong: { allowed: number; problem: Problem }[] = [];
+    const notValid: Problem[] = [];
+    for (const { what, form, rule, names: derive } of derivedNames) {
+        const derived = derive(pipeline);
+        const longest = derived.reduce((a, b) => (b.length > a.length ? b : a), "");
+        if (longest.length > rule.maxLength) {
+            const allowed = pipelineName.length - (longest.length - rule.maxLength);
+            const message = `"${pipelineName}" is too long for ${what} (${form} must fit ${rule.maxLength} characters); expected at most ${allowed} characters`;
+            tooLong.push({ allowed, problem: { path: ["pipelineName"], message } });
+            continue;
+        }
+        const broken = derived.map((name) => ({ name, expected: brokenPart(rule, name) })).find(({ expected }) => expected !== undefined);
+        if (broken) {
+            notValid.push({ path: ["pipelineName"], message: `"${pipelineName}" is not valid for ${what} ${broken.name} (${rule.text}); expected ${broken.expected}` });
+        }
+    }
+    const strictest = tooLong.sort((a, b) => a.allowed - b.allowed).slice(0, 1).map(({ problem }) => problem);
+    return [...strictest, ...notValid];
+}
+
+/** What a pipeline name needs so that `name` keeps `rule`, or undefined when it does. */
+function brokenPart(rule: NamingRule, name: string): string | undefined {
+    const badCharacters = [...new Set([...name].filter((c) => !rule.character.test(c)))];
+    if (badCharacters.length > 0) {
+        return `a pipeline name without ${badCharacters.map((c) => `"${c}"`).join(", ")}`;
+    }
+    return rule.conditions?.find((condition) => !condition.holds(name))?.expected;
+}
+
+/** Whether config gave the key, valid or not. */
+function given<T extends object>(value: T, key: keyof T): boolean {
+    return key in value;
+}
+
+/** The target entries that are objects, with their index in targets. */
+function targetsOf(draft: Draft): { target: DraftTarget; index: number }[] {
+    return (draft.targets ?? []).flatMap((target, index) => (target ? [{ target, index }] : []));
+}
+
+/** The target names, or undefined while one of them is not known (a bad entry or name). */
+function targetNames(draft: Draft): string[] | undefined {
+    const names = (draft.targets ?? []).map((target) => target?.name);
+    return draft.targets === undefined || names.some((name) => name === undefined) ? undefined : (names as string[]);
+}
+
+/** A role's name if known: configured, or derived from a known target name within IAM's limit (derivedRoleNamesFit reports the others). */
+function roleNameIfKnown(target: DraftTarget, field: RoleField): string | undefined {
+    if (given(target, field)) {
+        return target[field];
+    }
+    const derived = target.name === undefined ? undefined : derivedRoleName(target.name, field);
+    return derived !== undefined && derived.length <= maxRoleNameLength ? derived : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null;
+}

@@ -1,0 +1,363 @@
+// The program's config, declared once: each key's type, default, rule, wording and description.
+// The program parses Pulumi's raw strings with it (config/index.ts), editors get it as a JSON Schema of
+// the stack files, and the README's reference tables are generated from it (schema/). Rules between
+// keys are in config/rules.ts; defaults derived from other keys (a target's region and role names)
+// are filled by `resolved`, whose result is the ProgramConfig the rest of the code sees.
+import * as aws from "@pulumi/aws";
+import { z } from "zod";
+import { kmsReference } from "../definition/names";
+import { expecting, shown, Wording } from "./problems";
+
+declare module "zod" {
+    interface GlobalMeta {
+        /** The default as the reference says it, where it is not a plain value: derived, conditional or "none". */
+        defaultText?: string;
+    }
+}
+
+export const configNamespace = "cross-account-pipeline";
+
+export const deployModes = ["pipeline", "target", "all"] as const;
+export type DeployMode = (typeof deployModes)[number];
+
+export const defaults = {
+    pipelineName: "CrossAccountPipeline",
+    deploymentConfigName: "CodeDeployDefault.OneAtATime",
+    sourceObjectKey: "source.zip",
+    sourceBranch: "main",
+    buildImage: "aws/codebuild/standard:7.0",
+    buildComputeType: "BUILD_GENERAL1_SMALL",
+    // Passes the source bundle (appspec.yml and all) through as the deployable artifact.
+    buildspec: [
+        "version: 0.2",
+        "phases:",
+        "  build:",
+        "    commands:",
+        "      - echo \"Packaging $CODEBUILD_RESOLVED_SOURCE_VERSION\"",
+        "artifacts:",
+        "  files:",
+        "    - '**/*'",
+    ].join("\n"),
+    artifactRetentionDays: 30,
+    fleet: { size: 1, instanceType: "t3.micro", amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", vpc: "default" as "default" | "new" },
+};
+
+/** The stages every pipeline has before its targets' stages. */
+export const pipelineOwnStages = ["Source", "Build"];
+
+/** The role names a target gets when config names none: `<target name><suffix>`. */
+export const derivedRoleSuffixes = {
+    crossAccountRoleName: "-CrossAccount",
+    instanceRoleName: "-CodeDeployInstance",
+    codeDeployServiceRoleName: "-CodeDeployService",
+} as const;
+export type RoleField = keyof typeof derivedRoleSuffixes;
+export const roleFields = Object.keys(derivedRoleSuffixes) as RoleField[];
+
+export function derivedRoleName(targetName: string, field: RoleField): string {
+    return `${targetName}${derivedRoleSuffixes[field]}`;
+}
+
+// CodePipeline stage, action and pipeline names:
+// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html
+const stageNamePattern = /^[A-Za-z0-9.@_-]{1,100}$/;
+const stageNameText = "1-100 letters, digits, '.', '@', '_' or '-'";
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
+// CodeDeploy application, deployment group and deployment config names:
+// https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html
+const codeDeployNamePattern = /^[\w.+=,@-]{1,100}$/;
+// Role ARNs, arn:<partition>:iam::<account>:role/<path><name>:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-identifiers.html#identifiers-arns
+const roleArnPattern = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const connectionArnPattern = /^arn:aws[\w-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
+// A stack name as a StackReference takes it: `stack`, `project/stack` or `organization/project/stack`.
+const stackNamePattern = /^[\w.-]+(\/[\w.-]+){0,2}$/;
+const qualifiedStackNamePattern = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
+// Action categories, owners, providers (1-35 of [0-9A-Za-z_-]) and versions (here: digits):
+// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionTypeId.html
+const actionCategories = ["Source", "Build", "Test", "Deploy", "Approval", "Invoke"] as const;
+const knownRegions: string[] = Object.values(aws.Region);
+
+// Field kinds: each declares its wording once, for the schema and for the checks on it.
+
+function text(pattern: RegExp, expected: string, wording?: Wording) {
+    return z.string({ error: expecting(expected, wording) }).regex(pattern);
+}
+
+/** A whole number of at least 1, written as a number or as its digits (Pulumi hands top-level values over as text). */
+function wholeNumber() {
+    const error = expecting("a whole number of at least 1");
+    return z.union([z.int({ error }).min(1), z.string({ error }).regex(/^0*[1-9][0-9]*$/).transform(Number)], { error });
+}
+
+/** true or false, written as a boolean or as its text. */
+function flag() {
+    const error = expecting("true or false");
+    return z.union([z.boolean({ error }), z.enum(["true", "false"], { error }).transform((value) => value === "true")], { error });
+}
+
+/** An object of exactly these fields; `expected` says what it looks like when the value is not one. */
+function object<Shape extends z.ZodRawShape>(shape: Shape, expected: string) {
+    const fields = Object.keys(shape).join(", ");
+    const notAnObject = expecting(expected);
+    return z.strictObject(shape, {
+        error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field; expected only: ${fields}` : notAnObject(issue)),
+    });
+}
+
+/** A key whose YAML value (an object or list) Pulumi hands over as JSON text. */
+function structured<Schema extends z.ZodType>(schema: Schema) {
+    return z.preprocess((value, context) => {
+        if (typeof value !== "string") {
+            return value;
+        }
+        try {
+            return JSON.parse(value) as unknown;
+        } catch {
+            context.addIssue({ code: "custom", input: value, message: `${shown(value)} is not valid structured config; expected a YAML object or list` });
+            return z.NEVER;
+        }
+    }, schema);
+}
+
+// https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html: 12 digits, leading zeros included.
+const accountId = () => text(/^\d{12}$/, "exactly 12 digits (quote it in YAML to keep leading zeros)", {
+    invalid: "is not an AWS account id",
+    missing: `a 12-digit AWS account id (quote it in YAML: "111111111111")`,
+});
+
+const region = () => z.enum(knownRegions, {
+    error: expecting(`one such as "us-east-2"`, { invalid: "is not a known AWS region", missing: `an AWS region such as "us-east-2"` }),
+});
+
+const roleName = () => text(roleNamePattern, "an IAM role name (1-64 letters, digits or + = , . @ _ -)");
+
+const credentials = (account: string) => object({
+    profile: text(/^[\w.@+-]+$/, "the name of an AWS CLI profile").optional()
+        .describe("an AWS CLI profile with credentials of this account"),
+    assumeRoleArn: text(roleArnPattern, `an IAM role ARN such as "arn:aws:iam::111111111111:role/Deployer"`).optional()
+        .describe(`a role of ${account} that the provider assumes`),
+}, `an object with "profile" or "assumeRoleArn"`).prefault({});
+
+const fleetSettings = object({
+    size: wholeNumber().prefault(defaults.fleet.size).describe("instances the Auto Scaling group keeps running"),
+    instanceType: text(/^[a-z0-9-]+\.[a-z0-9]+$/, `an EC2 instance type such as "t3.micro"`).default(defaults.fleet.instanceType)
+        .describe("the EC2 instance type; the AMI must match its architecture"),
+    amiParameter: text(/^\/[\w./-]+$/, "an SSM parameter path naming an AMI").default(defaults.fleet.amiParameter)
+        .describe("the SSM parameter that names the AMI; the default is the latest Amazon Linux 2023 for x86_64"),
+    vpc: z.enum(["default", "new"], { error: expecting(`"default" (the account's default VPC) or "new"`) }).default(defaults.fleet.vpc)
+        .describe("`default`: the account's default VPC; `new`: a VPC with two zones and one NAT gateway"),
+}, "true or an object {size, instanceType, amiParameter, vpc}");
+
+const targetEntry = object({
+    name: text(stageNamePattern, `a stage name of ${stageNameText}`)
+        .refine((name) => !pipelineOwnStages.includes(name), {
+            error: (issue) => `${shown(issue.input)} is the name of one of the pipeline's own stages (${pipelineOwnStages.join(", ")}); expected another name, target names are stage names`,
+        })
+        .describe("stage name and key of the `targets` output"),
+    accountId: accountId().describe("the target account, 12 digits quoted; not the pipeline account"),
+    stack: text(qualifiedStackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountB"`, { invalid: "is not a stack name" })
+        .optional()
+        .meta({
+            description: "the stack that deploys this target's account (`deploy: target`), fully qualified, e.g. `organization/cross-account-pipeline/accountB`",
+            defaultText: "(required with `deploy: pipeline`)",
+        }),
+    region: region().optional()
+        .meta({
+            description: "the target's region, in the pipeline's partition (`aws`, `aws-cn`, `aws-us-gov`...: partitions share no IAM); another region gets its own artifact store",
+            defaultText: "the pipeline's region",
+        }),
+    applicationName: text(codeDeployNamePattern, "a CodeDeploy application name (1-100 letters, digits or . _ - + = , @)")
+        .describe("the CodeDeploy application"),
+    deploymentGroupName: text(codeDeployNamePattern, "a CodeDeploy deployment group name (1-100 letters, digits or . _ - + = , @)")
+        .describe("the CodeDeploy deployment group"),
+    deploymentConfigName: text(codeDeployNamePattern, "a CodeDeploy deployment config name").default(defaults.deploymentConfigName)
+        .describe("how CodeDeploy rolls the revision out"),
+    crossAccountRoleName: roleName().optional()
+        .meta({ description: "the role the pipeline assumes (the walkthrough's `CrossAccount_Role`)", defaultText: `\`<name>${derivedRoleSuffixes.crossAccountRoleName}\`` }),
+    instanceRoleName: roleName().optional()
+        .meta({ description: "the role of the deployment group's instances", defaultText: `\`<name>${derivedRoleSuffixes.instanceRoleName}\`` }),
+    codeDeployServiceRoleName: roleName().optional()
+        .meta({ description: "the role CodeDeploy uses in the target account", defaultText: `\`<name>${derivedRoleSuffixes.codeDeployServiceRoleName}\`` }),
+    instanceTag: object({
+        key: text(/^.+$/, "the tag key").describe("the tag key"),
+        value: text(/^.+$/, "the tag value").describe("the tag value"),
+    }, "{key, value}, the EC2 tag that marks the deployment group's instances").optional()
+        .meta({ description: "the EC2 tag the deployment group selects instances by", defaultText: "`{key: CodeDeployApplication, value: <applicationName>}`" }),
+    requireApproval: flag().prefault(false).describe("a manual approval before this target's deploy action"),
+    credentials: credentials("this target's account").meta({
+        description: "`{profile}` or `{assumeRoleArn}` (a role of this target's account) for this account's provider",
+        defaultText: "ambient",
+    }),
+    fleet: z.union([z.boolean(), fleetSettings], { error: expecting("true or an object {size, instanceType, amiParameter, vpc}") })
+        .transform((fleet) => (fleet === true ? { ...defaults.fleet } : fleet === false ? undefined : fleet))
+        .optional()
+        .meta({
+            description: `\`true\` or \`{size: ${defaults.fleet.size}, instanceType: ${defaults.fleet.instanceType}, amiParameter: <AL2023 x86_64 SSM parameter>, ` +
+                `vpc: ${defaults.fleet.vpc} | new}\`: an Auto Scaling group ` +
+                "with the CodeDeploy agent, attached to the deployment group. Assumes an Amazon Linux 2023 AMI matching the instance type's architecture; " +
+                "`vpc: default` needs the account's default VPC; `vpc: new` creates two zones with one NAT gateway",
+            defaultText: "off",
+        }),
+}, "an object {name, accountId, applicationName, deploymentGroupName}");
+
+const source = z.discriminatedUnion("provider", [
+    object({
+        provider: z.literal("S3").default("S3").describe("an S3 bucket of the pipeline account, created here"),
+        // Keys of up to 1,024 bytes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+        objectKey: text(/^[^\s].{0,1023}$/, `an S3 object key such as "source.zip"`).default(defaults.sourceObjectKey)
+            .describe("the object whose new versions start the pipeline"),
+    }, "an object {provider: S3, objectKey}"),
+    object({
+        provider: z.literal("CodeStarSourceConnection").describe("a repository through a CodeStar connection"),
+        connectionArn: text(connectionArnPattern, `a CodeStar connection ARN such as "arn:aws:codestar-connections:us-east-2:111111111111:connection/abcd-1234"`)
+            .describe("the connection's ARN"),
+        repository: text(/^[\w.-]+\/[\w.-]+$/, `a repository as "owner/name"`).describe("the repository, `owner/name`"),
+        branch: text(/^[^\s]+$/, "a branch name").default(defaults.sourceBranch).describe("the branch whose changes start the pipeline"),
+    }, "an object {provider: CodeStarSourceConnection, connectionArn, repository, branch}"),
+], {
+    error: (issue) => (issue.code === "invalid_union" && issue.discriminator
+        ? `${shown((issue.input as Record<string, unknown>)[issue.discriminator])} is not valid; expected "S3" or "CodeStarSourceConnection"`
+        : expecting("an object {provider: S3 | CodeStarSourceConnection, ...}")(issue)),
+});
+
+/** An action type's version, written as text or, as everybody writes it in YAML, as a number. */
+function actionVersion() {
+    const error = expecting(`an action version such as "1"`);
+    return z.union([z.string({ error }).regex(/^[0-9]+$/), z.int({ error }).min(0).transform(String)], { error });
+}
+
+// Artifact names: 1-100 of [a-zA-Z0-9_\-]: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_OutputArtifact.html
+const artifactNames = () => z.array(text(/^[\w-]{1,100}$/, "an artifact name (letters, digits, '_' or '-')"), {
+    error: expecting("a list of artifact names (letters, digits, '_' or '-')"),
+}).default([]);
+
+const extraAction = object({
+    stage: text(stageNamePattern, "the stage to add the action to: Source, Build or a target's name")
+        .describe("the stage to add the action to: `Source`, `Build` or a target's name"),
+    name: text(stageNamePattern, `an action name of ${stageNameText}`).describe("the action's name, unique within its stage"),
+    category: z.enum(actionCategories, { error: expecting(`one of: ${actionCategories.join(", ")}`, { invalid: "is not a valid value" }) })
+        .describe("the action's category"),
+    owner: z.enum(["AWS", "ThirdParty", "Custom"], { error: expecting("AWS, ThirdParty or Custom") }).default("AWS")
+        .describe("who provides the action"),
+    provider: text(/^[\w-]{1,35}$/, `an action provider such as "CodeBuild"`).describe("the action's provider, e.g. `CodeBuild`"),
+    version: actionVersion().prefault("1").describe("the action type's version; `1` and \"1\" are the same"),
+    target: text(stageNamePattern, "the name of a target").optional()
+        .describe("the target whose account runs the action, with its cross-account role and in its region; absent: the pipeline account"),
+    inputArtifacts: artifactNames().describe("artifacts the action reads"),
+    outputArtifacts: artifactNames().describe("artifacts the action produces"),
+    configuration: z.record(z.string(), z.string({ error: expecting("a string (quote it in YAML)") }), { error: expecting("an object of string values") })
+        .default({}).describe("the action's configuration, string values"),
+    runOrder: wholeNumber().prefault(1).describe("actions of one stage run in this order; equal numbers run in parallel"),
+}, "an object {stage, name, category, provider, ...}");
+
+/** Every key of this program's namespace, in the order the reference lists them. */
+const configShape = {
+    deploy: z.enum(deployModes, { error: expecting(`one of: ${deployModes.join(", ")}`, { invalid: "is not a valid value" }) })
+        .describe("what this stack deploys: `pipeline` (the pipeline account), `target` (one target's account) or `all` (every account, in one stack)"),
+    region: region().describe("the pipeline's region; the artifact key lives here"),
+    pipelineAccountId: accountId().describe("the pipeline account, 12 digits quoted"),
+    targets: structured(z.array(targetEntry, {
+        error: expecting("a non-empty list of {name, accountId, applicationName, deploymentGroupName}", {
+            missing: "a list of {name, accountId, applicationName, deploymentGroupName}",
+        }),
+    }).min(1)).describe("the target entries, in stage order: one pipeline stage each"),
+    target: z.string({ error: expecting("the name of an entry of targets") }).optional()
+        .meta({ description: "with `deploy: target`: which entry of `targets` this stack deploys", defaultText: "(required with `deploy: target`)" }),
+    pipelineStack: text(stackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountA"`, { invalid: "is not a stack name" })
+        .optional()
+        .meta({ description: "with `deploy: target`: the pipeline stack, e.g. `organization/cross-account-pipeline/accountA`", defaultText: "none" }),
+    pipelineName: text(stageNamePattern, `1-100 characters of letters, digits, '.', '@', '_' or '-'`, { invalid: "is not a valid pipeline name" })
+        .default(defaults.pipelineName)
+        .describe("pipeline name; prefixes the roles, project, rule, buckets and alias, so it must suit each of their naming rules"),
+    pipelineCredentials: structured(credentials("the pipeline account")).meta({
+        description: "`{profile}` or `{assumeRoleArn}` (a role of the pipeline account) for the pipeline account's provider",
+        defaultText: "ambient",
+    }),
+    source: structured(source.prefault({})).meta({
+        description: "`{provider: S3, objectKey}` or `{provider: CodeStarSourceConnection, connectionArn, repository: owner/name, branch}`",
+        defaultText: `\`{provider: S3, objectKey: ${defaults.sourceObjectKey}}\``,
+    }),
+    build: structured(object({
+        image: text(/^\S+$/, `a CodeBuild image such as "aws/codebuild/standard:7.0"`).default(defaults.buildImage).describe("the CodeBuild image"),
+        computeType: text(/^BUILD_[A-Z0-9_]+$/, `a CodeBuild compute type such as "BUILD_GENERAL1_SMALL"`).default(defaults.buildComputeType)
+            .describe("the CodeBuild compute type"),
+        buildspec: text(/\S/, "an inline buildspec").default(defaults.buildspec).describe("an inline buildspec; the default passes the source through"),
+    }, "an object {image, computeType, buildspec}").prefault({})).meta({
+        description: "`{image, computeType, buildspec}`",
+        defaultText: `\`${defaults.buildImage}\`, \`${defaults.buildComputeType}\`, a pass-through buildspec`,
+    }),
+    extraActions: structured(z.array(extraAction, { error: expecting("a list of actions") }).default([])).meta({
+        description: "extra actions `{stage, name, category, provider, owner, version, target?, inputArtifacts, outputArtifacts, configuration, runOrder}`; " +
+            "`target` runs it with that target's role. Checked against the walkthrough's artifact rules; Jenkins cannot run in a target account",
+        defaultText: "none",
+    }),
+    encryptionKey: z.string()
+        .refine((key) => kmsReference(key) !== undefined, {
+            error: (issue) => `${shown(issue.input)} is not a key ARN or alias ARN; a bare alias or key id cannot be used across accounts, expected e.g. ` +
+                `"arn:aws:kms:us-east-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" or "arn:aws:kms:us-east-2:111111111111:alias/pipeline-key"`,
+        })
+        .refine((key) => !isAwsManagedAlias(key), {
+            error: (issue) => `${shown(issue.input)} is an AWS managed key, which cannot be shared with another account; expected a customer managed key`,
+        })
+        .optional()
+        .meta({
+            description: "an existing customer managed key of the pipeline account and region, by **key ARN or alias ARN** (a bare alias or key id " +
+                "cannot be used across accounts); its key policy is then yours to write (the plan says what it must grant)",
+            defaultText: "a key created here",
+        }),
+    artifactRetentionDays: wholeNumber().prefault(defaults.artifactRetentionDays)
+        .describe("artifacts and old versions expire after this many days"),
+    protectArtifacts: flag().prefault(true).describe("protect the key and artifact bucket from `pulumi destroy`"),
+};
+
+function isAwsManagedAlias(key: string): boolean {
+    const reference = kmsReference(key);
+    return reference?.kind === "alias" && reference.name.startsWith("aws/");
+}
+
+/** Every key of this program's namespace. */
+export const configKeys = Object.keys(configShape) as (keyof typeof configShape)[];
+
+/** The program's keys as a stack file holds them (or as Pulumi hands them over: objects and lists as JSON text). */
+export const configSchema = z.strictObject(configShape, {
+    error: (issue) => (issue.code === "unrecognized_keys" ? `unknown key of namespace ${configNamespace}; expected only: ${configKeys.join(", ")}` : undefined),
+});
+
+/** The config as written, each key parsed and defaulted on its own. */
+export type ConfigDocument = z.output<typeof configSchema>;
+type TargetEntry = ConfigDocument["targets"][number];
+
+/** A target's role name: as configured, or derived from the target's name. */
+function roleNameOf(entry: { name: string } & Partial<Record<RoleField, string>>, field: RoleField): string {
+    return entry[field] ?? derivedRoleName(entry.name, field);
+}
+
+function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
+    return {
+        ...entry,
+        region: entry.region ?? pipelineRegion,
+        crossAccountRoleName: roleNameOf(entry, "crossAccountRoleName"),
+        instanceRoleName: roleNameOf(entry, "instanceRoleName"),
+        codeDeployServiceRoleName: roleNameOf(entry, "codeDeployServiceRoleName"),
+        instanceTag: entry.instanceTag ?? { key: "CodeDeployApplication", value: entry.applicationName },
+    };
+}
+
+/** The config with the defaults that depend on other keys filled in; `target` and `pipelineStack` only with `deploy: target`. */
+export function resolved(config: ConfigDocument) {
+    const { target: targetName, pipelineStack, ...keys } = config;
+    const targets = config.targets.map((entry) => resolvedTarget(entry, config.region));
+    const target = targets.find((t) => t.name === targetName);
+    return { ...keys, targets, ...(config.deploy === "target" ? { target, pipelineStack } : {}) };
+}
+
+export type ProgramConfig = ReturnType<typeof resolved>;
+export type TargetConfig = ReturnType<typeof resolvedTarget>;
+export type Credentials = TargetConfig["credentials"];
+export type InstanceTag = TargetConfig["instanceTag"];
+export type FleetConfig = NonNullable<TargetConfig["fleet"]>;
+export type SourceConfig = ProgramConfig["source"];
+export type BuildConfig = ProgramConfig["build"];
+export type ExtraActionConfig = ProgramConfig["extraActions"][number];

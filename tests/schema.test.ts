@@ -1,0 +1,167 @@
+// Editor help and docs come from the config schema and cannot drift from it: the committed JSON Schema
+// and the README's tables are what `npm run schema` generates, the shipped stack files name the schema
+// and satisfy it, and a real JSON Schema validator flags the mistakes an editor should flag.
+import Ajv from "ajv";
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { configKeys, configNamespace, ConfigError, parseConfig } from "../config";
+import { parseStackFile, programKeys, stackFilesIn } from "../project/stackFiles";
+import { configReference, schemaFile, stackFileSchema, stackFileSchemaText } from "../schema/stackFileSchema";
+import { projectRoot } from "./fixtures";
+
+const shippedStackFiles = [...stackFilesIn(projectRoot), ...stackFilesIn(path.join(projectRoot, "examples", "three-accounts"))];
+const committedSchemaPath = path.join(projectRoot, schemaFile);
+const validate = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(committedSchemaPath, "utf8")));
+
+/** The generated schema of the `config:` map, and of each of this program's keys. */
+const configMap = () => stackFileSchema().properties!.config as { properties: Record<string, Record<string, unknown>> };
+const keySchemas = () => stackFileSchema().definitions as Record<string, Record<string, unknown>>;
+
+/** The validator's complaints about a stack file's text, as "<instance path> <message>". */
+function complaints(text: string): string[] {
+    return validate(parseYaml(text)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && "additionalProperty" in e.params ? ` ${e.params.additionalProperty}` : ""}`);
+}
+
+/** What the program says of a stack file's text: its config problems, none when it accepts it. */
+function programProblems(text: string): string[] {
+    try {
+        parseConfig(programKeys(parseStackFile("Pulumi.edited.yaml", text)));
+        return [];
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            return e.problems;
+        }
+        throw e;
+    }
+}
+
+const shippedText = (file: string) => fs.readFileSync(path.join(projectRoot, file), "utf8");
+
+/** A stack file of accountA with `lines` added to its config (two-space indented under `config:`). */
+function accountAWith(...lines: string[]): string {
+    return shippedText("Pulumi.accountA.yaml").replace("config:\n", `config:\n${lines.map((l) => `  ${l}\n`).join("")}`);
+}
+
+/** accountA's stack file with a line added to its Staging target. */
+function stagingWith(line: string): string {
+    return shippedText("Pulumi.accountA.yaml").replace("    - name: Staging\n", `    - name: Staging\n      ${line}\n`);
+}
+
+describe("the stack files' JSON Schema", () => {
+    it("is current: the committed file is what `npm run schema` generates from config/schema.ts", () => {
+        assert.equal(fs.readFileSync(committedSchemaPath, "utf8"), stackFileSchemaText(), "run `npm run schema` and commit the result");
+    });
+
+    it("describes every key of the program's namespace, and no other", () => {
+        assert.deepEqual(Object.keys(keySchemas()), configKeys);
+        assert.deepEqual(Object.keys(configMap().properties), configKeys.flatMap((key) => [`${configNamespace}:${key}`, key]));
+        for (const key of configKeys) {
+            assert.deepEqual([configMap().properties[`${configNamespace}:${key}`], configMap().properties[key]], [{ $ref: `#/definitions/${key}` }, { $ref: `#/definitions/${key}` }]);
+        }
+    });
+
+    it("has a description for every field, nested ones included", () => {
+        const undescribed: string[] = [];
+        const walk = (schema: Record<string, unknown>, at: string) => {
+            for (const [name, field] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+                if (typeof field.description !== "string" || field.description.length === 0) {
+                    undescribed.push(`${at}${name}`);
+                }
+                for (const inner of [field, field.items, ...((field.anyOf ?? field.oneOf ?? []) as unknown[])]) {
+                    if (inner && typeof inner === "object") {
+                        walk(inner as Record<string, unknown>, `${at}${name}.`);
+                    }
+                }
+            }
+        };
+        walk({ properties: keySchemas() }, "");
+        assert.deepEqual(undescribed, []);
+    });
+
+    describe("accepts", () => {
+        for (const file of shippedStackFiles) {
+            it(`the shipped ${path.relative(projectRoot, file)}`, () => assert.deepEqual(complaints(fs.readFileSync(file, "utf8")), []));
+        }
+
+        const valid: [string, string][] = [
+            ["other namespaces' keys", accountAWith("aws:region: us-east-2", "aws:profile: pipeline-admin")],
+            ["a number where Pulumi hands the program its text", accountAWith("cross-account-pipeline:artifactRetentionDays: 7", "cross-account-pipeline:protectArtifacts: false")],
+            ["the same values quoted", accountAWith(`cross-account-pipeline:artifactRetentionDays: "7"`, `cross-account-pipeline:protectArtifacts: "false"`)],
+            ["an extra action's version written as a number", accountAWith(
+                "cross-account-pipeline:extraActions:",
+                "  - {stage: Build, name: Checks, category: Test, provider: CodeBuild, version: 1, inputArtifacts: [SourceOutput], configuration: {ProjectName: Checks}}",
+            )],
+            ["fleet settings", stagingWith("fleet: {size: 2, vpc: new}")],
+            ["Pulumi's own stack file keys", `secretsprovider: passphrase\nencryptionsalt: v1:abc\n${accountAWith()}`],
+        ];
+        for (const [name, text] of valid) {
+            it(`${name}, as the program does`, () => {
+                assert.deepEqual(complaints(text), []);
+                assert.deepEqual(programProblems(text), []);
+            });
+        }
+    });
+
+    describe("flags what the program refuses, as an editor would", () => {
+        const invalid: { name: string; text: string; complaint: RegExp }[] = [
+            { name: "a misspelled key of the namespace", text: accountAWith("cross-account-pipeline:encryptonKey: x"), complaint: /^\/config must NOT have additional properties cross-account-pipeline:encryptonKey$/ },
+            { name: "an unknown deploy mode", text: accountAWith("cross-account-pipeline:deploy: both").replace("  cross-account-pipeline:deploy: pipeline\n", ""), complaint: /^\/config\/cross-account-pipeline:deploy must be equal to one of the allowed values/ },
+            { name: "an unknown region", text: accountAWith("cross-account-pipeline:region: us-east-9").replace("  cross-account-pipeline:region: us-east-2\n", ""), complaint: /cross-account-pipeline:region must be equal to one of the allowed values/ },
+            { name: "a target account id YAML reads as a number", text: shippedText("Pulumi.accountA.yaml").replace(`accountId: "222222222222"`, "accountId: 222222222222"), complaint: /targets\/0\/accountId must be string/ },
+            { name: "a misspelled target field", text: stagingWith("acountId: x"), complaint: /targets\/0 must NOT have additional properties acountId/ },
+            { name: "a target stack that is not a full stack name", text: shippedText("Pulumi.accountA.yaml").replace("stack: organization/cross-account-pipeline/accountB", "stack: accountB"), complaint: /targets\/0\/stack must match pattern/ },
+            { name: "a flag that is not true or false", text: accountAWith("cross-account-pipeline:protectArtifacts: maybe"), complaint: /protectArtifacts must be equal to one of the allowed values/ },
+        ];
+        for (const c of invalid) {
+            it(c.name, () => {
+                const found = complaints(c.text);
+                assert.ok(found.some((complaint) => c.complaint.test(complaint)), `expected ${c.complaint} among:\n  ${found.join("\n  ")}`);
+                assert.ok(programProblems(c.text).length > 0, "the program refuses it too");
+            });
+        }
+    });
+});
+
+// Pulumi gives a key without a namespace the project's name, this program's namespace
+// (stackConfigNamespacedWithProject in pulumi/pulumi sdk/go/common/workspace/loaders.go).
+describe("the stack files' JSON Schema, for keys written without the namespace", () => {
+    it("accepts this program's keys", () => {
+        assert.deepEqual(complaints(shippedText("Pulumi.accountA.yaml").replace(/cross-account-pipeline:/g, "")), []);
+    });
+
+    it("checks their values as with the namespace", () => {
+        assert.ok(complaints(accountAWith("artifactRetentionDays: 0")).some((c) => /^\/config\/artifactRetentionDays /.test(c)), complaints(accountAWith("artifactRetentionDays: 0")).join("; "));
+    });
+
+    it("flags a key this program does not have", () => {
+        assert.deepEqual(complaints(accountAWith("encryptonKey: x")), ["/config must NOT have additional properties encryptonKey"]);
+    });
+});
+
+describe("each shipped stack file", () => {
+    for (const file of shippedStackFiles) {
+        it(`${path.relative(projectRoot, file)} names the committed JSON Schema on its first line, by a path relative to itself`, () => {
+            const [firstLine] = fs.readFileSync(file, "utf8").split("\n");
+            const named = /^# yaml-language-server: \$schema=(\S+)$/.exec(firstLine)?.[1];
+            assert.ok(named, `first line: ${firstLine}`);
+            assert.equal(path.resolve(path.dirname(file), named), committedSchemaPath);
+        });
+    }
+});
+
+describe("the README's config reference", () => {
+    const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+
+    it("is what `npm run schema` generates from config/schema.ts", () => {
+        assert.ok(readme.includes(configReference()), "run `npm run schema` and commit README.md");
+    });
+
+    it("lists every key and every target field once, with its default", () => {
+        const rows = readme.split("\n").filter((line) => /^\| `\w+` \|/.test(line)).map((line) => line.split(" | ")[0].slice(3, -1));
+        const targetFields = Object.keys((keySchemas().targets.items as { properties: object }).properties);
+        assert.deepEqual(rows, [...configKeys, ...targetFields]);
+        assert.ok(readme.includes("| `artifactRetentionDays` | `30` |") && readme.includes("| `deploymentConfigName` | `CodeDeployDefault.OneAtATime` |"));
+    });
+});
