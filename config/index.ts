@@ -52,8 +52,14 @@ const pipelineNamePattern = /^[A-Za-z0-9.@_-]{1,100}$/;
 const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
 const codeDeployNamePattern = /^[\w.+=,@-]{1,100}$/;
 const connectionArnPattern = /^arn:aws[\w-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/;
+// A fully qualified stack name: <organization>/<project>/<stack>.
+const stackNamePattern = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
 // The artifact bucket name `<pipeline>-<account>-<region>-artifacts` must fit S3's 63 characters.
 const maxBucketNameLength = 63;
+
+/** `pipelineStack` is still accepted, so that existing stack files keep working, but no longer read. */
+export const pipelineStackNoLongerRead =
+    "pipelineStack: no longer needed and can be removed; a target stack reads nothing from the pipeline stack (the pipeline stack reads the target stacks, through targets[].stack)";
 
 /** Every key of this program's namespace. */
 export const configKeys: readonly string[] = [
@@ -74,7 +80,12 @@ export function readRawConfig(config = new pulumi.Config(configNamespace)): RawC
 /** Reads and validates the stack's config; a user error becomes one RunError (message, no stack trace). */
 export function loadConfig(): ProgramConfig {
     try {
-        return parseConfig(readRawConfig());
+        const raw = readRawConfig();
+        const config = parseConfig(raw);
+        if (raw.pipelineStack) {
+            void pulumi.log.warn(pipelineStackNoLongerRead);
+        }
+        return config;
     } catch (e) {
         if (e instanceof ConfigError) {
             throw new pulumi.RunError(e.message);
@@ -113,7 +124,6 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
     const protectArtifacts = reader.boolean("protectArtifacts", raw.protectArtifacts, true);
 
     let target: TargetConfig | undefined;
-    let pipelineStack: string | undefined;
     if (deploy === "target") {
         const targetName = reader.string("target");
         if (targetName === undefined) {
@@ -124,12 +134,14 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
                 problems.push(`target: "${targetName}" is not among targets; expected one of: ${targets.map((t) => t.name).join(", ")}`);
             }
         }
-        pipelineStack = reader.string("pipelineStack");
-        if (pipelineStack === undefined) {
-            problems.push(`pipelineStack: missing; with deploy "target" it names the pipeline stack to read outputs from, e.g. "organization/cross-account-pipeline/accountA"`);
-        } else if (!/^[\w.-]+(\/[\w.-]+){0,2}$/.test(pipelineStack)) {
-            problems.push(`pipelineStack: "${pipelineStack}" is not a stack name; expected <organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountA"`);
-        }
+    }
+    if (deploy === "pipeline") {
+        targets.forEach((t, index) => {
+            // An entry that is not an object has its problem reported already.
+            if (t.stack === undefined && t !== emptyTarget) {
+                problems.push(`targets[${index}].stack: missing; with deploy "pipeline" each target names the stack that deploys its account (deploy: target), e.g. "organization/cross-account-pipeline/accountB"`);
+            }
+        });
     }
 
     const extraActions = reader.extraActions(targets);
@@ -145,7 +157,7 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
         throw new ConfigError(problems);
     }
     return {
-        deploy, region, pipelineAccountId, pipelineName, pipelineCredentials, targets, target, pipelineStack,
+        deploy, region, pipelineAccountId, pipelineName, pipelineCredentials, targets, target,
         source, build, extraActions, encryptionKey, artifactRetentionDays, protectArtifacts,
     };
 }
@@ -312,7 +324,7 @@ class ConfigReader {
         }
         this.unknownFields(key, entry, [
             "name", "accountId", "region", "applicationName", "deploymentGroupName", "deploymentConfigName", "crossAccountRoleName",
-            "instanceRoleName", "codeDeployServiceRoleName", "instanceTag", "requireApproval", "credentials", "fleet",
+            "instanceRoleName", "codeDeployServiceRoleName", "instanceTag", "requireApproval", "credentials", "fleet", "stack",
         ]);
         const name = this.name(`${key}.name`, entry.name, pipelineNamePattern, "a stage name of 1-100 letters, digits, '.', '@', '_' or '-'");
         if (name === "Source" || name === "Build") {
@@ -340,7 +352,16 @@ class ConfigReader {
             requireApproval: this.boolean(`${key}.requireApproval`, entry.requireApproval, false),
             credentials: this.credentials(`${key}.credentials`, entry.credentials),
             fleet: this.fleet(`${key}.fleet`, entry.fleet),
+            ...(entry.stack === undefined ? {} : { stack: this.stackName(`${key}.stack`, entry.stack) }),
         };
+    }
+
+    /** A fully qualified stack name, as a StackReference takes it. */
+    private stackName(key: string, value: unknown): string {
+        if (typeof value !== "string" || !stackNamePattern.test(value)) {
+            this.problems.push(`${key}: "${String(value)}" is not a stack name; expected <organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountB"`);
+        }
+        return String(value);
     }
 
     private instanceTag(key: string, value: unknown, applicationName: string): InstanceTag {

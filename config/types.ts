@@ -41,6 +41,8 @@ export interface TargetConfig {
     requireApproval: boolean;
     credentials: Credentials;
     fleet?: FleetConfig;
+    /** The fully qualified name of the stack that deploys this target (deploy: target); read by the pipeline stack. */
+    stack?: string;
 }
 
 export type SourceConfig =
@@ -70,8 +72,6 @@ export interface ProgramConfig {
     targets: TargetConfig[];
     /** With `deploy: target`: the entry of `targets` this stack deploys. */
     target?: TargetConfig;
-    /** With `deploy: target`: the pipeline stack read through a StackReference. */
-    pipelineStack?: string;
     source: SourceConfig;
     build: BuildConfig;
     extraActions: ExtraActionConfig[];
