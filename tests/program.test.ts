@@ -166,6 +166,7 @@ describe("the program, stack by stack as shipped", () => {
         const run = await runProgram({ stack: "accountB", config: { ...b.config, "cross-account-pipeline:pipelineStack": "organization/cross-account-pipeline/accountA" } });
         assert.deepEqual(run.warnings, [pipelineStackNoLongerRead]);
         assert.match(pipelineStackNoLongerRead, /^pipelineStack: no longer needed and can be removed/);
+        assert.deepEqual(target.warnings, []);
     });
 });
 
