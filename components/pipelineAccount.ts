@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProgramConfig } from "../config";
 import { arn, names, partitionOf } from "../definition/names";
-import { artifactStoreRegions, deployRoleArn, pipelineStages, withActionRoleArns } from "../definition/pipeline";
+import { artifactStoreRegions, deployRoleArn, pipelineRoleArn, pipelineStages, withActionRoleArns } from "../definition/pipeline";
 import { artifactGrantees } from "../policies/pipelineAccount";
 import { ArtifactStore } from "./artifactStore";
 import { DeliveryPipeline } from "./deliveryPipeline";
@@ -39,8 +39,8 @@ export class PipelineAccount extends pulumi.ComponentResource {
         super("cross-account-pipeline:pipeline:PipelineAccount", name, {}, opts);
         const { config } = args;
         const partition = partitionOf(config.region);
-        const pipelineRoleArns = [names.pipelineRole(config.pipelineName), names.buildRole(config.pipelineName)]
-            .map((roleName) => arn.role(partition, config.pipelineAccountId, roleName));
+        // The pipeline account's roles that use the stores, by the names config gives them (as the target stacks name the pipeline role).
+        const pipelineRoleArns = [pipelineRoleArn(config), arn.role(partition, config.pipelineAccountId, names.buildRole(config.pipelineName))];
 
         this.artifactStores = artifactStoreRegions(config.region, config.targets).map((region) => new ArtifactStore(`${name}-${region}`, {
             pipelineName: config.pipelineName,
