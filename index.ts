@@ -3,9 +3,8 @@
 import { PipelineAccount } from "./components/pipelineAccount";
 import { TargetAccount } from "./components/targetAccount";
 import { loadConfig } from "./config";
-import { deployRoleArn } from "./definition/pipeline";
 import { accountProviders } from "./program/providers";
-import { artifactsIn, publishedByPipelineAccount, publishedByPipelineStack } from "./program/wiring";
+import { actionRolesDeclaredHere, actionRolesFromTargetStacks, pipelineAccountNames } from "./program/wiring";
 
 // Config: validated as a whole before any resource is declared.
 const config = loadConfig();
@@ -13,16 +12,19 @@ const config = loadConfig();
 // Providers: one per account, each pinned to its account id.
 const providers = accountProviders(config);
 
-// The pipeline account: artifact stores, service roles, the pipeline.
-const pipelineAccount = providers.pipeline && new PipelineAccount("pipeline", { config }, { provider: providers.pipeline });
-
-// The target accounts: what the pipeline assumes and deploys into.
-// Without the pipeline account here this is a target stack, and config requires its pipelineStack.
-const published = pipelineAccount ? publishedByPipelineAccount(pipelineAccount) : publishedByPipelineStack(config.pipelineStack!);
+// The target accounts first: what the pipeline assumes and deploys into. They need nothing of the
+// pipeline account but the names config gives it, so a target stack deploys before the pipeline stack.
 const targetAccounts = providers.targets.map(({ target, provider }) => new TargetAccount(target.name, {
     target,
-    artifacts: artifactsIn(published, target.region),
+    pipeline: pipelineAccountNames(config, target),
 }, { provider }));
+
+// The pipeline account: artifact stores, service roles, the pipeline, created after the roles its
+// actions assume (read from each target's stack, or declared above in `deploy: all`).
+const pipelineAccount = providers.pipeline && new PipelineAccount("pipeline", {
+    config,
+    actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(targetAccounts) : actionRolesFromTargetStacks(config.targets),
+}, { provider: providers.pipeline });
 
 // Exports: the pipeline part, the target part, or both; a stack exports only what it deployed.
 export = {
@@ -32,9 +34,9 @@ export = {
         pipelineRoleArn: pipelineAccount.pipelineRoleArn,
         pipelineName: pipelineAccount.pipelineName,
         ...(pipelineAccount.sourceBucketName ? { sourceBucketName: pipelineAccount.sourceBucketName } : {}),
-        artifactStores: published.artifactStores,
-        // The role each deploy action assumes, for checking against what the target stacks export.
-        deployRoleArns: Object.fromEntries(config.targets.map((t) => [t.name, deployRoleArn(t)])),
+        artifactStores: pipelineAccount.storesByRegion,
+        // The role each deploy action assumes, as read from (and checked against) the target stacks.
+        deployRoleArns: pipelineAccount.deployRoleArns,
     } : {}),
     ...(targetAccounts.length > 0 ? {
         targets: Object.fromEntries(targetAccounts.map((account) => [account.targetName, account.outputs])),

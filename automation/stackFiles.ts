@@ -5,7 +5,7 @@
 
 import * as path from "path";
 import { configNamespace, DeployMode, deployModes } from "../config";
-import { ProjectFile, readProjectFile, readStackFile, stackFilesIn, withProjectConfig } from "../project/stackFiles";
+import { ProjectFile, projectStackName, readProjectFile, readStackFile, stackFilesIn, withProjectConfig } from "../project/stackFiles";
 import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackWorkspace } from "./stackWorkspace";
 import { isRecord } from "./values";
@@ -43,15 +43,6 @@ export interface ProjectStacks {
 
 const deployKey = `${configNamespace}:deploy`;
 const targetsKey = `${configNamespace}:targets`;
-
-/**
- * The short name of a stack of this project named by `reference` (`org/project/stack`, `org/stack`
- * or `stack`), or undefined when it names a stack of another project.
- */
-export function projectStackName(reference: string, projectName: string): string | undefined {
-    const segments = reference.split("/");
-    return segments.length === 3 && segments[1] !== projectName ? undefined : segments[segments.length - 1];
-}
 
 /**
  * A stack's definition from its config (fully qualified keys, string values, objects as JSON);

@@ -11,8 +11,13 @@ export interface DeliveryPipelineArgs {
     buildRoleArn: pulumi.Input<string>;
     /** One store per region the pipeline acts in; the first is the pipeline's own region. */
     artifactStores: { region: string; bucketName: pulumi.Input<string>; keyArn: pulumi.Input<string> }[];
-    stages: StageDeclaration[];
+    stages: pulumi.Input<StageDeclaration[]>;
     build: BuildConfig;
+    /**
+     * What CreatePipeline and UpdatePipeline check when they are called: the service role's policy,
+     * each action role with its policy, the versioning of an S3 source bucket. The pipeline waits for them.
+     */
+    prerequisites: pulumi.Resource[];
 }
 
 /** The CodeBuild project of the Build stage and the pipeline itself, artifacts encrypted with the key by ARN. */
@@ -41,7 +46,7 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
             pipelineType: "V2",
             artifactStores: pulumi.output(args.artifactStores).apply(artifactStoreDeclarations),
             stages: args.stages,
-        }, { parent: this, dependsOn: [buildProject] });
+        }, { parent: this, dependsOn: [buildProject, ...args.prerequisites] });
         this.pipelineName = this.pipeline.name;
         this.registerOutputs({ pipelineName: this.pipelineName, pipelineArn: this.pipeline.arn });
     }

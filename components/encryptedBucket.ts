@@ -28,6 +28,8 @@ export interface EncryptedBucketArgs {
  */
 export class EncryptedBucket extends pulumi.ComponentResource {
     readonly bucket: aws.s3.Bucket;
+    /** A pipeline with this bucket as its S3 source waits for it: the source bucket must be versioned. */
+    readonly versioning: aws.s3.BucketVersioning;
     readonly bucketName: pulumi.Output<string>;
     readonly bucketArn: pulumi.Output<string>;
 
@@ -45,7 +47,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
         new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket, region, rule: { objectOwnership: "BucketOwnerEnforced" },
         }, retained);
-        new aws.s3.BucketVersioning(`${name}-versioning`, {
+        this.versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
             bucket, region, versioningConfiguration: { status: "Enabled" },
         }, retained);
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {

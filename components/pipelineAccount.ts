@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProgramConfig } from "../config";
 import { arn, names, partitionOf } from "../definition/names";
-import { artifactStoreRegions, deployRoleArn, pipelineStages } from "../definition/pipeline";
+import { artifactStoreRegions, deployRoleArn, pipelineRoleArn, pipelineStages, withActionRoleArns } from "../definition/pipeline";
 import { artifactGrantees } from "../policies/pipelineAccount";
 import { ArtifactStore } from "./artifactStore";
 import { DeliveryPipeline } from "./deliveryPipeline";
@@ -9,8 +9,17 @@ import { EncryptedBucket } from "./encryptedBucket";
 import { PipelineRoles } from "./pipelineRoles";
 import { S3SourceTrigger } from "./sourceTrigger";
 
+/** The roles the pipeline's actions assume: read from the target stacks, or declared in this stack. */
+export interface ActionRoles {
+    /** By target name: the ARN of that target's cross-account role. */
+    arnByTarget: Record<string, pulumi.Input<string>>;
+    /** What the pipeline must wait for besides: each role and its policy, when this stack declares them. */
+    resources: pulumi.Resource[];
+}
+
 export interface PipelineAccountArgs {
     config: ProgramConfig;
+    actionRoles: ActionRoles;
 }
 
 /** Everything of the pipeline account: an artifact store per region, the service roles, the source bucket, the pipeline. */
@@ -21,13 +30,17 @@ export class PipelineAccount extends pulumi.ComponentResource {
     readonly pipelineName: pulumi.Output<string>;
     /** The bucket to upload `source.zip` to, with an S3 source. */
     readonly sourceBucketName?: pulumi.Output<string>;
+    /** By target name: the role its deploy action assumes. */
+    readonly deployRoleArns: pulumi.Output<Record<string, string>>;
+    /** The artifact stores by region: `{bucketName, keyArn}`. */
+    readonly storesByRegion: pulumi.Output<Record<string, { bucketName: string; keyArn: string }>>;
 
     constructor(name: string, args: PipelineAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:pipeline:PipelineAccount", name, {}, opts);
         const { config } = args;
         const partition = partitionOf(config.region);
-        const pipelineRoleArns = [names.pipelineRole(config.pipelineName), names.buildRole(config.pipelineName)]
-            .map((roleName) => arn.role(partition, config.pipelineAccountId, roleName));
+        // The pipeline account's roles that use the stores, by the names config gives them (as the target stacks name the pipeline role).
+        const pipelineRoleArns = [pipelineRoleArn(config), arn.role(partition, config.pipelineAccountId, names.buildRole(config.pipelineName))];
 
         this.artifactStores = artifactStoreRegions(config.region, config.targets).map((region) => new ArtifactStore(`${name}-${region}`, {
             pipelineName: config.pipelineName,
@@ -42,20 +55,22 @@ export class PipelineAccount extends pulumi.ComponentResource {
         }, { parent: this }));
         const homeStore = this.artifactStores[0];
         const storeReferences = this.artifactStores.map((store) => ({ region: store.region, bucketName: store.bucketName, keyArn: store.keyArn }));
+        this.storesByRegion = pulumi.all(storeReferences.map(({ region, bucketName, keyArn }) =>
+            pulumi.all([bucketName, keyArn]).apply(([b, k]) => [region, { bucketName: b, keyArn: k }] as const)))
+            .apply((entries) => Object.fromEntries(entries));
 
         const sourceBucketName = names.sourceBucket(config.pipelineName, config.pipelineAccountId, config.region);
         const { source } = config;
-        if (source.provider === "S3") {
-            this.sourceBucketName = new EncryptedBucket(`${name}-source`, {
-                bucketName: sourceBucketName,
-                region: config.region,
-                kmsKeyArn: homeStore.keyArn,
-                allowedKeyIds: [homeStore.keyArn],
-                grantees: [],
-                expireNoncurrentVersionsAfterDays: config.artifactRetentionDays,
-                protect: false,
-            }, { parent: this }).bucketName;
-        }
+        const sourceBucket = source.provider === "S3" ? new EncryptedBucket(`${name}-source`, {
+            bucketName: sourceBucketName,
+            region: config.region,
+            kmsKeyArn: homeStore.keyArn,
+            allowedKeyIds: [homeStore.keyArn],
+            grantees: [],
+            expireNoncurrentVersionsAfterDays: config.artifactRetentionDays,
+            protect: false,
+        }, { parent: this }) : undefined;
+        this.sourceBucketName = sourceBucket?.bucketName;
 
         const roles = new PipelineRoles(`${name}-roles`, {
             pipelineName: config.pipelineName,
@@ -66,14 +81,18 @@ export class PipelineAccount extends pulumi.ComponentResource {
             crossAccountRoleArns: [...new Set(config.targets.map(deployRoleArn))],
         }, { parent: this });
 
+        // Each action names the role as read or declared, not as computed: the pipeline waits for it.
+        const roleArnByComputed = Object.fromEntries(config.targets.map((t) => [deployRoleArn(t), args.actionRoles.arnByTarget[t.name]]));
+        this.deployRoleArns = pulumi.output(args.actionRoles.arnByTarget);
         const pipeline = new DeliveryPipeline(`${name}-delivery`, {
             pipelineName: config.pipelineName,
             region: config.region,
             pipelineRoleArn: roles.pipelineRole.arn,
             buildRoleArn: roles.buildRole.arn,
             artifactStores: storeReferences,
-            stages: pipelineStages(config),
+            stages: pulumi.output(roleArnByComputed).apply((roleArnFor) => withActionRoleArns(pipelineStages(config), roleArnFor)),
             build: config.build,
+            prerequisites: [roles.pipelineRolePolicy, ...(sourceBucket ? [sourceBucket.versioning] : []), ...args.actionRoles.resources],
         }, { parent: this });
 
         // After the pipeline: the trigger's target is the pipeline itself.
@@ -90,6 +109,6 @@ export class PipelineAccount extends pulumi.ComponentResource {
 
         this.pipelineRoleArn = roles.pipelineRole.arn;
         this.pipelineName = pipeline.pipelineName;
-        this.registerOutputs({ pipelineRoleArn: this.pipelineRoleArn, pipelineName: this.pipelineName });
+        this.registerOutputs({ pipelineRoleArn: this.pipelineRoleArn, pipelineName: this.pipelineName, deployRoleArns: this.deployRoleArns });
     }
 }

@@ -17,6 +17,8 @@ export interface PipelineRolesArgs {
 /** The CodePipeline service role and the CodeBuild service role, each trusted by its service alone. */
 export class PipelineRoles extends pulumi.ComponentResource {
     readonly pipelineRole: aws.iam.Role;
+    /** The pipeline role's permissions: CreatePipeline assumes the action roles with them, so the pipeline waits for them. */
+    readonly pipelineRolePolicy: aws.iam.RolePolicy;
     readonly buildRole: aws.iam.Role;
 
     constructor(name: string, args: PipelineRolesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -27,9 +29,9 @@ export class PipelineRoles extends pulumi.ComponentResource {
         this.pipelineRole = new aws.iam.Role(`${name}-pipeline`, {
             name: names.pipelineRole(pipelineName),
             description: `Service role of CodePipeline ${pipelineName}`,
-            assumeRolePolicy: pulumi.jsonStringify(pipelineRoleTrustPolicy(partition, region, pipelineAccountId, pipelineName)),
+            assumeRolePolicy: pulumi.jsonStringify(pipelineRoleTrustPolicy()),
         }, { parent: this });
-        new aws.iam.RolePolicy(`${name}-pipeline-policy`, {
+        this.pipelineRolePolicy = new aws.iam.RolePolicy(`${name}-pipeline-policy`, {
             role: this.pipelineRole.name,
             policy: pulumi.output(args.artifactStores).apply((artifactStores) => pulumi.jsonStringify(pipelineRolePolicy({
                 partition, region, pipelineAccountId, pipelineName, artifactStores, source: args.source, crossAccountRoleArns: args.crossAccountRoleArns,

@@ -2,28 +2,28 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetConfig } from "../config";
 import { partitionOf } from "../definition/names";
-import { serviceTrustPolicy } from "../policies/document";
+import type { StoreName } from "../definition/pipeline";
 import {
-    codeDeployLaunchTemplatePolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy,
+    codeDeployLaunchTemplatePolicy, codeDeployServiceRoleTrustPolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy,
+    instanceRolePolicy, instanceRoleTrustPolicy,
 } from "../policies/targetAccount";
 import { Fleet } from "./fleet";
 
-/** Where the target's artifacts live: read from the pipeline stack (StackReference) or passed in one stack. */
-export interface PipelineArtifacts {
-    pipelineRoleArn: pulumi.Input<string>;
-    artifactBucketName: pulumi.Input<string>;
-    artifactKeyArn: pulumi.Input<string>;
+/** The pipeline account as a target knows it: from config alone, so the target stack can deploy first. */
+export interface PipelineAccountNames {
+    /** The pipeline account's root, the principal of the cross-account role's trust policy. */
+    accountRoot: string;
+    /** The one role of that account the cross-account role trusts. */
+    pipelineRoleArn: string;
+    /** The artifact store of the target's region. */
+    store: StoreName;
 }
 
 export interface TargetAccountArgs {
     target: TargetConfig;
-    artifacts: PipelineArtifacts;
+    pipeline: PipelineAccountNames;
 }
 
-/**
- * A target account's side of the walkthrough: the cross-account role the pipeline assumes, the EC2
- * instance role the CodeDeploy agent uses, the CodeDeploy service role, application and deployment group.
- */
 /** What a target stack exports for each target (the `targets` output). */
 export interface TargetOutputs {
     crossAccountRoleArn: pulumi.Output<string>;
@@ -32,10 +32,16 @@ export interface TargetOutputs {
     deploymentGroupName: pulumi.Output<string>;
 }
 
+/**
+ * A target account's side of the walkthrough: the cross-account role the pipeline assumes, the EC2
+ * instance role the CodeDeploy agent uses, the CodeDeploy service role, application and deployment group.
+ */
 export class TargetAccount extends pulumi.ComponentResource {
     readonly targetName: string;
     readonly outputs: TargetOutputs;
     readonly crossAccountRole: aws.iam.Role;
+    /** The cross-account role's permissions: a pipeline naming the role must wait for them too. */
+    readonly crossAccountRolePolicy: aws.iam.RolePolicy;
     readonly instanceRole: aws.iam.Role;
     readonly instanceProfile: aws.iam.InstanceProfile;
     readonly application: aws.codedeploy.Application;
@@ -43,25 +49,24 @@ export class TargetAccount extends pulumi.ComponentResource {
 
     constructor(name: string, args: TargetAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:target:TargetAccount", name, {}, opts);
-        const { target } = args;
+        const { target, pipeline } = args;
         this.targetName = target.name;
         const partition = partitionOf(target.region);
         const region = target.region;
-        const artifacts = pulumi.output(args.artifacts);
+        const artifacts = { partition, artifactBucketName: pipeline.store.bucketName, artifactKeyArn: pipeline.store.keyArn };
 
         this.crossAccountRole = new aws.iam.Role(`${name}-cross-account`, {
             name: target.crossAccountRoleName,
             description: `Assumed by the pipeline's service role to deploy to ${target.name}`,
-            assumeRolePolicy: pulumi.output(args.artifacts.pipelineRoleArn).apply((pipelineRoleArn) => pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipelineRoleArn))),
+            assumeRolePolicy: pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipeline.accountRoot, pipeline.pipelineRoleArn)),
         }, { parent: this });
-        new aws.iam.RolePolicy(`${name}-cross-account-policy`, {
+        this.crossAccountRolePolicy = new aws.iam.RolePolicy(`${name}-cross-account-policy`, {
             role: this.crossAccountRole.name,
-            policy: artifacts.apply((a) => pulumi.jsonStringify(crossAccountRolePolicy({
-                partition, region, accountId: target.accountId,
+            policy: pulumi.jsonStringify(crossAccountRolePolicy({
+                ...artifacts, region, accountId: target.accountId,
                 applicationName: target.applicationName, deploymentGroupName: target.deploymentGroupName,
                 deploymentConfigName: target.deploymentConfigName,
-                artifactBucketName: a.artifactBucketName, artifactKeyArn: a.artifactKeyArn,
-            }))),
+            })),
         }, { parent: this });
 
         this.instanceRole = new aws.iam.Role(`${name}-instance`, {
@@ -71,9 +76,7 @@ export class TargetAccount extends pulumi.ComponentResource {
         }, { parent: this });
         new aws.iam.RolePolicy(`${name}-instance-policy`, {
             role: this.instanceRole.name,
-            policy: artifacts.apply((a) => pulumi.jsonStringify(instanceRolePolicy({
-                partition, artifactBucketName: a.artifactBucketName, artifactKeyArn: a.artifactKeyArn,
-            }))),
+            policy: pulumi.jsonStringify(instanceRolePolicy(artifacts)),
         }, { parent: this });
         this.instanceProfile = new aws.iam.InstanceProfile(`${name}-instance-profile`, {
             name: target.instanceRoleName,
@@ -83,7 +86,7 @@ export class TargetAccount extends pulumi.ComponentResource {
         const codeDeployServiceRole = new aws.iam.Role(`${name}-codedeploy`, {
             name: target.codeDeployServiceRoleName,
             description: `CodeDeploy's service role for ${target.applicationName}`,
-            assumeRolePolicy: pulumi.jsonStringify(serviceTrustPolicy("codedeploy.amazonaws.com", target.accountId)),
+            assumeRolePolicy: pulumi.jsonStringify(codeDeployServiceRoleTrustPolicy(partition, region, target.accountId, target.applicationName, target.deploymentGroupName)),
         }, { parent: this });
         const codeDeployPolicy = new aws.iam.RolePolicyAttachment(`${name}-codedeploy-policy`, {
             role: codeDeployServiceRole.name,

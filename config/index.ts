@@ -47,10 +47,19 @@ export function readRawConfig(config = new pulumi.Config(configNamespace)): RawC
     return Object.fromEntries([...new Set([...configKeys, ...present])].map((key) => [key, config.get(key)]));
 }
 
+/** `pipelineStack` is still accepted, so that existing stack files keep working, but no longer read. */
+export const pipelineStackNoLongerRead =
+    "pipelineStack: no longer needed and can be removed; a target stack reads nothing from the pipeline stack (the pipeline stack reads the target stacks, through targets[].stack)";
+
 /** Reads and validates the stack's config; a user error becomes one RunError (message, no stack trace). */
 export function loadConfig(): ProgramConfig {
     try {
-        return parseConfig(readRawConfig());
+        const raw = readRawConfig();
+        const config = parseConfig(raw);
+        if (raw.pipelineStack) {
+            void pulumi.log.warn(pipelineStackNoLongerRead);
+        }
+        return config;
     } catch (e) {
         if (e instanceof ConfigError) {
             throw new pulumi.RunError(e.message);

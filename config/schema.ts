@@ -267,7 +267,7 @@ const configShape = {
         .meta({ description: "with `deploy: target`: which entry of `targets` this stack deploys", defaultText: "(required with `deploy: target`)" }),
     pipelineStack: text(stackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountA"`, { invalid: "is not a stack name" })
         .optional()
-        .meta({ description: "with `deploy: target`: the pipeline stack, e.g. `organization/cross-account-pipeline/accountA`", defaultText: "none" }),
+        .meta({ description: "no longer read (a target stack reads nothing from the pipeline stack); accepted so that older stack files keep working, with a warning", defaultText: "none" }),
     pipelineName: text(stageNamePattern, `1-100 characters of letters, digits, '.', '@', '_' or '-'`, { invalid: "is not a valid pipeline name" })
         .default(defaults.pipelineName)
         .describe("pipeline name; prefixes the roles, project, rule, buckets and alias, so it must suit each of their naming rules"),
@@ -345,12 +345,12 @@ function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
     };
 }
 
-/** The config with the defaults that depend on other keys filled in; `target` and `pipelineStack` only with `deploy: target`. */
+/** The config with the defaults that depend on other keys filled in; `target` only with `deploy: target`; `pipelineStack` is not read. */
 export function resolved(config: ConfigDocument) {
-    const { target: targetName, pipelineStack, ...keys } = config;
+    const { target: targetName, pipelineStack: _notRead, ...keys } = config;
     const targets = config.targets.map((entry) => resolvedTarget(entry, config.region));
     const target = targets.find((t) => t.name === targetName);
-    return { ...keys, targets, ...(config.deploy === "target" ? { target, pipelineStack } : {}) };
+    return { ...keys, targets, ...(config.deploy === "target" ? { target } : {}) };
 }
 
 export type ProgramConfig = ReturnType<typeof resolved>;

@@ -1,5 +1,5 @@
 // Names and ARNs, derived from config alone. Deterministic names let one account's policies name
-// the other account's roles before those roles exist (see DESIGN.md, "Order and the cross-stack wiring").
+// the other account's roles and stores before they exist (README, "How the stacks fit together").
 
 /** The ARN partition of a region: "aws", "aws-cn", "aws-us-gov", ... */
 export function partitionOf(region: string): string {
@@ -13,6 +13,8 @@ export function partitionOf(region: string): string {
 export const arn = {
     accountRoot: (partition: string, accountId: string) => `arn:${partition}:iam::${accountId}:root`,
     role: (partition: string, accountId: string, roleName: string) => `arn:${partition}:iam::${accountId}:role/${roleName}`,
+    /** Every KMS key of an account in a region: IAM policies may name keys so ("Specifying KMS keys in IAM policy statements"). */
+    keysIn: (partition: string, region: string, accountId: string) => `arn:${partition}:kms:${region}:${accountId}:key/*`,
     bucket: (partition: string, bucketName: string) => `arn:${partition}:s3:::${bucketName}`,
     objects: (partition: string, bucketName: string) => `arn:${partition}:s3:::${bucketName}/*`,
     pipeline: (partition: string, region: string, accountId: string, pipelineName: string) =>

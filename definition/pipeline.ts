@@ -2,7 +2,7 @@
 // walkthrough's cross-account rules over any such shape.
 import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config/types";
 import type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
-import { accountOfArn, arn, names, partitionOf } from "./names";
+import { accountOfArn, arn, kmsReference, names, partitionOf } from "./names";
 
 export type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
 
@@ -22,6 +22,49 @@ export const buildArtifact = "BuildOutput";
 /** The role each target's deploy action assumes: that target's cross-account role. */
 export function deployRoleArn(target: TargetConfig): string {
     return arn.role(partitionOf(target.region), target.accountId, target.crossAccountRoleName);
+}
+
+/** The pipeline's service role, by the name config gives it. */
+export function pipelineRoleArn(shape: Pick<PipelineShape, "region" | "pipelineAccountId" | "pipelineName">): string {
+    return arn.role(partitionOf(shape.region), shape.pipelineAccountId, names.pipelineRole(shape.pipelineName));
+}
+
+/** An artifact store as the target accounts name it, before it exists: from config alone. */
+export interface StoreName {
+    bucketName: string;
+    /** The configured key ARN, or every key of the pipeline account in the store's region. */
+    keyArn: string;
+}
+
+/**
+ * The artifact store of `region` as a target's identity policies name it. The target stacks deploy
+ * before the pipeline stack, so the key is named by the pattern AWS documents for keys not known
+ * yet, `arn:<partition>:kms:<region>:<account>:key/*` ("Specifying KMS keys in IAM policy statements",
+ * https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html), or exactly by the
+ * configured key ARN. Still least privilege: using a key of another account takes its key policy too
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html), and
+ * only the pipeline's artifact keys grant these roles, through `aws:PrincipalArn`; a key of any other
+ * account stays out of reach of the identity policy itself. An alias ARN cannot stand for its key here.
+ */
+export function storeNameForTargets(shape: Pick<PipelineShape, "pipelineAccountId" | "pipelineName" | "region"> & { encryptionKey?: string }, region: string): StoreName {
+    const configuredKey = shape.encryptionKey && kmsReference(shape.encryptionKey);
+    const useConfiguredKey = configuredKey && configuredKey.kind === "key" && configuredKey.region === region;
+    return {
+        bucketName: names.artifactBucket(shape.pipelineName, shape.pipelineAccountId, region),
+        keyArn: useConfiguredKey ? shape.encryptionKey! : arn.keysIn(partitionOf(region), region, shape.pipelineAccountId),
+    };
+}
+
+/**
+ * The stages with each action's role ARN (as computed from config) replaced by the one given for it:
+ * the role a target stack exports, or the role this stack declares. Equal in value; what changes is
+ * that the pipeline now waits for (and, across stacks, checks) the role it names.
+ */
+export function withActionRoleArns(stages: StageDeclaration[], roleArnFor: Readonly<Record<string, string>>): StageDeclaration[] {
+    return stages.map((stage) => ({
+        ...stage,
+        actions: stage.actions.map((action) => action.roleArn && roleArnFor[action.roleArn] ? { ...action, roleArn: roleArnFor[action.roleArn] } : action),
+    }));
 }
 
 /** Source, then Build, then one stage per target in the order given, each with its extra actions. */

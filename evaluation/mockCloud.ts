@@ -8,6 +8,8 @@ import { kmsReference, partitionOf } from "../definition/names";
 export interface DeclaredResource {
     type: string;
     name: string;
+    /** The id the mocks answered with, as the provider would (a role's name, a launch template's `lt-...`). */
+    id: string;
     /** Inputs as the program passed them (provider inputs JSON-encoded, policies as JSON strings). */
     inputs: Record<string, any>;
     /** The state the mock answered with: inputs plus computed ids and ARNs. */
@@ -29,6 +31,11 @@ export interface Registration {
     retainOnDelete: boolean;
     /** The providers named for a component, by package (remote components get theirs this way). */
     providers: Record<string, string>;
+    /**
+     * The URNs of the resources this one waits for, as the engine receives them: its `dependsOn` and
+     * every resource an input came from, components expanded to the resources in them.
+     */
+    dependencies: string[];
 }
 
 interface ProviderPin {
@@ -88,7 +95,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     }
 
     private record(args: pulumi.runtime.MockResourceArgs, id: string, state: Record<string, any>, where: Partial<DeclaredResource>): pulumi.runtime.MockResourceResult {
-        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, custom: args.custom ?? true, ...where });
+        this.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state, custom: args.custom ?? true, ...where });
         return { id, state };
     }
 }

@@ -24,6 +24,8 @@ export interface ProgramRun {
     stack: string;
     resources: DeclaredResource[];
     outputs: Record<string, any>;
+    /** What the program logged with `pulumi.log.warn`, as `pulumi up` would show it. */
+    warnings: string[];
 }
 
 /** Evaluates index.ts afresh for one stack and returns what it declared and exported. */
@@ -40,15 +42,36 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
         onRejection = (reason) => reject(reason instanceof Error ? reason : new Error(String(reason)));
         process.on("unhandledRejection", onRejection);
     });
+    const warnings = collectWarnings();
     try {
         const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(async () => require(programEntry)), failure]);
         // Let every registration settle before the next run replaces the mocks, and give a failed
         // one's rejection a turn of the event loop to surface.
         await Promise.race([pulumi.runtime.disconnect().then(nextTurns), failure]);
-        return { stack: options.stack, resources: cloud.resources, outputs: plainOutputs(outputs ?? {}) };
+        return { stack: options.stack, resources: cloud.resources, outputs: plainOutputs(outputs ?? {}), warnings: warnings.lines };
     } finally {
+        warnings.stop();
         process.off("unhandledRejection", onRejection);
     }
+}
+
+/**
+ * Without an engine (as under mocks) the SDK writes `pulumi.log.warn` to `console.warn` with this
+ * prefix; collect those lines for the run instead, as the engine would show them with the update.
+ */
+function collectWarnings(): { lines: string[]; stop(): void } {
+    const prefix = "warning: [runtime] ";
+    const lines: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const text = args.map(String).join(" ");
+        if (text.startsWith(prefix)) {
+            lines.push(text.slice(prefix.length));
+        } else {
+            original(...args);
+        }
+    };
+    return { lines, stop: () => (console.warn = original) };
 }
 
 /** The registration request as the mock monitor receives it (protobuf getters). */
@@ -59,13 +82,15 @@ interface RegisterResourceRequest {
     getProtect(): boolean;
     getRetainondelete(): boolean;
     getProvidersMap(): { toObject(): [string, string][] };
+    getDependenciesList(): string[];
 }
 
 type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
 
 /**
- * Lets the mock cloud see what the mocks' newResource does not: each resource's URN, its parent and
- * its options (protect, retainOnDelete, the providers of a component), as the engine would receive them.
+ * Lets the mock cloud see what the mocks' newResource does not: each resource's URN, its parent, its
+ * options (protect, retainOnDelete, the providers of a component) and what it waits for, as the engine
+ * would receive them.
  */
 function recordRegistrations(cloud: MockCloud): void {
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterResourceRequest, callback: RegisterCallback): Promise<void> };
@@ -78,6 +103,7 @@ function recordRegistrations(cloud: MockCloud): void {
                 protect: req.getProtect(),
                 retainOnDelete: req.getRetainondelete(),
                 providers: Object.fromEntries(req.getProvidersMap().toObject()),
+                dependencies: req.getDependenciesList(),
             });
         }
         callback(error, response);

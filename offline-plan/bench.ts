@@ -36,12 +36,12 @@ async function measure(count: number, regionCount: number): Promise<void> {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const resources = awsResources(declaredResources(result.stacks)).length;
     const verdict = result.ok ? "ok" : "FAILED";
-    console.log(`${String(count).padStart(7)} | ${String(regionCount).padStart(7)} | ${String(resources).padStart(9)} | ${String(result.access.length).padStart(13)} | ${ms.toFixed(0).padStart(7)} | ${verdict}`);
+    console.log(`${String(count).padStart(7)} | ${String(regionCount).padStart(7)} | ${String(resources).padStart(9)} | ${String(result.createTime.length).padStart(18)} | ${String(result.access.length).padStart(13)} | ${ms.toFixed(0).padStart(7)} | ${verdict}`);
 }
 
 async function main(): Promise<void> {
     console.log(`offline plan benchmark (node ${process.version}, ${new Date().toISOString()})`);
-    console.log("targets | regions | resources | access checks |      ms | plan");
+    console.log("targets | regions | resources | create-time checks | access checks |      ms | plan");
     // The first run also loads the program's modules and the IAM data; it is reported, not hidden.
     for (const [count, regionCount] of [[1, 1], [1, 1], [25, 1], [25, 3]]) {
         await measure(count, regionCount);

@@ -1,7 +1,9 @@
-// Stack files that disagree with each other: a target stack must describe its target exactly as the
-// pipeline stack does, or the pipeline will assume a role or deploy to a group that does not exist.
-import type { TargetConfig } from "../config";
-import { referencedStackName } from "../project/stackFiles";
+// Stack files that disagree with each other or collide: a target stack must describe its target
+// exactly as the pipeline stack does, or the pipeline will assume a role or deploy to a group that
+// does not exist; and no two stacks may declare the same resources.
+import type { ProgramConfig, TargetConfig } from "../config";
+import { targetsDeployedHere } from "../program/providers";
+import { qualifiedStackName } from "../project/stackFiles";
 import type { PlannedStack } from "./stacks";
 
 const comparedFields: (keyof TargetConfig)[] = [
@@ -9,33 +11,74 @@ const comparedFields: (keyof TargetConfig)[] = [
     "crossAccountRoleName", "instanceRoleName",
 ];
 
+type Evaluated = PlannedStack & { config: ProgramConfig };
+
 export function stackDisagreements(stacks: PlannedStack[]): string[] {
+    const evaluated = stacks.filter((s): s is Evaluated => s.config !== undefined);
     const problems: string[] = [];
-    for (const targetStack of stacks) {
-        const config = targetStack.config;
-        if (config?.deploy !== "target" || !config.target || !config.pipelineStack) {
-            continue;
-        }
-        const pipelineStack = stacks.find((s) => s.file.stack === referencedStackName(config.pipelineStack!) && s.config);
-        if (!pipelineStack?.config) {
-            continue;
-        }
-        const where = `${targetStack.file.file} and ${pipelineStack.file.file}`;
-        for (const key of ["pipelineAccountId", "region", "pipelineName"] as const) {
-            if (config[key] !== pipelineStack.config[key]) {
-                problems.push(`${where} disagree on ${key}: "${config[key]}" in stack ${targetStack.file.stack}, "${pipelineStack.config[key]}" in stack ${pipelineStack.file.stack}`);
+    const referenced = new Set<PlannedStack>();
+    for (const pipelineStack of evaluated.filter((s) => s.config.deploy === "pipeline")) {
+        for (const target of pipelineStack.config.targets) {
+            const name = target.stack && qualifiedStackName(target.stack);
+            const targetStack = name && evaluated.find((s) => s.file.stack === name.stack);
+            // A stack that is not planned, or of another project, is the pipeline stack's own error.
+            if (!targetStack) {
+                continue;
             }
+            referenced.add(targetStack);
+            problems.push(...targetDisagreements(pipelineStack, target, targetStack));
         }
-        const theirs = pipelineStack.config.targets.find((t) => t.name === config.target!.name);
-        if (!theirs) {
-            problems.push(`${where} disagree on targets: stack ${targetStack.file.stack} deploys target "${config.target.name}", which stack ${pipelineStack.file.stack} has no stage for; add it to that stack's targets`);
-            continue;
+    }
+    for (const targetStack of evaluated.filter((s) => s.config.deploy === "target" && !referenced.has(s))) {
+        const { config } = targetStack;
+        problems.push(`stack ${targetStack.file.stack} deploys target "${config.target?.name}" of pipeline ${config.pipelineName} (account ${config.pipelineAccountId}), ` +
+            `but no planned pipeline stack names it in targets[].stack; plan it together with its pipeline stack`);
+    }
+    return problems;
+}
+
+/** How a target stack differs from the pipeline stack's entry for the target it is named for. */
+function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, targetStack: Evaluated): string[] {
+    const where = `${targetStack.file.file} and ${pipelineStack.file.file}`;
+    const config = targetStack.config;
+    if (config.deploy !== "target" || !config.target) {
+        return [`stack ${pipelineStack.file.stack} names stack ${targetStack.file.stack} as the stack of target "${target.name}" (targets[].stack), but that stack is deploy: ${config.deploy}, not deploy: target`];
+    }
+    if (config.target.name !== target.name) {
+        return [`stack ${pipelineStack.file.stack} names stack ${targetStack.file.stack} as the stack of target "${target.name}" (targets[].stack), but that stack deploys target "${config.target.name}"`];
+    }
+    const problems: string[] = [];
+    for (const key of ["pipelineAccountId", "region", "pipelineName"] as const) {
+        if (config[key] !== pipelineStack.config[key]) {
+            problems.push(`${where} disagree on ${key}: "${config[key]}" in stack ${targetStack.file.stack}, "${pipelineStack.config[key]}" in stack ${pipelineStack.file.stack}`);
         }
-        for (const field of comparedFields) {
-            if (config.target[field] !== theirs[field]) {
-                problems.push(`${where} disagree on targets "${theirs.name}".${field}: "${String(config.target[field])}" in stack ${targetStack.file.stack}, "${String(theirs[field])}" in stack ${pipelineStack.file.stack}`);
-            }
+    }
+    for (const field of comparedFields) {
+        if (config.target[field] !== target[field]) {
+            problems.push(`${where} disagree on targets "${target.name}".${field}: "${String(config.target[field])}" in stack ${targetStack.file.stack}, "${String(target[field])}" in stack ${pipelineStack.file.stack}`);
         }
     }
     return problems;
+}
+
+/**
+ * Stacks that would declare the same resources in one account: two stacks deploying one target (the
+ * same cross-account role), or two stacks deploying one pipeline. Each is named with what they share.
+ */
+export function stackCollisions(stacks: PlannedStack[]): string[] {
+    const declaredBy = new Map<string, string[]>();
+    const declare = (what: string, stack: string) => declaredBy.set(what, [...(declaredBy.get(what) ?? []), stack]);
+    for (const { file, config } of stacks) {
+        if (!config) {
+            continue;
+        }
+        if (config.deploy !== "target") {
+            declare(`pipeline ${config.pipelineName} in account ${config.pipelineAccountId} (${config.region})`, file.stack);
+        }
+        for (const target of targetsDeployedHere(config)) {
+            declare(`target ${target.name}'s roles in account ${target.accountId} (role ${target.crossAccountRoleName})`, file.stack);
+        }
+    }
+    return [...declaredBy].filter(([, declaring]) => declaring.length > 1).map(([what, declaring]) =>
+        `stacks ${declaring.join(" and ")} both deploy ${what}: the same resources would be declared twice in one account; deploy it from one stack only`);
 }

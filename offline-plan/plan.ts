@@ -3,7 +3,8 @@ import { DeclaredResource } from "../evaluation/mockCloud";
 import type { StackFile } from "../project/stackFiles";
 import { checkRules, Enforcement, RuleViolation } from "../policy-pack/rules";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
-import { stackDisagreements } from "./consistency";
+import { stackCollisions, stackDisagreements } from "./consistency";
+import { CreateTimeCheck, createTimeChecks } from "./createTime";
 import { ruleResourcesOfDeclared } from "./ruleResources";
 import { evaluateStacks, PlannedStack } from "./stacks";
 
@@ -13,9 +14,14 @@ export interface PlanOptions {
 }
 
 export interface PlanResult {
+    /** In deployment order: target stacks first, then pipeline stacks. */
     stacks: PlannedStack[];
     /** Stack files that describe the same target differently. */
     disagreements: string[];
+    /** Stacks that would declare the same resources. */
+    collisions: string[];
+    /** What AWS checks when each resource is created, replayed in deployment order. */
+    createTime: CreateTimeCheck[];
     access: AccessFinding[];
     /** The policy pack's rules (the walkthrough's artifact rules among them), over each stack. */
     rules: PlanRuleResult[];
@@ -35,13 +41,16 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const resources = declaredResources(stacks);
     progress("checking that the stack files agree with each other");
     const disagreements = stackDisagreements(stacks);
+    const collisions = stackCollisions(stacks);
+    progress(`replaying creation in deployment order (${stacks.map((s) => s.file.stack).join(", ")}) against what AWS checks at create time`);
+    const createTime = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
     progress("verifying the access chain with the IAM policy evaluator");
     const access = await verifyAccess(resources);
     progress("checking the policy pack's rules on each stack");
     const rules = stackRuleResults(stacks);
-    const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && access.every((f) => f.ok)
-        && rules.every((r) => r.enforcement === "advisory" || r.violations.length === 0);
-    return { stacks, disagreements, access, rules, ok };
+    const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && collisions.length === 0 && createTime.every((c) => c.ok)
+        && access.every((f) => f.ok) && rules.every((r) => r.enforcement === "advisory" || r.violations.length === 0);
+    return { stacks, disagreements, collisions, createTime, access, rules, ok };
 }
 
 /** Each rule over each stack on its own, as `pulumi preview --policy-pack` sees one stack at a time. */

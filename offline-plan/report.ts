@@ -8,11 +8,13 @@ export function renderPlan(result: PlanResult): string {
     const lines: string[] = [];
     const section = (title: string) => lines.push("", title, "=".repeat(title.length));
 
+    section(`Deployment order: ${result.stacks.map((s) => s.file.stack).join(", ")} (target stacks first: the pipeline assumes their roles)`);
     for (const stack of result.stacks) {
         if (stack.error) {
             section(`Stack ${stack.file.stack}: NOT EVALUATED`);
             lines.push(...stack.error.split("\n"));
         }
+        lines.push(...(stack.run?.warnings ?? []).map((warning) => `  warning, stack ${stack.file.stack}: ${warning}`));
     }
 
     const byAccount = new Map<string, ReturnType<typeof summarize>[]>();
@@ -32,6 +34,11 @@ export function renderPlan(result: PlanResult): string {
     lines.push(...renderGrants(result.access));
 
     section("Checks");
+    const createTimeFailures = result.createTime.filter((c) => !c.ok);
+    lines.push(`  create time, in deployment order: ${result.createTime.length - createTimeFailures.length}/${result.createTime.length} checks as AWS makes them`);
+    for (const c of createTimeFailures) {
+        lines.push(`    FAIL stack ${c.stack}, ${c.resource}: ${c.check}`, `         ${c.message}`);
+    }
     const failed = result.access.filter((f) => !f.ok);
     lines.push(`  access chain: ${result.access.length - failed.length}/${result.access.length} checks as expected`);
     for (const f of failed) {
@@ -42,6 +49,8 @@ export function renderPlan(result: PlanResult): string {
     }
     lines.push(`  stack files agree: ${result.disagreements.length === 0 ? "yes" : "NO"}`);
     lines.push(...result.disagreements.map((d) => `    FAIL ${d}`));
+    lines.push(`  no two stacks declare the same resources: ${result.collisions.length === 0 ? "yes" : "NO"}`);
+    lines.push(...result.collisions.map((c) => `    FAIL ${c}`));
 
     section("Policy rules (the policy pack's, on each stack)");
     for (const rule of result.rules) {
@@ -93,10 +102,11 @@ function renderGrants(findings: AccessFinding[]): string[] {
 }
 
 export function verdict(result: PlanResult): string {
-    const failures = result.stacks.filter((s) => s.error).length + result.disagreements.length + result.access.filter((f) => !f.ok).length
+    const failures = result.stacks.filter((s) => s.error).length + result.disagreements.length + result.collisions.length
+        + result.createTime.filter((c) => !c.ok).length + result.access.filter((f) => !f.ok).length
         + result.rules.filter((r) => r.enforcement === "mandatory").reduce((count, r) => count + r.violations.length, 0);
     const resources = awsResources(declaredResources(result.stacks)).length;
     return result.ok
-        ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.access.length} access checks passed`
+        ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.createTime.length} create-time checks and ${result.access.length} access checks passed`
         : `PLAN FAILED: ${failures} problem${failures === 1 ? "" : "s"} (see above)`;
 }

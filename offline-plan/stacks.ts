@@ -1,28 +1,33 @@
-// Evaluates the real program for each stack file, in deployment order, feeding each target stack's
-// StackReference with the outputs of the pipeline stack it names.
+// Evaluates the real program for each stack file, in the order `pulumi up` must follow: the target
+// stacks first, then the pipeline stacks, each fed the outputs of the target stacks it names through
+// its StackReferences.
+import * as path from "path";
 import { ConfigError, parseConfig, ProgramConfig } from "../config";
-import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { programKeys, referencedStackName, StackFile } from "../project/stackFiles";
+import { ProgramRun, projectName, runProgram } from "../evaluation/runProgram";
+import { programKeys, qualifiedStackName, StackFile } from "../project/stackFiles";
 
 export interface PlannedStack {
     file: StackFile;
     /** The stack's config as the program reads it; undefined when it is invalid. */
     config?: ProgramConfig;
     run?: ProgramRun;
-    /** The program's error for this stack (invalid config, missing pipeline stack...). */
+    /** The program's error for this stack (invalid config, a target stack not planned...). */
     error?: string;
 }
 
 /**
- * Pipeline and all-in-one stacks first, then target stacks (the order `pulumi up` must follow),
- * these in the order of their stages.
+ * Target stacks first, in the order of their stages, then pipeline and all-in-one stacks: the order
+ * `pulumi up` must follow, since CreatePipeline assumes each target's role, which must exist by then.
  */
 export function deploymentOrder(files: StackFile[]): StackFile[] {
-    const rank = (file: StackFile) => {
+    const rank = (file: StackFile): [number, number] => {
         const keys = programKeys(file);
-        return keys.deploy === "target" ? 1 + stageIndex(keys) : 0;
+        return keys.deploy === "target" ? [0, stageIndex(keys)] : [1, 0];
     };
-    return [...files].sort((a, b) => rank(a) - rank(b));
+    return [...files].sort((a, b) => {
+        const [ra, rb] = [rank(a), rank(b)];
+        return ra[0] - rb[0] || ra[1] - rb[1];
+    });
 }
 
 /** Where a target stack's target stands among its targets, from 0; unknown ones last. */
@@ -35,13 +40,38 @@ function stageIndex(keys: Record<string, string>): number {
     }
 }
 
+/**
+ * Stack files that cannot be planned with the others, with why: a file given twice, or a second
+ * file for a stack name already taken (a project has one stack of a name, wherever its file lies).
+ */
+export function duplicateStackFiles(files: StackFile[]): Map<StackFile, string> {
+    const duplicates = new Map<StackFile, string>();
+    const byName = new Map<string, StackFile>();
+    for (const file of files) {
+        const first = byName.get(file.stack);
+        if (!first) {
+            byName.set(file.stack, file);
+        } else if (path.resolve(first.file) === path.resolve(file.file)) {
+            duplicates.set(file, `stack file ${file.file} is given twice; plan it once`);
+        } else {
+            duplicates.set(file, `stack ${file.stack} is given twice, by ${first.file} and by ${file.file}: a project has one stack of a name, so its resources would be declared twice; plan one of them`);
+        }
+    }
+    return duplicates;
+}
+
 export async function evaluateStacks(files: StackFile[], progress: (line: string) => void = () => undefined): Promise<PlannedStack[]> {
     const ordered = deploymentOrder(files);
-    const outputsByStack = new Map<string, Record<string, unknown>>();
+    const duplicates = duplicateStackFiles(ordered);
     const planned: PlannedStack[] = [];
     for (const [index, file] of ordered.entries()) {
         const keys = programKeys(file);
         progress(`[${index + 1}/${ordered.length}] evaluating stack ${file.stack} (deploy: ${keys.deploy ?? "?"}, ${file.file})`);
+        const duplicate = duplicates.get(file);
+        if (duplicate) {
+            planned.push({ file, error: duplicate });
+            continue;
+        }
         let config: ProgramConfig | undefined;
         try {
             config = parseConfig(keys);
@@ -49,22 +79,48 @@ export async function evaluateStacks(files: StackFile[], progress: (line: string
             planned.push({ file, error: e instanceof ConfigError ? e.message : String(e) });
             continue;
         }
-        const stackOutputs: Record<string, Record<string, unknown>> = {};
-        if (config.pipelineStack) {
-            const outputs = outputsByStack.get(referencedStackName(config.pipelineStack));
-            if (!outputs) {
-                planned.push({ file, config, error: `pipelineStack: "${config.pipelineStack}" is not among the planned stacks with a pipeline (${[...outputsByStack.keys()].join(", ") || "none"}); plan it together with its pipeline stack` });
-                continue;
-            }
-            stackOutputs[config.pipelineStack] = outputs;
+        const references = config.deploy === "pipeline" ? targetStackOutputs(config, planned) : { outputs: {}, problems: [] };
+        if (references.problems.length > 0) {
+            planned.push({ file, config, error: references.problems.join("\n") });
+            continue;
         }
         try {
-            const run = await runProgram({ stack: file.stack, config: file.config, stackOutputs });
-            outputsByStack.set(file.stack, run.outputs);
+            const run = await runProgram({ stack: file.stack, config: file.config, stackOutputs: references.outputs });
             planned.push({ file, config, run });
         } catch (e) {
             planned.push({ file, config, error: (e as Error).message });
         }
     }
     return planned;
+}
+
+/**
+ * What a pipeline stack's StackReferences read: the outputs of the target stack each `targets[].stack`
+ * names, served under that name. Offline the organization cannot be checked (it depends on the
+ * backend); the project must be this one, and the stack one planned (and so evaluated) before.
+ */
+export function targetStackOutputs(config: ProgramConfig, evaluated: PlannedStack[]): { outputs: Record<string, Record<string, unknown>>; problems: string[] } {
+    const outputs: Record<string, Record<string, unknown>> = {};
+    const problems: string[] = [];
+    config.targets.forEach((target, index) => {
+        const key = `targets[${index}].stack`;
+        const name = target.stack && qualifiedStackName(target.stack);
+        if (!name) {
+            return;
+        }
+        if (name.project !== projectName) {
+            problems.push(`${key}: "${target.stack}" is a stack of project "${name.project}"; the stack that deploys target ${target.name} is a stack of this project, ${projectName}, e.g. "${name.organization}/${projectName}/${name.stack}"`);
+            return;
+        }
+        const referenced = evaluated.find((s) => s.file.stack === name.stack);
+        if (!referenced) {
+            const targetStacks = evaluated.filter((s) => s.config?.deploy === "target").map((s) => s.file.stack);
+            problems.push(`${key}: "${target.stack}" is not among the planned target stacks (${targetStacks.join(", ") || "none"}); plan stack ${name.stack} together with this pipeline stack`);
+        } else if (!referenced.run) {
+            problems.push(`${key}: stack ${name.stack} could not be evaluated (see its error), so the role of target ${target.name} cannot be read from it`);
+        } else {
+            outputs[target.stack!] = referenced.run.outputs;
+        }
+    });
+    return { outputs, problems };
 }

@@ -116,8 +116,12 @@ function planFiles(result: PlanResult, report: string | undefined): Map<string, 
     }
     json("checks.json", {
         ok: result.ok,
+        deploymentOrder: result.stacks.map((s) => s.file.stack),
         stackErrors: result.stacks.filter((s) => s.error).map((s) => ({ stack: s.file.stack, error: s.error })),
+        warnings: result.stacks.flatMap((s) => (s.run?.warnings ?? []).map((warning) => ({ stack: s.file.stack, warning }))),
         disagreements: result.disagreements,
+        collisions: result.collisions,
+        createTime: result.createTime,
         rules: result.rules,
         access: result.access.map((f) => ({ hop: f.check.hop, principal: f.check.principal, action: f.check.action, resource: f.check.resource, expect: f.check.expect, result: f.result, ok: f.ok, message: f.message })),
     });

@@ -25,7 +25,12 @@ export function allow(Sid: string, Action: string[], Resource: Arns, Condition?:
  * grant to those roles alone, so no other principal of that account gets in.
  */
 export function allowAccountRoles(Sid: string, accountRoot: string, roleArns: string[], Action: string[], Resource: Arns): PolicyStatement {
-    return { Sid, Effect: "Allow", Principal: { AWS: accountRoot }, Action, Resource, Condition: { ArnEquals: { "aws:PrincipalArn": roleArns } } };
+    return { Sid, Effect: "Allow", Principal: { AWS: accountRoot }, Action, Resource, Condition: principalArnIn(roleArns) };
+}
+
+/** Narrows an account-root principal to named roles; the roles need not exist when the policy is written. */
+export function principalArnIn(roleArns: string[]): Record<string, unknown> {
+    return { ArnEquals: { "aws:PrincipalArn": roleArns } };
 }
 
 /** A guard that applies to every caller, this account's administrators included. */
@@ -38,11 +43,21 @@ export function trustPolicy(Sid: string, Principal: aws.iam.AWSPrincipal | aws.i
     return policyDocument([{ Sid, Effect: "Allow", Principal, Action: "sts:AssumeRole", ...(Condition ? { Condition } : {}) }]);
 }
 
-/** Trust for an AWS service, scoped to this account and resource so no other customer's resource can use the role. */
-export function serviceTrustPolicy(service: string, sourceAccount: string, sourceArn?: string): PolicyDocument {
-    return trustPolicy("AllowServiceToAssumeRole", { Service: service }, {
-        StringEquals: { "aws:SourceAccount": sourceAccount },
-        ...(sourceArn ? { ArnLike: { "aws:SourceArn": sourceArn } } : {}),
+/** The resource on whose behalf a service assumes a role, as the service sends it (`aws:SourceAccount`, `aws:SourceArn`). */
+export interface ServiceSource {
+    account: string;
+    arn: string;
+}
+
+/**
+ * Trust for an AWS service. With `source`, scoped to that one resource of this account (the
+ * confused-deputy guard: no other customer's or other resource can use the role); only for services
+ * whose documentation says they send both keys in that form, since a missing key fails the condition.
+ */
+export function serviceTrustPolicy(service: string, source?: ServiceSource): PolicyDocument {
+    return trustPolicy("AllowServiceToAssumeRole", { Service: service }, source && {
+        StringEquals: { "aws:SourceAccount": source.account },
+        ArnLike: { "aws:SourceArn": source.arn },
     });
 }
 

@@ -87,8 +87,16 @@ export function bucketGuards(bucket: string, objects: string, allowedKeyIds: str
     ];
 }
 
-export function pipelineRoleTrustPolicy(partition: string, region: string, pipelineAccountId: string, pipelineName: string): PolicyDocument {
-    return serviceTrustPolicy("codepipeline.amazonaws.com", pipelineAccountId, arn.pipeline(partition, region, pipelineAccountId, pipelineName));
+/**
+ * CodePipeline's documentation gives its service role this trust policy and no condition
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-service-role-cli.html); it
+ * documents neither `aws:SourceArn` nor `aws:SourceAccount` for the calls it makes with the role, its
+ * own or a cross-region action's. A condition on a key the service does not send fails CreatePipeline,
+ * so none is set. No other account's pipeline can use the role anyway: a role cannot be passed to a
+ * service across accounts (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+ */
+export function pipelineRoleTrustPolicy(): PolicyDocument {
+    return serviceTrustPolicy("codepipeline.amazonaws.com");
 }
 
 export interface PipelineRolePolicyArgs {
@@ -117,8 +125,14 @@ export function pipelineRolePolicy(args: PipelineRolePolicyArgs): PolicyDocument
     ]);
 }
 
+/**
+ * CodeBuild sends the project's ARN as `aws:SourceArn` and its account as `aws:SourceAccount` when it
+ * assumes the service role; its documented trust policy for the role conditions on both
+ * ("Allow CodeBuild to interact with other AWS services",
+ * https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html).
+ */
 export function buildRoleTrustPolicy(partition: string, region: string, pipelineAccountId: string, pipelineName: string): PolicyDocument {
-    return serviceTrustPolicy("codebuild.amazonaws.com", pipelineAccountId, arn.buildProject(partition, region, pipelineAccountId, names.buildProject(pipelineName)));
+    return serviceTrustPolicy("codebuild.amazonaws.com", { account: pipelineAccountId, arn: arn.buildProject(partition, region, pipelineAccountId, names.buildProject(pipelineName)) });
 }
 
 export interface BuildRolePolicyArgs {
@@ -141,9 +155,15 @@ export function buildRolePolicy(args: BuildRolePolicyArgs): PolicyDocument {
     ]);
 }
 
-/** EventBridge may use the trigger role only for this account's source-changed rule. */
+/**
+ * EventBridge may use the trigger role only for this account's source-changed rule. For an event bus
+ * rule's target, EventBridge sends the rule's ARN as `aws:SourceArn` ("Cross-service confused deputy
+ * prevention in Amazon EventBridge",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html);
+ * a rule on the default bus has the ARN `rule/<name>`, without a bus name.
+ */
 export function sourceTriggerTrustPolicy(partition: string, region: string, pipelineAccountId: string, pipelineName: string): PolicyDocument {
-    return serviceTrustPolicy("events.amazonaws.com", pipelineAccountId, arn.eventRule(partition, region, pipelineAccountId, names.sourceTriggerRule(pipelineName)));
+    return serviceTrustPolicy("events.amazonaws.com", { account: pipelineAccountId, arn: arn.eventRule(partition, region, pipelineAccountId, names.sourceTriggerRule(pipelineName)) });
 }
 
 /** The trigger role starts this pipeline and nothing else. */

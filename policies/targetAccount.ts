@@ -2,17 +2,35 @@
 import { arn } from "../definition/names";
 import {
     allow, artifactReadActions, artifactReadWriteActions, bucketListActions, kmsDecryptActions, kmsUseActions,
-    policyDocument, PolicyDocument, trustPolicy,
+    policyDocument, PolicyDocument, principalArnIn, serviceTrustPolicy, trustPolicy,
 } from "./document";
 
-/** Trusts exactly the pipeline role, not the whole pipeline account as the walkthrough's wizard does. */
-export function crossAccountRoleTrustPolicy(pipelineRoleArn: string): PolicyDocument {
-    return trustPolicy("AllowPipelineRoleToAssumeRole", { AWS: pipelineRoleArn });
+/**
+ * Trusts exactly the pipeline role, not the whole pipeline account as the walkthrough's wizard does:
+ * the pipeline account is the principal, narrowed to the pipeline role by `aws:PrincipalArn`. Naming
+ * the role itself as principal would fail: IAM rejects a principal that does not exist yet (the target
+ * stack deploys before the pipeline stack), and it stores a role principal as the role's unique id,
+ * so a re-created pipeline role would no longer be trusted
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles).
+ */
+export function crossAccountRoleTrustPolicy(pipelineAccountRoot: string, pipelineRoleArn: string): PolicyDocument {
+    return trustPolicy("AllowPipelineRoleToAssumeRole", { AWS: pipelineAccountRoot }, principalArnIn([pipelineRoleArn]));
 }
 
+/**
+ * CodeDeploy sends the deployment group's ARN as `aws:SourceArn` (and its account as `aws:SourceAccount`)
+ * when it assumes the service role for an EC2/on-premises deployment ("Cross-service confused deputy
+ * prevention", https://docs.aws.amazon.com/codedeploy/latest/userguide/security_confused_deputy.html).
+ */
+export function codeDeployServiceRoleTrustPolicy(partition: string, region: string, accountId: string, applicationName: string, deploymentGroupName: string): PolicyDocument {
+    return serviceTrustPolicy("codedeploy.amazonaws.com", { account: accountId, arn: arn.deploymentGroup(partition, region, accountId, applicationName, deploymentGroupName) });
+}
+
+/** Where a target's roles reach the pipeline's artifacts: the store of the target's region (see storeNameForTargets). */
 export interface ArtifactAccess {
     partition: string;
     artifactBucketName: string;
+    /** A key ARN, or `arn:<partition>:kms:<region>:<pipeline account>:key/*`. */
     artifactKeyArn: string;
 }
 

@@ -1,68 +1,74 @@
-// How a target gets the pipeline account's values: through a StackReference to the pipeline stack,
-// or, in `deploy: all`, straight from the pipeline account's components.
+// How one stack learns what another declared. Target stacks deploy first and read nothing: every
+// name they need of the pipeline account follows from config. The pipeline stack reads, from each
+// target's stack, the role its deploy action assumes (through a StackReference), and refuses to go
+// on before that stack exists or when it disagrees. In `deploy: all` both sides are in one stack.
 import * as pulumi from "@pulumi/pulumi";
-import type { PipelineAccount } from "../components/pipelineAccount";
-import type { PipelineArtifacts } from "../components/targetAccount";
+import type { ActionRoles } from "../components/pipelineAccount";
+import type { PipelineAccountNames, TargetAccount } from "../components/targetAccount";
+import type { ProgramConfig, TargetConfig } from "../config";
+import { arn, partitionOf } from "../definition/names";
+import { deployRoleArn, pipelineRoleArn, storeNameForTargets } from "../definition/pipeline";
+import { referencedStackName } from "../project/stackFiles";
 
-export interface StoreReference {
-    bucketName: string;
-    keyArn: string;
-}
-
-/** What the pipeline account publishes to its targets. */
-export interface PublishedArtifacts {
-    pipelineRoleArn: pulumi.Output<string>;
-    /** Artifact stores by region. */
-    artifactStores: pulumi.Output<Record<string, StoreReference>>;
-    /** Where they come from, for error messages. */
-    origin: string;
-}
-
-export function publishedByPipelineAccount(pipelineAccount: PipelineAccount): PublishedArtifacts {
+/** The pipeline account as a target's policies name it, before any of it exists. */
+export function pipelineAccountNames(config: ProgramConfig, target: TargetConfig): PipelineAccountNames {
     return {
-        pipelineRoleArn: pipelineAccount.pipelineRoleArn,
-        artifactStores: pulumi.all(pipelineAccount.artifactStores.map((store) =>
-            pulumi.all([store.bucketName, store.keyArn]).apply(([bucketName, keyArn]) => [store.region, { bucketName, keyArn }] as const),
-        )).apply((entries) => Object.fromEntries(entries)),
-        origin: "this stack's pipeline account",
-    };
-}
-
-export function publishedByPipelineStack(pipelineStack: string): PublishedArtifacts {
-    const reference = new pulumi.StackReference(pipelineStack);
-    const origin = `pipeline stack ${pipelineStack}`;
-    return {
-        pipelineRoleArn: pipelineStackOutput<string>(reference, "pipelineRoleArn", origin),
-        artifactStores: pipelineStackOutput<Record<string, StoreReference>>(reference, "artifactStores", origin),
-        origin,
+        accountRoot: arn.accountRoot(partitionOf(config.region), config.pipelineAccountId),
+        pipelineRoleArn: pipelineRoleArn(config),
+        store: storeNameForTargets(config, target.region),
     };
 }
 
 /**
- * An output of the pipeline stack. Before that stack's first `pulumi up`, a preview shows the
- * target's resources with these values unknown (as for any resource not created yet); an update fails clearly.
+ * The roles declared in this stack (`deploy: all`). CreatePipeline assumes each action role with the
+ * policies it has at that moment, so the pipeline waits for every role and its policy.
  */
-function pipelineStackOutput<T>(reference: pulumi.StackReference, name: string, origin: string): pulumi.Output<T> {
-    return reference.getOutput(name).apply((value: T | undefined): T => {
-        if (value !== undefined) {
-            return value;
-        }
-        if (pulumi.runtime.isDryRun()) {
-            return pulumi.unknown as unknown as T;
-        }
-        throw new pulumi.RunError(`${origin} has no output "${name}": run \`pulumi up\` on the pipeline stack before its target stacks`);
-    });
+export function actionRolesDeclaredHere(targetAccounts: TargetAccount[]): ActionRoles {
+    return {
+        arnByTarget: Object.fromEntries(targetAccounts.map((account) => [account.targetName, account.crossAccountRole.arn])),
+        resources: targetAccounts.flatMap((account) => [account.crossAccountRole, account.crossAccountRolePolicy]),
+    };
 }
 
-/** The artifact store a target in `region` uses; a clear error if the pipeline has none there yet. */
-export function artifactsIn(published: PublishedArtifacts, region: string): PipelineArtifacts {
-    const store = published.artifactStores.apply((stores) => {
-        const found = stores?.[region];
-        if (!found) {
-            throw new pulumi.RunError(`${published.origin} has no artifact store in ${region} (it has: ${Object.keys(stores ?? {}).join(", ") || "none"}); ` +
-                `add this target to the pipeline stack's targets and run \`pulumi up\` on the pipeline stack first`);
-        }
-        return found;
-    });
-    return { pipelineRoleArn: published.pipelineRoleArn, artifactBucketName: store.bucketName, artifactKeyArn: store.keyArn };
+/** The roles each target's stack exports (`targets.<name>.crossAccountRoleArn`), one StackReference per stack. */
+export function actionRolesFromTargetStacks(targets: TargetConfig[]): ActionRoles {
+    const references = new Map<string, pulumi.StackReference>();
+    const referenceTo = (stack: string) => {
+        const reference = references.get(stack) ?? new pulumi.StackReference(stack);
+        references.set(stack, reference);
+        return reference;
+    };
+    return {
+        arnByTarget: Object.fromEntries(targets.map((target) => {
+            // Config requires `stack` on every target of a pipeline stack.
+            const stack = target.stack!;
+            return [target.name, referenceTo(stack).getOutput("targets").apply((exported: unknown) => {
+                const roleArn = exportedRoleArn(exported, target.name);
+                if (roleArn === undefined && pulumi.runtime.isDryRun()) {
+                    // Before the target stack's first `up`, a preview shows the pipeline with this value unknown.
+                    return pulumi.unknown as unknown as string;
+                }
+                return checkedRoleArn(stack, target, roleArn);
+            })];
+        })),
+        resources: [],
+    };
+}
+
+function exportedRoleArn(exported: unknown, targetName: string): string | undefined {
+    const entry = (exported as Record<string, { crossAccountRoleArn?: unknown } | undefined> | undefined)?.[targetName];
+    return typeof entry?.crossAccountRoleArn === "string" ? entry.crossAccountRoleArn : undefined;
+}
+
+/** The role a target stack exports, if it is the one this stack's config says; else one line saying what to do. */
+export function checkedRoleArn(stack: string, target: TargetConfig, exported: string | undefined): string {
+    if (exported === undefined) {
+        throw new pulumi.RunError(`target stack ${stack} has no output targets.${target.name}: run \`pulumi up -s ${referencedStackName(stack)}\` before the pipeline stack`);
+    }
+    const expected = deployRoleArn(target);
+    if (exported !== expected) {
+        throw new pulumi.RunError(`target stack ${stack} exports targets.${target.name}.crossAccountRoleArn ${exported}, but this stack's config makes the deploy action assume ${expected}: ` +
+            `the two stack files disagree on target ${target.name} (accountId, region or crossAccountRoleName)`);
+    }
+    return exported;
 }

@@ -124,9 +124,27 @@ export function programKeys(file: StackFile): Record<string, string> {
     return Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
-/** The stack a `pipelineStack` value names (`org/project/stack`, `project/stack` or `stack`): its last part. */
-export function referencedStackName(pipelineStack: string): string {
-    return pipelineStack.split("/").pop()!;
+/** The stack a stack reference names (`org/project/stack`, `project/stack` or `stack`): its last part. */
+export function referencedStackName(reference: string): string {
+    return reference.split("/").pop()!;
+}
+
+/** A fully qualified stack name, `<organization>/<project>/<stack>`, in its parts; undefined for anything else. */
+export interface QualifiedStackName {
+    organization: string;
+    project: string;
+    stack: string;
+}
+
+export function qualifiedStackName(reference: string): QualifiedStackName | undefined {
+    const parts = reference.split("/");
+    return parts.length === 3 && parts.every((part) => part !== "") ? { organization: parts[0], project: parts[1], stack: parts[2] } : undefined;
+}
+
+/** The short name of the stack of project `projectName` that `reference` names fully qualified; undefined for any other. */
+export function projectStackName(reference: string, projectName: string): string | undefined {
+    const name = qualifiedStackName(reference);
+    return name?.project === projectName ? name.stack : undefined;
 }
 
 /** What the driver and the plan need from the project file `Pulumi.yaml`. */

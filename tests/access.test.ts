@@ -46,7 +46,8 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
             "another admin of account 222222222222 cannot decrypt artifacts",
             "another admin of account 222222222222 cannot assume the cross-account role",
             "the cross-account role cannot read another bucket",
-            "the cross-account role cannot use another key",
+            "the cross-account role cannot use another key of the pipeline account",
+            "the cross-account role cannot use a key of its own account",
             "the cross-account role cannot deploy to another deployment group",
             "the source trigger starts the pipeline",
             "the source trigger cannot start another pipeline",
@@ -169,13 +170,24 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         });
     }
 
-    it("refuses every other role of the pipeline account only while the trust names the pipeline role", async () => {
+    it("refuses every other role of the pipeline account only while the trust's aws:PrincipalArn names the pipeline role", async () => {
         const widened: DeclaredResource[] = structuredClone(shippedResources);
         const role = widened.find((r) => r.name === "Staging-cross-account")!;
         const trust = JSON.parse(role.inputs.assumeRolePolicy);
-        trust.Statement[0].Principal = { AWS: "arn:aws:iam::111111111111:root" };
+        assert.deepEqual(trust.Statement[0].Principal, { AWS: "arn:aws:iam::111111111111:root" });
+        delete trust.Statement[0].Condition;
         role.inputs.assumeRolePolicy = JSON.stringify(trust);
         const failed = failures(await verifyAccess(widened)).map((f) => f.check.hop);
         assert.deepEqual(failed, ["Staging/Deploy: another role of the pipeline account cannot assume the cross-account role"]);
+    });
+
+    it("keeps the cross-account role from other keys with its key/* identity policy: its own account's by that policy, the pipeline account's by their key policies", async () => {
+        const widened: DeclaredResource[] = structuredClone(shippedResources);
+        const policy = widened.find((r) => r.name === "Staging-cross-account-policy")!;
+        const document = JSON.parse(policy.inputs.policy);
+        document.Statement.find((st: { Sid: string }) => st.Sid === "UseArtifactKey").Resource = "*";
+        policy.inputs.policy = JSON.stringify(document);
+        const failed = failures(await verifyAccess(widened)).map((f) => f.check.hop);
+        assert.deepEqual(failed, ["Staging/Deploy: the cross-account role cannot use a key of its own account"]);
     });
 });

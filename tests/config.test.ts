@@ -44,18 +44,29 @@ describe("parseConfig", () => {
             });
         }
 
-        it("accountB deploys its target from the pipeline stack it names", () => {
+        it("accountB deploys its target; accountA names the stack that deploys it", () => {
             const config = parsed("accountB");
             assert.equal(config.deploy, "target");
             assert.equal(config.target?.name, "Staging");
-            assert.equal(config.pipelineStack, "organization/cross-account-pipeline/accountA");
+            assert.equal(parsed("accountA").targets[0].stack, "organization/cross-account-pipeline/accountB");
         });
 
-        // The target stack no longer reads the pipeline stack: pipelineStack is optional, and checked only when given.
-        it("accepts a target stack without pipelineStack", () => {
-            const config = parsed("accountB", { pipelineStack: undefined });
-            assert.equal(config.target?.name, "Staging");
-            assert.equal(config.pipelineStack, undefined);
+        it("still accepts pipelineStack, which is no longer read", () => {
+            assert.equal(parsed("accountB", { pipelineStack: "organization/cross-account-pipeline/accountA" }).target?.name, "Staging");
+        });
+
+        it("does not require targets[].stack where it is not used: a target or all-in-one stack", () => {
+            assert.equal(parsed("accountB", { targets: [stagingEntry({ stack: undefined })] }).targets[0].stack, undefined);
+            assert.equal(parsed("accountA", { deploy: "all", targets: [stagingEntry({ stack: undefined })] }).targets[0].stack, undefined);
+        });
+
+        // The target stack no longer reads the pipeline stack: pipelineStack is optional, checked only when given, and not read.
+        it("accepts a target stack with or without pipelineStack, and reads neither", () => {
+            for (const pipelineStack of [undefined, "organization/cross-account-pipeline/accountA"]) {
+                const config = parsed("accountB", { pipelineStack });
+                assert.equal(config.target?.name, "Staging");
+                assert.ok(!("pipelineStack" in config), "the program's config has no pipelineStack");
+            }
         });
     });
 
@@ -80,6 +91,9 @@ describe("parseConfig", () => {
             { name: "missing targets", overrides: { targets: undefined }, key: "targets", expected: "expected a list of {name, accountId, applicationName, deploymentGroupName}" },
             { name: "targets that are not structured config", overrides: { targets: "Staging: [" }, key: "targets", value: `"Staging: ["`, expected: "expected a YAML object or list" },
             { name: "a pipelineStack that is not a stack name", stack: "accountB", overrides: { pipelineStack: "org/project/stack/extra" }, key: "pipelineStack", value: `"org/project/stack/extra"`, expected: "expected <organization>/<project>/<stack>" },
+            { name: "a pipeline stack's target without the stack that deploys it", overrides: { targets: [stagingEntry({ stack: undefined })] }, key: "targets[0].stack", expected: `missing; with deploy "pipeline" each target names the stack that deploys its account (deploy: target), e.g. "organization/cross-account-pipeline/accountB"` },
+            { name: "a target's stack that is not fully qualified", overrides: { targets: [stagingEntry({ stack: "accountB" })] }, key: "targets[0].stack", value: `"accountB"`, expected: `is not a stack name; expected <organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountB"` },
+            { name: "a target's stack with a fourth part", stack: "accountB", overrides: { targets: [stagingEntry({ stack: "org/project/stack/extra" })] }, key: "targets[0].stack", value: `"org/project/stack/extra"`, expected: "expected <organization>/<project>/<stack>" },
             { name: "a missing target name", overrides: { targets: [stagingEntry({ name: undefined })] }, key: "targets[0].name", expected: "a stage name" },
             { name: "a stage name with spaces", overrides: { targets: [stagingEntry({ name: "Stage One" })] }, key: "targets[0].name", value: `"Stage One"`, expected: "a stage name" },
             { name: "a role name IAM refuses", overrides: { targets: [stagingEntry({ crossAccountRoleName: "Cross Account" })] }, key: "targets[0].crossAccountRoleName", value: `"Cross Account"`, expected: "an IAM role name" },
@@ -513,7 +527,7 @@ describe("parseConfig", () => {
                 return original.call(this, args);
             };
             try {
-                await runProgram({ stack: "accountA", config });
+                await runProgram({ stack: "recorded", config });
                 return { error: undefined, types };
             } catch (error) {
                 return { error, types };
@@ -533,7 +547,7 @@ describe("parseConfig", () => {
         });
 
         it("with a good config declares AWS resources through the same recording", async () => {
-            const { error, types } = await runRecording(qualifiedConfig("accountA"));
+            const { error, types } = await runRecording(qualifiedConfig("accountB"));
             assert.equal(error, undefined);
             assert.ok(types.some((t) => t.startsWith("aws:")), "the recording sees the program's resources");
         });

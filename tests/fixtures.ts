@@ -6,7 +6,8 @@ import { readStackFile, StackFile } from "../project/stackFiles";
 export const projectRoot = path.resolve(__dirname, "..");
 export const pipelineAccountId = "111111111111";
 export const targetAccountId = "222222222222";
-export const pipelineStackName = "organization/cross-account-pipeline/accountA";
+/** The target stack the shipped pipeline stack reads its role from (targets[0].stack). */
+export const targetStackName = "organization/cross-account-pipeline/accountB";
 
 export type StackName = "accountA" | "accountB";
 
@@ -52,9 +53,9 @@ export function stagingEntry(fields: Record<string, unknown> = {}): Record<strin
     return { ...staging, ...fields };
 }
 
-/** A minimal valid target entry named `name` in `accountId`, deployed by the stack of its name. */
+/** A minimal valid target entry named `name` in `accountId`, deployed by the stack of its lower-case name. */
 export function targetEntry(name: string, accountId: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
-    return { name, stack: `organization/cross-account-pipeline/${name}`, accountId, applicationName: `${name}App`, deploymentGroupName: `${name}Group`, ...fields };
+    return { name, accountId, applicationName: `${name}App`, deploymentGroupName: `${name}Group`, stack: `organization/cross-account-pipeline/${name.toLowerCase()}`, ...fields };
 }
 
 /** The problems parseConfig reports for `raw`; fails if it accepts the config. */

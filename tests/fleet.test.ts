@@ -5,7 +5,7 @@ import { codeDeployAgentUserData, Fleet } from "../components/fleet";
 import { defaults } from "../config";
 import { DeclaredResource, MockCloud, providerNameOf } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { pipelineStackName, qualifiedConfig, shipped, stagingEntry } from "./fixtures";
+import { qualifiedConfig, stagingEntry } from "./fixtures";
 import { resourcesOf } from "./support/stacks";
 
 const type = {
@@ -32,12 +32,11 @@ function remoteComponents(run: ProgramRun): RemoteRegistration[] {
     return run.resources.filter((r) => r.type.startsWith("awsx:")).map((r) => ({ type: r.type, name: r.name, providers: r.registration!.providers }));
 }
 
-/** The accountB stack with a fleet (or none) on its target, reading the pipeline stack's outputs. */
-async function runTargetStack(pipelineOutputs: Record<string, unknown>, fleet: unknown): Promise<ProgramRun> {
+/** The accountB stack with a fleet (or none) on its target; it reads no other stack. */
+async function runTargetStack(fleet: unknown): Promise<ProgramRun> {
     return runProgram({
         stack: "accountB",
         config: qualifiedConfig("accountB", { targets: [stagingEntry({ fleet })] }),
-        stackOutputs: { [pipelineStackName]: pipelineOutputs },
     });
 }
 
@@ -87,8 +86,7 @@ describe("fleet: the CodeDeploy agent's user data", () => {
 describe("fleet: `fleet: true` on the target of a target stack", () => {
     let run: ProgramRun;
     before(async () => {
-        const pipeline = await runProgram({ stack: "accountA", config: shipped("accountA").config });
-        run = await runTargetStack(pipeline.outputs, true);
+        run = await runTargetStack(true);
     });
 
     it("launches the instances with the target's instance profile", () => {
@@ -220,8 +218,7 @@ describe("fleet: a sized fleet in a new VPC, with `deploy: all`", () => {
 
 describe("fleet: a target without `fleet`", () => {
     it("declares no fleet, network or instances, and attaches no Auto Scaling group", async () => {
-        const pipeline = await runProgram({ stack: "accountA", config: shipped("accountA").config });
-        const run = await runTargetStack(pipeline.outputs, undefined);
+        const run = await runTargetStack(undefined);
         assert.deepEqual(run.resources.filter((r) => fleetTypes.includes(r.type)).map((r) => r.name), []);
         assert.deepEqual(remoteComponents(run), []);
         assert.equal(only(run, type.deploymentGroup).inputs.autoscalingGroups, undefined);

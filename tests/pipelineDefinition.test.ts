@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config";
 import {
     ActionDeclaration, artifactRuleViolations, artifactStoreDeclarations, artifactStoreRegions, buildArtifact, deployRoleArn, duplicateNames,
-    PipelineShape, pipelineStages, sourceArtifact, StageDeclaration,
+    PipelineShape, pipelineRoleArn, pipelineStages, sourceArtifact, StageDeclaration, storeNameForTargets, withActionRoleArns,
 } from "../definition/pipeline";
 import { pipelineAccountId, target, targetAccountId } from "./fixtures";
 
@@ -276,5 +276,38 @@ describe("artifact stores", () => {
         ];
         assert.deepEqual(artifactStoreRegions("us-east-2", targets), ["us-east-2", "us-west-2", "eu-west-1"]);
         assert.deepEqual(artifactStoreRegions("us-east-2", [target("A", targetAccountId)]), ["us-east-2"]);
+    });
+});
+
+describe("what a target stack knows of the pipeline account before it exists", () => {
+    const keyArn = `arn:aws:kms:${region}:${pipelineAccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+    it("the pipeline role by its name", () => {
+        assert.equal(pipelineRoleArn(shape()), `arn:aws:iam::${pipelineAccountId}:role/Pipe-CodePipelineService`);
+    });
+
+    it("the artifact bucket of the target's region by its name, the key as every key of the pipeline account in that region", () => {
+        assert.deepEqual(storeNameForTargets(shape(), "eu-west-1"), {
+            bucketName: `pipe-${pipelineAccountId}-eu-west-1-artifacts`,
+            keyArn: `arn:aws:kms:eu-west-1:${pipelineAccountId}:key/*`,
+        });
+    });
+
+    it("a configured key ARN exactly, in its region; an alias ARN only as the region's keys (IAM cannot match a key by its alias)", () => {
+        assert.equal(storeNameForTargets({ ...shape(), encryptionKey: keyArn }, region).keyArn, keyArn);
+        assert.equal(storeNameForTargets({ ...shape(), encryptionKey: keyArn }, "eu-west-1").keyArn, `arn:aws:kms:eu-west-1:${pipelineAccountId}:key/*`);
+        const aliasArn = `arn:aws:kms:${region}:${pipelineAccountId}:alias/pipeline-key`;
+        assert.equal(storeNameForTargets({ ...shape(), encryptionKey: aliasArn }, region).keyArn, `arn:aws:kms:${region}:${pipelineAccountId}:key/*`);
+    });
+});
+
+describe("withActionRoleArns", () => {
+    it("gives each action the role ARN given for the one computed from config, and leaves other actions as they are", () => {
+        const stages = pipelineStages(shape({ targets: [target("Staging", targetAccountId), target("Production", productionAccountId)] }));
+        const read = "arn:aws:iam::222222222222:role/AsExportedByTheTargetStack";
+        const replaced = withActionRoleArns(stages, { [deployRoleArn(target("Staging", targetAccountId))]: read });
+        assert.equal(replaced.find((s) => s.name === "Staging")!.actions[0].roleArn, read);
+        assert.deepEqual(replaced.find((s) => s.name === "Production"), stages.find((s) => s.name === "Production"));
+        assert.deepEqual(replaced.slice(0, 2), stages.slice(0, 2));
     });
 });

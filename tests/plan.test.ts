@@ -13,14 +13,17 @@ import { projectRoot as projectDir } from "./fixtures";
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
 const plan = (...files: string[]) => runPlan({ stackFiles: files.map(readStackFile) });
 
-/** A copy of a shipped stack file in `dir`, with its first target entry changed. */
+/** A copy of a shipped stack file in `dir`, with its config changed. */
 function editedStackFile(dir: string, stack: string, newStack: string, edit: (config: Record<string, any>) => void): string {
     const document = yaml.parse(fs.readFileSync(stackFile(stack), "utf8")) as { config: Record<string, any> };
     edit(document.config);
+    fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `Pulumi.${newStack}.yaml`);
     fs.writeFileSync(file, yaml.stringify(document));
     return file;
 }
+
+const targetsKey = "cross-account-pipeline:targets";
 
 describe("the offline plan", () => {
     let shippedPlan: PlanResult;
@@ -31,12 +34,16 @@ describe("the offline plan", () => {
     });
     after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-    it("passes on the shipped stack files, evaluating the pipeline stack before the target stack", () => {
-        assert.deepEqual(shippedPlan.stacks.map((s) => [s.file.stack, s.error]), [["accountA", undefined], ["accountB", undefined]]);
+    it("passes on the shipped stack files, evaluating the target stack before the pipeline stack", () => {
+        assert.deepEqual(shippedPlan.stacks.map((s) => [s.file.stack, s.error]), [["accountB", undefined], ["accountA", undefined]]);
         assert.deepEqual(shippedPlan.disagreements, []);
+        assert.deepEqual(shippedPlan.collisions, []);
+        assert.deepEqual(shippedPlan.createTime.filter((c) => !c.ok), []);
+        assert.ok(shippedPlan.createTime.some((c) => c.api === "CreatePipeline/UpdatePipeline" && c.check.startsWith("action role arn:aws:iam::222222222222:role/CrossAccount_Role")));
         assert.ok(shippedPlan.access.length > 15 && shippedPlan.access.every((f) => f.ok));
         assert.equal(shippedPlan.ok, true);
-        assert.match(verdict(shippedPlan), /^PLAN OK: 2 stacks, \d+ resources, \d+ access checks passed$/);
+        assert.match(verdict(shippedPlan), /^PLAN OK: 2 stacks, \d+ resources, \d+ create-time checks and \d+ access checks passed$/);
+        assert.match(renderPlan(shippedPlan), /Deployment order: accountB, accountA \(target stacks first/);
     });
 
     it("prints per account what is created and who may do what", () => {
@@ -59,7 +66,7 @@ describe("the offline plan", () => {
 
     it("fails on a mandatory rule's violation, naming the stack and the resource", () => {
         const stacks = structuredClone(shippedPlan.stacks);
-        const key = stacks[0].run!.resources.find((r) => r.type === "aws:kms/key:Key")!;
+        const key = stacks.find((s) => s.file.stack === "accountA")!.run!.resources.find((r) => r.type === "aws:kms/key:Key")!;
         key.state.enableKeyRotation = false;
         const rotation = stackRuleResults(stacks).find((r) => r.rule === "artifact-key-protection")!;
         assert.equal(rotation.violations.length, 1);
@@ -70,19 +77,22 @@ describe("the offline plan", () => {
         assert.equal(verdict(result), "PLAN FAILED: 1 problem (see above)");
     });
 
-    const disagreements: { what: string; edit: (target: Record<string, unknown>) => void; names: RegExp; access?: RegExp }[] = [
-        { what: "application name", edit: (t) => (t.applicationName = "SomethingElse"), names: /disagree on targets "Staging"\.applicationName: "SomethingElse" in stack differ-[\w-]+, "AccountBApplicationName" in stack accountA/, access: /deployment group .*AccountBApplicationName\/AccountBApplicationGroupName is not declared/ },
-        { what: "role name", edit: (t) => (t.crossAccountRoleName = "Deployer"), names: /disagree on targets "Staging"\.crossAccountRoleName: "Deployer" in stack differ-[\w-]+, "CrossAccount_Role" in stack accountA/, access: /arn:aws:iam::222222222222:role\/CrossAccount_Role is not declared by any stack/ },
-        { what: "account id", edit: (t) => (t.accountId = "999999999999"), names: /disagree on targets "Staging"\.accountId: "999999999999" in stack differ-[\w-]+, "222222222222" in stack accountA/ },
+    const disagreements: { what: string; edit: (target: Record<string, unknown>) => void; names: RegExp; access?: RegExp; pipelineError?: RegExp }[] = [
+        { what: "application name", edit: (t) => (t.applicationName = "SomethingElse"), names: /disagree on targets "Staging"\.applicationName: "SomethingElse" in stack accountB, "AccountBApplicationName" in stack accountA/, access: /deployment group .*AccountBApplicationName\/AccountBApplicationGroupName is not declared/ },
+        { what: "role name", edit: (t) => (t.crossAccountRoleName = "Deployer"), names: /disagree on targets "Staging"\.crossAccountRoleName: "Deployer" in stack accountB, "CrossAccount_Role" in stack accountA/, pipelineError: /target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/CrossAccount_Role/ },
+        { what: "account id", edit: (t) => (t.accountId = "999999999999"), names: /disagree on targets "Staging"\.accountId: "999999999999" in stack accountB, "222222222222" in stack accountA/, pipelineError: /exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::999999999999:role\/CrossAccount_Role/ },
     ];
-    for (const { what, edit, names, access } of disagreements) {
+    for (const { what, edit, names, access, pipelineError } of disagreements) {
         it(`fails and names the disagreement when the stack files differ on the target's ${what}`, async () => {
-            const target = editedStackFile(scratch, "accountB", `differ-${what.replace(/ /g, "-")}`, (config) => edit(config["cross-account-pipeline:targets"][0]));
+            const target = editedStackFile(path.join(scratch, what.replace(/ /g, "-")), "accountB", "accountB", (config) => edit(config[targetsKey][0]));
             const result = await plan(stackFile("accountA"), target);
             assert.equal(result.ok, false);
             assert.ok(result.disagreements.some((d) => names.test(d)), result.disagreements.join("\n"));
             if (access) {
                 assert.ok(result.access.some((f) => !f.ok && access.test(f.message ?? "")), "the access chain names the missing link too");
+            }
+            if (pipelineError) {
+                assert.match(result.stacks.find((s) => s.file.stack === "accountA")!.error!, pipelineError, "the pipeline stack refuses the role the target stack exports");
             }
             assert.match(verdict(result), /^PLAN FAILED/);
         });
@@ -90,10 +100,13 @@ describe("the offline plan", () => {
 
     it("plans the three-account example: staging, then production in another region after an approval", async () => {
         const example = (stack: string) => path.join(projectDir, "examples", "three-accounts", `Pulumi.${stack}.yaml`);
-        const result = await plan(example("production"), example("staging"), example("pipeline"));
-        assert.deepEqual(result.stacks.map((s) => [s.file.stack, s.error]), [["pipeline", undefined], ["staging", undefined], ["production", undefined]]);
-        assert.equal(result.ok, true, result.access.filter((f) => !f.ok).map((f) => f.message).join("\n"));
-        const pipeline = result.stacks[0].run!.resources.find((r) => r.type === "aws:codepipeline/pipeline:Pipeline")!;
+        const result = await plan(example("pipeline"), example("production"), example("staging"));
+        assert.deepEqual(result.stacks.map((s) => [s.file.stack, s.error]), [["staging", undefined], ["production", undefined], ["pipeline", undefined]]);
+        assert.equal(result.ok, true, [...result.access, ...result.createTime].filter((f) => !f.ok).map((f) => f.message).join("\n"));
+        // The fleet's checks are made too: its instance profile exists before the Auto Scaling group launches from it.
+        assert.ok(result.createTime.some((c) => c.api === "CreateAutoScalingGroup" && c.ok));
+        assert.equal(result.createTime.filter((c) => c.api === "CreatePipeline/UpdatePipeline" && c.check.startsWith("action role")).length, 2);
+        const pipeline = result.stacks[2].run!.resources.find((r) => r.type === "aws:codepipeline/pipeline:Pipeline")!;
         assert.deepEqual(pipeline.inputs.artifactStores.map((s: { region: string }) => s.region), ["us-east-2", "eu-west-1"]);
         const production = pipeline.inputs.stages.find((s: { name: string }) => s.name === "Production");
         assert.deepEqual(production.actions.map((a: { category: string; region?: string }) => [a.category, a.region]), [["Approval", undefined], ["Deploy", "eu-west-1"]]);
@@ -109,7 +122,78 @@ describe("the offline plan", () => {
     it("fails a target stack whose pipeline stack is not planned with it", async () => {
         const result = await plan(stackFile("accountB"));
         assert.equal(result.ok, false);
-        assert.match(result.stacks[0].error!, /pipelineStack: "organization\/cross-account-pipeline\/accountA" is not among the planned stacks/);
+        assert.deepEqual(result.disagreements, [
+            "stack accountB deploys target \"Staging\" of pipeline CrossAccountPipeline (account 111111111111), but no planned pipeline stack names it in targets[].stack; plan it together with its pipeline stack",
+        ]);
+    });
+
+    it("fails a pipeline stack whose target stack is not planned with it, naming the stack to plan", async () => {
+        const result = await plan(stackFile("accountA"));
+        assert.equal(result.ok, false);
+        assert.equal(result.stacks[0].error, `targets[0].stack: "organization/cross-account-pipeline/accountB" is not among the planned target stacks (none); plan stack accountB together with this pipeline stack`);
+    });
+
+    it("refuses a target stack named in another project (targets[].stack compares the project, not only the stack name)", async () => {
+        const elsewhere = editedStackFile(path.join(scratch, "other-project"), "accountA", "accountA", (config) => (config[targetsKey][0].stack = "acme/some-other-project/accountB"));
+        const result = await plan(stackFile("accountB"), elsewhere);
+        assert.equal(result.ok, false);
+        assert.equal(result.stacks.find((s) => s.file.stack === "accountA")!.error,
+            `targets[0].stack: "acme/some-other-project/accountB" is a stack of project "some-other-project"; the stack that deploys target Staging is a stack of this project, cross-account-pipeline, e.g. "acme/cross-account-pipeline/accountB"`);
+    });
+
+    it("serves a target stack to its pipeline stack whatever the organization (offline it cannot be known)", async () => {
+        const otherOrganization = editedStackFile(path.join(scratch, "other-organization"), "accountA", "accountA", (config) => (config[targetsKey][0].stack = "acme/cross-account-pipeline/accountB"));
+        const result = await plan(stackFile("accountB"), otherOrganization);
+        assert.equal(result.ok, true, result.stacks.map((s) => s.error).join("\n"));
+        assert.equal(result.stacks[1].run!.resources.find((r) => r.type === "pulumi:pulumi:StackReference")!.inputs.name, "acme/cross-account-pipeline/accountB");
+    });
+
+    it("names the stack file given twice", async () => {
+        const result = await plan(stackFile("accountA"), stackFile("accountB"), stackFile("accountB"));
+        assert.equal(result.ok, false);
+        assert.deepEqual(result.stacks.map((s) => [s.file.stack, s.error]), [
+            ["accountB", undefined], ["accountB", `stack file ${stackFile("accountB")} is given twice; plan it once`], ["accountA", undefined],
+        ]);
+    });
+
+    it("names both files of one stack name in two folders", async () => {
+        const copy = editedStackFile(path.join(scratch, "second-folder"), "accountB", "accountB", () => undefined);
+        const result = await plan(stackFile("accountA"), stackFile("accountB"), copy);
+        assert.equal(result.ok, false);
+        assert.equal(result.stacks[1].error, `stack accountB is given twice, by ${stackFile("accountB")} and by ${copy}: a project has one stack of a name, so its resources would be declared twice; plan one of them`);
+    });
+
+    it("names two target stacks that deploy the same target", async () => {
+        const second = editedStackFile(path.join(scratch, "same-target"), "accountB", "accountB2", () => undefined);
+        const result = await plan(stackFile("accountA"), stackFile("accountB"), second);
+        assert.equal(result.ok, false);
+        assert.deepEqual(result.collisions, [
+            "stacks accountB and accountB2 both deploy target Staging's roles in account 222222222222 (role CrossAccount_Role): the same resources would be declared twice in one account; deploy it from one stack only",
+        ]);
+        assert.match(renderPlan(result), /no two stacks declare the same resources: NO\n\s+FAIL stacks accountB and accountB2 both deploy/);
+    });
+
+    it("names a target stack and an all-in-one stack that deploy the same target and pipeline", async () => {
+        const all = editedStackFile(path.join(scratch, "all-and-target"), "accountA", "all", (config) => (config["cross-account-pipeline:deploy"] = "all"));
+        const result = await plan(stackFile("accountA"), stackFile("accountB"), all);
+        assert.deepEqual([...result.collisions].sort(), [
+            "stacks accountA and all both deploy pipeline CrossAccountPipeline in account 111111111111 (us-east-2): the same resources would be declared twice in one account; deploy it from one stack only",
+            "stacks accountB and all both deploy target Staging's roles in account 222222222222 (role CrossAccount_Role): the same resources would be declared twice in one account; deploy it from one stack only",
+        ]);
+    });
+
+    it("plans a deploy: all stack alone, with its create-time checks", async () => {
+        const all = editedStackFile(path.join(scratch, "all"), "accountA", "all", (config) => (config["cross-account-pipeline:deploy"] = "all"));
+        const result = await plan(all);
+        assert.equal(result.ok, true, [...result.createTime, ...result.access].filter((c) => !c.ok).map((c) => c.message).join("\n"));
+        assert.ok(result.createTime.some((c) => c.api === "CreatePipeline/UpdatePipeline" && c.check.startsWith("action role") && c.ok));
+    });
+
+    it("shows the program's warning for a pipelineStack key that is no longer read, and still passes", async () => {
+        const legacy = editedStackFile(path.join(scratch, "legacy"), "accountB", "accountB", (config) => (config["cross-account-pipeline:pipelineStack"] = "organization/cross-account-pipeline/accountA"));
+        const result = await plan(stackFile("accountA"), legacy);
+        assert.equal(result.ok, true);
+        assert.match(renderPlan(result), /warning, stack accountB: pipelineStack: no longer needed and can be removed/);
     });
 
     it("reports a stack file with invalid config, naming the key and value", async () => {
@@ -129,7 +213,9 @@ describe("the offline plan", () => {
         assert.ok(policies("111111111111").some((f) => f.endsWith(".key-policy.json")));
         assert.ok(policies("111111111111").some((f) => f.endsWith(".bucket-policy.json")));
         assert.ok(policies("222222222222").includes("Staging-cross-account.trust-policy.json"));
-        assert.equal(read("account-222222222222/policies/Staging-cross-account.trust-policy.json").Statement[0].Principal.AWS, "arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService");
+        const trust = read("account-222222222222/policies/Staging-cross-account.trust-policy.json").Statement[0];
+        assert.equal(trust.Principal.AWS, "arn:aws:iam::111111111111:root");
+        assert.deepEqual(trust.Condition.ArnEquals["aws:PrincipalArn"], ["arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService"]);
 
         const { pipeline, metadata } = read("account-111111111111/pipeline-CrossAccountPipeline.json");
         assert.deepEqual(pipeline.artifactStore.encryptionKey.type, "KMS");
@@ -145,7 +231,10 @@ describe("the offline plan", () => {
             roleArn: "arn:aws:iam::222222222222:role/CrossAccount_Role",
         });
         assert.equal(metadata.pipelineArn, "arn:aws:codepipeline:us-east-2:111111111111:CrossAccountPipeline");
-        assert.equal(read("checks.json").ok, true);
+        const checks = read("checks.json");
+        assert.equal(checks.ok, true);
+        assert.deepEqual(checks.deploymentOrder, ["accountB", "accountA"]);
+        assert.ok(checks.createTime.length > 0 && checks.createTime.every((c: { ok: boolean }) => c.ok));
     });
 
     it("runs from the command line with progress, a verdict and exit status 0, and 1 when a check fails", () => {

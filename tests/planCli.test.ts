@@ -39,7 +39,7 @@ describe("npm run plan, as a command", () => {
         const report = fs.readFileSync(path.join(out, "plan.txt"), "utf8");
         assert.ok(Buffer.byteLength(report) > 64 * 1024, `the report must exceed a pipe's buffer; it has ${Buffer.byteLength(report)} bytes`);
         assert.ok(run.stdout.startsWith(`${report}\n`), `received ${Buffer.byteLength(run.stdout)} bytes, the report alone has ${Buffer.byteLength(report)}`);
-        assert.match(run.stdout.slice(report.length + 1), /^Wrote \d+ files to .*\nPLAN OK: 1 stacks, \d+ resources, \d+ access checks passed in [\d.]+ s\n$/);
+        assert.match(run.stdout.slice(report.length + 1), /^Wrote \d+ files to .*\nPLAN OK: 1 stacks, \d+ resources, \d+ create-time checks and \d+ access checks passed in [\d.]+ s\n$/);
     });
 
     it("reports every input problem together, exits 2 before planning, and touches nothing", function () {

@@ -3,10 +3,11 @@ import { arn } from "../definition/names";
 import { deployRoleArn } from "../definition/pipeline";
 import type { PolicyDocument } from "../policies/document";
 import {
-    artifactBucketPolicy, artifactGrantees, artifactKeyPolicy, buildRolePolicy, pipelineRolePolicy, pipelineRoleTrustPolicy,
+    artifactBucketPolicy, artifactGrantees, artifactKeyPolicy, buildRolePolicy, buildRoleTrustPolicy, pipelineRolePolicy, pipelineRoleTrustPolicy,
+    sourceTriggerTrustPolicy,
 } from "../policies/pipelineAccount";
 import {
-    crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy,
+    codeDeployServiceRoleTrustPolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy,
 } from "../policies/targetAccount";
 import { pipelineAccountId, target, targetAccountId } from "./fixtures";
 
@@ -179,17 +180,41 @@ describe("artifact bucket policy", () => {
     }
 });
 
-describe("pipeline role", () => {
-    it("is trusted by CodePipeline only for this account's pipeline (aws:SourceAccount and aws:SourceArn)", () => {
-        const [trust] = statementsOf(pipelineRoleTrustPolicy(partition, region, pipelineAccountId, pipelineName));
-        assert.deepEqual(trust.Principal, { Service: "codepipeline.amazonaws.com" });
-        assert.deepEqual(trust.Action, ["sts:AssumeRole"]);
+describe("service roles: trusted by their service, with the confused-deputy keys that service documents sending", () => {
+    it("the pipeline role: by CodePipeline, in its documented form, without a condition on keys CodePipeline does not document", () => {
+        const statements = statementsOf(pipelineRoleTrustPolicy());
+        assert.deepEqual(statements, [{ Sid: "AllowServiceToAssumeRole", Effect: "Allow", Principal: { Service: "codepipeline.amazonaws.com" }, Action: ["sts:AssumeRole"], Resource: [] }]);
+    });
+
+    it("the build role: by CodeBuild for this account's build project only", () => {
+        const [trust] = statementsOf(buildRoleTrustPolicy(partition, region, pipelineAccountId, pipelineName));
+        assert.deepEqual(trust.Principal, { Service: "codebuild.amazonaws.com" });
         assert.deepEqual(trust.Condition, {
             StringEquals: { "aws:SourceAccount": pipelineAccountId },
-            ArnLike: { "aws:SourceArn": `arn:aws:codepipeline:${region}:${pipelineAccountId}:${pipelineName}` },
+            ArnLike: { "aws:SourceArn": `arn:aws:codebuild:${region}:${pipelineAccountId}:project/Pipe-Build` },
         });
     });
 
+    it("the source trigger role: by EventBridge for this account's source-changed rule on the default bus only", () => {
+        const [trust] = statementsOf(sourceTriggerTrustPolicy(partition, region, pipelineAccountId, pipelineName));
+        assert.deepEqual(trust.Principal, { Service: "events.amazonaws.com" });
+        assert.deepEqual(trust.Condition, {
+            StringEquals: { "aws:SourceAccount": pipelineAccountId },
+            ArnLike: { "aws:SourceArn": `arn:aws:events:${region}:${pipelineAccountId}:rule/Pipe-SourceChanged` },
+        });
+    });
+
+    it("the CodeDeploy role: by CodeDeploy for the target's deployment group only", () => {
+        const [trust] = statementsOf(codeDeployServiceRoleTrustPolicy(partition, region, targetAccountId, "App", "Group"));
+        assert.deepEqual(trust.Principal, { Service: "codedeploy.amazonaws.com" });
+        assert.deepEqual(trust.Condition, {
+            StringEquals: { "aws:SourceAccount": targetAccountId },
+            ArnLike: { "aws:SourceArn": `arn:aws:codedeploy:${region}:${targetAccountId}:deploymentgroup:App/Group` },
+        });
+    });
+});
+
+describe("pipeline role", () => {
     const policy = (crossAccountRoleArns: string[]) => statementsOf(pipelineRolePolicy({
         partition, region, pipelineAccountId, pipelineName,
         artifactStores: [{ bucketName, keyArn }], source: { bucketName: "pipe-source" }, crossAccountRoleArns,
@@ -234,10 +259,11 @@ describe("build role policy", () => {
 });
 
 describe("cross-account role", () => {
-    it("is trusted by exactly the pipeline role, not the pipeline account", () => {
-        const statements = statementsOf(crossAccountRoleTrustPolicy(pipelineRoleArn));
+    it("is trusted by exactly the pipeline role: the pipeline account narrowed by aws:PrincipalArn, creatable before that role exists", () => {
+        const statements = statementsOf(crossAccountRoleTrustPolicy(`arn:aws:iam::${pipelineAccountId}:root`, pipelineRoleArn));
         assert.equal(statements.length, 1);
-        assert.deepEqual(statements[0].Principal, { AWS: pipelineRoleArn });
+        assert.deepEqual(statements[0].Principal, { AWS: `arn:aws:iam::${pipelineAccountId}:root` });
+        assert.deepEqual(statements[0].Condition, { ArnEquals: { "aws:PrincipalArn": [pipelineRoleArn] } });
         assert.deepEqual(statements[0].Action, ["sts:AssumeRole"]);
         assert.equal(statements[0].Effect, "Allow");
     });

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
-import { qualifiedConfig, shipped } from "./fixtures";
+import { pipelineStackNoLongerRead } from "../config";
+import { qualifiedConfig, shipped, targetStackName } from "./fixtures";
 import { europe, production, resourcesOf, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
@@ -90,11 +91,36 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(definition.inputs.stages[0].actions[0].configuration.PollForSourceChanges, "false");
     });
 
-    it("trusts in the target account exactly the pipeline role read through the StackReference", () => {
+    it("trusts in the target account the pipeline account narrowed to exactly the pipeline role, named from config", () => {
         const role = resourcesOf(target, "aws:iam/role:Role").find((r) => r.inputs.name === "CrossAccount_Role")!;
-        assert.deepEqual(json(role.inputs.assumeRolePolicy).Statement[0].Principal, { AWS: pipeline.outputs.pipelineRoleArn });
-        const reference = resourcesOf(target, "pulumi:pulumi:StackReference")[0];
-        assert.equal(reference.inputs.name, "organization/cross-account-pipeline/accountA");
+        assert.deepEqual(json(role.inputs.assumeRolePolicy).Statement, [{
+            Sid: "AllowPipelineRoleToAssumeRole", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole",
+            Condition: { ArnEquals: { "aws:PrincipalArn": [pipeline.outputs.pipelineRoleArn] } },
+        }]);
+        assert.deepEqual(resourcesOf(target, "pulumi:pulumi:StackReference"), [], "a target stack reads no other stack");
+    });
+
+    it("names in the target's policies the artifact bucket by its name and the key by the pipeline account's keys of that region", () => {
+        const policy = json(resourcesOf(target, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "Staging-cross-account-policy")!.inputs.policy);
+        const resources = (sid: string) => policy.Statement.find((s: { Sid: string }) => s.Sid === sid).Resource;
+        assert.equal(resources("ReadAndWriteArtifacts"), `arn:aws:s3:::${pipeline.outputs.artifactBucketName}/*`);
+        assert.equal(resources("UseArtifactKey"), "arn:aws:kms:us-east-2:111111111111:key/*");
+    });
+
+    it("reads in the pipeline stack each target's role from the stack that deploys it, and assumes that role", () => {
+        const [reference] = resourcesOf(pipeline, "pulumi:pulumi:StackReference");
+        assert.equal(reference.inputs.name, "organization/cross-account-pipeline/accountB");
+        const [definition] = resourcesOf(pipeline, "aws:codepipeline/pipeline:Pipeline");
+        assert.ok(definition.registration!.dependencies.some((urn) => urn.endsWith("pulumi:pulumi:StackReference::organization/cross-account-pipeline/accountB")),
+            "the pipeline waits for the target stack's output");
+        assert.equal(definition.inputs.stages[2].actions[0].roleArn, target.outputs.targets.Staging.crossAccountRoleArn);
+    });
+
+    it("makes the pipeline wait for its role's policy and the versioning of its source bucket", () => {
+        const [definition] = resourcesOf(pipeline, "aws:codepipeline/pipeline:Pipeline");
+        const waitsFor = definition.registration!.dependencies.map((urn) => urn.split("::").pop());
+        assert.ok(waitsFor.includes("pipeline-roles-pipeline-policy"), waitsFor.join(", "));
+        assert.ok(waitsFor.includes("pipeline-source-versioning"), waitsFor.join(", "));
     });
 
     it("declares the CodeDeploy application and a deployment group picking instances by tag", () => {
@@ -104,29 +130,43 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(resourcesOf(target, "aws:iam/instanceProfile:InstanceProfile")[0].inputs.role, "Staging-CodeDeployInstance");
     });
 
-    it("previews a target stack before its pipeline stack has outputs, with those values unknown", async () => {
-        const b = shipped("accountB");
-        const preview = await runProgram({ stack: "accountB", config: b.config, preview: true, stackOutputs: { "organization/cross-account-pipeline/accountA": {} } });
-        const role = resourcesOf(preview, "aws:iam/role:Role").find((r) => r.inputs.name === "CrossAccount_Role")!;
-        assert.ok(pulumi.isUnknown(role.inputs.assumeRolePolicy), "the trust policy waits for the pipeline role's ARN");
-        assert.ok(resourcesOf(preview, "aws:codedeploy/deploymentGroup:DeploymentGroup").length === 1);
+    it("previews the pipeline stack before its target stack has outputs, with the action's role unknown", async () => {
+        const a = shipped("accountA");
+        const preview = await runProgram({ stack: "accountA", config: a.config, preview: true, stackOutputs: { [targetStackName]: {} } });
+        const [definition] = resourcesOf(preview, "aws:codepipeline/pipeline:Pipeline");
+        assert.ok(pulumi.isUnknown(definition.inputs.stages), "the stages wait for the target's role");
+        assert.equal(resourcesOf(preview, "aws:kms/key:Key").length, 1);
     });
 
-    it("refuses to update a target stack whose pipeline stack has not been deployed", async () => {
-        const b = shipped("accountB");
+    it("refuses to update the pipeline stack before its target stack has been deployed, naming the stack to run first", async () => {
+        const a = shipped("accountA");
         await assert.rejects(
-            runProgram({ stack: "accountB", config: b.config, stackOutputs: { "organization/cross-account-pipeline/accountA": {} } }),
-            /pipeline stack organization\/cross-account-pipeline\/accountA has no output "(pipelineRoleArn|artifactStores)": run `pulumi up` on the pipeline stack before its target stacks/,
+            runProgram({ stack: "accountA", config: a.config, stackOutputs: { [targetStackName]: {} } }),
+            (error: Error) => {
+                // One line, without a stack trace (a RunError); Pulumi prefixes the input it was computing.
+                assert.ok(pulumi.RunError.isInstance(error), "a RunError: Pulumi prints no stack trace");
+                assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB has no output targets\.Staging: run `pulumi up -s accountB` before the pipeline stack$/);
+                return true;
+            },
         );
     });
 
-    it("fails a target stack clearly when its pipeline stack has no store in the target's region", async () => {
+    it("refuses a target stack that exports another role than the pipeline stack's config names", async () => {
+        const a = shipped("accountA");
+        const exported = { targets: { Staging: { ...target.outputs.targets.Staging, crossAccountRoleArn: "arn:aws:iam::222222222222:role/Deployer" } } };
+        await assert.rejects(runProgram({ stack: "accountA", config: a.config, stackOutputs: { [targetStackName]: exported } }), (error: Error) => {
+            assert.ok(pulumi.RunError.isInstance(error));
+            assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/CrossAccount_Role: the two stack files disagree on target Staging \(accountId, region or crossAccountRoleName\)$/);
+            return true;
+        });
+    });
+
+    it("warns that pipelineStack, still accepted, is no longer needed", async () => {
         const b = shipped("accountB");
-        const outputs = { ...pipeline.outputs, artifactStores: { "eu-west-1": pipeline.outputs.artifactStores["us-east-2"] } };
-        await assert.rejects(
-            runProgram({ stack: "accountB", config: b.config, stackOutputs: { "organization/cross-account-pipeline/accountA": outputs } }),
-            /pipeline stack organization\/cross-account-pipeline\/accountA has no artifact store in us-east-2 .*run `pulumi up` on the pipeline stack first/,
-        );
+        const run = await runProgram({ stack: "accountB", config: { ...b.config, "cross-account-pipeline:pipelineStack": "organization/cross-account-pipeline/accountA" } });
+        assert.deepEqual(run.warnings, [pipelineStackNoLongerRead]);
+        assert.match(pipelineStackNoLongerRead, /^pipelineStack: no longer needed and can be removed/);
+        assert.deepEqual(target.warnings, []);
     });
 });
 
@@ -134,6 +174,15 @@ describe("the program in one stack (deploy: all)", () => {
     let run: ProgramRun;
     before(async () => {
         run = await runAllInOne([...targetsOf(shipped("accountA").config), production]);
+    });
+
+    it("creates the pipeline after every action role, its policy, and the pipeline role's policy", () => {
+        const [definition] = resourcesOf(run, "aws:codepipeline/pipeline:Pipeline");
+        const waitsFor = definition.registration!.dependencies.map((urn) => urn.split("::").pop());
+        for (const name of ["Staging-cross-account", "Staging-cross-account-policy", "Production-cross-account", "Production-cross-account-policy", "pipeline-roles-pipeline-policy"]) {
+            assert.ok(waitsFor.includes(name), `the pipeline waits for ${name}: ${waitsFor.join(", ")}`);
+        }
+        assert.deepEqual(resourcesOf(run, "pulumi:pulumi:StackReference"), [], "one stack reads no other");
     });
 
     it("declares both accounts' resources, each through its own provider", () => {
@@ -199,8 +248,12 @@ describe("targets in another region than the pipeline", () => {
         const document = json(europePolicy.inputs.policy);
         const bucketStatement = document.Statement.find((s: { Sid: string }) => s.Sid === "ReadAndWriteArtifacts");
         assert.equal(bucketStatement.Resource, "arn:aws:s3:::crossaccountpipeline-111111111111-eu-west-1-artifacts/*");
-        const europeKey = run.outputs.artifactStores["eu-west-1"].keyArn;
-        assert.equal(document.Statement.find((s: { Sid: string }) => s.Sid === "UseArtifactKey").Resource, europeKey);
+        // The eu-west-1 keys of the pipeline account: the eu-west-1 key's policy is the one that grants the role.
+        assert.equal(document.Statement.find((s: { Sid: string }) => s.Sid === "UseArtifactKey").Resource, "arn:aws:kms:eu-west-1:111111111111:key/*");
+        const europeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "eu-west-1")!.inputs.policy);
+        assert.ok(JSON.stringify(europeKeyPolicy).includes("arn:aws:iam::444444444444:role/Europe-CrossAccount"));
+        const homeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "us-east-2")!.inputs.policy);
+        assert.ok(!JSON.stringify(homeKeyPolicy).includes("444444444444"), "the us-east-2 key must not grant the Europe account");
         const homeBucketPolicy = resourcesOf(run, "aws:s3/bucketPolicy:BucketPolicy").find((p) => p.inputs.bucket.includes("us-east-2-artifacts"))!;
         assert.ok(!JSON.stringify(json(homeBucketPolicy.inputs.policy)).includes("444444444444"), "the us-east-2 bucket must not grant the Europe account");
     });

@@ -6,7 +6,7 @@ import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { readStackFile, stackFilesIn } from "../project/stackFiles";
 import { providerArgs, targetsDeployedHere } from "../program/providers";
 import {
-    parsed, pipelineAccountId, pipelineStackName, projectRoot, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry,
+    parsed, pipelineAccountId, projectRoot, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry, targetStackName,
 } from "./fixtures";
 
 const productionAccountId = "333333333333";
@@ -61,14 +61,14 @@ describe("every AWS resource of the program has an explicit provider pinned to t
         name: string;
         stack: StackName;
         overrides?: Record<string, unknown>;
-        /** Feed the pipeline stack's outputs (the first scenario's run) to this stack's StackReference. */
-        readsPipelineStack?: boolean;
+        /** Feed the target stack's outputs (the first scenario's run) to this stack's StackReference. */
+        readsTargetStack?: boolean;
         /** The accounts this stack's providers are pinned to. */
         accounts: string[];
     }
     const scenarios: Scenario[] = [
-        { name: "the pipeline stack (accountA)", stack: "accountA", accounts: [pipelineAccountId] },
-        { name: "the target stack (accountB)", stack: "accountB", readsPipelineStack: true, accounts: [targetAccountId] },
+        { name: "the target stack (accountB)", stack: "accountB", accounts: [targetAccountId] },
+        { name: "the pipeline stack (accountA)", stack: "accountA", readsTargetStack: true, accounts: [pipelineAccountId] },
         { name: "an all-in-one stack (deploy: all)", stack: "accountA", overrides: { deploy: "all" }, accounts: [pipelineAccountId, targetAccountId] },
         {
             name: "an all-in-one stack with two target accounts in two regions",
@@ -79,14 +79,14 @@ describe("every AWS resource of the program has an explicit provider pinned to t
 
     before(async () => {
         // One program run at a time: the mocks are global.
-        let pipelineOutputs: Record<string, unknown> | undefined;
+        let targetOutputs: Record<string, unknown> | undefined;
         for (const s of scenarios) {
             const run = await runProgram({
                 stack: s.stack,
                 config: qualifiedConfig(s.stack, s.overrides),
-                ...(s.readsPipelineStack ? { stackOutputs: { [pipelineStackName]: pipelineOutputs! } } : {}),
+                ...(s.readsTargetStack ? { stackOutputs: { [targetStackName]: targetOutputs! } } : {}),
             });
-            pipelineOutputs ??= run.outputs;
+            targetOutputs ??= run.outputs;
             runs.set(s.name, { run, config: parsed(s.stack, s.overrides) });
         }
     });
@@ -146,11 +146,13 @@ describe("every AWS resource of the program has an explicit provider pinned to t
         });
     }
 
-    it("the target stack trusts the pipeline role its pipeline stack exported", () => {
-        const pipelineRoleArn = runs.get(scenarios[0].name)!.run.outputs.pipelineRoleArn;
-        const role = runs.get(scenarios[1].name)!.run.resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs.name === "CrossAccount_Role");
+    it("the target stack trusts, before the pipeline stack exists, exactly the pipeline role that stack then exports", () => {
+        const pipelineRoleArn = runs.get("the pipeline stack (accountA)")!.run.outputs.pipelineRoleArn;
+        const role = runs.get("the target stack (accountB)")!.run.resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs.name === "CrossAccount_Role");
         assert.ok(role, "the cross-account role is declared");
-        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { AWS: pipelineRoleArn });
+        const [statement] = JSON.parse(role.inputs.assumeRolePolicy).Statement;
+        assert.deepEqual(statement.Principal, { AWS: `arn:aws:iam::${pipelineAccountId}:root` });
+        assert.deepEqual(statement.Condition, { ArnEquals: { "aws:PrincipalArn": [pipelineRoleArn] } });
     });
 });
 

@@ -39,11 +39,24 @@ export interface AccessFinding {
 export async function verifyAccess(resources: DeclaredResource[]): Promise<AccessFinding[]> {
     const model = accessModel(resources);
     const { checks, missing, warnings } = accessChecks(model);
-    const evaluated = await Promise.all(checks.map(evaluate));
+    const evaluated = await Promise.all(checks.map(evaluateCheck));
     return [...missing, ...warnings, ...evaluated];
 }
 
 const administratorAccess: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+
+/**
+ * The default key policy: the account's IAM policies decide who uses the key
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+ */
+function defaultKeyPolicy(partition: string, accountId: string): NonNullable<AccessCheck["resourcePolicy"]> {
+    return { kind: "key policy", policy: { Version: "2012-10-17", Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: arn.accountRoot(partition, accountId) }, Action: "kms:*", Resource: "*" }] } };
+}
+
+/** The same key id in another account. */
+function keyOfAccount(keyArn: string, accountId: string): string {
+    return keyArn.replace(/:\d{12}:key\//, `:${accountId}:key/`);
+}
 const tls = { "aws:SecureTransport": "true", "s3:TlsVersion": "1.3" };
 const noKey = "00000000-0000-0000-0000-000000000000";
 
@@ -241,7 +254,12 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
         { hop: `${label}: uploads without SSE-KMS are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: tls, expect: "denied" },
         { hop: `${label}: uploads with another key are refused`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms, "s3:x-amz-server-side-encryption-aws-kms-key-id": otherKeyArn }, expect: "denied" },
         { hop: `${label}: the cross-account role cannot read another bucket`, ...deployRole, action: "s3:GetObject", resource: `${arn.bucket(partition, "some-other-bucket")}/secret.txt`, resourceAccount: pipeline.accountId, context: tls, expect: "denied" },
-        { hop: `${label}: the cross-account role cannot use another key`, ...deployRole, action: "kms:Decrypt", resource: otherKeyArn, resourceAccount: pipeline.accountId, context: {}, expect: "denied" },
+        // The role's identity policy names the artifact key only by account and region (key/*): the key
+        // policies keep it to the artifact keys. Against keys whose policy lets their account's IAM
+        // policies decide, as a default key policy does: one of the pipeline account, which has not
+        // granted the role, and one of the target account, where only the identity policy stands.
+        { hop: `${label}: the cross-account role cannot use another key of the pipeline account`, ...deployRole, action: "kms:Decrypt", resource: otherKeyArn, resourceAccount: pipeline.accountId, resourcePolicy: defaultKeyPolicy(partition, pipeline.accountId), context: {}, expect: "denied" },
+        { hop: `${label}: the cross-account role cannot use a key of its own account`, ...deployRole, action: "kms:Decrypt", resource: keyOfAccount(otherKeyArn, targetAccount), resourceAccount: targetAccount, resourcePolicy: defaultKeyPolicy(partition, targetAccount), context: {}, expect: "denied" },
     );
 
     if (action.provider === "CodeDeploy") {
@@ -285,7 +303,8 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     );
 }
 
-async function evaluate(check: AccessCheck): Promise<AccessFinding> {
+/** One request, decided by the IAM evaluator; a finding that says which policy refuses it when it is not as expected. */
+export async function evaluateCheck(check: AccessCheck): Promise<AccessFinding> {
     const principalAccount = accountOfArn(check.principal) ?? "";
     const response = await runSimulation({
         request: {
@@ -313,7 +332,9 @@ async function evaluate(check: AccessCheck): Promise<AccessFinding> {
         return { check, ok, result, message: `${check.principal} may ${check.action} on ${check.resource}, which must be refused` };
     }
     const analysis = response.resultType === "single" ? response.result.analysis : undefined;
-    const denials = analysis ? getDenialReasons(analysis) : [];
+    // A service principal (`codedeploy.amazonaws.com`) has no identity policy: only the resource policy decides.
+    const servicePrincipal = !check.principal.startsWith("arn:");
+    const denials = (analysis ? getDenialReasons(analysis) : []).filter((d) => !(servicePrincipal && d.policyType === "identity"));
     const culprits = [...new Set(denials.map((d) => d.policyType === "identity"
         ? `the identity policy of ${check.principal}`
         : d.policyType === "resource" ? `the ${check.resourcePolicy?.kind ?? "resource policy"} of ${check.resource}` : `a ${d.policyType} policy`))];

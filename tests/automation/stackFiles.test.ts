@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DriverError } from "../../automation/errors";
-import { projectStackName, readProjectStacks, selectStacks, StackDefinition, stackDefinition } from "../../automation/stackFiles";
-import { parseProjectFile, parseStackFile } from "../../project/stackFiles";
+import { readProjectStacks, selectStacks, StackDefinition, stackDefinition } from "../../automation/stackFiles";
+import { parseProjectFile, parseStackFile, projectStackName } from "../../project/stackFiles";
 
 const PROJECT = "cross-account-pipeline";
 const repositoryDir = path.resolve(__dirname, "..", "..");
@@ -58,8 +58,9 @@ describe("automation: stack files", () => {
 
     it("knows a stack of this project by the project segment of its name", () => {
         assert.strictEqual(projectStackName("organization/cross-account-pipeline/accountB", PROJECT), "accountB");
-        assert.strictEqual(projectStackName("acme/accountB", PROJECT), "accountB");
-        assert.strictEqual(projectStackName("accountB", PROJECT), "accountB");
+        // targets[].stack is fully qualified (config refuses anything else), so a shorter name is no stack of this project.
+        assert.strictEqual(projectStackName("acme/accountB", PROJECT), undefined);
+        assert.strictEqual(projectStackName("accountB", PROJECT), undefined);
         assert.strictEqual(projectStackName("organization/other/accountB", PROJECT), undefined);
     });
 

@@ -11,10 +11,13 @@ describe("policy rule no-unconditioned-foreign-root", () => {
 
     const trustingPipelineAccount = (principal: string, condition?: Record<string, unknown>) =>
         withChange(stacks.accountB, types.role, declaredNames.crossAccountRole, (role) => editPolicy(role.props, "assumeRolePolicy", (document) => {
+            // The walkthrough wizard's trust: the account, with no condition, unless one is given.
             const trust = statement(document, "AllowPipelineRoleToAssumeRole");
             trust.Principal = { AWS: principal };
             if (condition) {
                 trust.Condition = condition;
+            } else {
+                delete trust.Condition;
             }
         }));
 

@@ -25,7 +25,8 @@ describe("the policy rules on values not known until the update, as in a preview
         it(`neither fail nor report a violation when any one value of the ${stack} stack, at any depth, is unknown`, () => {
             const resources = stacks[stack];
             const cases = resources.flatMap((resource, index) => everyPath(resource.props).map((path) => ({ index, path })));
-            assert.ok(cases.length > 50, `only ${cases.length} values to make unknown`);
+            // accountB has the fewest (50 since it reads no other stack): enough that the walk reaches every resource.
+            assert.ok(cases.length >= 50, `only ${cases.length} values to make unknown`);
             for (const { index, path } of cases) {
                 const reported = checkRules(withUnknownAt(resources, index, path)).flatMap((result) => result.violations);
                 assert.deepEqual(reported, [], `with ${resources[index].name}.${path.join(".")} unknown`);

@@ -1,16 +1,16 @@
 // The shipped stack files, evaluated with the real program under mocks, and configs derived from them.
 import { configNamespace } from "../../config";
 import { ProgramRun, runProgram } from "../../evaluation/runProgram";
-import { pipelineStackName, qualifiedConfig, shipped } from "../fixtures";
+import { qualifiedConfig, shipped, targetStackName } from "../fixtures";
 
 export const targetsOf = (config: Record<string, string>) => JSON.parse(config[`${configNamespace}:targets`]) as Record<string, unknown>[];
 
-/** accountA, then accountB reading accountA's outputs through its StackReference. */
+/** accountB, then accountA reading accountB's outputs through its StackReference: the order they deploy. */
 export async function runShippedStacks(): Promise<{ pipeline: ProgramRun; target: ProgramRun }> {
-    const a = shipped("accountA");
-    const pipeline = await runProgram({ stack: a.stack, config: a.config });
     const b = shipped("accountB");
-    const target = await runProgram({ stack: b.stack, config: b.config, stackOutputs: { [pipelineStackName]: pipeline.outputs } });
+    const target = await runProgram({ stack: b.stack, config: b.config });
+    const a = shipped("accountA");
+    const pipeline = await runProgram({ stack: a.stack, config: a.config, stackOutputs: { [targetStackName]: target.outputs } });
     return { pipeline, target };
 }
 
