@@ -43,6 +43,13 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
         process.on("unhandledRejection", onRejection);
     });
     const warnings = collectWarnings();
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+        // The runtime captures a stack trace for every promise it makes (for PULUMI_DEBUG_PROMISE_LEAKS),
+        // most of the time of a run under mocks; nothing reads them here, a program's error is reported by its
+        // message. The resources' source positions are captured all the same (the SDK lifts the limit for them).
+        Error.stackTraceLimit = 0;
+    }
     try {
         const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(async () => require(programEntry)), failure]);
         // Let every registration settle before the next run replaces the mocks, and give a failed
@@ -50,6 +57,7 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
         await Promise.race([pulumi.runtime.disconnect().then(nextTurns), failure]);
         return { stack: options.stack, resources: cloud.resources, outputs: plainOutputs(outputs ?? {}), warnings: warnings.lines };
     } finally {
+        Error.stackTraceLimit = stackTraceLimit;
         warnings.stop();
         process.off("unhandledRejection", onRejection);
     }

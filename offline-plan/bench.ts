@@ -1,10 +1,18 @@
-// `npm run bench`: how long the offline plan takes for one target and for many in one stack.
+// `npm run bench [-- --runs N] [--sizes 1,25,100,250]`: how long the offline plan takes as a user runs it,
+// one process per run, and how much memory; the time of each of its phases; and, when it is installed,
+// the CDK reference measured in the same runs. A size `25x3` spreads 25 targets over 3 regions.
 // A benchmark, not a test: it prints its figures and asserts nothing.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "yaml";
 import { configNamespace } from "../config";
 import { StackFile } from "../project/stackFiles";
-import { awsResources } from "./describe";
-import { declaredResources, runPlan } from "./plan";
+import { Command, planCommand } from "./command";
+import { parsePhaseLines, phasesVariable, planPhases } from "./phases";
 
+const projectRoot = path.resolve(__dirname, "..");
 const regions = ["us-east-2", "us-west-2", "eu-west-1"];
 
 /** A `deploy: all` stack with `count` targets, each in its own account, spread over `regionCount` regions. */
@@ -19,7 +27,7 @@ export function benchmarkStack(count: number, regionCount: number): StackFile {
     }));
     const key = (k: string) => `${configNamespace}:${k}`;
     return {
-        stack: `bench-${count}`,
+        stack: `bench-${count}${regionCount > 1 ? `x${regionCount}` : ""}`,
         file: `(generated: ${count} targets in ${regionCount} region${regionCount === 1 ? "" : "s"})`,
         config: {
             [key("deploy")]: "all",
@@ -30,25 +38,187 @@ export function benchmarkStack(count: number, regionCount: number): StackFile {
     };
 }
 
-async function measure(count: number, regionCount: number): Promise<void> {
-    const started = process.hrtime.bigint();
-    const result = await runPlan({ stackFiles: [benchmarkStack(count, regionCount)] });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const resources = awsResources(declaredResources(result.stacks)).length;
-    const verdict = result.ok ? "ok" : "FAILED";
-    console.log(`${String(count).padStart(7)} | ${String(regionCount).padStart(7)} | ${String(resources).padStart(9)} | ${String(result.createTime.length).padStart(18)} | ${String(result.access.length).padStart(13)} | ${ms.toFixed(0).padStart(7)} | ${verdict}`);
+/** A stack file `Pulumi.<stack>.yaml` in `dir` with this config (lists and objects as YAML again), as a user writes one. */
+export function writeStackFile(dir: string, stack: string, config: Record<string, string>): string {
+    const values = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value]));
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(file, yaml.stringify({ config: values }));
+    return file;
 }
 
-async function main(): Promise<void> {
-    console.log(`offline plan benchmark (node ${process.version}, ${new Date().toISOString()})`);
-    console.log("targets | regions | resources | create-time checks | access checks |      ms | plan");
-    // The first run also loads the program's modules and the IAM data; it is reported, not hidden.
-    for (const [count, regionCount] of [[1, 1], [1, 1], [25, 1], [25, 3]]) {
-        await measure(count, regionCount);
+/**
+ * The CDK app the plan is measured against: the same cross-account pipeline in AWS CDK (crossAccountKeys,
+ * one CodeDeploy action and one deploy-role stack per target), synthesized for N targets in one process by
+ * `node synth.js N`. CDK_SYNTH names its synth.js; by default the build of the reference beside this project.
+ */
+const cdkSynth = path.resolve(process.env.CDK_SYNTH ?? path.join(projectRoot, "..", "shared", "anchors", "cdk", "dist", "synth.js"));
+const cdkTargets = 25;
+
+/** Preloaded into every measured process: it reports the process's peak memory and CPU time at exit. */
+const peakMemory = path.join(__dirname, "peakMemory.js");
+
+interface Size {
+    targets: number;
+    regions: number;
+}
+
+interface Measurement {
+    /** Milliseconds, from spawning the process to its exit. */
+    wall: number;
+    cpu?: number;
+    /** MB, the process's peak resident set. */
+    peakMemory?: number;
+    /** The 1-minute load average when the run started. */
+    load: number;
+    status: number | null;
+    phases: Map<string, number>;
+}
+
+function measure(command: Command, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
+    return new Promise((resolve, reject) => {
+        const load = os.loadavg()[0];
+        const started = process.hrtime.bigint();
+        const nodeArgs = command.file === process.execPath ? ["--require", peakMemory] : [];
+        const child = spawn(command.file, [...nodeArgs, ...command.args, ...args], { cwd: command.cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        child.on("error", reject);
+        child.on("close", (status) => {
+            const wall = Number(process.hrtime.bigint() - started) / 1e6;
+            const usage = /^process: peak memory (\d+) KB, cpu (\d+) ms$/m.exec(stderr);
+            resolve({ wall, load, status, cpu: usage ? Number(usage[2]) : undefined, peakMemory: usage ? Number(usage[1]) / 1024 : undefined, phases: parsePhaseLines(stderr) });
+        });
+    });
+}
+
+/** What the plan of one size covers, read from the plan folder it wrote. */
+function planContents(outDir: string): { resources: number; createTime: number; access: number; ok: boolean } | undefined {
+    try {
+        const checks = JSON.parse(fs.readFileSync(path.join(outDir, "checks.json"), "utf8")) as { ok: boolean; createTime: unknown[]; access: unknown[] };
+        const resources = fs.readdirSync(outDir).filter((entry) => entry.startsWith("account-"))
+            .reduce((sum, account) => sum + (JSON.parse(fs.readFileSync(path.join(outDir, account, "resources.json"), "utf8")) as unknown[]).length, 0);
+        return { resources, createTime: checks.createTime.length, access: checks.access.length, ok: checks.ok };
+    } catch {
+        return undefined;
     }
 }
 
-// Only when run as `npm run bench`: tests import benchmarkStack.
+const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const medianOf = (runs: Measurement[], value: (m: Measurement) => number | undefined) => {
+    const values = runs.map(value).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? median(values) : undefined;
+};
+const seconds = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)} s`);
+const megabytes = (mb: number | undefined) => (mb === undefined ? "-" : `${mb.toFixed(0)} MB`);
+const sizeLabel = ({ targets, regions: r }: Size) => `${targets} target${targets === 1 ? "" : "s"}${r > 1 ? ` in ${r} regions` : ""}`;
+
+function parseArguments(argv: string[]): { runs: number; sizes: Size[] } {
+    let runs = 5;
+    let sizes: Size[] = [1, 25, 100, 250].map((targets) => ({ targets, regions: 1 }));
+    for (let i = 0; i < argv.length; i++) {
+        const value = argv[i + 1] ?? "";
+        if (argv[i] === "--runs" && /^[1-9]\d*$/.test(value)) {
+            runs = Number(value);
+        } else if (argv[i] === "--sizes" && /^\d+(x[1-3])?(,\d+(x[1-3])?)*$/.test(value)) {
+            sizes = value.split(",").map((size) => {
+                const [targets, r] = size.split("x").map(Number);
+                return { targets, regions: r ?? 1 };
+            });
+        } else {
+            throw new Error(`unexpected ${argv[i]} ${value}; usage: npm run bench [-- --runs N] [--sizes 1,25,100,250 (a size 25x3: 25 targets over 3 regions)]`);
+        }
+        i++;
+    }
+    return { runs, sizes };
+}
+
+async function main(): Promise<void> {
+    const { runs, sizes } = parseArguments(process.argv.slice(2));
+    const plan = planCommand(projectRoot);
+    const cdk: Command | undefined = fs.existsSync(cdkSynth) ? { file: process.execPath, args: [cdkSynth, String(cdkTargets)], cwd: path.dirname(path.dirname(cdkSynth)) } : undefined;
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bench-"));
+    try {
+        console.log(`offline plan benchmark: node ${process.version}, ${os.cpus().length} CPUs, ${new Date().toISOString()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+        console.log(`${runs} runs of each process, alternating; medians. The plan: ${path.basename(plan.file)} ${plan.args.join(" ")} (npm run plan, without npm)`);
+        console.log(cdk
+            ? `CDK reference: node ${cdkSynth} ${cdkTargets}`
+            : `CDK reference: not found at ${cdkSynth}; build it, or set CDK_SYNTH to its dist/synth.js, to measure the plan against it`);
+        const stackFiles = sizes.map((size) => {
+            const stack = benchmarkStack(size.targets, size.regions);
+            return writeStackFile(scratch, stack.stack, stack.config);
+        });
+        const cdkRuns: Measurement[] = [];
+        const planRuns: Measurement[][] = sizes.map(() => []);
+        const contents: ReturnType<typeof planContents>[] = [];
+        for (let run = 1; run <= runs; run++) {
+            const line: string[] = [];
+            if (cdk) {
+                cdkRuns.push(await measure(cdk, []));
+                line.push(`CDK ${seconds(cdkRuns.at(-1)!.wall)}`);
+            }
+            for (const [index, size] of sizes.entries()) {
+                const outDir = path.join(scratch, `plan-${index}`);
+                fs.rmSync(outDir, { recursive: true, force: true });
+                planRuns[index].push(await measure(plan, ["--out", outDir, stackFiles[index]], { ...process.env, [phasesVariable]: "1" }));
+                contents[index] ??= planContents(outDir);
+                line.push(`${size.targets}: ${seconds(planRuns[index].at(-1)!.wall)}`);
+            }
+            process.stderr.write(`run ${run}/${runs}: ${line.join(", ")}\n`);
+        }
+
+        console.log("\nprocess                      wall     cpu  peak memory  load  exit");
+        const row = (label: string, measured: Measurement[]) => console.log([
+            label.padEnd(24), seconds(medianOf(measured, (m) => m.wall)).padStart(9), seconds(medianOf(measured, (m) => m.cpu)).padStart(8),
+            megabytes(medianOf(measured, (m) => m.peakMemory)).padStart(12), (medianOf(measured, (m) => m.load) ?? 0).toFixed(1).padStart(5),
+            [...new Set(measured.map((m) => m.status))].join("/").padStart(5),
+        ].join(" "));
+        if (cdk) {
+            row(`CDK synth, ${cdkTargets} targets`, cdkRuns);
+        }
+        sizes.forEach((size, index) => row(`plan, ${sizeLabel(size)}`, planRuns[index]));
+
+        console.log("\nplan phases: median ms, wall (cpu)");
+        console.log(["targets".padEnd(18), "resources", "create-time checks", "access checks", ...planPhases].map((h) => h.padStart(h === "targets" ? 0 : Math.max(h.length, 11))).join(" "), " verdict");
+        sizes.forEach((size, index) => {
+            const phase = (name: string) => {
+                const wall = medianOf(planRuns[index], (m) => m.phases.get(name));
+                const cpu = medianOf(planRuns[index], (m) => m.phases.get(`${name} cpu`));
+                return wall === undefined ? "-" : `${wall.toFixed(0)} (${cpu?.toFixed(0)})`;
+            };
+            const found = contents[index];
+            console.log([
+                sizeLabel(size).padEnd(18), String(found?.resources ?? "-").padStart(9), String(found?.createTime ?? "-").padStart(18), String(found?.access ?? "-").padStart(13),
+                ...planPhases.map((name) => phase(name).padStart(Math.max(name.length, 11))),
+            ].join(" "), ` ${found ? (found.ok ? "PLAN OK" : "PLAN FAILED") : "no plan"}`);
+        });
+
+        const wallOf = (targets: number) => {
+            const index = sizes.findIndex((size) => size.targets === targets && size.regions === 1);
+            return index < 0 ? undefined : { wall: medianOf(planRuns[index], (m) => m.wall)!, peakMemory: medianOf(planRuns[index], (m) => m.peakMemory) };
+        };
+        const [plan25, plan100, plan250] = [wallOf(25), wallOf(100), wallOf(250)];
+        const cdkWall = medianOf(cdkRuns, (m) => m.wall);
+        console.log("");
+        if (cdkWall !== undefined && plan25) {
+            console.log(`plan of 25 targets / CDK synth of ${cdkTargets}: ${(plan25.wall / cdkWall).toFixed(2)} (goal: at most 0.5)`);
+        }
+        if (cdkWall !== undefined && plan250) {
+            console.log(`plan of 250 targets / CDK synth of ${cdkTargets}: ${(plan250.wall / cdkWall).toFixed(2)} (goal: at most 2), peak memory ${megabytes(plan250.peakMemory)} (goal: under 1024 MB)`);
+        }
+        if (plan100 && plan250) {
+            console.log(`plan of 250 targets / plan of 100: ${(plan250.wall / plan100.wall).toFixed(2)} (goal: at most 2.5, the ratio of the target counts)`);
+        }
+        console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
+// Only when run as `npm run bench`: tests import benchmarkStack and writeStackFile.
 if (require.main === module) {
     main().catch((e: Error) => {
         console.error(`bench: ${e.message}`);

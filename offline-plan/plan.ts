@@ -5,6 +5,7 @@ import { checkRules, Enforcement, RuleViolation } from "../policy-pack/rules";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
 import { stackCollisions, stackDisagreements } from "./consistency";
 import { CreateTimeCheck, createTimeChecks } from "./createTime";
+import { phaseTimer } from "./phases";
 import { ruleResourcesOfDeclared } from "./ruleResources";
 import { evaluateStacks, PlannedStack } from "./stacks";
 
@@ -37,17 +38,23 @@ export interface PlanRuleResult {
 
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
+    const phases = phaseTimer();
     const stacks = await evaluateStacks(options.stackFiles, progress);
     const resources = declaredResources(stacks);
+    phases.end("evaluation");
     progress("checking that the stack files agree with each other");
     const disagreements = stackDisagreements(stacks);
     const collisions = stackCollisions(stacks);
+    phases.end("agreement");
     progress(`replaying creation in deployment order (${stacks.map((s) => s.file.stack).join(", ")}) against what AWS checks at create time`);
     const createTime = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
+    phases.end("create-time checks");
     progress("verifying the access chain with the IAM policy evaluator");
     const access = await verifyAccess(resources);
+    phases.end("access checks");
     progress("checking the policy pack's rules on each stack");
     const rules = stackRuleResults(stacks);
+    phases.end("rules");
     const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && collisions.length === 0 && createTime.every((c) => c.ok)
         && access.every((f) => f.ok) && rules.every((r) => r.enforcement === "advisory" || r.violations.length === 0);
     return { stacks, disagreements, collisions, createTime, access, rules, ok };

@@ -1,6 +1,7 @@
 // Proves the cross-account access chain with a real IAM policy evaluator: every hop the pipeline
 // needs is allowed, and the requests that must be refused are refused. A failure names the
 // principal, action, resource and the policy (identity, trust, bucket or key) that decides it.
+import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy, ValidatedPolicy } from "@cloud-copilot/iam-policy";
 import { getDenialReasons, runSimulation } from "@cloud-copilot/iam-simulate";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { accountOfArn, arn, partitionOf } from "../definition/names";
@@ -303,6 +304,22 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     );
 }
 
+/**
+ * Each policy document validated once, as the evaluator validates it for every request it is given
+ * (an identity policy as one, a trust, bucket or key policy as a resource policy), and handed to the
+ * evaluator with that result, which it reuses (`ValidatedPolicy`): a policy is in hundreds of checks.
+ * By the document object: the plan parses each policy once and never changes a document it checked.
+ */
+const validated = { identity: new WeakMap<PolicyDocument, ValidatedPolicy>(), resource: new WeakMap<PolicyDocument, ValidatedPolicy>() };
+function validatedPolicy(kind: keyof typeof validated, policy: PolicyDocument): ValidatedPolicy {
+    let found = validated[kind].get(policy);
+    if (!found) {
+        found = createValidatedPolicy(policy, kind === "identity" ? validateIdentityPolicy : validateResourcePolicy);
+        validated[kind].set(policy, found);
+    }
+    return found;
+}
+
 /** One request, decided by the IAM evaluator; a finding that says which policy refuses it when it is not as expected. */
 export async function evaluateCheck(check: AccessCheck): Promise<AccessFinding> {
     const principalAccount = accountOfArn(check.principal) ?? "";
@@ -314,10 +331,10 @@ export async function evaluateCheck(check: AccessCheck): Promise<AccessFinding> 
             // The evaluator does not derive these from the request: give them as AWS would.
             contextVariables: { "aws:PrincipalArn": check.principal, "aws:PrincipalAccount": principalAccount, ...check.context },
         },
-        identityPolicies: check.identityPolicies.map(({ name, policy }) => ({ name, policy })),
+        identityPolicies: check.identityPolicies.map(({ name, policy }) => ({ name, policy: validatedPolicy("identity", policy) })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        resourcePolicy: check.resourcePolicy?.policy,
+        resourcePolicy: check.resourcePolicy && validatedPolicy("resource", check.resourcePolicy.policy),
     }, {});
     if (response.resultType === "error") {
         return { check, ok: false, result: "EvaluationError", message: `the evaluator rejected the request or a policy: ${JSON.stringify(response.errors)}` };
