@@ -106,26 +106,36 @@ function deferModule(request, names) {
 function reuseCollators() {
     const localeCompare = String.prototype.localeCompare;
     const collatorOptions = ["usage", "localeMatcher", "collation", "numeric", "caseFirst", "sensitivity", "ignorePunctuation"];
+    const sensitivities = new Set(["base", "accent", "case", "variant"]);
+    // By locales, then by options: a valid sensitivity alone, or a string of every option's type and value.
     const collators = new Map();
     String.prototype.localeCompare = function (that, locales, options) {
         if (typeof this !== "string" || typeof that !== "string" || !(locales === undefined || typeof locales === "string") || typeof options !== "object" || options === null) {
             return localeCompare.call(this, that, locales, options);
         }
-        let key = locales === undefined ? "" : `=${locales}`;
-        for (const name of collatorOptions) {
-            const value = options[name];
-            if (value === undefined) {
-                key += "\0";
-            } else if (typeof value === "string" || typeof value === "boolean") {
-                key += `\0${typeof value}:${value}`;
-            } else {
-                return localeCompare.call(this, that, locales, options);
+        let byOptions = collators.get(locales);
+        if (byOptions === undefined) {
+            byOptions = new Map();
+            collators.set(locales, byOptions);
+        }
+        // The usual options, a sensitivity alone, are looked up without building a key.
+        const { sensitivity } = options;
+        let key = sensitivity;
+        if (!sensitivities.has(sensitivity) || options.usage !== undefined || options.localeMatcher !== undefined || options.collation !== undefined
+            || options.numeric !== undefined || options.caseFirst !== undefined || options.ignorePunctuation !== undefined) {
+            key = "";
+            for (const name of collatorOptions) {
+                const value = options[name];
+                if (!(value === undefined || typeof value === "string" || typeof value === "boolean")) {
+                    return localeCompare.call(this, that, locales, options);
+                }
+                key += `\0${typeof value}\0${value}`;
             }
         }
-        let collator = collators.get(key);
-        if (!collator) {
+        let collator = byOptions.get(key);
+        if (collator === undefined) {
             collator = new Intl.Collator(locales, options);
-            collators.set(key, collator);
+            byOptions.set(key, collator);
         }
         return collator.compare(this, that);
     };
