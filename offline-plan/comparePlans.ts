@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { benchmarkStack, writeStackFile } from "./bench";
-import { planCommand } from "./command";
+import { Command, planCommand } from "./command";
 
 const projectRoot = path.resolve(__dirname, "..");
 
@@ -31,12 +31,11 @@ export function planFolderDifferences(before: string, after: string): string[] {
     ];
 }
 
-/** Plans `stackFiles` with the project in `projectDir` into `outDir`; the exit status. */
-export function plan(projectDir: string, stackFiles: string[], outDir: string): number | null {
-    const command = planCommand(projectDir);
+/** Plans `stackFiles` into `outDir` with a plan command; the exit status: 0 or 1, the plan holds or not. */
+export function plan(command: Command, stackFiles: string[], outDir: string): number | null {
     const run = spawnSync(command.file, [...command.args, "--out", outDir, ...stackFiles], { cwd: command.cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     if (run.status !== 0 && run.status !== 1) {
-        throw new Error(`the plan of ${projectDir} could not run (exit ${run.status}): ${run.stderr.slice(-2000)}`);
+        throw new Error(`the plan in ${command.cwd} could not run (exit ${run.status}): ${run.stderr.slice(-2000)}`);
     }
     return run.status;
 }
@@ -73,7 +72,7 @@ function main(): number {
         let differing = 0;
         for (const [index, [name, stackFiles]] of inputs.entries()) {
             const [beforeOut, afterOut] = [path.join(scratch, `before-${index}`), path.join(scratch, `after-${index}`)];
-            const [beforeStatus, afterStatus] = [plan(before, stackFiles, beforeOut), plan(projectRoot, stackFiles, afterOut)];
+            const [beforeStatus, afterStatus] = [plan(planCommand(before), stackFiles, beforeOut), plan(planCommand(projectRoot), stackFiles, afterOut)];
             const differences = [
                 ...(beforeStatus === afterStatus ? [] : [`exit status ${beforeStatus} before, ${afterStatus} after`]),
                 ...planFolderDifferences(beforeOut, afterOut),

@@ -1,0 +1,106 @@
+// How the plan's process starts (offline-plan/preload.js): the same plan as through ts-node, and each of
+// the preload's parts doing what it says without changing an answer.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { planCommand } from "../offline-plan/command";
+import { plan, planFolderDifferences } from "../offline-plan/comparePlans";
+import { projectRoot } from "./fixtures";
+
+const preload = path.join(projectRoot, "offline-plan", "preload.js");
+
+/** Runs `script` in a Node process started with the preload; its stdout, parsed as JSON. */
+function withPreload(script: string): unknown {
+    const run = spawnSync(process.execPath, ["--require", preload, "-e", script], { cwd: projectRoot, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout);
+}
+
+describe("the plan's process (offline-plan/preload.js)", () => {
+    let scratch: string;
+    before(() => (scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-process-"))));
+    after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+    it("writes byte for byte the plan folder that the plan run by ts-node writes, for the three-account example", function () {
+        this.timeout(240_000);
+        const example = path.join(projectRoot, "examples", "three-accounts");
+        const stackFiles = fs.readdirSync(example).filter((f) => f.endsWith(".yaml")).map((f) => path.join(example, f));
+        // ts-node, as the project ran the plan before.
+        const tsNode = { file: path.join(projectRoot, "node_modules", ".bin", "ts-node"), args: ["--transpile-only", "offline-plan/cli.ts"], cwd: projectRoot };
+        const [withTsNode, withPreloadOut] = [path.join(scratch, "ts-node-plan"), path.join(scratch, "preload-plan")];
+        assert.equal(plan(tsNode, stackFiles, withTsNode), 0);
+        assert.equal(plan(planCommand(projectRoot), stackFiles, withPreloadOut), 0);
+        assert.ok(fs.readdirSync(withPreloadOut).length > 3);
+        assert.deepEqual(planFolderDifferences(withTsNode, withPreloadOut), []);
+    });
+
+    it("loads neither the TypeScript compiler nor @npmcli/arborist with @pulumi/pulumi, and serializes a function through the stand-ins of the modules that use them", function () {
+        this.timeout(60_000);
+        const found = withPreload(`
+            const { deferredModules } = require(${JSON.stringify(preload)});
+            const pulumi = require("@pulumi/pulumi");
+            const loaded = () => Object.keys(require.cache).filter((f) => /node_modules\\/(typescript|@npmcli\\/arborist)\\//.test(f)).length;
+            const before = loaded();
+            const add = (a, b) => a + b;
+            pulumi.runtime.serializeFunction(() => add(20, 22)).then((serialized) => {
+                const after = loaded();
+                // The real modules' functions: each loaded afresh, in place of its stand-in or of what the stand-in loaded.
+                const names = Object.fromEntries(Object.keys(deferredModules).map((request) => {
+                    delete require.cache[require.resolve(request)];
+                    const real = require(request);
+                    return [request, Object.keys(real).filter((name) => typeof real[name] === "function").sort()];
+                }));
+                console.log(JSON.stringify({ before, after, text: serialized.text, names, declared: deferredModules }));
+            });
+        `) as { before: number; after: number; text: string; names: Record<string, string[]>; declared: Record<string, string[]> };
+        assert.equal(found.before, 0);
+        assert.ok(found.after > 0, "serializing a function loads the real modules");
+        assert.match(found.text, /return \(\) => add\(20, 22\);/);
+        assert.match(found.text, /return \(a, b\) => a \+ b;/);
+        // The stand-ins forward every function the real modules export.
+        assert.deepEqual(found.names, Object.fromEntries(Object.entries(found.declared).map(([request, names]) => [request, [...names].sort()])));
+    });
+
+    it("answers localeCompare as V8 does, and throws where it throws", () => {
+        const cases: [string, string, unknown, unknown][] = [
+            ["a", "A", undefined, { sensitivity: "accent" }], ["IfExists", "ifexists", undefined, { sensitivity: "accent" }],
+            ["é", "e", undefined, { sensitivity: "accent" }], ["é", "e", undefined, { sensitivity: "base" }], ["a", "A", "en", { sensitivity: "base" }],
+            ["a", "A", undefined, { sensitivity: "case" }], ["a10", "a9", undefined, { numeric: true }], ["a10", "a9", undefined, { numeric: "false" }],
+            ["a10", "a9", undefined, { numeric: false }], ["b", "a", "de", { caseFirst: "upper", sensitivity: "variant" }], ["ä", "z", "sv", {}],
+            ["a", "b", undefined, undefined], ["a", "b", "en", undefined], ["a", "b", ["en"], { sensitivity: "base" }],
+            ["a", "b", undefined, { sensitivity: "nonsense" }], ["a", "b", "not a locale!", { sensitivity: "base" }],
+        ];
+        const answer = (receiver: string, that: string, locales: unknown, options: unknown) => {
+            try {
+                return receiver.localeCompare(that, locales as string, options as Intl.CollatorOptions);
+            } catch (e) {
+                return (e as Error).name;
+            }
+        };
+        // Twice each, so that the second answer comes from the collator it kept.
+        const expected = [...cases, ...cases].map((c) => answer(...c));
+        // JSON has no undefined: it travels as a marker.
+        const found = withPreload(`
+            const cases = JSON.parse(${JSON.stringify(JSON.stringify(cases, (_, v) => (v === undefined ? "(undefined)" : v)))}, (_, v) => (v === "(undefined)" ? undefined : v));
+            const answer = ${answer.toString()};
+            console.log(JSON.stringify([...cases, ...cases].map((c) => answer(...c))));
+        `);
+        assert.deepEqual(found, expected);
+        assert.ok(expected.includes("RangeError"));
+    });
+
+    it("transpiles a TypeScript file again when it changes, and never serves another file's JavaScript", () => {
+        const file = path.join(scratch, "changing.ts");
+        const other = path.join(scratch, "other.ts");
+        const load = () => withPreload(`console.log(JSON.stringify([require(${JSON.stringify(file)}).value, require(${JSON.stringify(other)}).value]))`);
+        fs.writeFileSync(other, "export const value: number = 0;\n");
+        fs.writeFileSync(file, "export const value: number = 1;\n");
+        assert.deepEqual(load(), [1, 0]);
+        fs.writeFileSync(file, "export const value: number = 2;\n");
+        assert.deepEqual(load(), [2, 0]);
+        fs.writeFileSync(file, "export const value: number = 0;\n");
+        assert.deepEqual(load(), [0, 0]);
+    });
+});
