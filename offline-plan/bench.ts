@@ -92,12 +92,12 @@ function measure(command: Command, args: string[], env: NodeJS.ProcessEnv = proc
 }
 
 /** What the plan of one size covers, read from the plan folder it wrote. */
-function planContents(outDir: string): { resources: number; createTime: number; access: number; ok: boolean } | undefined {
+function planContents(outDir: string): { resources: number; createTime: number; access: number } | undefined {
     try {
-        const checks = JSON.parse(fs.readFileSync(path.join(outDir, "checks.json"), "utf8")) as { ok: boolean; createTime: unknown[]; access: unknown[] };
+        const checks = JSON.parse(fs.readFileSync(path.join(outDir, "checks.json"), "utf8")) as { createTime: unknown[]; access: unknown[] };
         const resources = fs.readdirSync(outDir).filter((entry) => entry.startsWith("account-"))
             .reduce((sum, account) => sum + (JSON.parse(fs.readFileSync(path.join(outDir, account, "resources.json"), "utf8")) as unknown[]).length, 0);
-        return { resources, createTime: checks.createTime.length, access: checks.access.length, ok: checks.ok };
+        return { resources, createTime: checks.createTime.length, access: checks.access.length };
     } catch {
         return undefined;
     }
@@ -114,6 +114,12 @@ const medianOf = (runs: Measurement[], value: (m: Measurement) => number | undef
 };
 const seconds = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)} s`);
 const megabytes = (mb: number | undefined) => (mb === undefined ? "-" : `${mb.toFixed(0)} MB`);
+/** Columns as wide as their widest cell: the first left-aligned, the others right-aligned. */
+function table(headers: string[], rows: string[][]): string {
+    const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
+    const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+    return [headers, ...rows].map(line).join("\n");
+}
 const sizeLabel = ({ targets, regions: r }: Size) => `${targets} target${targets === 1 ? "" : "s"}${r > 1 ? ` in ${r} regions` : ""}`;
 
 function parseArguments(argv: string[]): { runs: number; sizes: Size[] } {
@@ -170,31 +176,25 @@ async function main(): Promise<void> {
             process.stderr.write(`run ${run}/${runs}: ${line.join(", ")}\n`);
         }
 
-        console.log("\nprocess                      wall     cpu  peak memory  load  exit");
-        const row = (label: string, measured: Measurement[]) => console.log([
-            label.padEnd(24), seconds(medianOf(measured, (m) => m.wall)).padStart(9), seconds(medianOf(measured, (m) => m.cpu)).padStart(8),
-            megabytes(medianOf(measured, (m) => m.peakMemory)).padStart(12), (medianOf(measured, (m) => m.load) ?? 0).toFixed(1).padStart(5),
-            [...new Set(measured.map((m) => m.status))].join("/").padStart(5),
-        ].join(" "));
+        const rows: string[][] = [];
+        const processRow = (label: string, measured: Measurement[], found?: ReturnType<typeof planContents>) => rows.push([
+            label, String(found?.resources ?? ""), String(found?.createTime ?? ""), String(found?.access ?? ""),
+            seconds(medianOf(measured, (m) => m.wall)), seconds(medianOf(measured, (m) => m.cpu)), megabytes(medianOf(measured, (m) => m.peakMemory)),
+            (medianOf(measured, (m) => m.load) ?? 0).toFixed(1), [...new Set(measured.map((m) => m.status))].join("/"),
+        ]);
         if (cdk) {
-            row(`CDK synth, ${cdkTargets} targets`, cdkRuns);
+            processRow(`CDK synth, ${cdkTargets} targets`, cdkRuns);
         }
-        sizes.forEach((size, index) => row(`plan, ${sizeLabel(size)}`, planRuns[index]));
+        sizes.forEach((size, index) => processRow(`plan, ${sizeLabel(size)}`, planRuns[index], contents[index]));
+        console.log(`\n${table(["process", "resources", "create-time checks", "access checks", "wall", "cpu", "peak memory", "load", "exit"], rows)}`);
+        console.log("exit: 0 the plan holds (PLAN OK), 1 it does not (PLAN FAILED); load: the 1-minute load average when a run started");
 
         console.log("\nplan phases: median ms, wall (cpu)");
-        console.log(["targets".padEnd(18), "resources", "create-time checks", "access checks", ...planPhases].map((h) => h.padStart(h === "targets" ? 0 : Math.max(h.length, 11))).join(" "), " verdict");
-        sizes.forEach((size, index) => {
-            const phase = (name: string) => {
-                const wall = medianOf(planRuns[index], (m) => m.phases.get(name));
-                const cpu = medianOf(planRuns[index], (m) => m.phases.get(`${name} cpu`));
-                return wall === undefined ? "-" : `${wall.toFixed(0)} (${cpu?.toFixed(0)})`;
-            };
-            const found = contents[index];
-            console.log([
-                sizeLabel(size).padEnd(18), String(found?.resources ?? "-").padStart(9), String(found?.createTime ?? "-").padStart(18), String(found?.access ?? "-").padStart(13),
-                ...planPhases.map((name) => phase(name).padStart(Math.max(name.length, 11))),
-            ].join(" "), ` ${found ? (found.ok ? "PLAN OK" : "PLAN FAILED") : "no plan"}`);
-        });
+        console.log(table(["targets", ...planPhases], sizes.map((size, index) => [sizeLabel(size), ...planPhases.map((name) => {
+            const wall = medianOf(planRuns[index], (m) => m.phases.get(name));
+            const cpu = medianOf(planRuns[index], (m) => m.phases.get(`${name} cpu`));
+            return wall === undefined ? "-" : `${wall.toFixed(0)} (${cpu?.toFixed(0)})`;
+        })])));
 
         const wallOf = (targets: number) => {
             const index = sizes.findIndex((size) => size.targets === targets && size.regions === 1);
