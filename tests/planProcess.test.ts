@@ -5,9 +5,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runProgram } from "../evaluation/runProgram";
 import { planCommand } from "../offline-plan/command";
 import { plan, planFolderDifferences } from "../offline-plan/comparePlans";
-import { projectRoot } from "./fixtures";
+import { parsePhaseLines, phaseLinePrefix, phasesVariable, planPhases } from "../offline-plan/phases";
+import { projectRoot, qualifiedConfig, shipped } from "./fixtures";
 
 const preload = path.join(projectRoot, "offline-plan", "preload.js");
 
@@ -34,6 +36,32 @@ describe("the plan's process (offline-plan/preload.js)", () => {
         assert.equal(plan(planCommand(projectRoot), stackFiles, withPreloadOut), 0);
         assert.ok(fs.readdirSync(withPreloadOut).length > 3);
         assert.deepEqual(planFolderDifferences(withTsNode, withPreloadOut), []);
+    });
+
+    it("prints each phase's wall and CPU time, in order, only when asked (npm run bench reads them)", function () {
+        this.timeout(120_000);
+        const command = planCommand(projectRoot);
+        const run = (env: NodeJS.ProcessEnv) => spawnSync(command.file, [...command.args, "--out", path.join(scratch, "phases"), shipped("accountA").file, shipped("accountB").file],
+            { cwd: command.cwd, encoding: "utf8", env });
+        const timed = run({ ...process.env, [phasesVariable]: "1" });
+        assert.equal(timed.status, 0, timed.stderr);
+        const phases = parsePhaseLines(timed.stderr);
+        assert.deepEqual([...phases.keys()], planPhases.flatMap((phase) => [phase, `${phase} cpu`]));
+        assert.ok([...phases.values()].every((ms) => Number.isInteger(ms) && ms >= 0), JSON.stringify([...phases]));
+        const untimed = run(Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== phasesVariable)));
+        assert.equal(untimed.status, 0, untimed.stderr);
+        assert.ok(!untimed.stderr.includes(phaseLinePrefix), untimed.stderr);
+    });
+
+    it("runs the program without capturing stack traces, and gives the process its stack trace limit back, after a failing run too", async () => {
+        const limit = Error.stackTraceLimit;
+        await runProgram({ stack: "accountB", config: shipped("accountB").config });
+        assert.equal(Error.stackTraceLimit, limit);
+        // An error the program raises while it runs carries its message and no frames.
+        const failure = await runProgram({ stack: "broken", config: qualifiedConfig("accountB", { pipelineAccountId: "not an account" }) }).then(() => undefined, (e: Error) => e);
+        assert.match(failure?.message ?? "", /pipelineAccountId/);
+        assert.doesNotMatch(failure?.stack ?? "", /\n\s+at /);
+        assert.equal(Error.stackTraceLimit, limit);
     });
 
     it("loads neither the TypeScript compiler nor @npmcli/arborist with @pulumi/pulumi, and serializes a function through the stand-ins of the modules that use them", function () {
