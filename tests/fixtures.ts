@@ -1,5 +1,7 @@
 // Shared test fixtures: raw config built from the shipped stack files, with overrides.
+import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "yaml";
 import { configNamespace, ConfigError, parseConfig, ProgramConfig, RawConfig, TargetConfig } from "../config";
 import { readStackFile, StackFile } from "../project/stackFiles";
 
@@ -19,6 +21,20 @@ export function stackConfig(stack: StackName): Record<string, string> {
 /** A shipped stack file. */
 export function shipped(stack: StackName): StackFile {
     return readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`));
+}
+
+/**
+ * A shipped stack file as a document that holds everything itself: its own config with the values its
+ * project file (Pulumi.yaml) shares written in (a stack may set a shared key itself), for tests that
+ * copy or edit a stack file outside the project.
+ */
+export function selfContainedStackDocument(stack: StackName): { config: Record<string, unknown> } {
+    const project = yaml.parse(fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const shared = Object.entries(project.config)
+        .filter((entry): entry is [string, { value: unknown }] => typeof entry[1] === "object" && entry[1] !== null && "value" in entry[1])
+        .map(([key, declared]) => [key.includes(":") ? key : `${configNamespace}:${key}`, declared.value]);
+    const document = yaml.parse(fs.readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return { ...document, config: { ...Object.fromEntries(shared), ...document.config } };
 }
 
 /** Fully qualified config with keys added or replaced (short keys); `undefined` removes a key. */

@@ -8,14 +8,14 @@ import { readStackFile } from "../project/stackFiles";
 import { runPlan, PlanResult, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
 import { writePlan } from "../offline-plan/writePlan";
-import { projectRoot as projectDir } from "./fixtures";
+import { projectRoot as projectDir, selfContainedStackDocument, StackName } from "./fixtures";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
 const plan = (...files: string[]) => runPlan({ stackFiles: files.map(readStackFile) });
 
-/** A copy of a shipped stack file in `dir`, with its config changed. */
-function editedStackFile(dir: string, stack: string, newStack: string, edit: (config: Record<string, any>) => void): string {
-    const document = yaml.parse(fs.readFileSync(stackFile(stack), "utf8")) as { config: Record<string, any> };
+/** A copy of a shipped stack file in `dir`, holding its project's shared values itself, with its config changed. */
+function editedStackFile(dir: string, stack: StackName, newStack: string, edit: (config: Record<string, any>) => void): string {
+    const document = selfContainedStackDocument(stack) as { config: Record<string, any> };
     edit(document.config);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `Pulumi.${newStack}.yaml`);
