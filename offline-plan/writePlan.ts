@@ -40,11 +40,13 @@ export function planFolderProblem(outDir: string): string | undefined {
     if (!stat.isDirectory()) {
         return refuse("it is a file, not a folder, and the plan replaces what it writes to; name a folder (absent, empty, or one the plan wrote)");
     }
-    for (const [name, dir] of [["the current directory", process.cwd()], ["the project directory", projectDir]]) {
+    // Both may hold (the project and the current directory may share a parent): say each.
+    const holds = [["the current directory", process.cwd()], ["the project directory", projectDir]].filter(([, dir]) => {
         const relative = path.relative(real(folder), real(dir));
-        if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
-            return refuse(`it is ${name} or a folder above it, which the plan would replace; name a folder of its own, e.g. --out plan`);
-        }
+        return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+    });
+    if (holds.length > 0) {
+        return refuse(`it is ${holds.map(([name]) => `${name} or a folder above it`).join(", and ")}, which the plan would replace; name a folder of its own, e.g. --out plan`);
     }
     let present: string[];
     try {

@@ -98,12 +98,12 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
 
     it("refuses the project directory and any folder above it, however they are named", () => fromScratch(() => {
         for (const folder of [projectRoot, path.dirname(projectRoot), path.join(projectRoot, "plan", "..")]) {
-            assert.match(planFolderProblem(folder) ?? "", /: it is the project directory or a folder above it/, folder);
+            assert.match(planFolderProblem(folder) ?? "", /(: it is|, and) the project directory or a folder above it/, folder);
         }
     }));
 
     it("refuses the current directory and any folder above it, even an empty one", () => fromScratch(() => {
-        refused(".", /it is the current directory or a folder above it/);
-        refused(path.parse(scratch).root, /it is the current directory or a folder above it/);
+        refused(".", /: it is the current directory or a folder above it/);
+        refused(path.parse(scratch).root, /: it is the current directory or a folder above it, and the project directory or a folder above it/);
     }));
 });
