@@ -358,7 +358,12 @@ const configShape = {
     adoptRetained: structured(z.partialRecord(region(), z.string({ error: expecting("the ARN of the retained key of that region's artifact store") })
         .refine((key) => kmsReference(key) !== undefined, {
             error: (issue) => `${shown(issue.input)} is not a key ARN; expected e.g. "arn:aws:kms:us-east-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
-        }), { error: expecting("an object of region: key ARN") }).optional()).meta({
+        }), {
+        // An unknown key is reported per key, with its name in the path.
+        error: (issue) => (issue.code === "unrecognized_keys"
+            ? `not a known AWS region; expected regions such as "us-east-2" as keys`
+            : expecting("an object of region: key ARN")(issue)),
+    }).optional()).meta({
         description: "re-creating the stack after `pulumi destroy`: the artifact stores it left, to adopt (import) instead of creating, by region: " +
             "the ARN of the store's retained key (for the pipeline region with `encryptionKey`: that key). Adopts the key, the artifact bucket " +
             "and, in the pipeline region, the source bucket, each with its settings",
