@@ -221,22 +221,23 @@ function sharedApplicationsAreDeployedTogether(draft: Draft): Problem[] {
         return [];
     }
     const listed = deployedNames(draft);
-    const problems: Problem[] = [];
+    const applications = new Map<string, string[]>();
     for (const { target } of deployedEntries(draft)) {
         const application = applicationOf(target, draft.region);
-        const left = targetsOf(draft).filter(({ target: other }) => other.name !== undefined && !listed.includes(other.name)
-            && application !== undefined && applicationOf(other, draft.region) === application);
-        if (left.length > 0) {
-            const together = [...listed, ...left.map(({ target: other }) => other.name!)];
-            problems.push({
-                path: ["target"],
-                message: `target "${target.name}" shares CodeDeploy ${application} with ${left.map(({ target: other }) => `"${other.name}"`).join(", ")}, ` +
-                    `which this stack does not deploy; one application is declared by one stack, so another stack declaring it would fail: ` +
-                    `expected them in this stack, target: [${together.join(", ")}]`,
-            });
+        if (application !== undefined) {
+            applications.set(application, [...(applications.get(application) ?? []), target.name!]);
         }
     }
-    return problems;
+    return [...applications].flatMap(([application, deployed]) => {
+        const left = targetsOf(draft).map(({ target }) => target)
+            .filter((other) => other.name !== undefined && !listed.includes(other.name) && applicationOf(other, draft.region) === application);
+        return left.length === 0 ? [] : [{
+            path: ["target"],
+            message: `target ${deployed.map((name) => `"${name}"`).join(", ")} shares CodeDeploy ${application} with ${left.map((other) => `"${other.name}"`).join(", ")}, ` +
+                "which this stack does not deploy; one application is declared by one stack, so another stack declaring it would fail: " +
+                `expected them in this stack, target: [${[...listed, ...left.map((other) => other.name!)].join(", ")}]`,
+        }];
+    });
 }
 
 /** Each target declares its deployment group: two targets naming one group in one application would declare it twice. */
@@ -371,7 +372,10 @@ function adoptedStoresAreThisPipelines(draft: Draft): Problem[] {
         }
         const reference = kmsReference(key);
         const expected = `the key ARN of the retained key, arn:<partition>:kms:${region}:${draft.pipelineAccountId ?? "<pipelineAccountId>"}:key/<key id>`;
-        if (reference?.kind !== "key") {
+        if (reference === undefined) {
+            return []; // not an ARN at all: the schema says so
+        }
+        if (reference.kind !== "key") {
             return [{ path, message: `"${key}" is an alias ARN; importing a key needs its key id, expected ${expected}` }];
         }
         if (reference.region !== region || (draft.pipelineAccountId !== undefined && reference.accountId !== draft.pipelineAccountId)) {

@@ -359,8 +359,9 @@ const configShape = {
         .refine((key) => kmsReference(key) !== undefined, {
             error: (issue) => `${shown(issue.input)} is not a key ARN; expected e.g. "arn:aws:kms:us-east-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
         }), {
-        // An unknown key is reported per key, with its name in the path.
-        error: (issue) => (issue.code === "unrecognized_keys"
+        // A key outside an enum-keyed record comes as unrecognized_keys (zod 4 at run time, whatever its types say),
+        // reported per key with the key in its path.
+        error: (issue) => ((issue as { code: string }).code === "unrecognized_keys"
             ? `not a known AWS region; expected regions such as "us-east-2" as keys`
             : expecting("an object of region: key ARN")(issue)),
     }).optional()).meta({

@@ -69,13 +69,15 @@ function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, tar
 /**
  * Stacks that would declare the same resources in one account: two stacks deploying one target (the
  * same cross-account role), two stacks deploying one pipeline, or two stacks declaring one CodeDeploy
- * application (each for its own targets: the second CreateApplication fails with
- * ApplicationAlreadyExistsException, https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html).
- * Each is named with what they share and how to deploy it from one stack.
+ * application for different targets of it (the second CreateApplication fails with ApplicationAlreadyExistsException,
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html). Each is named with
+ * what they share and how to deploy it from one stack.
  */
 export function stackCollisions(stacks: PlannedStack[]): string[] {
-    const declaredBy = new Map<string, { stack: string; targets: string[] }[]>();
-    const declare = (what: string, stack: string, targets: string[] = []) => declaredBy.set(what, [...(declaredBy.get(what) ?? []), { stack, targets }]);
+    const declaredBy = new Map<string, string[]>();
+    const declare = (what: string, stack: string) => declaredBy.set(what, [...(declaredBy.get(what) ?? []), stack]);
+    const applications = new Map<string, { stack: string; targets: string[] }[]>();
+    const stacksOfTarget = new Map<string, number>();
     for (const { file, config } of stacks) {
         if (!config) {
             continue;
@@ -85,18 +87,22 @@ export function stackCollisions(stacks: PlannedStack[]): string[] {
         }
         for (const target of targetsDeployedHere(config)) {
             declare(`target ${target.name}'s roles in account ${target.accountId} (role ${target.crossAccountRoleName})`, file.stack);
+            stacksOfTarget.set(target.name, (stacksOfTarget.get(target.name) ?? 0) + 1);
         }
         for (const application of codeDeployApplications(targetsDeployedHere(config))) {
-            declare(`CodeDeploy application ${application.applicationName} in account ${application.accountId} (${application.region})`, file.stack,
-                application.targets.map((t) => t.name));
+            const what = `CodeDeploy application ${application.applicationName} in account ${application.accountId} (${application.region})`;
+            applications.set(what, [...(applications.get(what) ?? []), { stack: file.stack, targets: application.targets.map((t) => t.name) }]);
         }
     }
-    return [...declaredBy].filter(([, declaring]) => declaring.length > 1).map(([what, declaring]) => {
-        const stackNames = declaring.map((d) => d.stack).join(" and ");
-        const targets = [...new Set(declaring.flatMap((d) => d.targets))];
-        const fix = targets.length > 0
-            ? `deploy targets ${targets.join(", ")} from one stack (target: [${targets.join(", ")}])`
-            : "deploy it from one stack only";
-        return `stacks ${stackNames} both deploy ${what}: the same resources would be declared twice in one account; ${fix}`;
-    });
+    const collision = (what: string, declaring: string[], fix: string) =>
+        `stacks ${declaring.join(" and ")} both deploy ${what}: the same resources would be declared twice in one account; ${fix}`;
+    return [
+        ...[...declaredBy].filter(([, declaring]) => declaring.length > 1).map(([what, declaring]) => collision(what, declaring, "deploy it from one stack only")),
+        // One target deployed twice is named above; an application collides on its own when stacks declare it for different targets.
+        ...[...applications].filter(([, declaring]) => declaring.length > 1).flatMap(([what, declaring]) => {
+            const targets = [...new Set(declaring.flatMap((d) => d.targets))];
+            return targets.every((name) => (stacksOfTarget.get(name) ?? 0) > 1) ? [] : [collision(what, declaring.map((d) => d.stack),
+                `deploy targets ${targets.join(", ")} from one stack (target: [${targets.join(", ")}])`)];
+        }),
+    ];
 }
