@@ -52,6 +52,7 @@ export class PipelineAccount extends pulumi.ComponentResource {
             protect: config.protectArtifacts,
             // An existing key is in the pipeline's region; other regions get keys of their own.
             existingKey: region === config.region ? config.encryptionKey : undefined,
+            adoptRetained: config.adoptRetained[region],
         }, { parent: this }));
         const homeStore = this.artifactStores[0];
         const storeReferences = this.artifactStores.map((store) => ({ region: store.region, bucketName: store.bucketName, keyArn: store.keyArn }));
@@ -69,6 +70,8 @@ export class PipelineAccount extends pulumi.ComponentResource {
             grantees: [],
             expireNoncurrentVersionsAfterDays: config.artifactRetentionDays,
             protect: false,
+            // Retained with the pipeline region's store, and adopted with it.
+            adopt: config.adoptRetained[config.region] !== undefined,
         }, { parent: this }) : undefined;
         this.sourceBucketName = sourceBucket?.bucketName;
 

@@ -7,7 +7,7 @@ import { configKeys, configNamespace, configSchema, ProgramConfig, resolved } fr
 import { RawConfig } from "./types";
 
 export * from "./types";
-export { configKeys, configNamespace, defaults } from "./schema";
+export { configKeys, configNamespace, defaults, rawTargetNames } from "./schema";
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {

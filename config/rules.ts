@@ -2,7 +2,9 @@
 // is valid (a value that broke its own rule is undefined here), so that one pass reports every problem.
 import { artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "../definition/pipeline";
 import { accountOfArn, kmsReference, names, partitionOf } from "../definition/names";
-import { ConfigDocument, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields } from "./schema";
+import {
+    ConfigDocument, defaultInstanceTag, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields, targetNamesOf,
+} from "./schema";
 
 /** A problem of one key path. */
 export interface Problem {
@@ -43,10 +45,15 @@ export const draftRules: ((draft: Draft) => Problem[])[] = [
     targetsShareThePipelinePartition,
     assumedRolesAreOfTheirAccount,
     targetIsAmongTargets,
+    deployedTargetsShareOneAccount,
+    sharedApplicationsAreDeployedTogether,
+    deploymentGroupsAreUnique,
+    instanceTagsSelectOneGroup,
     targetsNameTheirStacks,
     extraActionsFitThePipeline,
     encryptionKeyIsOfThePipeline,
     pipelineNameFitsDerivedNames,
+    adoptedStoresAreThisPipelines,
 ];
 
 /** The walkthrough's limits over the whole pipeline, once the config is otherwise valid. */
@@ -155,12 +162,141 @@ function targetIsAmongTargets(draft: Draft): Problem[] {
     const names = targetNames(draft);
     if (!given(draft, "target")) {
         const known = (names ?? []).join(", ");
-        return [{ path: ["target"], message: `missing; with deploy "target" it names the entry of targets this stack deploys (one of: ${known || "none defined"})` }];
+        return [{ path: ["target"], message: `missing; with deploy "target" it names the entries of targets this stack deploys, a name or a list of names (one of: ${known || "none defined"})` }];
     }
-    return draft.target === undefined || names === undefined || names.includes(draft.target) ? [] : [{
+    const listed = deployedNames(draft);
+    const repeated = [...new Set(listed.filter((name, index) => listed.indexOf(name) !== index))];
+    return [
+        ...repeated.map((name) => ({ path: ["target"], message: `"${name}" is listed more than once; expected each target once` })),
+        ...(names === undefined ? [] : [...new Set(listed)].filter((name) => !names.includes(name)).map((name) => ({
+            path: ["target"],
+            message: `"${name}" is not among targets; expected one of: ${names.join(", ")}`,
+        }))),
+    ];
+}
+
+/** The names `target` lists, as far as they are valid. */
+function deployedNames(draft: Draft): string[] {
+    const target = draft.target as string | (string | undefined)[] | undefined;
+    return targetNamesOf(Array.isArray(target) ? target.filter((name) => name !== undefined) : target);
+}
+
+/** The target entries a target stack deploys, as far as they are known. */
+function deployedEntries(draft: Draft): { target: DraftTarget; index: number }[] {
+    const listed = deployedNames(draft);
+    return targetsOf(draft).filter(({ target }) => target.name !== undefined && listed.includes(target.name));
+}
+
+/** A target stack is one account's stack: its provider credentials, its owner's review (plan/account-<id>). */
+function deployedTargetsShareOneAccount(draft: Draft): Problem[] {
+    if (draft.deploy !== "target") {
+        return [];
+    }
+    const accounts = [...new Set(deployedEntries(draft).map(({ target }) => target.accountId).filter((id) => id !== undefined))];
+    if (accounts.length <= 1) {
+        return [];
+    }
+    const byAccount = accounts.map((account) => `${deployedEntries(draft).filter(({ target }) => target.accountId === account).map(({ target }) => target.name).join(", ")} in ${account}`);
+    return [{
         path: ["target"],
-        message: `"${draft.target}" is not among targets; expected one of: ${names.join(", ")}`,
+        message: `lists targets of ${accounts.length} accounts (${byAccount.join("; ")}); a target stack deploys one account: expected targets of one account, one stack per account`,
     }];
+}
+
+/** Where a CodeDeploy application lives: names are unique per account and region. */
+function applicationOf(target: DraftTarget, pipelineRegion: string | undefined): string | undefined {
+    const region = target.region ?? pipelineRegion;
+    return target.accountId === undefined || region === undefined || target.applicationName === undefined
+        ? undefined : `application ${target.applicationName} in account ${target.accountId} (${region})`;
+}
+
+/**
+ * Targets of one application in one account and region are deployment groups of one CodeDeploy application,
+ * which one stack declares: a second stack declaring it would fail (ApplicationAlreadyExistsException,
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html). So a target stack
+ * deploys every target that shares an application with one it deploys.
+ */
+function sharedApplicationsAreDeployedTogether(draft: Draft): Problem[] {
+    if (draft.deploy !== "target") {
+        return [];
+    }
+    const listed = deployedNames(draft);
+    const applications = new Map<string, string[]>();
+    for (const { target } of deployedEntries(draft)) {
+        const application = applicationOf(target, draft.region);
+        if (application !== undefined) {
+            applications.set(application, [...(applications.get(application) ?? []), target.name!]);
+        }
+    }
+    return [...applications].flatMap(([application, deployed]) => {
+        const left = targetsOf(draft).map(({ target }) => target)
+            .filter((other) => other.name !== undefined && !listed.includes(other.name) && applicationOf(other, draft.region) === application);
+        return left.length === 0 ? [] : [{
+            path: ["target"],
+            message: `target ${deployed.map((name) => `"${name}"`).join(", ")} shares CodeDeploy ${application} with ${left.map((other) => `"${other.name}"`).join(", ")}, ` +
+                "which this stack does not deploy; one application is declared by one stack, so another stack declaring it would fail: " +
+                `expected them in this stack, target: [${[...listed, ...left.map((other) => other.name!)].join(", ")}]`,
+        }];
+    });
+}
+
+/** Each target declares its deployment group: two targets naming one group in one application would declare it twice. */
+function deploymentGroupsAreUnique(draft: Draft): Problem[] {
+    const first = new Map<string, string>();
+    const problems: Problem[] = [];
+    for (const { target, index } of targetsOf(draft)) {
+        const application = applicationOf(target, draft.region);
+        if (application === undefined || target.deploymentGroupName === undefined) {
+            continue;
+        }
+        const group = `deployment group ${target.deploymentGroupName} of ${application}`;
+        const name = target.name ?? `targets[${index}]`;
+        const other = first.get(group);
+        if (other) {
+            problems.push({ path: ["targets", index, "deploymentGroupName"], message: `"${target.deploymentGroupName}": targets "${other}" and "${name}" both declare ${group}; expected another deployment group name` });
+        } else {
+            first.set(group, name);
+        }
+    }
+    return problems;
+}
+
+/**
+ * A deployment group deploys to every instance carrying its tag (ec2TagFilters, KEY_AND_VALUE:
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_EC2TagFilter.html), so two groups of one
+ * account and region selecting by one tag would deploy to each other's instances (staging onto production).
+ */
+function instanceTagsSelectOneGroup(draft: Draft): Problem[] {
+    const first = new Map<string, { name: string; group: string; explicit: boolean }>();
+    const problems: Problem[] = [];
+    for (const { target, index } of targetsOf(draft)) {
+        const region = target.region ?? draft.region;
+        const { applicationName, deploymentGroupName } = target;
+        const explicit = given(target, "instanceTag");
+        const tag = explicit ? target.instanceTag
+            : applicationName !== undefined && deploymentGroupName !== undefined ? defaultInstanceTag({ applicationName, deploymentGroupName }) : undefined;
+        if (tag?.key === undefined || tag.value === undefined || target.accountId === undefined || region === undefined) {
+            continue;
+        }
+        const selection = `${target.accountId}/${region}/${tag.key}=${tag.value}`;
+        const mine = { name: target.name ?? `targets[${index}]`, group: `${applicationName}/${deploymentGroupName}`, explicit };
+        const other = first.get(selection);
+        if (!other) {
+            first.set(selection, mine);
+            continue;
+        }
+        // One group declared twice is deploymentGroupsAreUnique's problem.
+        if (other.group !== mine.group) {
+            const how = (t: typeof mine) => `"${t.name}" (${t.explicit ? "its instanceTag" : "its default tag"})`;
+            const own = defaultInstanceTag({ applicationName: applicationName ?? "<applicationName>", deploymentGroupName: deploymentGroupName ?? "<deploymentGroupName>" });
+            problems.push({
+                path: ["targets", index, "instanceTag"],
+                message: `targets ${how(other)} and ${how(mine)} both select instances tagged ${tag.key}=${tag.value} in account ${target.accountId} (${region}): ` +
+                    `each deployment group would deploy to the other's instances; expected a tag of this deployment group only, e.g. {key: ${own.key}, value: ${own.value}}`,
+            });
+        }
+    }
+    return problems;
 }
 
 function targetsNameTheirStacks(draft: Draft): Problem[] {
@@ -204,6 +340,49 @@ function encryptionKeyIsOfThePipeline(draft: Draft): Problem[] {
         problems.push({ path: ["encryptionKey"], message: `"${draft.encryptionKey}" belongs to account ${key.accountId}; expected a key of the pipeline account ${draft.pipelineAccountId}` });
     }
     return problems;
+}
+
+/**
+ * `adoptRetained` names, per region, the key of an artifact store that `pulumi destroy` left behind. Only this
+ * pipeline's stores can be adopted: a region it has a store in, a key of the pipeline account in that region,
+ * by key ARN (importing needs the key id, which an alias ARN does not give), or there `encryptionKey` itself.
+ */
+function adoptedStoresAreThisPipelines(draft: Draft): Problem[] {
+    const adopted = Object.entries(draft.adoptRetained ?? {});
+    if (adopted.length === 0) {
+        return [];
+    }
+    if (draft.deploy === "target") {
+        return [{ path: ["adoptRetained"], message: "a target stack retains nothing on destroy, so it adopts nothing; expected adoptRetained only in the pipeline stack (deploy: pipeline or all)" }];
+    }
+    const pipelineRegion = draft.region;
+    const storeRegions = pipelineRegion === undefined ? undefined : artifactStoreRegions(pipelineRegion, targetsOf(draft).map(({ target }) => ({ region: target.region ?? pipelineRegion })));
+    return adopted.flatMap(([region, key]): Problem[] => {
+        const path = ["adoptRetained", region];
+        if (key === undefined) {
+            return [];
+        }
+        if (storeRegions !== undefined && !storeRegions.includes(region)) {
+            return [{ path, message: `"${region}" is not a region this pipeline has an artifact store in; expected one of: ${storeRegions.join(", ")}` }];
+        }
+        if (region === pipelineRegion && draft.encryptionKey !== undefined) {
+            return key === draft.encryptionKey ? [] : [{
+                path, message: `"${key}": the store of the pipeline region is encrypted with encryptionKey, which this program never creates or retains; expected "${draft.encryptionKey}"`,
+            }];
+        }
+        const reference = kmsReference(key);
+        const expected = `the key ARN of the retained key, arn:<partition>:kms:${region}:${draft.pipelineAccountId ?? "<pipelineAccountId>"}:key/<key id>`;
+        if (reference === undefined) {
+            return []; // not an ARN at all: the schema says so
+        }
+        if (reference.kind !== "key") {
+            return [{ path, message: `"${key}" is an alias ARN; importing a key needs its key id, expected ${expected}` }];
+        }
+        if (reference.region !== region || (draft.pipelineAccountId !== undefined && reference.accountId !== draft.pipelineAccountId)) {
+            return [{ path, message: `"${key}" is a key of account ${reference.accountId} in ${reference.region}; expected ${expected}` }];
+        }
+        return [];
+    });
 }
 
 /** An AWS naming rule: its longest name, the characters it allows, and further conditions with what a pipeline name then needs. */

@@ -42,6 +42,20 @@ export const defaults = {
     fleet: { size: 1, instanceType: "t3.micro", amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", vpc: "default" as "default" | "new" },
 };
 
+/**
+ * The tag a deployment group selects its instances by when config names none: one per deployment group.
+ * A deployment group name is unique within its application, and an application name within its account
+ * and region (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateDeploymentGroup.html,
+ * API_CreateApplication.html), so `<application>/<group>` selects no other group's instances there. Tag
+ * values may hold '/' and up to 256 characters
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions): 100 + 1 + 100 fit.
+ */
+export const defaultInstanceTagKey = "CodeDeployDeploymentGroup";
+
+export function defaultInstanceTag(target: { applicationName: string; deploymentGroupName: string }): { key: string; value: string } {
+    return { key: defaultInstanceTagKey, value: `${target.applicationName}/${target.deploymentGroupName}` };
+}
+
 /** The stages every pipeline has before its targets' stages. */
 export const pipelineOwnStages = ["Source", "Build"];
 
@@ -184,7 +198,10 @@ const targetEntry = object({
         key: text(/^.+$/, "the tag key").describe("the tag key"),
         value: text(/^.+$/, "the tag value").describe("the tag value"),
     }, "{key, value}, the EC2 tag that marks the deployment group's instances").optional()
-        .meta({ description: "the EC2 tag the deployment group selects instances by", defaultText: "`{key: CodeDeployApplication, value: <applicationName>}`" }),
+        .meta({
+            description: "the EC2 tag the deployment group selects instances by; no other deployment group of the account and region may select by the same tag",
+            defaultText: `\`{key: ${defaultInstanceTagKey}, value: <applicationName>/<deploymentGroupName>}\``,
+        }),
     requireApproval: flag().prefault(false).describe("a manual approval before this target's deploy action"),
     credentials: credentials("this target's account").meta({
         description: "`{profile}` or `{assumeRoleArn}` (a role of this target's account) for this account's provider",
@@ -221,6 +238,29 @@ const source = z.discriminatedUnion("provider", [
         ? `${shown((issue.input as Record<string, unknown>)[issue.discriminator])} is not valid; expected "S3" or "CodeStarSourceConnection"`
         : expecting("an object {provider: S3 | CodeStarSourceConnection, ...}")(issue)),
 });
+
+/**
+ * `target` as Pulumi hands it over: one name as written, a list of names as JSON text (which this parses;
+ * it throws on bad JSON). A target name never starts with "[" (stage names cannot), so only a list is parsed.
+ */
+export function rawTargetNames(value: string): unknown {
+    return value.trimStart().startsWith("[") ? JSON.parse(value) as unknown : value;
+}
+
+/** `target`: one name, or a list of names. */
+function targetNames() {
+    const name = z.string({ error: expecting("the name of an entry of targets") });
+    return z.preprocess((value, context) => {
+        try {
+            return typeof value === "string" ? rawTargetNames(value) : value;
+        } catch {
+            context.addIssue({ code: "custom", input: value, message: `${shown(value)} is not valid structured config; expected a name or a YAML list of names` });
+            return z.NEVER;
+        }
+    }, z.union([name, z.array(name, { error: expecting("a non-empty list of names of entries of targets") }).min(1)], {
+        error: expecting("the name of an entry of targets, or a list of such names"),
+    }));
+}
 
 /** An action type's version, written as text or, as everybody writes it in YAML, as a number. */
 function actionVersion() {
@@ -263,8 +303,12 @@ const configShape = {
             missing: "a list of {name, accountId, applicationName, deploymentGroupName}",
         }),
     }).min(1)).describe("the target entries, in stage order: one pipeline stage each"),
-    target: z.string({ error: expecting("the name of an entry of targets") }).optional()
-        .meta({ description: "with `deploy: target`: which entry of `targets` this stack deploys", defaultText: "(required with `deploy: target`)" }),
+    target: targetNames().optional()
+        .meta({
+            description: "with `deploy: target`: which entries of `targets` this stack deploys, a name or a list of names, all of one account; " +
+                "targets that share a CodeDeploy application in one account and region must be deployed by one stack",
+            defaultText: "(required with `deploy: target`)",
+        }),
     pipelineStack: text(stackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountA"`, { invalid: "is not a stack name" })
         .optional()
         .meta({ description: "no longer read (a target stack reads nothing from the pipeline stack); accepted so that older stack files keep working, with a warning", defaultText: "none" }),
@@ -308,8 +352,24 @@ const configShape = {
             defaultText: "a key created here",
         }),
     artifactRetentionDays: wholeNumber().prefault(defaults.artifactRetentionDays)
-        .describe("artifacts and old versions expire after this many days"),
+        .describe("days an artifact or source bundle stays recoverable after it was deleted or replaced (noncurrent versions expire then); " +
+            "current artifacts never expire: CodeDeploy redeploys the last successful revision on scale-out and rollback"),
     protectArtifacts: flag().prefault(true).describe("protect the key and artifact bucket from `pulumi destroy`"),
+    adoptRetained: structured(z.partialRecord(region(), z.string({ error: expecting("the ARN of the retained key of that region's artifact store") })
+        .refine((key) => kmsReference(key) !== undefined, {
+            error: (issue) => `${shown(issue.input)} is not a key ARN; expected e.g. "arn:aws:kms:us-east-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
+        }), {
+        // A key outside an enum-keyed record comes as unrecognized_keys (zod 4 at run time, whatever its types say),
+        // reported per key with the key in its path.
+        error: (issue) => ((issue as { code: string }).code === "unrecognized_keys"
+            ? `not a known AWS region; expected regions such as "us-east-2" as keys`
+            : expecting("an object of region: key ARN")(issue)),
+    }).optional()).meta({
+        description: "re-creating the stack after `pulumi destroy`: the artifact stores it left, to adopt (import) instead of creating, by region: " +
+            "the ARN of the store's retained key (for the pipeline region with `encryptionKey`: that key). Adopts the key, the artifact bucket " +
+            "and, in the pipeline region, the source bucket, each with its settings",
+        defaultText: "none: create them",
+    }),
 };
 
 function isAwsManagedAlias(key: string): boolean {
@@ -341,16 +401,24 @@ function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
         crossAccountRoleName: roleNameOf(entry, "crossAccountRoleName"),
         instanceRoleName: roleNameOf(entry, "instanceRoleName"),
         codeDeployServiceRoleName: roleNameOf(entry, "codeDeployServiceRoleName"),
-        instanceTag: entry.instanceTag ?? { key: "CodeDeployApplication", value: entry.applicationName },
+        instanceTag: entry.instanceTag ?? defaultInstanceTag(entry),
     };
 }
 
-/** The config with the defaults that depend on other keys filled in; `target` only with `deploy: target`; `pipelineStack` is not read. */
+/** `target` as a list of names: one name is a list of one. */
+export function targetNamesOf(target: string | string[] | undefined): string[] {
+    return target === undefined ? [] : typeof target === "string" ? [target] : target;
+}
+
+/**
+ * The config with the defaults that depend on other keys filled in; with `deploy: target`, the targets
+ * this stack deploys as `deployedTargets` (from `target`); `adoptRetained` empty when absent; `pipelineStack` is not read.
+ */
 export function resolved(config: ConfigDocument) {
-    const { target: targetName, pipelineStack: _notRead, ...keys } = config;
+    const { target: targetName, pipelineStack: _notRead, adoptRetained, ...keys } = config;
     const targets = config.targets.map((entry) => resolvedTarget(entry, config.region));
-    const target = targets.find((t) => t.name === targetName);
-    return { ...keys, targets, ...(config.deploy === "target" ? { target } : {}) };
+    const deployedTargets = targetNamesOf(targetName).flatMap((name) => targets.filter((t) => t.name === name));
+    return { ...keys, targets, adoptRetained: adoptRetained ?? {}, ...(config.deploy === "target" ? { deployedTargets } : {}) };
 }
 
 export type ProgramConfig = ReturnType<typeof resolved>;

@@ -35,6 +35,8 @@ export interface ResourceSummary {
     name: string;
     accountId?: string;
     region?: string;
+    /** The id of the retained resource this stack adopts (imports) instead of creating it (`adoptRetained`). */
+    adopts?: string;
     properties: Record<string, unknown>;
 }
 
@@ -47,7 +49,8 @@ export function summarize(resource: DeclaredResource): ResourceSummary {
     const properties = Object.fromEntries((keyProperties[resource.type] ?? [])
         .map((key) => [key, resource.state[key] ?? resource.inputs[key]])
         .filter(([, value]) => value !== undefined));
-    return { type: resource.type, name: resource.name, accountId: resource.accountId, region: resource.region, properties };
+    const adopts = resource.registration?.importId;
+    return { type: resource.type, name: resource.name, accountId: resource.accountId, region: resource.region, ...(adopts ? { adopts } : {}), properties };
 }
 
 /** Every policy document a resource carries, with what it is: trust, identity, bucket or key policy. */

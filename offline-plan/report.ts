@@ -23,10 +23,13 @@ export function renderPlan(result: PlanResult): string {
         byAccount.set(account, [...(byAccount.get(account) ?? []), resource]);
     }
     for (const [account, resources] of byAccount) {
-        section(`Account ${account}: ${accountRole(result, account)}, ${resources.length} resources to create`);
+        const adopted = resources.filter((r) => r.adopts).length;
+        section(`Account ${account}: ${accountRole(result, account)}, ${resources.length - adopted} resources to create${adopted ? `, ${adopted} retained ones to adopt` : ""}`);
         for (const r of [...resources].sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))) {
             const properties = Object.entries(r.properties).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
-            lines.push(`  + ${className(r.type).padEnd(40)} ${r.name.padEnd(44)} ${r.region ?? ""}  ${properties}`.trimEnd());
+            // "=" as `pulumi preview` marks an import.
+            const [mark, adopts] = r.adopts ? ["=", `  adopts ${r.adopts}`] : ["+", ""];
+            lines.push(`  ${mark} ${className(r.type).padEnd(40)} ${r.name.padEnd(44)} ${r.region ?? ""}${adopts}  ${properties}`.trimEnd());
         }
     }
 

@@ -47,12 +47,12 @@ describe("parseConfig", () => {
         it("accountB deploys its target; accountA names the stack that deploys it", () => {
             const config = parsed("accountB");
             assert.equal(config.deploy, "target");
-            assert.equal(config.target?.name, "Staging");
+            assert.deepEqual(config.deployedTargets?.map((t) => t.name), ["Staging"]);
             assert.equal(parsed("accountA").targets[0].stack, "organization/cross-account-pipeline/accountB");
         });
 
         it("still accepts pipelineStack, which is no longer read", () => {
-            assert.equal(parsed("accountB", { pipelineStack: "organization/cross-account-pipeline/accountA" }).target?.name, "Staging");
+            assert.deepEqual(parsed("accountB", { pipelineStack: "organization/cross-account-pipeline/accountA" }).deployedTargets?.map((t) => t.name), ["Staging"]);
         });
 
         it("does not require targets[].stack where it is not used: a target or all-in-one stack", () => {
@@ -64,7 +64,7 @@ describe("parseConfig", () => {
         it("accepts a target stack with or without pipelineStack, and reads neither", () => {
             for (const pipelineStack of [undefined, "organization/cross-account-pipeline/accountA"]) {
                 const config = parsed("accountB", { pipelineStack });
-                assert.equal(config.target?.name, "Staging");
+                assert.deepEqual(config.deployedTargets?.map((t) => t.name), ["Staging"]);
                 assert.ok(!("pipelineStack" in config), "the program's config has no pipelineStack");
             }
         });
@@ -474,8 +474,9 @@ describe("parseConfig", () => {
 
         it("deploys one instance at a time", () => assert.equal(withoutOptional().targets[0].deploymentConfigName, "CodeDeployDefault.OneAtATime"));
 
-        it("tags the deployment group's instances with the application name", () => {
-            assert.deepEqual(withoutOptional().targets[0].instanceTag, { key: "CodeDeployApplication", value: "AccountBApplicationName" });
+        // Was CodeDeployApplication=<applicationName>, which every group of one application shared (staging deployed onto production hosts).
+        it("tags the deployment group's instances with its own tag: application and deployment group", () => {
+            assert.deepEqual(withoutOptional().targets[0].instanceTag, { key: "CodeDeployDeploymentGroup", value: "AccountBApplicationName/AccountBApplicationGroupName" });
         });
 
         it("puts a target without region in the pipeline's region", () => {

@@ -99,7 +99,7 @@ export function target(name: string, accountId: string, fields: Partial<TargetCo
         crossAccountRoleName: `${name}-CrossAccount`,
         instanceRoleName: `${name}-CodeDeployInstance`,
         codeDeployServiceRoleName: `${name}-CodeDeployService`,
-        instanceTag: { key: "CodeDeployApplication", value: `${name}App` },
+        instanceTag: { key: "CodeDeployDeploymentGroup", value: `${name}App/${name}Group` },
         requireApproval: false,
         credentials: {},
         ...fields,

@@ -98,7 +98,7 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
 
     it("tags every instance at launch with the deployment group's EC2 tag filter", () => {
         const filters = only(run, type.deploymentGroup).inputs.ec2TagSets.flatMap((set: any) => set.ec2TagFilters);
-        assert.deepEqual(filters, [{ key: "CodeDeployApplication", value: "AccountBApplicationName", type: "KEY_AND_VALUE" }]);
+        assert.deepEqual(filters, [{ key: "CodeDeployDeploymentGroup", value: "AccountBApplicationName/AccountBApplicationGroupName", type: "KEY_AND_VALUE" }]);
         const tags = only(run, type.autoScalingGroup).inputs.tags;
         for (const filter of filters) {
             assert.deepEqual(tags.filter((tag: any) => tag.key === filter.key), [{ key: filter.key, value: filter.value, propagateAtLaunch: true }]);

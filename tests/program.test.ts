@@ -46,7 +46,7 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(resourcesOf(pipeline, "aws:kms/alias:Alias")[0].inputs.name, "alias/CrossAccountPipeline-Key");
     });
 
-    it("gives the artifact bucket the baseline: versioning, public access block, owner-enforced, SSE-KMS with bucket keys, lifecycle", () => {
+    it("gives the artifact bucket the baseline: versioning, public access block, owner-enforced, SSE-KMS with bucket keys, expiry of replaced versions only", () => {
         const bucket = pipeline.outputs.artifactBucketName;
         const on = (type: string) => resourcesOf(pipeline, type).find((r) => r.inputs.bucket === bucket);
         assert.equal(on("aws:s3/bucketVersioning:BucketVersioning")?.inputs.versioningConfiguration.status, "Enabled");
@@ -55,7 +55,10 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(on("aws:s3/bucketOwnershipControls:BucketOwnershipControls")?.inputs.rule.objectOwnership, "BucketOwnerEnforced");
         const [rule] = on("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!.inputs.rules;
         assert.deepEqual(rule, { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: pipeline.outputs.artifactKeyArn }, bucketKeyEnabled: true });
-        assert.equal(on("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")?.inputs.rules[0].expiration.days, 30);
+        // Current artifacts no longer expire after artifactRetentionDays: CodeDeploy redeploys a group's last successful revision from here.
+        const [lifecycle] = on("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!.inputs.rules;
+        assert.equal(lifecycle.expiration.days, undefined, "current artifacts never expire");
+        assert.equal(lifecycle.noncurrentVersionExpiration.noncurrentDays, 30);
     });
 
     it("builds Source, Build and a deploy stage named after the target, with the key by ARN", () => {
@@ -123,10 +126,14 @@ describe("the program, stack by stack as shipped", () => {
         assert.ok(waitsFor.includes("pipeline-source-versioning"), waitsFor.join(", "));
     });
 
-    it("declares the CodeDeploy application and a deployment group picking instances by tag", () => {
+    it("declares the CodeDeploy application and a deployment group in it picking instances by its own tag", () => {
         const [group] = resourcesOf(target, "aws:codedeploy/deploymentGroup:DeploymentGroup");
+        const [application] = resourcesOf(target, "aws:codedeploy/application:Application");
+        assert.equal(application.inputs.name, "AccountBApplicationName");
+        assert.equal(group.inputs.appName, application.inputs.name);
+        assert.ok(group.registration!.dependencies.includes(application.registration!.urn), "the group waits for its application");
         assert.equal(group.inputs.deploymentGroupName, "AccountBApplicationGroupName");
-        assert.deepEqual(group.inputs.ec2TagSets, [{ ec2TagFilters: [{ key: "CodeDeployApplication", value: "AccountBApplicationName", type: "KEY_AND_VALUE" }] }]);
+        assert.deepEqual(group.inputs.ec2TagSets, [{ ec2TagFilters: [{ key: "CodeDeployDeploymentGroup", value: "AccountBApplicationName/AccountBApplicationGroupName", type: "KEY_AND_VALUE" }] }]);
         assert.equal(resourcesOf(target, "aws:iam/instanceProfile:InstanceProfile")[0].inputs.role, "Staging-CodeDeployInstance");
     });
 
