@@ -83,9 +83,10 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
     const idOf = (key: string) => ids.get(key) ?? ids.set(key, `n${ids.size + 1}`).get(key)!;
     const lines = ["flowchart LR"];
     drawn.forEach((group, index) => {
+        const names = group.map((account) => `${accountTitle(account)} (${account})`);
         const title = group.length === 1
             ? `${group[0]}: ${accountTitle(group[0])}`
-            : `${accountTitle(group[0])} … ${accountTitle(group[group.length - 1])}: ${group.length} accounts of the same shape (${group[0]} … ${group[group.length - 1]}), drawn once`;
+            : `${group.length} accounts of the same shape, drawn once: ${group.length <= 4 ? names.join(", ") : `${names.slice(0, 3).join(", ")} … ${names[names.length - 1]}`}`;
         lines.push(`  subgraph a${index + 1}[${quoted(title)}]`);
         for (const node of [...nodes.values()].filter((n) => n.account === group[0])) {
             lines.push(`    ${idOf(node.key)}${shapeText(node)}`);

@@ -60,8 +60,9 @@ const derivedFiles = new Set(["plan.txt", "summary.md", "grants.json", "diff.jso
 const accountFile = /^account-([^/]+)\/(resources\.json|policies\/(.+)\.(\w+-policy)\.json|pipeline-(.+)\.json)$/;
 
 export function diffPlans(against: string, earlier: PlanContents, now: PlanContents): PlanDiff {
+    const grants = { earlier: grantsOf(earlier), now: grantsOf(now) };
     const accounts = accountsOf(now, earlier)
-        .map((account) => accountDiff(account, earlier, now))
+        .map((account) => accountDiff(account, earlier, now, grants))
         .filter((a) => a.resourcesAdded.length + a.resourcesRemoved.length + a.resourcesChanged.length + a.grantsGained.length + a.grantsLost.length > 0);
     const [before, after] = [earlier.get("checks.json"), now.get("checks.json")] as Record<string, unknown>[];
     const notCompared = { earlier: [] as string[], now: [] as string[] };
@@ -88,7 +89,7 @@ function accountsOf(...plans: PlanContents[]): string[] {
     })))];
 }
 
-function accountDiff(account: string, earlier: PlanContents, now: PlanContents): AccountDiff {
+function accountDiff(account: string, earlier: PlanContents, now: PlanContents, grants: { earlier: Grant[]; now: Grant[] }): AccountDiff {
     const resourcesOf = (contents: PlanContents) => (contents.get(`account-${account}/resources.json`) ?? []) as ResourceSummary[];
     const key = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
     const [before, after] = [new Map(resourcesOf(earlier).map((r) => [key(r), r])), new Map(resourcesOf(now).map((r) => [key(r), r]))];
@@ -106,7 +107,7 @@ function accountDiff(account: string, earlier: PlanContents, now: PlanContents):
         }
     }
     const inAccount = (grants: Grant[]) => grants.filter((g) => g.account === account);
-    const [grantsBefore, grantsAfter] = [inAccount(grantsOf(earlier)), inAccount(grantsOf(now))];
+    const [grantsBefore, grantsAfter] = [inAccount(grants.earlier), inAccount(grants.now)];
     const [keysBefore, keysAfter] = [new Set(grantsBefore.map(grantKey)), new Set(grantsAfter.map(grantKey))];
     return {
         account,
