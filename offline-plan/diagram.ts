@@ -37,7 +37,7 @@ const edgeLabels: [RegExp, string][] = [
 ];
 
 export interface DiagramLimits {
-    /** Account groups drawn at most; the others are counted in one box. */
+    /** Account groups drawn at most, the box counting the others included; the pipeline's accounts come first. */
     maxGroups: number;
 }
 
@@ -74,7 +74,9 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
         const shape = shapeOf(account, nodes, [...edges.values()]);
         byShape.set(shape, [...(byShape.get(shape) ?? []), account]);
     }
-    const groups = [...byShape.values()];
+    // The accounts that hold a pipeline first: every other account's edges lead there.
+    const holdsPipeline = (group: string[]) => [...nodes.values()].some((n) => n.kind === "pipeline" && n.account === group[0]);
+    const groups = [...byShape.values()].sort((a, b) => Number(holdsPipeline(b)) - Number(holdsPipeline(a)));
     const drawn = groups.slice(0, groups.length > limits.maxGroups ? limits.maxGroups - 1 : groups.length);
     const hidden = groups.slice(drawn.length);
     const drawnAccounts = new Set(drawn.map((group) => group[0]));
