@@ -109,20 +109,20 @@ type StatementGrant = Omit<Grant, "account" | "kind" | "policy">;
 
 /** One grant per principal, action and resource of a statement. */
 function statementGrants(statement: Statement, index: number, subject: PolicySubject): StatementGrant[] {
-    const label = statement.label.startsWith("statement \"") ? statement.label.slice(11, -1) : `#${index + 1}`;
-    const principals = subject.principal
-        ? [{ principal: subject.principal }]
-        : narrowedPrincipals(statement);
-    const consumed = principals.some((p) => p.via !== undefined);
-    const conditions = statement.conditions.filter((c) => !(consumed && isPrincipalArnEquality(c))).map(conditionText).sort();
+    const label = /^statement "(.*)"$/.exec(statement.label)?.[1] ?? `#${index + 1}`;
+    const principals = subject.principal ? [{ principal: subject.principal }] : narrowedPrincipals(statement);
+    const narrowed = principals.some((p) => p.via !== undefined);
+    const conditions = statement.conditions.filter((c) => !(narrowed && isPrincipalArnEquality(c))).map(conditionText).sort();
     const actions = [...statement.actions, ...statement.notActions.map((a) => `NOT ${a}`)];
-    const resources = subject.resource
-        ? [...statement.resources.map((r) => (r === "*" ? subject.resource! : r)), ...statement.notResources.map((r) => `NOT ${r}`)]
-        : [...statement.resources, ...statement.notResources.map((r) => `NOT ${r}`)];
-    const unique = (values: string[]) => [...new Set(values.length > 0 ? values : ["(none)"])];
-    return principals.flatMap(({ principal, via }) => unique(actions).flatMap((action) => unique(resources.length > 0 ? resources : subject.resource ? [subject.resource] : []).map((resource) => ({
-        statement: label, effect: statement.effect, principal, ...(via ? { via } : {}), action, resource, ...(conditions.length > 0 ? { conditions } : {}),
-    }))));
+    const resources = [
+        ...statement.resources.map((r) => (subject.resource && r === "*" ? subject.resource : r)),
+        ...statement.notResources.map((r) => `NOT ${r}`),
+    ];
+    const orNone = (values: string[]) => [...new Set(values.length > 0 ? values : ["(none)"])];
+    return principals.flatMap(({ principal, via }) => orNone(actions).flatMap((action) =>
+        orNone(resources.length > 0 ? resources : subject.resource ? [subject.resource] : []).map((resource) => ({
+            statement: label, effect: statement.effect, principal, ...(via ? { via } : {}), action, resource, ...(conditions.length > 0 ? { conditions } : {}),
+        }))));
 }
 
 /**
