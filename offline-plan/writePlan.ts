@@ -124,6 +124,10 @@ export function readPlanFolder(folder: string): { contents: PlanContents } | { p
             return { problem: `--against ${folder}: ${full} is not valid JSON (${(e as Error).message}); plan the earlier version again` };
         }
     }
+    const checks = contents.get("checks.json");
+    if (typeof checks !== "object" || checks === null || Array.isArray(checks)) {
+        return notAPlan("its checks.json is not the object a plan writes");
+    }
     return { contents };
 }
 

@@ -113,6 +113,15 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.deepEqual(diffBlocks(planDiff, String), []);
         });
 
+        it("reads an earlier plan's folder only when the plan wrote it: its marker, and checks.json as a plan writes it", () => {
+            const folder = path.join(scratch, "not-quite");
+            writePlan(folder, new Map([["checks.json", "[]"]]));
+            assert.deepEqual(readPlanFolder(folder), { problem: `--against ${folder}: ${folder} is not a plan folder (its checks.json is not the object a plan writes); name the folder an earlier \`npm run plan\` wrote, e.g. its --out` });
+            fs.rmSync(path.join(folder, ".cross-account-pipeline-plan"));
+            assert.match((readPlanFolder(folder) as { problem: string }).problem, /is not a plan folder \(it has no \.cross-account-pipeline-plan marker\)/);
+            assert.match((readPlanFolder(path.join(scratch, "absent")) as { problem: string }).problem, /is not a plan folder \(it does not exist\)/);
+        });
+
         it("shows a grant gained when a role's inline policy is widened, though no resource was added", () => {
             const earlier = edited(contents, crossAccountPolicyFile, (document) => {
                 statement(document, "ReadAndWriteArtifacts").Action = ["s3:GetObject", "s3:GetObjectVersion"];
