@@ -40,6 +40,12 @@ export interface ResourceSummary {
     properties: Record<string, unknown>;
 }
 
+/** `aws:s3/bucketPolicy:BucketPolicy` → `aws.s3.BucketPolicy`, as the TypeScript SDK names it. */
+export function className(type: string): string {
+    const parts = type.split(/[:/]/);
+    return parts.length === 4 ? `${parts[0]}.${parts[1]}.${parts[3]}` : type;
+}
+
 /** The AWS resources (not components or providers) a stack declares, with their key properties. */
 export function awsResources(resources: DeclaredResource[]): DeclaredResource[] {
     return resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));

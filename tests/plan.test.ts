@@ -7,7 +7,7 @@ import * as yaml from "yaml";
 import { readStackFile } from "../project/stackFiles";
 import { runPlan, PlanResult, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
-import { writePlan } from "../offline-plan/writePlan";
+import { planContents, writePlan } from "../offline-plan/writePlan";
 import { projectRoot as projectDir, selfContainedStackDocument, StackName } from "./fixtures";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -205,7 +205,7 @@ describe("the offline plan", () => {
 
     it("writes per account the resources, each policy as a file, and the pipeline as get-pipeline prints it", () => {
         const out = path.join(scratch, "plan");
-        writePlan(shippedPlan, out);
+        writePlan(out, planContents(shippedPlan));
         const read = (file: string) => JSON.parse(fs.readFileSync(path.join(out, file), "utf8"));
         assert.ok(read("account-111111111111/resources.json").some((r: { type: string }) => r.type === "aws:kms/key:Key"));
         assert.ok(read("account-222222222222/resources.json").some((r: { type: string }) => r.type === "aws:codedeploy/deploymentGroup:DeploymentGroup"));
