@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { names, partitionOf } from "../definition/names";
-import { artifactKeyPolicy, ArtifactGrantee } from "../policies/pipelineAccount";
+import { artifactKeyPolicy, ArtifactGrantees } from "../policies/pipelineAccount";
 import { EncryptedBucket } from "./encryptedBucket";
 
 export interface ArtifactStoreArgs {
@@ -12,7 +12,7 @@ export interface ArtifactStoreArgs {
     /** The pipeline account's roles that use the store (pipeline and build roles). */
     pipelineRoleArns: string[];
     /** The target roles that read and write this store. */
-    grantees: ArtifactGrantee[];
+    grantees: ArtifactGrantees;
     retentionDays: number;
     protect: boolean;
     /** An existing customer managed key (key ARN or alias ARN) to use instead of creating one. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOf } from "../definition/names";
-import { ArtifactGrantee, artifactBucketPolicy } from "../policies/pipelineAccount";
+import { ArtifactGrantees, artifactBucketPolicy } from "../policies/pipelineAccount";
 
 export interface EncryptedBucketArgs {
     bucketName: string;
@@ -11,7 +11,7 @@ export interface EncryptedBucketArgs {
     /** The key identifiers an upload may name: the key ARN, and the alias ARN if the pipeline uses one. */
     allowedKeyIds: pulumi.Input<string>[];
     /** Target roles granted access through the bucket policy; none for a bucket only the pipeline account uses. */
-    grantees: ArtifactGrantee[];
+    grantees?: ArtifactGrantees;
     /** Current objects expire after this many days; absent keeps them (a source bucket keeps its latest bundle). */
     expireObjectsAfterDays?: number;
     /** Old versions expire after this many days. */

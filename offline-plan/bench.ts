@@ -7,15 +7,21 @@ import { declaredResources, runPlan } from "./plan";
 
 const regions = ["us-east-2", "us-west-2", "eu-west-1"];
 
-/** A `deploy: all` stack with `count` targets, each in its own account, spread over `regionCount` regions. */
-export function benchmarkStack(count: number, regionCount: number): StackFile {
+/**
+ * A `deploy: all` stack with `count` targets, each in its own account, spread over `regionCount` regions;
+ * the last one's stage waits for an approval. With `waveSize`, the first target is a canary (a wave of its
+ * own) and the others deploy in waves `Wave1`, `Wave2`, ... of `waveSize` targets, the last wave approved.
+ */
+export function benchmarkStack(count: number, regionCount: number, waveSize?: number): StackFile {
+    const waveOf = (i: number) => (waveSize && i > 0 ? `Wave${Math.ceil(i / waveSize)}` : undefined);
+    const lastWave = waveOf(count - 1);
     const targets = Array.from({ length: count }, (_, i) => ({
         name: `Target${String(i + 1).padStart(2, "0")}`,
         accountId: String(200000000000 + i + 1),
         region: regions[i % regionCount],
         applicationName: `App${i + 1}`,
         deploymentGroupName: `Group${i + 1}`,
-        requireApproval: i === count - 1,
+        ...(waveOf(i) ? { wave: waveOf(i) } : { requireApproval: i === count - 1 }),
     }));
     const key = (k: string) => `${configNamespace}:${k}`;
     return {
@@ -26,6 +32,7 @@ export function benchmarkStack(count: number, regionCount: number): StackFile {
             [key("region")]: regions[0],
             [key("pipelineAccountId")]: "111111111111",
             [key("targets")]: JSON.stringify(targets),
+            ...(lastWave ? { [key("waves")]: JSON.stringify([{ name: lastWave, requireApproval: true }]) } : {}),
         },
     };
 }

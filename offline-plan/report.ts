@@ -1,4 +1,5 @@
 // The plan as a person reads it: per account what is created, who may do what, what was verified.
+import { count, QuotaName, quotas, share } from "../definition/quotas";
 import { targetsDeployedHere } from "../program/providers";
 import { AccessFinding } from "../verification/accessChain";
 import { awsResources, summarize } from "./describe";
@@ -33,6 +34,9 @@ export function renderPlan(result: PlanResult): string {
     section("Who may do what, in and across the accounts (verified with the IAM policy evaluator)");
     lines.push(...renderGrants(result.access));
 
+    section("AWS quotas: the largest figure of each, as a share of its limit (every figure in plan/checks.json)");
+    lines.push(...renderQuotas(result));
+
     section("Checks");
     const createTimeFailures = result.createTime.filter((c) => !c.ok);
     lines.push(`  create time, in deployment order: ${result.createTime.length - createTimeFailures.length}/${result.createTime.length} checks as AWS makes them`);
@@ -59,6 +63,20 @@ export function renderPlan(result: PlanResult): string {
         lines.push(...rule.violations.map((v) => `         stack ${v.stack}, ${v.resource.type} ${v.resource.name}: ${v.message}`));
     }
     return lines.join("\n");
+}
+
+/** Per quota, the largest figure the stacks declare, its share of the limit and what it is: the headroom a user has left. */
+export function renderQuotas(result: PlanResult): string[] {
+    const lines = (Object.keys(quotas) as QuotaName[]).map((quota) => {
+        const { what, limit, unit } = quotas[quota];
+        const largest = result.quotas.filter((q) => q.quota === quota).reduce<PlanResult["quotas"][number] | undefined>((a, b) => (a && a.figure >= b.figure ? a : b), undefined);
+        if (!largest) {
+            return `  ${"".padEnd(4)} ${what.padEnd(36)}      -  none declared`;
+        }
+        return `  ${(largest.ok ? "ok" : "OVER").padEnd(4)} ${what.padEnd(36)} ${share(largest).padStart(6)}  ${count(largest.figure)} of ${count(limit)} ${unit}: ${largest.subject}, stack ${largest.stack}`;
+    });
+    const over = result.quotas.filter((q) => !q.ok).length;
+    return [...lines, `  ${result.quotas.length} figures measured${over > 0 ? `, ${over} over their limit` : ", all within their limits"}; ${result.namesChecked} names checked against their AWS naming rules (rule aws-quotas)`];
 }
 
 /** `aws:s3/bucketPolicy:BucketPolicy` → `aws.s3.BucketPolicy`, as the TypeScript SDK names it. */
