@@ -273,6 +273,13 @@ describe("pipeline role", () => {
         assert.equal(size([targetAccountId, productionAccountId]) - size([targetAccountId]), `,"${productionAccountId}"`.length);
     });
 
+    it("fits IAM's 10,240 characters for the largest pipeline: 498 target accounts, a store in each of three regions", () => {
+        const stores = ["us-east-2", "us-west-2", "eu-west-1"].map((r) => ({ bucketName: `crossaccountpipeline-${pipelineAccountId}-${r}-artifacts`, keyArn: keyArn.replace(region, r) }));
+        const accountIds = Array.from({ length: 498 }, (_, i) => String(200000000000 + i));
+        const document = JSON.stringify(pipelineRolePolicy({ partition, region, pipelineAccountId, pipelineName, artifactStores: stores, source: { bucketName: "pipe-source" }, deployRoles: { ...deployRoles, accountIds } }));
+        assert.ok(document.replace(/\s/g, "").length < 10240, `${document.length} characters`);
+    });
+
     it("may assume no role at all without target accounts", () => {
         assert.deepEqual(policy({ ...deployRoles, accountIds: [] }).filter((s) => s.Action.some((a) => a.startsWith("sts:"))), []);
     });
