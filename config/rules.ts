@@ -64,6 +64,10 @@ export function pipelineFollowsArtifactRules(config: ProgramConfig): Problem[] {
  * refused here, before any resource is declared, saying how many targets fit and how.
  */
 export function pipelineFitsItsQuotas(config: ProgramConfig): Problem[] {
+    // A target stack declares no pipeline: its copy of the targets is checked where the pipeline is declared.
+    if (config.deploy === "target") {
+        return [];
+    }
     const stages = pipelineStages(config);
     const over = pipelineMeasurements(stages).filter((m) => !withinQuota(m));
     const approvals = stages.flatMap((stage) => stage.actions).filter((a) => a.category === "Approval").length;

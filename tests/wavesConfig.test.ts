@@ -104,6 +104,12 @@ describe("config: the largest pipeline CodePipeline allows", () => {
             "in one wave (targets[].wave): its targets deploy in parallel, in a stage of up to 50 actions, and up to 498 targets fit in one pipeline");
     });
 
+    it("leaves CodePipeline's quotas to the stack that declares the pipeline: a target stack may list every target", () => {
+        const targets = entries(60);
+        assert.equal(parsed("accountB", { targets, target: "T1" }).targets.length, 60);
+        assert.match(onlyProblem({ targets }), /^targets: the pipeline needs 62 stages/);
+    });
+
     it("refuses 499 targets, saying how many fit with its approvals and extra actions, and what to do with the others", () => {
         const targets = entries(499, "Wave").map((t, i) => ({ ...t, wave: `Wave${Math.floor(i / 50) + 1}` }));
         assert.equal(onlyProblem({ targets, waves: [{ name: "Wave1", requireApproval: true }] }),
