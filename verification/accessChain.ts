@@ -308,7 +308,7 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     const otherPipelinesRole = unbounded(roleOfAnotherPipeline(roleArn));
     // A role of the target account, or of an account the pipeline does not deploy to, that trusts the pipeline account.
     const trustingPipelineAccount = { kind: "trust policy" as const, policy: trustPolicy("TrustThePipelineAccount", { AWS: arn.accountRoot(partition, pipeline.accountId) }) };
-    const outsideAccount = ["999999999999", "999999999998"].find((account) => !model.roles.has(roleArn.replace(/::\d{12}:/, `::${account}:`)))!;
+    const outsideAccount = accountOutside(pipeline);
     add(
         { hop: `${label}: another admin of account ${targetAccount} cannot read artifacts`, ...administrator(targetAccount), action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" },
         { hop: `${label}: another admin of account ${targetAccount} cannot decrypt artifacts`, ...administrator(targetAccount), action: "kms:Decrypt", ...onKey, context: {}, expect: "denied" },
@@ -322,6 +322,16 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     if (model.organizationId) {
         found.add({ hop: `${label}: the cross-account role, were account ${targetAccount} outside organization ${model.organizationId}, could not read artifacts`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" });
     }
+}
+
+/** An account none of the pipeline's actions runs in. */
+function accountOutside(pipeline: PipelineFacts): string {
+    const used = new Set([pipeline.accountId, ...crossAccountActions(pipeline).map(({ action }) => accountOfArn(action.roleArn!))]);
+    let account = 999999999999;
+    while (used.has(String(account))) {
+        account -= 1;
+    }
+    return String(account);
 }
 
 /** A role next to `roleArn` under the same path of a pipeline named like this one plus "Other": it shares every prefix but the pipeline's own. */
