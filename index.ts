@@ -27,7 +27,7 @@ const targetAccounts = providers.targets.map(({ target, provider }) => new Targe
 // actions assume (read from each target's stack, or declared above in `deploy: all`).
 const pipelineAccount = providers.pipeline && new PipelineAccount("pipeline", {
     config,
-    actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(targetAccounts) : actionRolesFromTargetStacks(config.targets),
+    actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(targetAccounts) : actionRolesFromTargetStacks(config, config.targets),
 }, { provider: providers.pipeline });
 
 // Exports: the pipeline part, the target part, or both; a stack exports only what it deployed.

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { adoptionOptions, keyIdOf, notReportedByAws } from "../definition/adoption";
 import { names, partitionOf } from "../definition/names";
-import { artifactKeyPolicy, ArtifactGrantee } from "../policies/pipelineAccount";
+import { artifactKeyPolicy, ArtifactGrantees } from "../policies/pipelineAccount";
 import { EncryptedBucket } from "./encryptedBucket";
 
 export interface ArtifactStoreArgs {
@@ -13,7 +13,7 @@ export interface ArtifactStoreArgs {
     /** The pipeline account's roles that use the store (pipeline and build roles). */
     pipelineRoleArns: string[];
     /** The target roles that read and write this store. */
-    grantees: ArtifactGrantee[];
+    grantees: ArtifactGrantees;
     /** Deleted or replaced artifact versions expire this many days later; current ones never do. */
     retentionDays: number;
     protect: boolean;

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { adoptionOptions, notReportedByAws } from "../definition/adoption";
 import { partitionOf } from "../definition/names";
-import { ArtifactGrantee, artifactBucketPolicy } from "../policies/pipelineAccount";
+import { ArtifactGrantees, artifactBucketPolicy } from "../policies/pipelineAccount";
 
 export interface EncryptedBucketArgs {
     bucketName: string;
@@ -12,7 +12,7 @@ export interface EncryptedBucketArgs {
     /** The key identifiers an upload may name: the key ARN, and the alias ARN if the pipeline uses one. */
     allowedKeyIds: pulumi.Input<string>[];
     /** Target roles granted access through the bucket policy; none for a bucket only the pipeline account uses. */
-    grantees: ArtifactGrantee[];
+    grantees?: ArtifactGrantees;
     /** Versions that were deleted or replaced (noncurrent) expire this many days later; current objects never do. */
     expireNoncurrentVersionsAfterDays: number;
     /** Protect the bucket from `pulumi destroy`. */

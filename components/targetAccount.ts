@@ -17,6 +17,8 @@ export interface PipelineAccountNames {
     pipelineRoleArn: string;
     /** The artifact store of the target's region. */
     store: StoreName;
+    /** The IAM paths of the pipeline's roles here (rolePaths): the pipeline account grants its artifacts to the roles under them. */
+    rolePaths: { deploy: string; instance: string };
 }
 
 export interface TargetAccountArgs {
@@ -61,6 +63,7 @@ export class TargetAccount extends pulumi.ComponentResource {
 
         this.crossAccountRole = new aws.iam.Role(`${name}-cross-account`, {
             name: target.crossAccountRoleName,
+            path: pipeline.rolePaths.deploy,
             description: `Assumed by the pipeline's service role to deploy to ${target.name}`,
             assumeRolePolicy: pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipeline.accountRoot, pipeline.pipelineRoleArn)),
         }, { parent: this });
@@ -75,6 +78,7 @@ export class TargetAccount extends pulumi.ComponentResource {
 
         this.instanceRole = new aws.iam.Role(`${name}-instance`, {
             name: target.instanceRoleName,
+            path: pipeline.rolePaths.instance,
             description: `EC2 instances of ${target.name}: the CodeDeploy agent fetches revisions with it`,
             assumeRolePolicy: pulumi.jsonStringify(instanceRoleTrustPolicy()),
         }, { parent: this });

@@ -164,12 +164,16 @@ const fleetSettings = object({
         .describe("`default`: the account's default VPC; `new`: a VPC with two zones and one NAT gateway"),
 }, "true or an object {size, instanceType, amiParameter, vpc}");
 
+/** A stage name that is not one of the pipeline's own stages; `what` says why it is a stage name. */
+function stageName(expected: string, why: string) {
+    return text(stageNamePattern, expected).refine((name) => !pipelineOwnStages.includes(name), {
+        error: (issue) => `${shown(issue.input)} is the name of one of the pipeline's own stages (${pipelineOwnStages.join(", ")}); expected another name, ${why}`,
+    });
+}
+
 const targetEntry = object({
-    name: text(stageNamePattern, `a stage name of ${stageNameText}`)
-        .refine((name) => !pipelineOwnStages.includes(name), {
-            error: (issue) => `${shown(issue.input)} is the name of one of the pipeline's own stages (${pipelineOwnStages.join(", ")}); expected another name, target names are stage names`,
-        })
-        .describe("stage name and key of the `targets` output"),
+    name: stageName(`a stage name of ${stageNameText}`, "target names are stage names")
+        .describe("key of the `targets` output, and the name of the target's stage when it names no `wave`"),
     accountId: accountId().describe("the target account, 12 digits quoted; not the pipeline account"),
     stack: text(qualifiedStackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountB"`, { invalid: "is not a stack name" })
         .optional()
@@ -202,7 +206,16 @@ const targetEntry = object({
             description: "the EC2 tag the deployment group selects instances by; no other deployment group of the account and region may select by the same tag",
             defaultText: `\`{key: ${defaultInstanceTagKey}, value: <applicationName>/<deploymentGroupName>}\``,
         }),
-    requireApproval: flag().prefault(false).describe("a manual approval before this target's deploy action"),
+    wave: stageName(`a wave name of ${stageNameText}`, "wave names are stage names").optional()
+        .meta({
+            description: "the wave this target deploys in: the targets of a wave share a stage and deploy in parallel; waves run in the order of their first target",
+            defaultText: "the target's name: a wave, and a stage, of its own",
+        }),
+    requireApproval: flag().optional()
+        .meta({
+            description: "a manual approval before this target's wave, for a target alone in its wave; a wave of several targets takes its approval from `waves`",
+            defaultText: "`false`",
+        }),
     credentials: credentials("this target's account").meta({
         description: "`{profile}` or `{assumeRoleArn}` (a role of this target's account) for this account's provider",
         defaultText: "ambient",
@@ -274,8 +287,9 @@ const artifactNames = () => z.array(text(/^[\w-]{1,100}$/, "an artifact name (le
 }).default([]);
 
 const extraAction = object({
-    stage: text(stageNamePattern, "the stage to add the action to: Source, Build or a target's name")
-        .describe("the stage to add the action to: `Source`, `Build` or a target's name"),
+    stage: text(stageNamePattern, "the stage to add the action to: Source, Build or a wave's stage")
+        .describe("the stage to add the action to: `Source`, `Build`, a wave's name (a target's name, for a target without `wave`), " +
+            "or `<wave>-<n>` for the stages of a wave split over several"),
     name: text(stageNamePattern, `an action name of ${stageNameText}`).describe("the action's name, unique within its stage"),
     category: z.enum(actionCategories, { error: expecting(`one of: ${actionCategories.join(", ")}`, { invalid: "is not a valid value" }) })
         .describe("the action's category"),
@@ -302,7 +316,14 @@ const configShape = {
         error: expecting("a non-empty list of {name, accountId, applicationName, deploymentGroupName}", {
             missing: "a list of {name, accountId, applicationName, deploymentGroupName}",
         }),
-    }).min(1)).describe("the target entries, in stage order: one pipeline stage each"),
+    }).min(1)).describe("the target entries, in deployment order: a stage each, or a stage per wave of targets (`wave`)"),
+    waves: structured(z.array(object({
+        name: text(stageNamePattern, "the name of a wave of targets (targets[].wave)").describe("the wave, as its targets name it in `wave`"),
+        requireApproval: flag().prefault(false).describe("a manual approval before the wave deploys"),
+    }, "an object {name, requireApproval}"), { error: expecting("a list of {name, requireApproval}") }).default([])).meta({
+        description: "`{name, requireApproval}` per wave: a manual approval before all the targets of a wave deploy",
+        defaultText: "none",
+    }),
     target: targetNames().optional()
         .meta({
             description: "with `deploy: target`: which entries of `targets` this stack deploys, a name or a list of names, all of one account; " +
@@ -351,6 +372,13 @@ const configShape = {
                 "cannot be used across accounts); its key policy is then yours to write (the plan says what it must grant)",
             defaultText: "a key created here",
         }),
+    // "o-" followed by 10 to 32 lowercase letters or digits: https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html
+    organizationId: text(/^o-[a-z0-9]{10,32}$/, `an AWS Organizations id such as "o-a1b2c3d4e5"`, { invalid: "is not an organization id" }).optional()
+        .meta({
+            description: "the AWS Organization of the pipeline and target accounts: the artifact bucket and key then also require `aws:PrincipalOrgID` " +
+                "of the target roles (defence in depth; they still name each target account)",
+            defaultText: "none",
+        }),
     artifactRetentionDays: wholeNumber().prefault(defaults.artifactRetentionDays)
         .describe("days an artifact or source bundle stays recoverable after it was deleted or replaced (noncurrent versions expire then); " +
             "current artifacts never expire: CodeDeploy redeploys the last successful revision on scale-out and rollback"),
@@ -398,6 +426,7 @@ function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
     return {
         ...entry,
         region: entry.region ?? pipelineRegion,
+        wave: entry.wave ?? entry.name,
         crossAccountRoleName: roleNameOf(entry, "crossAccountRoleName"),
         instanceRoleName: roleNameOf(entry, "instanceRoleName"),
         codeDeployServiceRoleName: roleNameOf(entry, "codeDeployServiceRoleName"),
@@ -429,3 +458,4 @@ export type FleetConfig = NonNullable<TargetConfig["fleet"]>;
 export type SourceConfig = ProgramConfig["source"];
 export type BuildConfig = ProgramConfig["build"];
 export type ExtraActionConfig = ProgramConfig["extraActions"][number];
+export type WaveConfig = ProgramConfig["waves"][number];

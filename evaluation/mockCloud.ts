@@ -132,7 +132,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     switch (type) {
         case "aws:iam/role:Role": {
             const roleName = inputs.name ?? name;
-            return { id: roleName, state: { name: roleName, arn: `arn:${p}:iam::${account}:role/${roleName}`, uniqueId: `AROA${fakeUuid(roleName).replace(/-/g, "").slice(0, 17).toUpperCase()}` } };
+            // The ARN holds the role's path (IAM identifiers), "/" when none is given.
+            const rolePath = inputs.path ?? "/";
+            return { id: roleName, state: { name: roleName, path: rolePath, arn: `arn:${p}:iam::${account}:role${rolePath}${roleName}`, uniqueId: `AROA${fakeUuid(roleName).replace(/-/g, "").slice(0, 17).toUpperCase()}` } };
         }
         case "aws:iam/instanceProfile:InstanceProfile": {
             const profileName = inputs.name ?? name;

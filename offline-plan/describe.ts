@@ -6,7 +6,7 @@ import { policyFields } from "../policies/declared";
 
 /** The properties worth reading per resource type; other types show none. */
 const keyProperties: Record<string, string[]> = {
-    "aws:iam/role:Role": ["name"],
+    "aws:iam/role:Role": ["name", "arn"],
     "aws:iam/rolePolicy:RolePolicy": ["role"],
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["role", "policyArn"],
     "aws:iam/instanceProfile:InstanceProfile": ["name", "role"],

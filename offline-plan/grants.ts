@@ -63,7 +63,7 @@ export function grantsOf(contents: PlanContents): Grant[] {
             const { role, policyArn } = attachment.properties as { role?: string; policyArn?: string };
             add({
                 account, kind: "managed", policy: `${attachment.type} ${attachment.name}`, statement: "attached", effect: "Allow",
-                principal: roleArn(account, role ?? "?", attachment.region), action: "(what the managed policy allows)", resource: policyArn ?? "?",
+                principal: roleArn(contents.get(file) as ResourceSummary[], account, role ?? "?", attachment.region), action: "(what the managed policy allows)", resource: policyArn ?? "?",
             });
         }
     }
@@ -88,10 +88,10 @@ function policySubject(kind: GrantKind, resourceName: string, account: string, r
     const properties = (resource?.properties ?? {}) as Record<string, unknown>;
     switch (kind) {
         case "trust":
-            return { resource: roleArn(account, String(properties.name ?? resourceName), resource?.region) };
+            return { resource: roleArn(resources, account, String(properties.name ?? resourceName), resource?.region) };
         case "identity":
             return { principal: resource?.type === "aws:iam/rolePolicy:RolePolicy" && typeof properties.role === "string"
-                ? roleArn(account, properties.role, resource.region)
+                ? roleArn(resources, account, properties.role, resource.region)
                 : `(whoever ${resourceName} is attached to)` };
         case "key":
             return { resource: typeof properties.arn === "string" ? properties.arn : `(the key of ${resourceName})` };
@@ -100,9 +100,13 @@ function policySubject(kind: GrantKind, resourceName: string, account: string, r
     }
 }
 
-/** A role's ARN from its account and name: the roles this program declares have no path. */
-function roleArn(account: string, name: string, region: string | undefined): string {
-    return arn.role(partitionOf(region ?? ""), account, name);
+/**
+ * A role's ARN, path included, as the account's resources.json gives it; computed from account and name
+ * (no path) for a plan folder written before roles had paths and their ARNs were listed.
+ */
+function roleArn(resources: ResourceSummary[], account: string, name: string, region: string | undefined): string {
+    const listed = resources.find((r) => r.type === "aws:iam/role:Role" && r.properties.name === name)?.properties.arn;
+    return typeof listed === "string" ? listed : arn.role(partitionOf(region ?? ""), account, name);
 }
 
 type StatementGrant = Omit<Grant, "account" | "kind" | "policy">;

@@ -1,5 +1,6 @@
 // The plan as a person reads it: per account what is created, who may do what, what was verified;
-// in full (plan.txt, --verbose) or brief (the terminal: the counts, what failed, what changed).
+// in full (plan.txt, --verbose) or brief (the terminal: the counts, the quota headroom, what failed, what changed).
+import { count, QuotaName, quotas, share } from "../definition/quotas";
 import { targetsDeployedHere } from "../program/providers";
 import { AccessFinding } from "../verification/accessChain";
 import { awsResources, className, policyDocuments, summarize } from "./describe";
@@ -28,6 +29,9 @@ export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
     section("Who may do what, in and across the accounts (verified with the IAM policy evaluator)");
     lines.push(...renderGrants(result.access));
 
+    section("AWS quotas: the largest figure of each, as a share of its limit (every figure in plan/checks.json)");
+    lines.push(...renderQuotas(result));
+
     section("Checks");
     lines.push(...checkLines(result));
 
@@ -45,8 +49,8 @@ export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
 }
 
 /**
- * What the terminal shows by default: the order, per account the counts, every check group with
- * what failed (each failure with its message), and the changes against an earlier plan.
+ * What the terminal shows by default: the order, per account the counts, the quota headroom, every
+ * check group with what failed (each failure with its message), and the changes against an earlier plan.
  */
 export function renderBrief(result: PlanResult, planDiff: PlanDiff | undefined, listing: string): string {
     const title = accountTitle(result);
@@ -54,6 +58,8 @@ export function renderBrief(result: PlanResult, planDiff: PlanDiff | undefined, 
         deploymentOrderLine(result),
         ...warningLines(result),
         ...accountsOf(result).map(({ account, resources, policies }) => `Account ${account} (${title(account)}): ${resources.length} resources, ${policies} policies`),
+        "AWS quotas, the largest figure of each as a share of its limit:",
+        ...renderQuotas(result),
         "Checks:",
         ...checkLines(result),
         ...(planDiff ? ["", `Changes: ${diffHeadline(planDiff)}`, ...diffLines(planDiff, title)] : []),
@@ -61,6 +67,20 @@ export function renderBrief(result: PlanResult, planDiff: PlanDiff | undefined, 
         `The whole listing (each resource, who may do what, each rule): ${listing}`,
     ];
     return lines.join("\n");
+}
+
+/** Per quota, the largest figure the stacks declare, its share of the limit and what it is: the headroom a user has left. */
+export function renderQuotas(result: PlanResult): string[] {
+    const lines = (Object.keys(quotas) as QuotaName[]).map((quota) => {
+        const { what, limit, unit } = quotas[quota];
+        const largest = result.quotas.filter((q) => q.quota === quota).reduce<PlanResult["quotas"][number] | undefined>((a, b) => (a && a.figure >= b.figure ? a : b), undefined);
+        if (!largest) {
+            return `  ${"".padEnd(4)} ${what.padEnd(36)}      -  none declared`;
+        }
+        return `  ${(largest.ok ? "ok" : "OVER").padEnd(4)} ${what.padEnd(36)} ${share(largest).padStart(6)}  ${count(largest.figure)} of ${count(limit)} ${unit}: ${largest.subject}, stack ${largest.stack}`;
+    });
+    const over = result.quotas.filter((q) => !q.ok).length;
+    return [...lines, `  ${result.quotas.length} figures measured${over > 0 ? `, ${over} over their limit` : ", all within their limits"}; ${result.namesChecked} names checked against their AWS naming rules (rule aws-quotas)`];
 }
 
 function deploymentOrderLine(result: PlanResult): string {

@@ -3,6 +3,7 @@
 // it wrote; a user's files are never deleted or overwritten.
 import * as fs from "fs";
 import * as path from "path";
+import { quotas, share } from "../definition/quotas";
 import { awsResources, getPipelineOutput, policyDocuments, summarize } from "./describe";
 import { grantsOf, PlanContents } from "./grants";
 import { declaredResources, PlanResult } from "./plan";
@@ -176,6 +177,8 @@ export function planContents(result: PlanResult): PlanContents {
         collisions: result.collisions,
         createTime: result.createTime,
         rules: result.rules,
+        quotas: result.quotas.map((q) => ({ stack: q.stack, resource: q.resource, quota: quotas[q.quota].what, subject: q.subject, figure: q.figure, limit: q.limit, unit: quotas[q.quota].unit, share: share(q), ok: q.ok })),
+        namesChecked: result.namesChecked,
         access: result.access.map((f) => ({ hop: f.check.hop, principal: f.check.principal, action: f.check.action, resource: f.check.resource, expect: f.check.expect, result: f.result, ok: f.ok, message: f.message })),
     });
     json("grants.json", grantsOf(contents));

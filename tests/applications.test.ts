@@ -13,7 +13,7 @@ import { codeDeployApplications } from "../program/applications";
 import { readStackFile } from "../project/stackFiles";
 import { evaluateCheck } from "../verification/accessChain";
 import { verifyAccess } from "../verification/accessChain";
-import { parsed, problemsOf, qualifiedConfig, rawConfig, target, targetEntry } from "./fixtures";
+import { parsed, problemsOf, qualifiedConfig, rawConfig, shippedRolePaths, target, targetEntry } from "./fixtures";
 import { resourcesOf, runAllInOne } from "./support/stacks";
 
 const account = "222222222222";
@@ -127,8 +127,8 @@ describe("one CodeDeploy application, several deployment groups", () => {
         it("is read by the pipeline stack through one StackReference, each deploy action assuming its own target's role", () => {
             assert.equal(resourcesOf(pipelineRun, "pulumi:pulumi:StackReference").length, 1);
             assert.deepEqual(pipelineRun.outputs.deployRoleArns, {
-                Staging: `arn:aws:iam::${account}:role/Staging-CrossAccount`,
-                Production: `arn:aws:iam::${account}:role/Production-CrossAccount`,
+                Staging: `arn:aws:iam::${account}:role${shippedRolePaths.deploy}Staging-CrossAccount`,
+                Production: `arn:aws:iam::${account}:role${shippedRolePaths.deploy}Production-CrossAccount`,
             });
         });
 

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, defaults, parseConfig } from "../config";
 import { names } from "../definition/names";
+import { wavesOf } from "../definition/pipeline";
 import { MockCloud } from "../evaluation/mockCloud";
 import { runProgram } from "../evaluation/runProgram";
 import {
@@ -498,7 +499,10 @@ describe("parseConfig", () => {
 
         it("requires no approval, uses ambient credentials, has no extra actions and creates its own key", () => {
             const config = withoutOptional();
-            assert.equal(config.targets[0].requireApproval, false);
+            // An approval belongs to a wave: without one in waves or on the lone target of a wave, none.
+            assert.equal(config.targets[0].requireApproval, undefined);
+            assert.deepEqual(config.waves, []);
+            assert.deepEqual(wavesOf(config.targets, config.waves).map((wave) => wave.requireApproval), [false]);
             assert.deepEqual(config.targets[0].credentials, {});
             assert.deepEqual(config.pipelineCredentials, {});
             assert.deepEqual(config.extraActions, []);

@@ -8,6 +8,15 @@ import { readStackFile, StackFile } from "../project/stackFiles";
 export const projectRoot = path.resolve(__dirname, "..");
 export const pipelineAccountId = "111111111111";
 export const targetAccountId = "222222222222";
+/** The IAM paths of the shipped pipeline's roles in its target accounts (rolePaths of account 111111111111, pipeline CrossAccountPipeline). */
+export const shippedRolePaths = {
+    deploy: "/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/",
+    instance: "/cross-account-pipeline/111111111111/CrossAccountPipeline/instance/",
+};
+/** The shipped Staging target's cross-account role and instance role. */
+export const shippedDeployRoleArn = `arn:aws:iam::222222222222:role${shippedRolePaths.deploy}CrossAccount_Role`;
+export const shippedInstanceRoleArn = `arn:aws:iam::222222222222:role${shippedRolePaths.instance}Staging-CodeDeployInstance`;
+
 /** The target stack the shipped pipeline stack reads its role from (targets[0].stack). */
 export const targetStackName = "organization/cross-account-pipeline/accountB";
 
@@ -93,6 +102,7 @@ export function target(name: string, accountId: string, fields: Partial<TargetCo
         name,
         accountId,
         region: "us-east-2",
+        wave: name,
         applicationName: `${name}App`,
         deploymentGroupName: `${name}Group`,
         deploymentConfigName: "CodeDeployDefault.OneAtATime",

@@ -93,7 +93,7 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
         const launchTemplate = only(run, type.launchTemplate);
         const instanceProfile = only(run, type.instanceProfile);
         assert.equal(launchTemplate.inputs.iamInstanceProfile.name, instanceProfile.state.name);
-        assert.equal(`role/${instanceProfile.state.role}`, run.outputs.targets.Staging.instanceRoleArn.split(":").pop());
+        assert.equal(instanceProfile.state.role, run.outputs.targets.Staging.instanceRoleArn.split("/").pop());
     });
 
     it("tags every instance at launch with the deployment group's EC2 tag filter", () => {

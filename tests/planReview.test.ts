@@ -12,11 +12,15 @@ import { accountTitle } from "../offline-plan/report";
 import { renderSummary } from "../offline-plan/summary";
 import { planContents, readPlanFolder, writePlan } from "../offline-plan/writePlan";
 import { readStackFile } from "../project/stackFiles";
-import { pipelineAccountId, projectRoot, targetAccountId } from "./fixtures";
+import { pipelineAccountId, projectRoot, shippedDeployRoleArn, shippedRolePaths, targetAccountId } from "./fixtures";
 
 const pipelineRole = `arn:aws:iam::${pipelineAccountId}:role/CrossAccountPipeline-CodePipelineService`;
-const crossAccountRole = `arn:aws:iam::${targetAccountId}:role/CrossAccount_Role`;
-const instanceRole = `arn:aws:iam::${targetAccountId}:role/Staging-CodeDeployInstance`;
+const buildRole = `arn:aws:iam::${pipelineAccountId}:role/CrossAccountPipeline-CodeBuildService`;
+const crossAccountRole = shippedDeployRoleArn;
+const targetRoot = `arn:aws:iam::${targetAccountId}:root`;
+/** The target roles' grant in the bucket and key policies: the target accounts' roots, narrowed to this pipeline's paths. */
+const targetRolesStatement = { bucket: "AllowTargetRolesToReadAndWriteArtifacts", key: "AllowTargetRolesToUseTheKey" };
+const pathPatterns = [`arn:aws:iam::*:role${shippedRolePaths.deploy}*`, `arn:aws:iam::*:role${shippedRolePaths.instance}*`];
 const artifactObjects = `arn:aws:s3:::crossaccountpipeline-${pipelineAccountId}-us-east-2-artifacts/*`;
 const bucketPolicyFile = `account-${pipelineAccountId}/policies/pipeline-us-east-2-bucket-policy.bucket-policy.json`;
 const crossAccountPolicyFile = `account-${targetAccountId}/policies/Staging-cross-account-policy.identity-policy.json`;
@@ -52,16 +56,16 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.deepEqual(reads.map((g) => [g.kind, g.principal, g.resource, g.statement]), [["identity", crossAccountRole, artifactObjects, "ReadAndWriteArtifacts"]]);
             const keyArn = (contents.get(`account-${pipelineAccountId}/resources.json`) as { type: string; properties: { arn?: string } }[])
                 .find((r) => r.type === "aws:kms/key:Key")!.properties.arn;
-            assert.deepEqual(grantsMatching(grants, { kind: "key", principal: instanceRole }).map((g) => [g.action, g.resource]).sort(),
-                [["kms:Decrypt", keyArn], ["kms:DescribeKey", keyArn]]);
+            assert.deepEqual(grantsMatching(grants, { kind: "key", statement: targetRolesStatement.key }).map((g) => [g.principal, g.action, g.resource]).sort(),
+                ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"].map((action) => [targetRoot, action, keyArn]));
         });
 
         it("turns an account root narrowed by aws:PrincipalArn into the roles it names, through that root", () => {
             const grants = contents.get("grants.json") as Grant[];
             const trust = grantsMatching(grants, { kind: "trust", resource: crossAccountRole });
             assert.deepEqual(trust.map((g) => [g.principal, g.via, g.action, g.conditions]), [[pipelineRole, `arn:aws:iam::${pipelineAccountId}:root`, "sts:AssumeRole", undefined]]);
-            const listing = grantsMatching(grants, { policy: bucketPolicyFile, action: "s3:ListBucket" });
-            assert.deepEqual(listing.map((g) => g.principal).sort(), [crossAccountRole, instanceRole]);
+            const pipelineRoles = grantsMatching(grants, { kind: "key", statement: "AllowPipelineRolesToUseTheKey", action: "kms:Decrypt" });
+            assert.deepEqual(pipelineRoles.map((g) => [g.principal, g.via]).sort(), [[buildRole, `arn:aws:iam::${pipelineAccountId}:root`], [pipelineRole, `arn:aws:iam::${pipelineAccountId}:root`]]);
         });
 
         it("keeps the other conditions, canonical, and service principals as such", () => {
@@ -77,13 +81,13 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
 
         it("does not narrow by a pattern, and writes NotAction and managed policy attachments as what they are", () => {
             const widened = edited(contents, bucketPolicyFile, (document) => {
-                const narrowed = statement(document, "AllowStagingRolesToListTheBucket");
+                const narrowed = statement(document, targetRolesStatement.bucket);
                 narrowed.Condition = { ArnLike: { "aws:PrincipalArn": [`arn:aws:iam::${targetAccountId}:role/*`] } };
                 document.Statement.push({ Sid: "AllButDelete", Effect: "Allow", Principal: { AWS: crossAccountRole }, NotAction: "s3:DeleteObject", Resource: artifactObjects });
             });
             const grants = grantsOf(widened).filter((g) => g.policy === bucketPolicyFile);
-            assert.deepEqual(grantsMatching(grants, { statement: "AllowStagingRolesToListTheBucket", action: "s3:ListBucket" }).map((g) => [g.principal, g.conditions]),
-                [[`arn:aws:iam::${targetAccountId}:root`, [`ArnLike aws:principalarn = arn:aws:iam::${targetAccountId}:role/*`]]]);
+            assert.deepEqual(grantsMatching(grants, { statement: targetRolesStatement.bucket, action: "s3:ListBucket", resource: artifactObjects.slice(0, -2) }).map((g) => [g.principal, g.conditions]),
+                [[targetRoot, [`ArnLike aws:principalarn = arn:aws:iam::${targetAccountId}:role/*`]]]);
             assert.deepEqual(grantsMatching(grants, { statement: "AllButDelete" }).map((g) => g.action), ["NOT s3:DeleteObject"]);
             const managed = grantsMatching(grantsOf(contents), { kind: "managed" });
             assert.deepEqual(managed.map((g) => [g.principal, g.resource]), [[`arn:aws:iam::${targetAccountId}:role/Staging-CodeDeployService`, "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole"]]);
@@ -134,22 +138,21 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.deepEqual([account.grantsLost, account.resourcesAdded, account.resourcesRemoved], [[], [], []]);
             assert.deepEqual(account.resourcesChanged.map((r) => [r.name, r.fields]), [["Staging-cross-account-policy", [{ path: "identity-policy: Statement.ReadAndWriteArtifacts.Action", after: "s3:PutObject" }]]]);
             assert.equal(planDiff.changes, 2);
-            assert.match(diffText(planDiff), /Grants gained:\n  \+ arn:aws:iam::222222222222:role\/CrossAccount_Role may s3:PutObject on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* {2}\[identity policy account-222222222222\/policies\/Staging-cross-account-policy\.identity-policy\.json, statement ReadAndWriteArtifacts\]/);
+            assert.match(diffText(planDiff), /Grants gained:\n  \+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:PutObject on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* {2}\[identity policy account-222222222222\/policies\/Staging-cross-account-policy\.identity-policy\.json, statement ReadAndWriteArtifacts\]/);
         });
 
-        it("shows a bucket policy that lets one more role in as that role's grants, and one that lets a role out as grants lost", () => {
-            const other = `arn:aws:iam::${targetAccountId}:role/Other`;
+        it("shows a bucket policy that lets one more account's pipeline roles in as grants gained, and one that lets them out as grants lost", () => {
+            const otherRoot = "arn:aws:iam::333333333333:root";
             const widened = edited(contents, bucketPolicyFile, (document) => {
-                statement(document, "AllowStagingInstanceRoleToReadArtifacts").Condition.ArnEquals["aws:PrincipalArn"].push(other);
+                statement(document, targetRolesStatement.bucket).Principal.AWS.push(otherRoot);
             });
             const gained = diffPlans("base", contents, widened).accounts[0];
             assert.equal(gained.account, pipelineAccountId);
-            assert.deepEqual(gained.grantsGained.map((g) => [g.principal, g.via, g.action, g.resource]).sort(), [
-                [other, `arn:aws:iam::${targetAccountId}:root`, "s3:GetObject", artifactObjects],
-                [other, `arn:aws:iam::${targetAccountId}:root`, "s3:GetObjectVersion", artifactObjects],
-            ]);
+            const condition = `ArnLike aws:principalarn = ${pathPatterns.join(" | ")}`;
+            assert.deepEqual(gained.grantsGained.filter((g) => g.resource === artifactObjects).map((g) => [g.principal, g.action, g.conditions]).sort(),
+                ["s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject"].map((action) => [otherRoot, action, [condition]]));
             const lost = diffPlans("base", widened, contents).accounts[0];
-            assert.deepEqual(lost.grantsLost.map((g) => g.principal), [other, other]);
+            assert.ok(lost.grantsLost.length > 0 && lost.grantsLost.every((g) => g.principal === otherRoot));
         });
 
         it("shows a condition narrowed or widened as a change of the grant", () => {
@@ -183,20 +186,20 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
 
         it("names what one plan has and the other has not (a newer plan's sections and files) without counting it, and compares what both have", () => {
             const newer = edited(contents, "checks.json", (checks) => {
-                checks.quotas = [{ quota: "role policy size", resource: "Staging-cross-account-policy", used: 900, limit: 10240, ok: true }];
+                checks.budgets = [{ budget: "monthly cost", resource: "Staging-cross-account-policy", used: 900, limit: 10240, ok: true }];
             });
-            newer.set("quotas.json", { roles: 3 });
+            newer.set("budgets.json", { roles: 3 });
             const planDiff = diffPlans("base", contents, newer);
-            assert.deepEqual(planDiff.notCompared, { earlier: [], now: ["checks.json quotas", "quotas.json"] });
+            assert.deepEqual(planDiff.notCompared, { earlier: [], now: ["checks.json budgets", "budgets.json"] });
             assert.equal(planDiff.changes, 0);
 
-            const grown = edited(newer, "checks.json", (checks) => (checks.quotas[0].used = 9000));
-            grown.set("quotas.json", { roles: 4 });
+            const grown = edited(newer, "checks.json", (checks) => (checks.budgets[0].used = 9000));
+            grown.set("budgets.json", { roles: 4 });
             const both = diffPlans("base", newer, grown);
             assert.deepEqual(both.checks.map((c) => [c.section, c.check, c.change, c.fields]), [
-                ["quotas", "role policy size · Staging-cross-account-policy", "changed", [{ path: "used", before: 900, after: 9000 }]],
+                ["budgets", "monthly cost · Staging-cross-account-policy", "changed", [{ path: "used", before: 900, after: 9000 }]],
             ]);
-            assert.deepEqual(both.otherFilesChanged, ["quotas.json"]);
+            assert.deepEqual(both.otherFilesChanged, ["budgets.json"]);
             assert.equal(both.changes, 2);
         });
 
@@ -225,12 +228,15 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.ok(target02.resourcesAdded.some((r) => r.type === "aws:iam/role:Role" && r.properties.name === "Target02-CrossAccount"));
             const pipeline = planDiff.accounts.find((a) => a.account === pipelineAccountId)!;
             assert.deepEqual(pipeline.resourcesAdded, []);
-            const newRole = "arn:aws:iam::200000000002:role/Target02-CrossAccount";
-            const gained = (kind: string) => pipeline.grantsGained.filter((g) => g.kind === kind).map((g) => [g.principal, g.action]);
-            assert.ok(gained("identity").some(([principal, action]) => principal === pipelineRole && action === "sts:AssumeRole"), JSON.stringify(gained("identity")));
-            assert.ok(gained("key").some(([principal, action]) => principal === newRole && action === "kms:Decrypt"));
-            assert.ok(gained("bucket").some(([principal, action]) => principal === newRole && action === "s3:PutObject"));
-            assert.deepEqual(pipeline.grantsLost, []);
+            // The new account's root joins the one grant of the bucket and key policies; the pipeline role may assume in one more account.
+            const newRoot = "arn:aws:iam::200000000002:root";
+            const gained = (kind: string) => pipeline.grantsGained.filter((g) => g.kind === kind).map((g) => [g.principal, g.action, g.conditions ?? []]);
+            assert.ok(gained("key").some(([principal, action]) => principal === newRoot && action === "kms:Decrypt"), JSON.stringify(gained("key")));
+            assert.ok(gained("bucket").some(([principal, action]) => principal === newRoot && action === "s3:PutObject"), JSON.stringify(gained("bucket")));
+            assert.ok(gained("identity").some(([principal, action, conditions]) => principal === pipelineRole && action === "sts:AssumeRole"
+                && (conditions as string[]).some((c) => c.startsWith("StringEquals aws:resourceaccount") && c.includes("200000000002"))), JSON.stringify(gained("identity")));
+            // Only the pipeline role's assume grant is lost, for its wider condition: a condition is part of a grant.
+            assert.deepEqual(pipeline.grantsLost.map((g) => [g.principal, g.action, g.conditions]), [[pipelineRole, "sts:AssumeRole", ["StringEquals aws:resourceaccount = 200000000001"]]]);
             assert.ok(planDiff.checks.some((c) => c.change === "added" && c.check === "Target02/Deploy: the pipeline role assumes the cross-account role"));
         });
 
@@ -283,7 +289,7 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             // One target of another shape (its instance role reads nothing), and room for two groups only.
             const otherShape = planContents(many);
             const checks = otherShape.get("checks.json") as { access: { principal: string }[] };
-            checks.access = checks.access.filter((a) => a.principal !== "arn:aws:iam::200000000005:role/Target05-CodeDeployInstance");
+            checks.access = checks.access.filter((a) => a.principal !== `arn:aws:iam::200000000005:role${shippedRolePaths.instance}Target05-CodeDeployInstance`);
             const three = trustDiagram(otherShape, accountTitle(many));
             assert.ok(three.lines.some((l) => l.startsWith("  subgraph a3[\"200000000005: target Target05\"]")), three.lines.join("\n"));
             assert.ok(three.lines.some((l) => l.startsWith("  subgraph a2[\"24 accounts of the same shape")), three.lines.join("\n"));

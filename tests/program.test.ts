@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { pipelineStackNoLongerRead } from "../config";
-import { qualifiedConfig, shipped, targetStackName } from "./fixtures";
+import { qualifiedConfig, shipped, shippedDeployRoleArn, shippedInstanceRoleArn, targetStackName } from "./fixtures";
 import { europe, production, resourcesOf, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
@@ -25,8 +25,8 @@ describe("the program, stack by stack as shipped", () => {
         assert.deepEqual(target.outputs, {
             targets: {
                 Staging: {
-                    crossAccountRoleArn: "arn:aws:iam::222222222222:role/CrossAccount_Role",
-                    instanceRoleArn: "arn:aws:iam::222222222222:role/Staging-CodeDeployInstance",
+                    crossAccountRoleArn: shippedDeployRoleArn,
+                    instanceRoleArn: shippedInstanceRoleArn,
                     applicationName: "AccountBApplicationName",
                     deploymentGroupName: "AccountBApplicationGroupName",
                 },
@@ -65,7 +65,7 @@ describe("the program, stack by stack as shipped", () => {
         const [definition] = resourcesOf(pipeline, "aws:codepipeline/pipeline:Pipeline");
         assert.deepEqual(definition.inputs.stages.map((s: { name: string }) => s.name), ["Source", "Build", "Staging"]);
         const [deploy] = definition.inputs.stages[2].actions;
-        assert.equal(deploy.roleArn, "arn:aws:iam::222222222222:role/CrossAccount_Role");
+        assert.equal(deploy.roleArn, shippedDeployRoleArn);
         assert.deepEqual(deploy.configuration, { ApplicationName: "AccountBApplicationName", DeploymentGroupName: "AccountBApplicationGroupName" });
         assert.deepEqual(definition.inputs.artifactStores, [{
             location: pipeline.outputs.artifactBucketName, type: "S3", encryptionKey: { id: pipeline.outputs.artifactKeyArn, type: "KMS" },
@@ -163,7 +163,7 @@ describe("the program, stack by stack as shipped", () => {
         const exported = { targets: { Staging: { ...target.outputs.targets.Staging, crossAccountRoleArn: "arn:aws:iam::222222222222:role/Deployer" } } };
         await assert.rejects(runProgram({ stack: "accountA", config: a.config, stackOutputs: { [targetStackName]: exported } }), (error: Error) => {
             assert.ok(pulumi.RunError.isInstance(error));
-            assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/CrossAccount_Role: the two stack files disagree on target Staging \(accountId, region or crossAccountRoleName\)$/);
+            assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role: the two stack files disagree on target Staging \(accountId, region or crossAccountRoleName, or the pipeline's pipelineAccountId or pipelineName, which make its path\)$/);
             return true;
         });
     });
@@ -258,7 +258,7 @@ describe("targets in another region than the pipeline", () => {
         // The eu-west-1 keys of the pipeline account: the eu-west-1 key's policy is the one that grants the role.
         assert.equal(document.Statement.find((s: { Sid: string }) => s.Sid === "UseArtifactKey").Resource, "arn:aws:kms:eu-west-1:111111111111:key/*");
         const europeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "eu-west-1")!.inputs.policy);
-        assert.ok(JSON.stringify(europeKeyPolicy).includes("arn:aws:iam::444444444444:role/Europe-CrossAccount"));
+        assert.ok(JSON.stringify(europeKeyPolicy).includes("arn:aws:iam::444444444444:root"));
         const homeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "us-east-2")!.inputs.policy);
         assert.ok(!JSON.stringify(homeKeyPolicy).includes("444444444444"), "the us-east-2 key must not grant the Europe account");
         const homeBucketPolicy = resourcesOf(run, "aws:s3/bucketPolicy:BucketPolicy").find((p) => p.inputs.bucket.includes("us-east-2-artifacts"))!;
