@@ -213,7 +213,8 @@ describe("parseConfig", () => {
             { name: "a key in another region", key: `arn:aws:kms:us-west-2:${pipelineAccountId}:key/${keyUuid}`, expected: "expected a key in the pipeline region us-east-2" },
             { name: "a key of another account", key: `arn:aws:kms:us-east-2:999999999999:key/${keyUuid}`, expected: `expected a key of the pipeline account ${pipelineAccountId}` },
             { name: "an alias of another account", key: `arn:aws:kms:us-east-2:999999999999:alias/pipeline-key`, expected: `expected a key of the pipeline account ${pipelineAccountId}` },
-            // The AWS managed key for S3 cannot be shared with another account (DESIGN.md).
+            // An AWS managed key (aws/s3) cannot be shared with another account: its key policy cannot be changed
+            // (https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html).
             { name: "the AWS managed aws/s3 key by alias ARN", key: `arn:aws:kms:us-east-2:${pipelineAccountId}:alias/aws/s3`, expected: "customer managed" },
         ];
         for (const c of cases) {
