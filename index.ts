@@ -3,6 +3,7 @@
 import { PipelineAccount } from "./components/pipelineAccount";
 import { TargetAccount } from "./components/targetAccount";
 import { loadConfig } from "./config";
+import { declareApplications } from "./program/applications";
 import { accountProviders } from "./program/providers";
 import { actionRolesDeclaredHere, actionRolesFromTargetStacks, pipelineAccountNames } from "./program/wiring";
 
@@ -14,16 +15,19 @@ const providers = accountProviders(config);
 
 // The target accounts first: what the pipeline assumes and deploys into. They need nothing of the
 // pipeline account but the names config gives it, so a target stack deploys before the pipeline stack.
+// Each CodeDeploy application once per account and region, shared by its deployment groups (targets).
+const applications = declareApplications(providers.targets);
 const targetAccounts = providers.targets.map(({ target, provider }) => new TargetAccount(target.name, {
     target,
     pipeline: pipelineAccountNames(config, target),
+    applicationName: applications.get(target.name)!.applicationName,
 }, { provider }));
 
 // The pipeline account: artifact stores, service roles, the pipeline, created after the roles its
 // actions assume (read from each target's stack, or declared above in `deploy: all`).
 const pipelineAccount = providers.pipeline && new PipelineAccount("pipeline", {
     config,
-    actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(targetAccounts) : actionRolesFromTargetStacks(config.targets),
+    actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(targetAccounts) : actionRolesFromTargetStacks(config, config.targets),
 }, { provider: providers.pipeline });
 
 // Exports: the pipeline part, the target part, or both; a stack exports only what it deployed.

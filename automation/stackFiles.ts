@@ -5,7 +5,7 @@
 
 import * as path from "path";
 import { configNamespace, DeployMode, deployModes } from "../config";
-import { ProjectFile, projectStackName, readProjectFile, readStackFile, stackFilesIn, withProjectConfig } from "../project/stackFiles";
+import { ProjectFile, projectStackName, readProjectFile, readStackFile, stackFilesIn } from "../project/stackFiles";
 import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackWorkspace } from "./stackWorkspace";
 import { isRecord } from "./values";
@@ -110,7 +110,7 @@ export function readProjectStacks(projectDir: string): ProjectStacks {
     const problems: string[] = [];
     for (const file of files) {
         try {
-            const stackFile = withProjectConfig(readStackFile(file), project);
+            const stackFile = readStackFile(file);
             const parsed = stackDefinition(stackFile.stack, path.basename(file), stackFile.config, project.name);
             if (Array.isArray(parsed)) {
                 problems.push(...parsed);

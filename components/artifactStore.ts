@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { adoptionOptions, keyIdOf, notReportedByAws } from "../definition/adoption";
 import { names, partitionOf } from "../definition/names";
-import { artifactKeyPolicy, ArtifactGrantee } from "../policies/pipelineAccount";
+import { artifactKeyPolicy, ArtifactGrantees } from "../policies/pipelineAccount";
 import { EncryptedBucket } from "./encryptedBucket";
 
 export interface ArtifactStoreArgs {
@@ -12,11 +13,17 @@ export interface ArtifactStoreArgs {
     /** The pipeline account's roles that use the store (pipeline and build roles). */
     pipelineRoleArns: string[];
     /** The target roles that read and write this store. */
-    grantees: ArtifactGrantee[];
+    grantees: ArtifactGrantees;
+    /** Deleted or replaced artifact versions expire this many days later; current ones never do. */
     retentionDays: number;
     protect: boolean;
     /** An existing customer managed key (key ARN or alias ARN) to use instead of creating one. */
     existingKey?: string;
+    /**
+     * Re-creating a destroyed stack: the key ARN of the store that `pulumi destroy` retained (or, with an
+     * existing key, that key). The store adopts (imports) the key and the bucket with its settings.
+     */
+    adoptRetained?: string;
 }
 
 /**
@@ -40,6 +47,7 @@ export class ArtifactStore extends pulumi.ComponentResource {
             this.keyArn = aws.kms.getKeyOutput({ keyId: args.existingKey, region }, { parent: this }).arn;
             allowedKeyIds = [this.keyArn, args.existingKey];
         } else {
+            const adoptedKey = args.adoptRetained === undefined ? {} : adoptionOptions(keyIdOf(args.adoptRetained), region, notReportedByAws.key);
             const key = new aws.kms.Key(`${name}-key`, {
                 description: `Artifacts of pipeline ${args.pipelineName} in ${region}, shared with its target accounts`,
                 region,
@@ -51,7 +59,7 @@ export class ArtifactStore extends pulumi.ComponentResource {
                     partition: partitionOf(region), pipelineAccountId: args.pipelineAccountId,
                     pipelineRoleArns: args.pipelineRoleArns, grantees: args.grantees,
                 })),
-            }, { parent: this, protect: args.protect, retainOnDelete: true });
+            }, { parent: this, protect: args.protect, retainOnDelete: true, ...adoptedKey });
             new aws.kms.Alias(`${name}-key-alias`, { name: names.artifactKeyAlias(args.pipelineName), region, targetKeyId: key.keyId }, { parent: this });
             this.keyArn = key.arn;
             allowedKeyIds = [this.keyArn];
@@ -63,9 +71,9 @@ export class ArtifactStore extends pulumi.ComponentResource {
             kmsKeyArn: this.keyArn,
             allowedKeyIds,
             grantees: args.grantees,
-            expireObjectsAfterDays: args.retentionDays,
             expireNoncurrentVersionsAfterDays: args.retentionDays,
             protect: args.protect,
+            adopt: args.adoptRetained !== undefined,
         }, { parent: this });
         this.bucketName = bucket.bucketName;
         this.bucketArn = bucket.bucketArn;

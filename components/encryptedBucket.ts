@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { adoptionOptions, notReportedByAws } from "../definition/adoption";
 import { partitionOf } from "../definition/names";
-import { ArtifactGrantee, artifactBucketPolicy } from "../policies/pipelineAccount";
+import { ArtifactGrantees, artifactBucketPolicy } from "../policies/pipelineAccount";
 
 export interface EncryptedBucketArgs {
     bucketName: string;
@@ -11,20 +12,21 @@ export interface EncryptedBucketArgs {
     /** The key identifiers an upload may name: the key ARN, and the alias ARN if the pipeline uses one. */
     allowedKeyIds: pulumi.Input<string>[];
     /** Target roles granted access through the bucket policy; none for a bucket only the pipeline account uses. */
-    grantees: ArtifactGrantee[];
-    /** Current objects expire after this many days; absent keeps them (a source bucket keeps its latest bundle). */
-    expireObjectsAfterDays?: number;
-    /** Old versions expire after this many days. */
+    grantees?: ArtifactGrantees;
+    /** Versions that were deleted or replaced (noncurrent) expire this many days later; current objects never do. */
     expireNoncurrentVersionsAfterDays: number;
     /** Protect the bucket from `pulumi destroy`. */
     protect: boolean;
+    /** Adopt the bucket and its settings that an earlier `pulumi destroy` retained (import them) instead of creating them. */
+    adopt: boolean;
 }
 
 /**
  * An S3 bucket with the security baseline: versioning, public access block, BucketOwnerEnforced,
  * default SSE-KMS with bucket keys, TLS 1.2+ and SSE-KMS-with-this-key uploads enforced by policy,
- * lifecycle expiry. The bucket and its settings outlive `pulumi destroy` (retainOnDelete): objects
- * encrypted with a retained key must stay readable, and a retained bucket must keep its guards.
+ * expiry of replaced versions. The bucket and its settings outlive `pulumi destroy` (retainOnDelete):
+ * objects encrypted with a retained key must stay readable, and a retained bucket must keep its guards;
+ * re-creating the stack adopts them (`adopt`).
  */
 export class EncryptedBucket extends pulumi.ComponentResource {
     readonly bucket: aws.s3.Bucket;
@@ -35,10 +37,14 @@ export class EncryptedBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: EncryptedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:storage:EncryptedBucket", name, {}, opts);
-        const retained = { parent: this, retainOnDelete: true };
         const region = args.region;
+        // The bucket and each of its settings are imported by the bucket's name.
+        const adopted = (notReported: string[] = []) => (args.adopt ? adoptionOptions(args.bucketName, region, notReported) : {});
+        const retained = { parent: this, retainOnDelete: true, ...adopted() };
 
-        this.bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, region, forceDestroy: false }, { ...retained, protect: args.protect });
+        this.bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, region, forceDestroy: false }, {
+            ...retained, ...adopted(notReportedByAws.bucket), protect: args.protect,
+        });
         const bucket = this.bucket.id;
 
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
@@ -56,14 +62,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
         }, retained);
         new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
             bucket, region,
-            rules: [{
-                id: "expire-old-artifacts",
-                status: "Enabled",
-                filter: {},
-                ...(args.expireObjectsAfterDays ? { expiration: { days: args.expireObjectsAfterDays } } : {}),
-                noncurrentVersionExpiration: { noncurrentDays: args.expireNoncurrentVersionsAfterDays },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            }],
+            rules: [retentionRule(args.expireNoncurrentVersionsAfterDays)],
         }, retained);
         new aws.s3.BucketPolicy(`${name}-policy`, {
             bucket, region,
@@ -76,4 +75,29 @@ export class EncryptedBucket extends pulumi.ComponentResource {
         this.bucketArn = this.bucket.arn;
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
     }
+}
+
+/**
+ * What the lifecycle keeps: every current object, for good. CodeDeploy redeploys a deployment group's last
+ * successful revision from where it was registered (this bucket) when Auto Scaling launches an instance
+ * (https://docs.aws.amazon.com/codedeploy/latest/userguide/integrations-aws-auto-scaling.html#integrations-aws-auto-scaling-behaviors)
+ * and when it rolls a failed deployment back
+ * (https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html), however long ago that
+ * was; and CodePipeline writes each execution's artifacts as new objects under `<pipeline>/<artifact>/` with fresh
+ * names (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ArtifactStore.html), so a revision is
+ * never overwritten and age says nothing about whether a group still needs it. S3 Lifecycle can only filter by
+ * prefix, tag, size and age (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-filters.html),
+ * not by "still a group's last successful revision"; so only what was deleted or replaced expires: noncurrent
+ * versions `noncurrentDays` after they became noncurrent, then the delete markers left with no version behind them
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html), and uploads never completed.
+ */
+export function retentionRule(noncurrentDays: number): aws.types.input.s3.BucketLifecycleConfigurationRule {
+    return {
+        id: "expire-replaced-versions",
+        status: "Enabled",
+        filter: {},
+        noncurrentVersionExpiration: { noncurrentDays },
+        expiration: { expiredObjectDeleteMarker: true },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    };
 }

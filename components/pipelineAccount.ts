@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProgramConfig } from "../config";
 import { arn, names, partitionOf } from "../definition/names";
-import { artifactStoreRegions, deployRoleArn, pipelineRoleArn, pipelineStages, withActionRoleArns } from "../definition/pipeline";
+import { artifactStoreRegions, deployRoleArn, pipelineRoleArn, pipelineStages, targetRolePatterns, withActionRoleArns } from "../definition/pipeline";
 import { artifactGrantees } from "../policies/pipelineAccount";
 import { ArtifactStore } from "./artifactStore";
 import { DeliveryPipeline } from "./deliveryPipeline";
@@ -47,11 +47,12 @@ export class PipelineAccount extends pulumi.ComponentResource {
             pipelineAccountId: config.pipelineAccountId,
             region,
             pipelineRoleArns,
-            grantees: artifactGrantees(config.targets, region),
+            grantees: artifactGrantees(config, region),
             retentionDays: config.artifactRetentionDays,
             protect: config.protectArtifacts,
             // An existing key is in the pipeline's region; other regions get keys of their own.
             existingKey: region === config.region ? config.encryptionKey : undefined,
+            adoptRetained: config.adoptRetained[region],
         }, { parent: this }));
         const homeStore = this.artifactStores[0];
         const storeReferences = this.artifactStores.map((store) => ({ region: store.region, bucketName: store.bucketName, keyArn: store.keyArn }));
@@ -66,9 +67,10 @@ export class PipelineAccount extends pulumi.ComponentResource {
             region: config.region,
             kmsKeyArn: homeStore.keyArn,
             allowedKeyIds: [homeStore.keyArn],
-            grantees: [],
             expireNoncurrentVersionsAfterDays: config.artifactRetentionDays,
             protect: false,
+            // Retained with the pipeline region's store, and adopted with it.
+            adopt: config.adoptRetained[config.region] !== undefined,
         }, { parent: this }) : undefined;
         this.sourceBucketName = sourceBucket?.bucketName;
 
@@ -78,11 +80,11 @@ export class PipelineAccount extends pulumi.ComponentResource {
             region: config.region,
             artifactStores: storeReferences,
             source: source.provider === "S3" ? { bucketName: sourceBucketName } : { connectionArn: source.connectionArn },
-            crossAccountRoleArns: [...new Set(config.targets.map(deployRoleArn))],
+            deployRoles: { arnPattern: targetRolePatterns(config).deploy, accountIds: [...new Set(config.targets.map((t) => t.accountId))] },
         }, { parent: this });
 
         // Each action names the role as read or declared, not as computed: the pipeline waits for it.
-        const roleArnByComputed = Object.fromEntries(config.targets.map((t) => [deployRoleArn(t), args.actionRoles.arnByTarget[t.name]]));
+        const roleArnByComputed = Object.fromEntries(config.targets.map((t) => [deployRoleArn(config, t), args.actionRoles.arnByTarget[t.name]]));
         this.deployRoleArns = pulumi.output(args.actionRoles.arnByTarget);
         const pipeline = new DeliveryPipeline(`${name}-delivery`, {
             pipelineName: config.pipelineName,

@@ -10,8 +10,8 @@ export interface PipelineRolesArgs {
     /** Every artifact store of the pipeline; the first is in the pipeline's region. */
     artifactStores: { bucketName: pulumi.Input<string>; keyArn: pulumi.Input<string> }[];
     source: { bucketName: string } | { connectionArn: string };
-    /** The roles in target accounts that the pipeline's actions run as. */
-    crossAccountRoleArns: string[];
+    /** The roles in target accounts that the pipeline's actions run as: a pattern of their path, and their accounts. */
+    deployRoles: { arnPattern: string; accountIds: string[] };
 }
 
 /** The CodePipeline service role and the CodeBuild service role, each trusted by its service alone. */
@@ -34,7 +34,7 @@ export class PipelineRoles extends pulumi.ComponentResource {
         this.pipelineRolePolicy = new aws.iam.RolePolicy(`${name}-pipeline-policy`, {
             role: this.pipelineRole.name,
             policy: pulumi.output(args.artifactStores).apply((artifactStores) => pulumi.jsonStringify(pipelineRolePolicy({
-                partition, region, pipelineAccountId, pipelineName, artifactStores, source: args.source, crossAccountRoleArns: args.crossAccountRoleArns,
+                partition, region, pipelineAccountId, pipelineName, artifactStores, source: args.source, deployRoles: args.deployRoles,
             }))),
         }, { parent: this });
 

@@ -17,11 +17,15 @@ export interface PipelineAccountNames {
     pipelineRoleArn: string;
     /** The artifact store of the target's region. */
     store: StoreName;
+    /** The IAM paths of the pipeline's roles here (rolePaths): the pipeline account grants its artifacts to the roles under them. */
+    rolePaths: { deploy: string; instance: string };
 }
 
 export interface TargetAccountArgs {
     target: TargetConfig;
     pipeline: PipelineAccountNames;
+    /** The target's CodeDeploy application, declared once for all its deployment groups (CodeDeployApplication): the group waits for it. */
+    applicationName: pulumi.Output<string>;
 }
 
 /** What a target stack exports for each target (the `targets` output). */
@@ -32,9 +36,12 @@ export interface TargetOutputs {
     deploymentGroupName: pulumi.Output<string>;
 }
 
+export const targetAccountType = "cross-account-pipeline:target:TargetAccount";
+
 /**
  * A target account's side of the walkthrough: the cross-account role the pipeline assumes, the EC2
- * instance role the CodeDeploy agent uses, the CodeDeploy service role, application and deployment group.
+ * instance role the CodeDeploy agent uses, the CodeDeploy service role and deployment group (in the
+ * application the target shares with the other groups of that application).
  */
 export class TargetAccount extends pulumi.ComponentResource {
     readonly targetName: string;
@@ -44,11 +51,10 @@ export class TargetAccount extends pulumi.ComponentResource {
     readonly crossAccountRolePolicy: aws.iam.RolePolicy;
     readonly instanceRole: aws.iam.Role;
     readonly instanceProfile: aws.iam.InstanceProfile;
-    readonly application: aws.codedeploy.Application;
     readonly deploymentGroup: aws.codedeploy.DeploymentGroup;
 
     constructor(name: string, args: TargetAccountArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("cross-account-pipeline:target:TargetAccount", name, {}, opts);
+        super(targetAccountType, name, {}, opts);
         const { target, pipeline } = args;
         this.targetName = target.name;
         const partition = partitionOf(target.region);
@@ -57,6 +63,7 @@ export class TargetAccount extends pulumi.ComponentResource {
 
         this.crossAccountRole = new aws.iam.Role(`${name}-cross-account`, {
             name: target.crossAccountRoleName,
+            path: pipeline.rolePaths.deploy,
             description: `Assumed by the pipeline's service role to deploy to ${target.name}`,
             assumeRolePolicy: pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipeline.accountRoot, pipeline.pipelineRoleArn)),
         }, { parent: this });
@@ -71,6 +78,7 @@ export class TargetAccount extends pulumi.ComponentResource {
 
         this.instanceRole = new aws.iam.Role(`${name}-instance`, {
             name: target.instanceRoleName,
+            path: pipeline.rolePaths.instance,
             description: `EC2 instances of ${target.name}: the CodeDeploy agent fetches revisions with it`,
             assumeRolePolicy: pulumi.jsonStringify(instanceRoleTrustPolicy()),
         }, { parent: this });
@@ -93,11 +101,6 @@ export class TargetAccount extends pulumi.ComponentResource {
             policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSCodeDeployRole`,
         }, { parent: this });
 
-        this.application = new aws.codedeploy.Application(`${name}-application`, {
-            name: target.applicationName,
-            region,
-            computePlatform: "Server",
-        }, { parent: this });
         // Optional instances to deploy to: the deployment group finds them by tag and by their Auto Scaling group.
         const fleet = target.fleet && new Fleet(`${name}-fleet`, {
             config: target.fleet,
@@ -110,7 +113,7 @@ export class TargetAccount extends pulumi.ComponentResource {
             policy: this.instanceRole.arn.apply((instanceRoleArn) => pulumi.jsonStringify(codeDeployLaunchTemplatePolicy(instanceRoleArn))),
         }, { parent: this });
         this.deploymentGroup = new aws.codedeploy.DeploymentGroup(`${name}-deployment-group`, {
-            appName: this.application.name,
+            appName: args.applicationName,
             region,
             deploymentGroupName: target.deploymentGroupName,
             deploymentConfigName: target.deploymentConfigName,
@@ -123,7 +126,7 @@ export class TargetAccount extends pulumi.ComponentResource {
         this.outputs = {
             crossAccountRoleArn: this.crossAccountRole.arn,
             instanceRoleArn: this.instanceRole.arn,
-            applicationName: this.application.name,
+            applicationName: args.applicationName,
             deploymentGroupName: this.deploymentGroup.deploymentGroupName,
         };
         this.registerOutputs(this.outputs);

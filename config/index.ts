@@ -2,12 +2,12 @@
 // collected and reported together, before any resource is declared.
 import * as pulumi from "@pulumi/pulumi";
 import { notValid, problemsOf } from "./problems";
-import { draftRules, pipelineFollowsArtifactRules, validPart } from "./rules";
+import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, validPart } from "./rules";
 import { configKeys, configNamespace, configSchema, ProgramConfig, resolved } from "./schema";
 import { RawConfig } from "./types";
 
 export * from "./types";
-export { configKeys, configNamespace, defaults } from "./schema";
+export { configKeys, configNamespace, defaults, rawTargetNames } from "./schema";
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -21,7 +21,7 @@ export class ConfigError extends Error {
 
 /**
  * The schema with the rules between keys: those over the draft run even when some keys are bad (so that
- * all problems come together); the pipeline's artifact rules run once everything else is valid.
+ * all problems come together); CodePipeline's quotas and the pipeline's artifact rules run once everything else is valid.
  */
 const programConfigSchema = configSchema
     .superRefine((config, context) => {
@@ -32,7 +32,7 @@ const programConfigSchema = configSchema
     }, { when: () => true })
     .transform(resolved)
     .superRefine((config, context) => {
-        for (const { path, message } of pipelineFollowsArtifactRules(config)) {
+        for (const { path, message } of [...pipelineFitsItsQuotas(config), ...pipelineFollowsArtifactRules(config)]) {
             context.addIssue({ code: "custom", path, message, input: undefined });
         }
     });

@@ -1,8 +1,13 @@
 // The rules between config keys, each a small named function. They run over the config as far as it
 // is valid (a value that broke its own rule is undefined here), so that one pass reports every problem.
-import { artifactRuleViolations, artifactStoreRegions, duplicateNames, pipelineStages } from "../definition/pipeline";
-import { accountOfArn, kmsReference, names, partitionOf } from "../definition/names";
-import { ConfigDocument, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields } from "./schema";
+import {
+    artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, pipelineStages, waveStages, wavesOf,
+} from "../definition/pipeline";
+import { accountOfArn, kmsReference, names, partitionOf, rolePaths } from "../definition/names";
+import { count, NamingRule, namingProblem, namingRules, pipelineMeasurements, quotas, withinQuota } from "../definition/quotas";
+import {
+    ConfigDocument, defaultInstanceTag, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields, targetNamesOf,
+} from "./schema";
 
 /** A problem of one key path. */
 export interface Problem {
@@ -43,10 +48,17 @@ export const draftRules: ((draft: Draft) => Problem[])[] = [
     targetsShareThePipelinePartition,
     assumedRolesAreOfTheirAccount,
     targetIsAmongTargets,
+    deployedTargetsShareOneAccount,
+    sharedApplicationsAreDeployedTogether,
+    deploymentGroupsAreUnique,
+    instanceTagsSelectOneGroup,
     targetsNameTheirStacks,
+    wavesAreWavesOfTargets,
+    approvalsBelongToWaves,
     extraActionsFitThePipeline,
     encryptionKeyIsOfThePipeline,
     pipelineNameFitsDerivedNames,
+    adoptedStoresAreThisPipelines,
 ];
 
 /** The walkthrough's limits over the whole pipeline, once the config is otherwise valid. */
@@ -55,14 +67,64 @@ export function pipelineFollowsArtifactRules(config: ProgramConfig): Problem[] {
     return [...duplicateNames(stages), ...artifactRuleViolations(stages, config.pipelineAccountId)].map((message) => ({ path: ["extraActions"], message }));
 }
 
+/**
+ * CodePipeline's quotas over the whole pipeline (stages, actions per stage, actions per pipeline), and its
+ * naming rule for each stage name a wave gives, once the config is otherwise valid: a pipeline past them is
+ * refused here, before any resource is declared, saying how many targets fit and how.
+ */
+export function pipelineFitsItsQuotas(config: ProgramConfig): Problem[] {
+    // A target stack declares no pipeline: its copy of the targets is checked where the pipeline is declared.
+    if (config.deploy === "target") {
+        return [];
+    }
+    const stages = pipelineStages(config);
+    const over = pipelineMeasurements(stages).filter((m) => !withinQuota(m));
+    const approvals = stages.flatMap((stage) => stage.actions).filter((a) => a.category === "Approval").length;
+    const extras = config.extraActions.length;
+    const ownStages = pipelineOwnStages.length;
+    const problems = over.map((m): Problem => {
+        const { limit, source } = quotas[m.quota];
+        if (m.quota === "stagesPerPipeline") {
+            return {
+                path: ["targets"],
+                message: `the pipeline needs ${count(m.figure)} stages: ${pipelineOwnStages.join(", ")} and ${count(m.figure - ownStages)} for its waves ` +
+                    `(a target without \`wave\` is a wave of its own), and CodePipeline allows ${limit} (${source}); at most ${limit - ownStages} stages of waves fit, ` +
+                    `so put targets that may deploy together in one wave (targets[].wave): its targets deploy in parallel, in a stage of up to ` +
+                    `${quotas.actionsPerStage.limit} actions, and up to ${count(quotas.actionsPerPipeline.limit - ownStages)} targets fit in one pipeline`,
+            };
+        }
+        if (m.quota === "actionsPerPipeline") {
+            const fit = quotas.actionsPerPipeline.limit - ownStages - approvals - extras;
+            return {
+                path: ["targets"],
+                message: `the pipeline needs ${count(m.figure)} actions: Source, Build, ${count(config.targets.length)} deploy actions, ${approvals} approval${approvals === 1 ? "" : "s"} ` +
+                    `and ${extras} extra action${extras === 1 ? "" : "s"}, and CodePipeline allows ${count(limit)} (${source}); at most ${count(fit)} targets fit in one pipeline ` +
+                    "with these approvals and extra actions: deploy the others with a second pipeline (another pipeline stack with its own pipelineName)",
+            };
+        }
+        return { path: ["extraActions"], message: `${m.subject} needs ${m.figure} actions, and CodePipeline allows ${limit} per stage (${source}); move some of its extra actions to another stage` };
+    });
+    // A wave's name is a valid stage name (the schema's rule): only the suffix of a split wave can break it.
+    const splitNamesTooLong = wavesOf(config.targets, config.waves).flatMap((wave) => {
+        const names = waveStages(wave).map((stage) => stage.name);
+        const longest = names.reduce((a, b) => (b.length > a.length ? b : a));
+        const problem = namingProblem(namingRules.stage, longest);
+        return problem ? [{
+            path: ["targets"],
+            message: `wave "${wave.name}" needs ${names.length} stages, named ${names[0]} to ${names[names.length - 1]}, and CodePipeline's stage names have ` +
+                `${namingRules.stage.text}; expected a wave name of at most ${namingRules.stage.maxLength - (longest.length - wave.name.length)} characters`,
+        }] : [];
+    });
+    return [...problems, ...splitNamesTooLong, ...duplicateStageNames(stages).map((message) => ({ path: ["targets"], message }))];
+}
+
 function targetNamesAreUnique(draft: Draft): Problem[] {
     const names = targetsOf(draft).map(({ target }) => target.name).filter((name) => name !== undefined);
     const repeated = new Set(names.filter((name, index) => names.indexOf(name) !== index));
     return [...repeated].map((name) => ({ path: ["targets"], message: `name "${name}" appears more than once; target names are stage names and must be unique` }));
 }
 
-/** IAM role names have at most 64 characters (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
-const maxRoleNameLength = 64;
+const maxRoleNameLength = namingRules.iamRole.maxLength;
 
 /** The role names derived from a target's name must fit IAM's limit; the name is the cause, not a clash of cut names. */
 function derivedRoleNamesFit(draft: Draft): Problem[] {
@@ -155,12 +217,141 @@ function targetIsAmongTargets(draft: Draft): Problem[] {
     const names = targetNames(draft);
     if (!given(draft, "target")) {
         const known = (names ?? []).join(", ");
-        return [{ path: ["target"], message: `missing; with deploy "target" it names the entry of targets this stack deploys (one of: ${known || "none defined"})` }];
+        return [{ path: ["target"], message: `missing; with deploy "target" it names the entries of targets this stack deploys, a name or a list of names (one of: ${known || "none defined"})` }];
     }
-    return draft.target === undefined || names === undefined || names.includes(draft.target) ? [] : [{
+    const listed = deployedNames(draft);
+    const repeated = [...new Set(listed.filter((name, index) => listed.indexOf(name) !== index))];
+    return [
+        ...repeated.map((name) => ({ path: ["target"], message: `"${name}" is listed more than once; expected each target once` })),
+        ...(names === undefined ? [] : [...new Set(listed)].filter((name) => !names.includes(name)).map((name) => ({
+            path: ["target"],
+            message: `"${name}" is not among targets; expected one of: ${names.join(", ")}`,
+        }))),
+    ];
+}
+
+/** The names `target` lists, as far as they are valid. */
+function deployedNames(draft: Draft): string[] {
+    const target = draft.target as string | (string | undefined)[] | undefined;
+    return targetNamesOf(Array.isArray(target) ? target.filter((name) => name !== undefined) : target);
+}
+
+/** The target entries a target stack deploys, as far as they are known. */
+function deployedEntries(draft: Draft): { target: DraftTarget; index: number }[] {
+    const listed = deployedNames(draft);
+    return targetsOf(draft).filter(({ target }) => target.name !== undefined && listed.includes(target.name));
+}
+
+/** A target stack is one account's stack: its provider credentials, its owner's review (plan/account-<id>). */
+function deployedTargetsShareOneAccount(draft: Draft): Problem[] {
+    if (draft.deploy !== "target") {
+        return [];
+    }
+    const accounts = [...new Set(deployedEntries(draft).map(({ target }) => target.accountId).filter((id) => id !== undefined))];
+    if (accounts.length <= 1) {
+        return [];
+    }
+    const byAccount = accounts.map((account) => `${deployedEntries(draft).filter(({ target }) => target.accountId === account).map(({ target }) => target.name).join(", ")} in ${account}`);
+    return [{
         path: ["target"],
-        message: `"${draft.target}" is not among targets; expected one of: ${names.join(", ")}`,
+        message: `lists targets of ${accounts.length} accounts (${byAccount.join("; ")}); a target stack deploys one account: expected targets of one account, one stack per account`,
     }];
+}
+
+/** Where a CodeDeploy application lives: names are unique per account and region. */
+function applicationOf(target: DraftTarget, pipelineRegion: string | undefined): string | undefined {
+    const region = target.region ?? pipelineRegion;
+    return target.accountId === undefined || region === undefined || target.applicationName === undefined
+        ? undefined : `application ${target.applicationName} in account ${target.accountId} (${region})`;
+}
+
+/**
+ * Targets of one application in one account and region are deployment groups of one CodeDeploy application,
+ * which one stack declares: a second stack declaring it would fail (ApplicationAlreadyExistsException,
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html). So a target stack
+ * deploys every target that shares an application with one it deploys.
+ */
+function sharedApplicationsAreDeployedTogether(draft: Draft): Problem[] {
+    if (draft.deploy !== "target") {
+        return [];
+    }
+    const listed = deployedNames(draft);
+    const applications = new Map<string, string[]>();
+    for (const { target } of deployedEntries(draft)) {
+        const application = applicationOf(target, draft.region);
+        if (application !== undefined) {
+            applications.set(application, [...(applications.get(application) ?? []), target.name!]);
+        }
+    }
+    return [...applications].flatMap(([application, deployed]) => {
+        const left = targetsOf(draft).map(({ target }) => target)
+            .filter((other) => other.name !== undefined && !listed.includes(other.name) && applicationOf(other, draft.region) === application);
+        return left.length === 0 ? [] : [{
+            path: ["target"],
+            message: `target ${deployed.map((name) => `"${name}"`).join(", ")} shares CodeDeploy ${application} with ${left.map((other) => `"${other.name}"`).join(", ")}, ` +
+                "which this stack does not deploy; one application is declared by one stack, so another stack declaring it would fail: " +
+                `expected them in this stack, target: [${[...listed, ...left.map((other) => other.name!)].join(", ")}]`,
+        }];
+    });
+}
+
+/** Each target declares its deployment group: two targets naming one group in one application would declare it twice. */
+function deploymentGroupsAreUnique(draft: Draft): Problem[] {
+    const first = new Map<string, string>();
+    const problems: Problem[] = [];
+    for (const { target, index } of targetsOf(draft)) {
+        const application = applicationOf(target, draft.region);
+        if (application === undefined || target.deploymentGroupName === undefined) {
+            continue;
+        }
+        const group = `deployment group ${target.deploymentGroupName} of ${application}`;
+        const name = target.name ?? `targets[${index}]`;
+        const other = first.get(group);
+        if (other) {
+            problems.push({ path: ["targets", index, "deploymentGroupName"], message: `"${target.deploymentGroupName}": targets "${other}" and "${name}" both declare ${group}; expected another deployment group name` });
+        } else {
+            first.set(group, name);
+        }
+    }
+    return problems;
+}
+
+/**
+ * A deployment group deploys to every instance carrying its tag (ec2TagFilters, KEY_AND_VALUE:
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_EC2TagFilter.html), so two groups of one
+ * account and region selecting by one tag would deploy to each other's instances (staging onto production).
+ */
+function instanceTagsSelectOneGroup(draft: Draft): Problem[] {
+    const first = new Map<string, { name: string; group: string; explicit: boolean }>();
+    const problems: Problem[] = [];
+    for (const { target, index } of targetsOf(draft)) {
+        const region = target.region ?? draft.region;
+        const { applicationName, deploymentGroupName } = target;
+        const explicit = given(target, "instanceTag");
+        const tag = explicit ? target.instanceTag
+            : applicationName !== undefined && deploymentGroupName !== undefined ? defaultInstanceTag({ applicationName, deploymentGroupName }) : undefined;
+        if (tag?.key === undefined || tag.value === undefined || target.accountId === undefined || region === undefined) {
+            continue;
+        }
+        const selection = `${target.accountId}/${region}/${tag.key}=${tag.value}`;
+        const mine = { name: target.name ?? `targets[${index}]`, group: `${applicationName}/${deploymentGroupName}`, explicit };
+        const other = first.get(selection);
+        if (!other) {
+            first.set(selection, mine);
+            continue;
+        }
+        // One group declared twice is deploymentGroupsAreUnique's problem.
+        if (other.group !== mine.group) {
+            const how = (t: typeof mine) => `"${t.name}" (${t.explicit ? "its instanceTag" : "its default tag"})`;
+            const own = defaultInstanceTag({ applicationName: applicationName ?? "<applicationName>", deploymentGroupName: deploymentGroupName ?? "<deploymentGroupName>" });
+            problems.push({
+                path: ["targets", index, "instanceTag"],
+                message: `targets ${how(other)} and ${how(mine)} both select instances tagged ${tag.key}=${tag.value} in account ${target.accountId} (${region}): ` +
+                    `each deployment group would deploy to the other's instances; expected a tag of this deployment group only, e.g. {key: ${own.key}, value: ${own.value}}`,
+            });
+        }
+    }
+    return problems;
 }
 
 function targetsNameTheirStacks(draft: Draft): Problem[] {
@@ -173,22 +364,81 @@ function targetsNameTheirStacks(draft: Draft): Problem[] {
     }));
 }
 
+/** Each entry of `waves` names a wave of the targets, once. */
+function wavesAreWavesOfTargets(draft: Draft): Problem[] {
+    const waves = waveNames(draft);
+    const seen = new Set<string>();
+    return (draft.waves ?? []).flatMap((wave, index) => {
+        const name = wave?.name;
+        if (name === undefined) {
+            return [];
+        }
+        const repeated = seen.has(name);
+        seen.add(name);
+        if (repeated) {
+            return [{ path: ["waves", index, "name"], message: `"${name}" appears more than once in waves; expected one entry per wave` }];
+        }
+        return waves === undefined || waves.includes(name) ? [] : [{
+            path: ["waves", index, "name"],
+            message: `"${name}" is not the wave of any target; expected one of: ${listed(waves)} (a target's wave is its \`wave\`, or its name when it has none)`,
+        }];
+    });
+}
+
+/**
+ * An approval belongs to a wave: a target's own `requireApproval` stands for its wave only when the target
+ * is alone in it, and never against the wave's entry in `waves`.
+ */
+function approvalsBelongToWaves(draft: Draft): Problem[] {
+    const targets = targetsOf(draft).filter(({ target }) => target.name !== undefined);
+    const waveOf = (target: DraftTarget) => target.wave ?? target.name!;
+    return targets.flatMap(({ target, index }) => {
+        if (target.requireApproval === undefined) {
+            return [];
+        }
+        const wave = waveOf(target);
+        const settingIndex = (draft.waves ?? []).findIndex((w) => w?.name === wave);
+        const setting = settingIndex < 0 ? undefined : draft.waves![settingIndex];
+        const path = ["targets", index, "requireApproval"];
+        if (setting?.requireApproval !== undefined && setting.requireApproval !== target.requireApproval) {
+            return [{
+                path,
+                message: `${target.requireApproval} contradicts waves[${settingIndex}].requireApproval (${setting.requireApproval}) of wave "${wave}"; ` +
+                    `expected the approval in one place: an approval belongs to the wave, so remove it here`,
+            }];
+        }
+        const others = targets.filter((t) => t.target !== target && waveOf(t.target) === wave).length;
+        return setting === undefined && others > 0 && target.requireApproval ? [{
+            path,
+            message: `true on target "${target.name}", which shares wave "${wave}" with ${others} other target${others === 1 ? "" : "s"}; an approval belongs to ` +
+                `the wave, not to one of its targets: expected waves: [{name: ${wave}, requireApproval: true}] instead`,
+        }] : [];
+    });
+}
+
 function extraActionsFitThePipeline(draft: Draft): Problem[] {
     const names = targetNames(draft);
     if (names === undefined) {
         return [];
     }
-    const stageNames = [...pipelineOwnStages, ...names];
+    const targets = (draft.targets ?? []) as (DraftTarget & { name: string })[];
+    const settings = (draft.waves ?? []).filter((w): w is { name: string; requireApproval?: boolean } => w?.name !== undefined);
+    const stageNames = [...pipelineOwnStages, ...wavesOf(targets, settings).flatMap((wave) => waveStages(wave).map((stage) => stage.name))];
     return (draft.extraActions ?? []).flatMap((action, index) => [
         ...(action?.stage === undefined || stageNames.includes(action.stage) ? [] : [{
             path: ["extraActions", index, "stage"],
-            message: `"${action.stage}" is not a stage of this pipeline; expected one of: ${stageNames.join(", ")}`,
+            message: `"${action.stage}" is not a stage of this pipeline; expected one of: ${listed(stageNames)}`,
         }]),
         ...(action?.target === undefined || names.includes(action.target) ? [] : [{
             path: ["extraActions", index, "target"],
-            message: `"${action.target}" is not among targets; expected one of: ${names.join(", ")}`,
+            message: `"${action.target}" is not among targets; expected one of: ${listed(names)}`,
         }]),
     ]);
+}
+
+/** Names as a message lists them: all of a short list, the first of a long one and how many more. */
+function listed(names: string[], shown = 12): string {
+    return names.length <= shown ? names.join(", ") : `${names.slice(0, shown).join(", ")} and ${names.length - shown} more`;
 }
 
 function encryptionKeyIsOfThePipeline(draft: Draft): Problem[] {
@@ -206,44 +456,48 @@ function encryptionKeyIsOfThePipeline(draft: Draft): Problem[] {
     return problems;
 }
 
-/** An AWS naming rule: its longest name, the characters it allows, and further conditions with what a pipeline name then needs. */
-interface NamingRule {
-    /** The rule as a message states it. */
-    text: string;
-    maxLength: number;
-    character: RegExp;
-    conditions?: { holds: (name: string) => boolean; expected: string }[];
+/**
+ * `adoptRetained` names, per region, the key of an artifact store that `pulumi destroy` left behind. Only this
+ * pipeline's stores can be adopted: a region it has a store in, a key of the pipeline account in that region,
+ * by key ARN (importing needs the key id, which an alias ARN does not give), or there `encryptionKey` itself.
+ */
+function adoptedStoresAreThisPipelines(draft: Draft): Problem[] {
+    const adopted = Object.entries(draft.adoptRetained ?? {});
+    if (adopted.length === 0) {
+        return [];
+    }
+    if (draft.deploy === "target") {
+        return [{ path: ["adoptRetained"], message: "a target stack retains nothing on destroy, so it adopts nothing; expected adoptRetained only in the pipeline stack (deploy: pipeline or all)" }];
+    }
+    const pipelineRegion = draft.region;
+    const storeRegions = pipelineRegion === undefined ? undefined : artifactStoreRegions(pipelineRegion, targetsOf(draft).map(({ target }) => ({ region: target.region ?? pipelineRegion })));
+    return adopted.flatMap(([region, key]): Problem[] => {
+        const path = ["adoptRetained", region];
+        if (key === undefined) {
+            return [];
+        }
+        if (storeRegions !== undefined && !storeRegions.includes(region)) {
+            return [{ path, message: `"${region}" is not a region this pipeline has an artifact store in; expected one of: ${storeRegions.join(", ")}` }];
+        }
+        if (region === pipelineRegion && draft.encryptionKey !== undefined) {
+            return key === draft.encryptionKey ? [] : [{
+                path, message: `"${key}": the store of the pipeline region is encrypted with encryptionKey, which this program never creates or retains; expected "${draft.encryptionKey}"`,
+            }];
+        }
+        const reference = kmsReference(key);
+        const expected = `the key ARN of the retained key, arn:<partition>:kms:${region}:${draft.pipelineAccountId ?? "<pipelineAccountId>"}:key/<key id>`;
+        if (reference === undefined) {
+            return []; // not an ARN at all: the schema says so
+        }
+        if (reference.kind !== "key") {
+            return [{ path, message: `"${key}" is an alias ARN; importing a key needs its key id, expected ${expected}` }];
+        }
+        if (reference.region !== region || (draft.pipelineAccountId !== undefined && reference.accountId !== draft.pipelineAccountId)) {
+            return [{ path, message: `"${key}" is a key of account ${reference.accountId} in ${reference.region}; expected ${expected}` }];
+        }
+        return [];
+    });
 }
-
-const startsWithLetterOrDigit = { holds: (name: string) => /^[A-Za-z0-9]/.test(name), expected: "a pipeline name that starts with a letter or digit" };
-
-const namingRules = {
-    // "1–256 characters ... only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-)":
-    // https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html
-    kmsAlias: { text: "letters, digits, '/', '_' and '-' only", maxLength: 256, character: /[A-Za-z0-9/_-]/ },
-    // Project name pattern [A-Za-z0-9][A-Za-z0-9\-_]{1,254}:
-    // https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html
-    codeBuildProject: {
-        text: "2-255 letters, digits, '-' and '_', starting with a letter or digit", maxLength: 255, character: /[A-Za-z0-9_-]/,
-        conditions: [startsWithLetterOrDigit],
-    },
-    // Rule name: 1-64 characters of [\.\-_A-Za-z0-9]: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
-    eventRule: { text: "1-64 letters, digits, '.', '-' and '_'", maxLength: 64, character: /[A-Za-z0-9._-]/ },
-    // Role name: 1-64 characters of [\w+=,.@-]: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-    iamRole: { text: "1-64 letters, digits and + = , . @ _ -", maxLength: maxRoleNameLength, character: /[\w+=,.@-]/ },
-    // General purpose bucket names: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
-    // (names.* lowercases the name and replaces other characters with '-', so only these can break).
-    s3Bucket: {
-        text: "3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no two adjacent periods, " +
-            "not starting with xn--, sthree- or amzn-s3-demo-",
-        maxLength: 63, character: /[a-z0-9.-]/,
-        conditions: [
-            startsWithLetterOrDigit,
-            { holds: (name: string) => !name.includes(".."), expected: "a pipeline name without two adjacent periods" },
-            { holds: (name: string) => !/^(xn--|sthree-|amzn-s3-demo-)/.test(name), expected: "a pipeline name that does not start with xn--, sthree- or amzn-s3-demo-" },
-        ],
-    },
-} satisfies Record<string, NamingRule>;
 
 /** What the names derived from pipelineName depend on. */
 interface NamedPipeline {
@@ -264,6 +518,7 @@ interface DerivedNames {
 }
 
 const placeholder = "<pipelineName>";
+const accountPlaceholder = "<pipeline account>";
 
 const derivedNames: DerivedNames[] = [
     {
@@ -277,6 +532,10 @@ const derivedNames: DerivedNames[] = [
     { what: "the IAM role", form: names.pipelineRole(placeholder), rule: namingRules.iamRole, names: (p) => [names.pipelineRole(p.pipelineName)] },
     { what: "the IAM role", form: names.buildRole(placeholder), rule: namingRules.iamRole, names: (p) => [names.buildRole(p.pipelineName)] },
     { what: "the IAM role", form: names.sourceTriggerRole(placeholder), rule: namingRules.iamRole, names: (p) => (p.s3Source ? [names.sourceTriggerRole(p.pipelineName)] : []) },
+    {
+        what: "the IAM path of the target roles", form: rolePaths.instance(accountPlaceholder, placeholder), rule: namingRules.iamPath,
+        names: (p) => [rolePaths.deploy(p.accountId, p.pipelineName), rolePaths.instance(p.accountId, p.pipelineName)],
+    },
 ];
 
 /**
@@ -317,13 +576,10 @@ function pipelineNameFitsDerivedNames(draft: Draft): Problem[] {
     return [...strictest, ...notValid];
 }
 
-/** What a pipeline name needs so that `name` keeps `rule`, or undefined when it does. */
+/** What a pipeline name needs so that `name` keeps `rule`, or undefined when it does (lengths are measured apart). */
 function brokenPart(rule: NamingRule, name: string): string | undefined {
-    const badCharacters = [...new Set([...name].filter((c) => !rule.character.test(c)))];
-    if (badCharacters.length > 0) {
-        return `a pipeline name without ${badCharacters.map((c) => `"${c}"`).join(", ")}`;
-    }
-    return rule.conditions?.find((condition) => !condition.holds(name))?.expected;
+    const problem = namingProblem(rule, name);
+    return problem && !problem.tooLong ? `a pipeline name ${problem.expected}` : undefined;
 }
 
 /** Whether config gave the key, valid or not. */
@@ -334,6 +590,12 @@ function given<T extends object>(value: T, key: keyof T): boolean {
 /** The target entries that are objects, with their index in targets. */
 function targetsOf(draft: Draft): { target: DraftTarget; index: number }[] {
     return (draft.targets ?? []).flatMap((target, index) => (target ? [{ target, index }] : []));
+}
+
+/** The waves the targets name (a target's own name when it names none), or undefined while a target's name is not known. */
+function waveNames(draft: Draft): string[] | undefined {
+    const names = targetNames(draft);
+    return names && [...new Set(targetsOf(draft).map(({ target }) => target.wave ?? target.name!))];
 }
 
 /** The target names, or undefined while one of them is not known (a bad entry or name). */

@@ -42,6 +42,20 @@ export const defaults = {
     fleet: { size: 1, instanceType: "t3.micro", amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", vpc: "default" as "default" | "new" },
 };
 
+/**
+ * The tag a deployment group selects its instances by when config names none: one per deployment group.
+ * A deployment group name is unique within its application, and an application name within its account
+ * and region (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateDeploymentGroup.html,
+ * API_CreateApplication.html), so `<application>/<group>` selects no other group's instances there. Tag
+ * values may hold '/' and up to 256 characters
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions): 100 + 1 + 100 fit.
+ */
+export const defaultInstanceTagKey = "CodeDeployDeploymentGroup";
+
+export function defaultInstanceTag(target: { applicationName: string; deploymentGroupName: string }): { key: string; value: string } {
+    return { key: defaultInstanceTagKey, value: `${target.applicationName}/${target.deploymentGroupName}` };
+}
+
 /** The stages every pipeline has before its targets' stages. */
 export const pipelineOwnStages = ["Source", "Build"];
 
@@ -150,12 +164,16 @@ const fleetSettings = object({
         .describe("`default`: the account's default VPC; `new`: a VPC with two zones and one NAT gateway"),
 }, "true or an object {size, instanceType, amiParameter, vpc}");
 
+/** A stage name that is not one of the pipeline's own stages; `what` says why it is a stage name. */
+function stageName(expected: string, why: string) {
+    return text(stageNamePattern, expected).refine((name) => !pipelineOwnStages.includes(name), {
+        error: (issue) => `${shown(issue.input)} is the name of one of the pipeline's own stages (${pipelineOwnStages.join(", ")}); expected another name, ${why}`,
+    });
+}
+
 const targetEntry = object({
-    name: text(stageNamePattern, `a stage name of ${stageNameText}`)
-        .refine((name) => !pipelineOwnStages.includes(name), {
-            error: (issue) => `${shown(issue.input)} is the name of one of the pipeline's own stages (${pipelineOwnStages.join(", ")}); expected another name, target names are stage names`,
-        })
-        .describe("stage name and key of the `targets` output"),
+    name: stageName(`a stage name of ${stageNameText}`, "target names are stage names")
+        .describe("key of the `targets` output, and the name of the target's stage when it names no `wave`"),
     accountId: accountId().describe("the target account, 12 digits quoted; not the pipeline account"),
     stack: text(qualifiedStackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountB"`, { invalid: "is not a stack name" })
         .optional()
@@ -184,8 +202,20 @@ const targetEntry = object({
         key: text(/^.+$/, "the tag key").describe("the tag key"),
         value: text(/^.+$/, "the tag value").describe("the tag value"),
     }, "{key, value}, the EC2 tag that marks the deployment group's instances").optional()
-        .meta({ description: "the EC2 tag the deployment group selects instances by", defaultText: "`{key: CodeDeployApplication, value: <applicationName>}`" }),
-    requireApproval: flag().prefault(false).describe("a manual approval before this target's deploy action"),
+        .meta({
+            description: "the EC2 tag the deployment group selects instances by; no other deployment group of the account and region may select by the same tag",
+            defaultText: `\`{key: ${defaultInstanceTagKey}, value: <applicationName>/<deploymentGroupName>}\``,
+        }),
+    wave: stageName(`a wave name of ${stageNameText}`, "wave names are stage names").optional()
+        .meta({
+            description: "the wave this target deploys in: the targets of a wave share a stage and deploy in parallel; waves run in the order of their first target",
+            defaultText: "the target's name: a wave, and a stage, of its own",
+        }),
+    requireApproval: flag().optional()
+        .meta({
+            description: "a manual approval before this target's wave, for a target alone in its wave; a wave of several targets takes its approval from `waves`",
+            defaultText: "`false`",
+        }),
     credentials: credentials("this target's account").meta({
         description: "`{profile}` or `{assumeRoleArn}` (a role of this target's account) for this account's provider",
         defaultText: "ambient",
@@ -222,6 +252,29 @@ const source = z.discriminatedUnion("provider", [
         : expecting("an object {provider: S3 | CodeStarSourceConnection, ...}")(issue)),
 });
 
+/**
+ * `target` as Pulumi hands it over: one name as written, a list of names as JSON text (which this parses;
+ * it throws on bad JSON). A target name never starts with "[" (stage names cannot), so only a list is parsed.
+ */
+export function rawTargetNames(value: string): unknown {
+    return value.trimStart().startsWith("[") ? JSON.parse(value) as unknown : value;
+}
+
+/** `target`: one name, or a list of names. */
+function targetNames() {
+    const name = z.string({ error: expecting("the name of an entry of targets") });
+    return z.preprocess((value, context) => {
+        try {
+            return typeof value === "string" ? rawTargetNames(value) : value;
+        } catch {
+            context.addIssue({ code: "custom", input: value, message: `${shown(value)} is not valid structured config; expected a name or a YAML list of names` });
+            return z.NEVER;
+        }
+    }, z.union([name, z.array(name, { error: expecting("a non-empty list of names of entries of targets") }).min(1)], {
+        error: expecting("the name of an entry of targets, or a list of such names"),
+    }));
+}
+
 /** An action type's version, written as text or, as everybody writes it in YAML, as a number. */
 function actionVersion() {
     const error = expecting(`an action version such as "1"`);
@@ -234,8 +287,9 @@ const artifactNames = () => z.array(text(/^[\w-]{1,100}$/, "an artifact name (le
 }).default([]);
 
 const extraAction = object({
-    stage: text(stageNamePattern, "the stage to add the action to: Source, Build or a target's name")
-        .describe("the stage to add the action to: `Source`, `Build` or a target's name"),
+    stage: text(stageNamePattern, "the stage to add the action to: Source, Build or a wave's stage")
+        .describe("the stage to add the action to: `Source`, `Build`, a wave's name (a target's name, for a target without `wave`), " +
+            "or `<wave>-<n>` for the stages of a wave split over several"),
     name: text(stageNamePattern, `an action name of ${stageNameText}`).describe("the action's name, unique within its stage"),
     category: z.enum(actionCategories, { error: expecting(`one of: ${actionCategories.join(", ")}`, { invalid: "is not a valid value" }) })
         .describe("the action's category"),
@@ -262,9 +316,20 @@ const configShape = {
         error: expecting("a non-empty list of {name, accountId, applicationName, deploymentGroupName}", {
             missing: "a list of {name, accountId, applicationName, deploymentGroupName}",
         }),
-    }).min(1)).describe("the target entries, in stage order: one pipeline stage each"),
-    target: z.string({ error: expecting("the name of an entry of targets") }).optional()
-        .meta({ description: "with `deploy: target`: which entry of `targets` this stack deploys", defaultText: "(required with `deploy: target`)" }),
+    }).min(1)).describe("the target entries, in deployment order: a stage each, or a stage per wave of targets (`wave`)"),
+    waves: structured(z.array(object({
+        name: text(stageNamePattern, "the name of a wave of targets (targets[].wave)").describe("the wave, as its targets name it in `wave`"),
+        requireApproval: flag().prefault(false).describe("a manual approval before the wave deploys"),
+    }, "an object {name, requireApproval}"), { error: expecting("a list of {name, requireApproval}") }).default([])).meta({
+        description: "`{name, requireApproval}` per wave: a manual approval before all the targets of a wave deploy",
+        defaultText: "none",
+    }),
+    target: targetNames().optional()
+        .meta({
+            description: "with `deploy: target`: which entries of `targets` this stack deploys, a name or a list of names, all of one account; " +
+                "targets that share a CodeDeploy application in one account and region must be deployed by one stack",
+            defaultText: "(required with `deploy: target`)",
+        }),
     pipelineStack: text(stackNamePattern, `<organization>/<project>/<stack>, e.g. "organization/cross-account-pipeline/accountA"`, { invalid: "is not a stack name" })
         .optional()
         .meta({ description: "no longer read (a target stack reads nothing from the pipeline stack); accepted so that older stack files keep working, with a warning", defaultText: "none" }),
@@ -307,9 +372,32 @@ const configShape = {
                 "cannot be used across accounts); its key policy is then yours to write (the plan says what it must grant)",
             defaultText: "a key created here",
         }),
+    // "o-" followed by 10 to 32 lowercase letters or digits: https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html
+    organizationId: text(/^o-[a-z0-9]{10,32}$/, `an AWS Organizations id such as "o-a1b2c3d4e5"`, { invalid: "is not an organization id" }).optional()
+        .meta({
+            description: "the AWS Organization of the pipeline and target accounts: the artifact bucket and key then also require `aws:PrincipalOrgID` " +
+                "of the target roles (defence in depth; they still name each target account)",
+            defaultText: "none",
+        }),
     artifactRetentionDays: wholeNumber().prefault(defaults.artifactRetentionDays)
-        .describe("artifacts and old versions expire after this many days"),
+        .describe("days an artifact or source bundle stays recoverable after it was deleted or replaced (noncurrent versions expire then); " +
+            "current artifacts never expire: CodeDeploy redeploys the last successful revision on scale-out and rollback"),
     protectArtifacts: flag().prefault(true).describe("protect the key and artifact bucket from `pulumi destroy`"),
+    adoptRetained: structured(z.partialRecord(region(), z.string({ error: expecting("the ARN of the retained key of that region's artifact store") })
+        .refine((key) => kmsReference(key) !== undefined, {
+            error: (issue) => `${shown(issue.input)} is not a key ARN; expected e.g. "arn:aws:kms:us-east-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
+        }), {
+        // A key outside an enum-keyed record comes as unrecognized_keys (zod 4 at run time, whatever its types say),
+        // reported per key with the key in its path.
+        error: (issue) => ((issue as { code: string }).code === "unrecognized_keys"
+            ? `not a known AWS region; expected regions such as "us-east-2" as keys`
+            : expecting("an object of region: key ARN")(issue)),
+    }).optional()).meta({
+        description: "re-creating the stack after `pulumi destroy`: the artifact stores it left, to adopt (import) instead of creating, by region: " +
+            "the ARN of the store's retained key (for the pipeline region with `encryptionKey`: that key). Adopts the key, the artifact bucket " +
+            "and, in the pipeline region, the source bucket, each with its settings",
+        defaultText: "none: create them",
+    }),
 };
 
 function isAwsManagedAlias(key: string): boolean {
@@ -338,19 +426,28 @@ function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
     return {
         ...entry,
         region: entry.region ?? pipelineRegion,
+        wave: entry.wave ?? entry.name,
         crossAccountRoleName: roleNameOf(entry, "crossAccountRoleName"),
         instanceRoleName: roleNameOf(entry, "instanceRoleName"),
         codeDeployServiceRoleName: roleNameOf(entry, "codeDeployServiceRoleName"),
-        instanceTag: entry.instanceTag ?? { key: "CodeDeployApplication", value: entry.applicationName },
+        instanceTag: entry.instanceTag ?? defaultInstanceTag(entry),
     };
 }
 
-/** The config with the defaults that depend on other keys filled in; `target` only with `deploy: target`; `pipelineStack` is not read. */
+/** `target` as a list of names: one name is a list of one. */
+export function targetNamesOf(target: string | string[] | undefined): string[] {
+    return target === undefined ? [] : typeof target === "string" ? [target] : target;
+}
+
+/**
+ * The config with the defaults that depend on other keys filled in; with `deploy: target`, the targets
+ * this stack deploys as `deployedTargets` (from `target`); `adoptRetained` empty when absent; `pipelineStack` is not read.
+ */
 export function resolved(config: ConfigDocument) {
-    const { target: targetName, pipelineStack: _notRead, ...keys } = config;
+    const { target: targetName, pipelineStack: _notRead, adoptRetained, ...keys } = config;
     const targets = config.targets.map((entry) => resolvedTarget(entry, config.region));
-    const target = targets.find((t) => t.name === targetName);
-    return { ...keys, targets, ...(config.deploy === "target" ? { target } : {}) };
+    const deployedTargets = targetNamesOf(targetName).flatMap((name) => targets.filter((t) => t.name === name));
+    return { ...keys, targets, adoptRetained: adoptRetained ?? {}, ...(config.deploy === "target" ? { deployedTargets } : {}) };
 }
 
 export type ProgramConfig = ReturnType<typeof resolved>;
@@ -361,3 +458,4 @@ export type FleetConfig = NonNullable<TargetConfig["fleet"]>;
 export type SourceConfig = ProgramConfig["source"];
 export type BuildConfig = ProgramConfig["build"];
 export type ExtraActionConfig = ProgramConfig["extraActions"][number];
+export type WaveConfig = ProgramConfig["waves"][number];

@@ -12,7 +12,10 @@ export function partitionOf(region: string): string {
 
 export const arn = {
     accountRoot: (partition: string, accountId: string) => `arn:${partition}:iam::${accountId}:root`,
-    role: (partition: string, accountId: string, roleName: string) => `arn:${partition}:iam::${accountId}:role/${roleName}`,
+    /** A role's ARN includes its path: `arn:<partition>:iam::<account>:role/<path><name>` (IAM identifiers, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns). */
+    role: (partition: string, accountId: string, roleName: string, path = "/") => `arn:${partition}:iam::${accountId}:role${path}${roleName}`,
+    /** Every role under `path`, in any account: an ARN pattern for ArnLike conditions and identity policy resources. */
+    rolesUnder: (partition: string, path: string) => `arn:${partition}:iam::*:role${path}*`,
     /** Every KMS key of an account in a region: IAM policies may name keys so ("Specifying KMS keys in IAM policy statements"). */
     keysIn: (partition: string, region: string, accountId: string) => `arn:${partition}:kms:${region}:${accountId}:key/*`,
     bucket: (partition: string, bucketName: string) => `arn:${partition}:s3:::${bucketName}`,
@@ -56,4 +59,21 @@ export const names = {
     buildProject: (pipelineName: string) => `${pipelineName}-Build`,
     sourceTriggerRule: (pipelineName: string) => `${pipelineName}-SourceChanged`,
     sourceTriggerRole: (pipelineName: string) => `${pipelineName}-SourceTrigger`,
+};
+
+/**
+ * The IAM paths of this pipeline's roles in the target accounts, one per kind. A role's ARN includes its
+ * path, and `aws:PrincipalArn` of a role session is that role ARN ("AWS global condition context keys",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn),
+ * so one `ArnLike` on `arn:<partition>:iam::*:role<path>*` names every such role of every target account,
+ * and the bucket and key policies grow by an account, not by a statement, per target. The pipeline account
+ * is in the path as well as the pipeline name: pipeline names are unique only within an account and region,
+ * and two pipeline accounts using the default name must not share their target roles' grants. Role names
+ * stay unique per account whatever the path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ */
+export const rolePaths = {
+    /** The cross-account roles the pipeline assumes: they read and write artifacts. */
+    deploy: (pipelineAccountId: string, pipelineName: string) => `/cross-account-pipeline/${pipelineAccountId}/${pipelineName}/deploy/`,
+    /** The instance roles of the deployment groups: they only read artifacts. */
+    instance: (pipelineAccountId: string, pipelineName: string) => `/cross-account-pipeline/${pipelineAccountId}/${pipelineName}/instance/`,
 };

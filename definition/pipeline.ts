@@ -1,8 +1,9 @@
 // The pipeline's shape, decided from config alone: stages, actions, artifact stores, and the
 // walkthrough's cross-account rules over any such shape.
-import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config/types";
+import type { ExtraActionConfig, SourceConfig, TargetConfig, WaveConfig } from "../config/types";
 import type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
-import { accountOfArn, arn, kmsReference, names, partitionOf } from "./names";
+import { accountOfArn, arn, kmsReference, names, partitionOf, rolePaths } from "./names";
+import { quotas } from "./quotas";
 
 export type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
 
@@ -12,6 +13,8 @@ export interface PipelineShape {
     pipelineAccountId: string;
     pipelineName: string;
     targets: TargetConfig[];
+    /** The approvals of waves, as config gives them (`waves`). */
+    waves: WaveConfig[];
     source: SourceConfig;
     extraActions: ExtraActionConfig[];
 }
@@ -19,9 +22,28 @@ export interface PipelineShape {
 export const sourceArtifact = "SourceOutput";
 export const buildArtifact = "BuildOutput";
 
-/** The role each target's deploy action assumes: that target's cross-account role. */
-export function deployRoleArn(target: TargetConfig): string {
-    return arn.role(partitionOf(target.region), target.accountId, target.crossAccountRoleName);
+/** The pipeline a target's roles belong to: their IAM paths follow from it (rolePaths). */
+export type PipelineIdentity = Pick<PipelineShape, "pipelineAccountId" | "pipelineName">;
+
+type TargetRoles = Pick<TargetConfig, "region" | "accountId" | "crossAccountRoleName" | "instanceRoleName">;
+
+/** The role each target's deploy action assumes: that target's cross-account role, under this pipeline's deploy path. */
+export function deployRoleArn(pipeline: PipelineIdentity, target: Omit<TargetRoles, "instanceRoleName">): string {
+    return arn.role(partitionOf(target.region), target.accountId, target.crossAccountRoleName, rolePaths.deploy(pipeline.pipelineAccountId, pipeline.pipelineName));
+}
+
+/** The role of a target's instances, under this pipeline's instance path. */
+export function instanceRoleArn(pipeline: PipelineIdentity, target: Omit<TargetRoles, "crossAccountRoleName">): string {
+    return arn.role(partitionOf(target.region), target.accountId, target.instanceRoleName, rolePaths.instance(pipeline.pipelineAccountId, pipeline.pipelineName));
+}
+
+/** This pipeline's deploy and instance roles in any account, as ARN patterns (their partition is the pipeline's: targets share it). */
+export function targetRolePatterns(pipeline: PipelineIdentity & Pick<PipelineShape, "region">): { deploy: string; instance: string } {
+    const partition = partitionOf(pipeline.region);
+    return {
+        deploy: arn.rolesUnder(partition, rolePaths.deploy(pipeline.pipelineAccountId, pipeline.pipelineName)),
+        instance: arn.rolesUnder(partition, rolePaths.instance(pipeline.pipelineAccountId, pipeline.pipelineName)),
+    };
 }
 
 /** The pipeline's service role, by the name config gives it. */
@@ -67,12 +89,69 @@ export function withActionRoleArns(stages: StageDeclaration[], roleArnFor: Reado
     }));
 }
 
-/** Source, then Build, then one stage per target in the order given, each with its extra actions. */
+/** A target as a wave sees it: its name, the wave it names (its own name when none), its own approval flag. */
+export interface WaveMember {
+    name: string;
+    wave?: string;
+    requireApproval?: boolean;
+}
+
+/** Targets that deploy together: in parallel, in one stage (or consecutive stages when too many for one). */
+export interface Wave<T extends WaveMember = TargetConfig> {
+    name: string;
+    requireApproval: boolean;
+    targets: T[];
+}
+
+/**
+ * The waves, in the order of their first target. A target without `wave` is a wave of its own, named
+ * after it. A wave's approval is its entry in `waves`, else, for a wave of one target, that target's
+ * `requireApproval` (config refuses the two disagreeing, and an approval flag on a target that shares its wave).
+ */
+export function wavesOf<T extends WaveMember>(targets: readonly T[], settings: readonly { name: string; requireApproval?: boolean }[]): Wave<T>[] {
+    const waves = new Map<string, T[]>();
+    for (const target of targets) {
+        const name = target.wave ?? target.name;
+        waves.set(name, [...(waves.get(name) ?? []), target]);
+    }
+    return [...waves].map(([name, members]) => ({
+        name,
+        requireApproval: settings.find((s) => s.name === name)?.requireApproval ?? (members.length === 1 ? members[0].requireApproval ?? false : false),
+        targets: members,
+    }));
+}
+
+/** A stage of a wave: its name, whether it starts with the wave's approval, and its targets. */
+export interface WaveStage<T extends WaveMember = TargetConfig> {
+    name: string;
+    approval: boolean;
+    targets: T[];
+}
+
+/**
+ * The stages a wave takes: one named after it, or, for more actions than a stage may hold (the approval
+ * counts), consecutive stages `<wave>-1`, `<wave>-2`, ... each as full as CodePipeline allows. The
+ * approval opens the first of them, so it holds back the whole wave.
+ */
+export function waveStages<T extends WaveMember>(wave: Wave<T>): WaveStage<T>[] {
+    const perStage = quotas.actionsPerStage.limit;
+    const parts: WaveStage<T>[] = [];
+    let rest = wave.targets;
+    do {
+        const approval = wave.requireApproval && parts.length === 0;
+        const count = perStage - (approval ? 1 : 0);
+        parts.push({ name: wave.name, approval, targets: rest.slice(0, count) });
+        rest = rest.slice(count);
+    } while (rest.length > 0);
+    return parts.length === 1 ? parts : parts.map((part, i) => ({ ...part, name: `${wave.name}-${i + 1}` }));
+}
+
+/** Source, then Build, then the stages of each wave in order, each with its extra actions. */
 export function pipelineStages(shape: PipelineShape): StageDeclaration[] {
     const stages: StageDeclaration[] = [
         { name: "Source", actions: [sourceAction(shape)] },
         { name: "Build", actions: [buildAction(shape.pipelineName)] },
-        ...shape.targets.map((target) => ({ name: target.name, actions: targetActions(target, shape.region) })),
+        ...wavesOf(shape.targets, shape.waves).flatMap((wave) => waveStages(wave).map((part) => ({ name: part.name, actions: waveActions(wave, part, shape) }))),
     ];
     for (const extra of shape.extraActions) {
         stages.find((stage) => stage.name === extra.stage)?.actions.push(extraAction(extra, shape));
@@ -126,28 +205,39 @@ function buildAction(pipelineName: string): ActionDeclaration {
     };
 }
 
-function targetActions(target: TargetConfig, pipelineRegion: string): ActionDeclaration[] {
-    const deploy: ActionDeclaration = {
-        name: "Deploy", category: "Deploy", owner: "AWS", provider: "CodeDeploy", version: "1",
-        runOrder: target.requireApproval ? 2 : 1,
+/**
+ * A wave stage's actions: the wave's approval first when this stage opens the wave, then one deploy action
+ * per target, all at one runOrder, so they run in parallel. A wave of one target names its action
+ * `Deploy`; in a wave of several, each action is named after its target (action names are unique in a stage).
+ */
+function waveActions(wave: Wave, part: WaveStage, shape: PipelineShape): ActionDeclaration[] {
+    const deploys = part.targets.map((target): ActionDeclaration => ({
+        name: wave.targets.length === 1 ? "Deploy" : target.name,
+        category: "Deploy", owner: "AWS", provider: "CodeDeploy", version: "1",
+        runOrder: part.approval ? 2 : 1,
         inputArtifacts: [buildArtifact],
         configuration: { ApplicationName: target.applicationName, DeploymentGroupName: target.deploymentGroupName },
-        roleArn: deployRoleArn(target),
-        ...regionOutside(target.region, pipelineRegion),
-    };
-    if (!target.requireApproval) {
-        return [deploy];
+        roleArn: deployRoleArn(shape, target),
+        ...regionOutside(target.region, shape.region),
+    }));
+    if (!part.approval) {
+        return deploys;
     }
+    const [only] = wave.targets;
     const approve: ActionDeclaration = {
         name: "Approve", category: "Approval", owner: "AWS", provider: "Manual", version: "1", runOrder: 1,
-        configuration: { CustomData: `Approve the deployment to ${target.name} (account ${target.accountId}, ${target.region})` },
+        configuration: {
+            CustomData: wave.targets.length === 1
+                ? `Approve the deployment to ${only.name} (account ${only.accountId}, ${only.region})`
+                : `Approve the deployment to wave ${wave.name} (${wave.targets.length} targets)`,
+        },
     };
-    return [approve, deploy];
+    return [approve, ...deploys];
 }
 
 function extraAction({ stage, target: targetName, ...action }: ExtraActionConfig, shape: PipelineShape): ActionDeclaration {
     const target = shape.targets.find((t) => t.name === targetName);
-    return { ...action, ...(target ? { roleArn: deployRoleArn(target), ...regionOutside(target.region, shape.region) } : {}) };
+    return { ...action, ...(target ? { roleArn: deployRoleArn(shape, target), ...regionOutside(target.region, shape.region) } : {}) };
 }
 
 function regionOutside(region: string, pipelineRegion: string): { region?: string } {
@@ -212,6 +302,16 @@ export function artifactRuleViolations(stages: StageDeclaration[], pipelineAccou
 /** Jenkins actions are custom actions whose provider name is chosen when registering them; it names Jenkins by convention. */
 function isJenkins(action: ActionDeclaration): boolean {
     return /jenkins/i.test(action.provider);
+}
+
+/**
+ * Stage names CodePipeline requires unique within a pipeline. Waves have one name each, so only a wave
+ * split over several stages (`<wave>-1`, ...) can take another wave's name.
+ */
+export function duplicateStageNames(stages: StageDeclaration[]): string[] {
+    const names = stages.map((stage) => stage.name);
+    return [...new Set(names.filter((name, index) => names.indexOf(name) !== index))].map((name) =>
+        `the pipeline has two stages named "${name}" (a wave split over several stages names them <wave>-1, <wave>-2, ...); stage names must be unique within a pipeline`);
 }
 
 /** Names CodePipeline requires unique: action names within a stage, output artifact names within the pipeline. */

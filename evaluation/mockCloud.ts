@@ -36,6 +36,12 @@ export interface Registration {
      * every resource an input came from, components expanded to the resources in them.
      */
     dependencies: string[];
+    /** The id of an existing resource to import (adopt) instead of creating it; absent for a resource to create. */
+    importId?: string;
+    /** Inputs whose differences Pulumi ignores (for an import: copied from what the provider read). */
+    ignoreChanges: string[];
+    /** Former identities: an alias's URN, or its name, type and parent as the engine resolves it to a URN. */
+    aliases: { urn?: string; name?: string; type?: string; parentUrn?: string }[];
 }
 
 interface ProviderPin {
@@ -69,7 +75,9 @@ export class MockCloud implements pulumi.runtime.Mocks {
         const providerName = providerNameOf(args.provider);
         const pin = (providerName && this.providers.get(providerName)) || {};
         const region: string | undefined = args.inputs.region ?? pin.region;
-        const computed = computedState(args.type, args.name, args.inputs, pin.accountId ?? "000000000000", region ?? "us-east-1");
+        // An import reads the resource by the id it names (pulumi-aws 7.x: `<id>@<region>`), as the provider would.
+        const importedId = args.id ? args.id.replace(/@[a-z0-9-]+$/, "") : undefined;
+        const computed = computedState(args.type, args.name, args.inputs, pin.accountId ?? "000000000000", region ?? "us-east-1", importedId);
         return this.record(args, computed.id, { ...args.inputs, ...computed.state }, { providerName, accountId: pin.accountId, region });
     }
 
@@ -131,19 +139,21 @@ function fakeHex(seed: string, length: number): string {
 }
 
 /** The ids and attributes AWS would compute for the resource types this program declares. */
-function computedState(type: string, name: string, inputs: Record<string, any>, account: string, region: string): { id: string; state: Record<string, any> } {
+function computedState(type: string, name: string, inputs: Record<string, any>, account: string, region: string, importedId?: string): { id: string; state: Record<string, any> } {
     const p = partitionOf(region);
     switch (type) {
         case "aws:iam/role:Role": {
             const roleName = inputs.name ?? name;
-            return { id: roleName, state: { name: roleName, arn: `arn:${p}:iam::${account}:role/${roleName}`, uniqueId: `AROA${fakeUuid(roleName).replace(/-/g, "").slice(0, 17).toUpperCase()}` } };
+            // The ARN holds the role's path (IAM identifiers), "/" when none is given.
+            const rolePath = inputs.path ?? "/";
+            return { id: roleName, state: { name: roleName, path: rolePath, arn: `arn:${p}:iam::${account}:role${rolePath}${roleName}`, uniqueId: `AROA${fakeUuid(roleName).replace(/-/g, "").slice(0, 17).toUpperCase()}` } };
         }
         case "aws:iam/instanceProfile:InstanceProfile": {
             const profileName = inputs.name ?? name;
             return { id: profileName, state: { name: profileName, arn: `arn:${p}:iam::${account}:instance-profile/${profileName}` } };
         }
         case "aws:kms/key:Key": {
-            const keyId = fakeUuid(`${account}/${region}/${name}`);
+            const keyId = importedId ?? fakeUuid(`${account}/${region}/${name}`);
             return { id: keyId, state: { keyId, arn: `arn:${p}:kms:${region}:${account}:key/${keyId}` } };
         }
         case "aws:kms/alias:Alias":

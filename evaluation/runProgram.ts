@@ -91,14 +91,17 @@ interface RegisterResourceRequest {
     getRetainondelete(): boolean;
     getProvidersMap(): { toObject(): [string, string][] };
     getDependenciesList(): string[];
+    getImportid(): string;
+    getIgnorechangesList(): string[];
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string } | undefined }[];
 }
 
 type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
 
 /**
  * Lets the mock cloud see what the mocks' newResource does not: each resource's URN, its parent, its
- * options (protect, retainOnDelete, the providers of a component) and what it waits for, as the engine
- * would receive them.
+ * options (protect, retainOnDelete, the providers of a component, the id to import, ignoreChanges, aliases)
+ * and what it waits for, as the engine would receive them.
  */
 function recordRegistrations(cloud: MockCloud): void {
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterResourceRequest, callback: RegisterCallback): Promise<void> };
@@ -112,6 +115,12 @@ function recordRegistrations(cloud: MockCloud): void {
                 retainOnDelete: req.getRetainondelete(),
                 providers: Object.fromEntries(req.getProvidersMap().toObject()),
                 dependencies: req.getDependenciesList(),
+                importId: req.getImportid() || undefined,
+                ignoreChanges: req.getIgnorechangesList(),
+                aliases: req.getAliasesList().map((alias) => {
+                    const spec = alias.getSpec();
+                    return spec ? { name: spec.getName(), type: spec.getType() || undefined, parentUrn: spec.getParenturn() || undefined } : { urn: alias.getUrn() };
+                }),
             });
         }
         callback(error, response);

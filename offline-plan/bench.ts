@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "yaml";
 import { configNamespace } from "../config";
+import { count, quotas } from "../definition/quotas";
 import { StackFile } from "../project/stackFiles";
 import { Command, planCommand } from "./command";
 import { parsePhaseLines, phasesVariable, planPhases } from "./phases";
@@ -15,15 +16,26 @@ import { parsePhaseLines, phasesVariable, planPhases } from "./phases";
 const projectRoot = path.resolve(__dirname, "..");
 const regions = ["us-east-2", "us-west-2", "eu-west-1"];
 
-/** A `deploy: all` stack with `count` targets, each in its own account, spread over `regionCount` regions. */
-export function benchmarkStack(count: number, regionCount: number): StackFile {
+// Up to this many targets, a stage each, as the 25 targets measured against CDK; more go in waves by
+// default, as more than 48 stages of one target each would pass CodePipeline's 50 stages.
+const oneStagePerTarget = 25;
+const defaultWaveSize = 49;
+
+/**
+ * A `deploy: all` stack with `count` targets, each in its own account, spread over `regionCount` regions;
+ * the last one's stage waits for an approval. With `waveSize`, the first target is a canary (a wave of its
+ * own) and the others deploy in waves `Wave1`, `Wave2`, ... of `waveSize` targets, the last wave approved.
+ */
+export function benchmarkStack(count: number, regionCount: number, waveSize = count > oneStagePerTarget ? defaultWaveSize : undefined): StackFile {
+    const waveOf = (i: number) => (waveSize && i > 0 ? `Wave${Math.ceil(i / waveSize)}` : undefined);
+    const lastWave = waveOf(count - 1);
     const targets = Array.from({ length: count }, (_, i) => ({
         name: `Target${String(i + 1).padStart(2, "0")}`,
         accountId: String(200000000000 + i + 1),
         region: regions[i % regionCount],
         applicationName: `App${i + 1}`,
         deploymentGroupName: `Group${i + 1}`,
-        requireApproval: i === count - 1,
+        ...(waveOf(i) ? { wave: waveOf(i) } : { requireApproval: i === count - 1 }),
     }));
     const key = (k: string) => `${configNamespace}:${k}`;
     return {
@@ -34,6 +46,7 @@ export function benchmarkStack(count: number, regionCount: number): StackFile {
             [key("region")]: regions[0],
             [key("pipelineAccountId")]: "111111111111",
             [key("targets")]: JSON.stringify(targets),
+            ...(lastWave ? { [key("waves")]: JSON.stringify([{ name: lastWave, requireApproval: true }]) } : {}),
         },
     };
 }
@@ -91,13 +104,33 @@ function measure(command: Command, args: string[], env: NodeJS.ProcessEnv = proc
     });
 }
 
+interface QuotaFigure {
+    quota: string;
+    figure: number;
+    share: string;
+}
+
+interface PlanContents {
+    resources: number;
+    createTime: number;
+    access: number;
+    /** The largest figure of each quota, by what it limits (checks.json's `quota`). */
+    largest: Map<string, QuotaFigure>;
+}
+
 /** What the plan of one size covers, read from the plan folder it wrote. */
-function planContents(outDir: string): { resources: number; createTime: number; access: number } | undefined {
+function planContents(outDir: string): PlanContents | undefined {
     try {
-        const checks = JSON.parse(fs.readFileSync(path.join(outDir, "checks.json"), "utf8")) as { createTime: unknown[]; access: unknown[] };
+        const checks = JSON.parse(fs.readFileSync(path.join(outDir, "checks.json"), "utf8")) as { createTime: unknown[]; access: unknown[]; quotas: QuotaFigure[] };
         const resources = fs.readdirSync(outDir).filter((entry) => entry.startsWith("account-"))
             .reduce((sum, account) => sum + (JSON.parse(fs.readFileSync(path.join(outDir, account, "resources.json"), "utf8")) as unknown[]).length, 0);
-        return { resources, createTime: checks.createTime.length, access: checks.access.length };
+        const largest = new Map<string, QuotaFigure>();
+        for (const q of checks.quotas) {
+            if ((largest.get(q.quota)?.figure ?? -1) < q.figure) {
+                largest.set(q.quota, q);
+            }
+        }
+        return { resources, createTime: checks.createTime.length, access: checks.access.length, largest };
     } catch {
         return undefined;
     }
@@ -194,6 +227,12 @@ async function main(): Promise<void> {
             const wall = medianOf(planRuns[index], (m) => m.phases.get(name));
             const cpu = medianOf(planRuns[index], (m) => m.phases.get(`${name} cpu`));
             return wall === undefined ? "-" : `${wall.toFixed(0)} (${cpu?.toFixed(0)})`;
+        })])));
+
+        console.log(`\nthe largest figure of each AWS quota (share of its limit); past ${oneStagePerTarget} targets, a canary and waves of ${defaultWaveSize}`);
+        console.log(table(["quota", ...sizes.map(sizeLabel)], Object.values(quotas).map(({ what }) => [what, ...contents.map((found) => {
+            const largest = found?.largest.get(what);
+            return largest ? `${count(largest.figure)} (${largest.share})` : "-";
         })])));
 
         const wallOf = (targets: number) => {

@@ -1,14 +1,39 @@
-// `npm run plan [-- [--out DIR] [STACK_FILE ...]]`: the offline plan of the stacks in this project.
-// Exit status: 0 the plan holds, 1 it does not, 2 the command line or an input is wrong, 3 the plan itself broke.
+// `npm run plan [-- [--out DIR] [--against DIR] [--verbose] [STACK_FILE ...]]`: the offline plan of the stacks in this project.
+// Exit status: 0 the plan holds (and, with --against, nothing changed), 1 it does not, 2 the command line or
+// an input is wrong, 3 the plan itself broke, 4 with --against: the plan holds and something changed.
 import * as path from "path";
+import { parseArgs } from "node:util";
 import { readStackFile, stackFilesIn, StackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
+import { diffPlans } from "./diff";
+import type { PlanContents } from "./grants";
 import { runPlan } from "./plan";
-import { renderPlan, verdict } from "./report";
-import { PlanFolderError, planFolderProblem, writePlan } from "./writePlan";
+import { renderBrief, renderPlan, verdict } from "./report";
+import { renderSummary } from "./summary";
+import { PlanFolderError, planContents, planFolderProblem, readPlanFolder, writePlan } from "./writePlan";
 
-export const exitStatus = { ok: 0, planFailed: 1, badInput: 2, internalError: 3 } as const;
+/** Like `terraform plan -detailed-exitcode`, but 2 was taken already (a wrong input), so a change is 4. */
+export const exitStatus = { ok: 0, planFailed: 1, badInput: 2, internalError: 3, changed: 4 } as const;
 
-const usage = "usage: npm run plan [-- [--out DIR] [STACK_FILE ...]]  (default: every Pulumi.<stack>.yaml here, output in plan/)";
+const usage = "usage: npm run plan [-- [--out DIR] [--against DIR] [--verbose] [STACK_FILE ...]]  (default: every Pulumi.<stack>.yaml here, output in plan/)";
+
+const help = `${usage}
+
+  --out DIR       write the plan folder there (default plan/); only a folder that is absent, empty, or one the plan wrote
+  --against DIR   compare with an earlier plan's folder (its --out): per account the resources added, removed and
+                  changed, the grants gained and lost, the checks whose results changed; into summary.md and diff.json
+  --verbose, -v   print the whole report (each resource, who may do what, each rule), as plan/plan.txt holds it
+  --help, -h      this text
+
+exit status: 0 the plan holds (with --against: and nothing changed), 1 a check failed, 2 a wrong command line,
+stack file, plan folder or --against folder, 3 a bug in the plan, 4 with --against: the plan holds and something changed`;
+
+/** The options `npm run plan` accepts, as node:util parseArgs reads them. */
+export const planOptions = {
+    out: { type: "string" },
+    against: { type: "string" },
+    verbose: { type: "boolean", short: "v" },
+    help: { type: "boolean", short: "h" },
+} as const;
 
 /** A wrong command line or input file: its message is all the user needs, without a stack trace. */
 export class PlanInputError extends Error {
@@ -18,37 +43,69 @@ export class PlanInputError extends Error {
     }
 }
 
-export function parseArguments(argv: string[], projectDir: string): { stackFiles: string[]; outDir: string } {
-    let outDir = path.join(projectDir, "plan");
-    const stackFiles: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--out") {
-            const value = argv[++i];
-            if (!value || value.startsWith("-")) {
-                throw new PlanInputError([`--out needs a folder\n${usage}`]);
-            }
-            outDir = path.resolve(value);
-        } else if (argv[i].startsWith("-")) {
-            throw new PlanInputError([`unknown option ${argv[i]}\n${usage}`]);
-        } else {
-            stackFiles.push(path.resolve(argv[i]));
+export interface PlanCommand {
+    stackFiles: string[];
+    outDir: string;
+    /** The earlier plan's folder, as given. */
+    against?: string;
+    verbose: boolean;
+    help: boolean;
+}
+
+export function parseArguments(argv: string[], projectDir: string): PlanCommand {
+    let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof planOptions; allowPositionals: true }>>;
+    try {
+        parsed = parseArgs({ args: argv, options: planOptions, allowPositionals: true, strict: true });
+    } catch (e) {
+        throw new PlanInputError([`${argumentProblem(e as Error & { code?: string })}\n${usage}`]);
+    }
+    const { values, positionals } = parsed;
+    for (const option of ["out", "against"] as const) {
+        if (values[option] === "") {
+            throw new PlanInputError([`--${option} needs a folder\n${usage}`]);
         }
     }
-    if (stackFiles.length === 0) {
+    const stackFiles = positionals.map((file) => path.resolve(file));
+    if (stackFiles.length === 0 && !values.help) {
         stackFiles.push(...stackFilesIn(projectDir));
         if (stackFiles.length === 0) {
             throw new PlanInputError([`no stack files (Pulumi.<stack>.yaml) in ${projectDir}; name them on the command line\n${usage}`]);
         }
     }
-    return { stackFiles, outDir };
+    return {
+        stackFiles,
+        outDir: values.out ? path.resolve(values.out) : path.join(projectDir, "plan"),
+        against: values.against,
+        verbose: values.verbose ?? false,
+        help: values.help ?? false,
+    };
 }
 
-/** The stack files, and every problem with them or with the plan folder, all together. */
-export function readInputs(stackFiles: string[], outDir: string): StackFile[] {
+/** parseArgs's error in this command's words: the option, and what is wrong with it. */
+function argumentProblem(e: Error & { code?: string }): string {
+    const option = /'(?:-\w, )?(-[^' ]+)/.exec(e.message)?.[1] ?? "";
+    const name = option.replace(/^-+/, "").replace(/=.*$/, "");
+    const known = Object.entries(planOptions).find(([long, spec]) => long === name || ("short" in spec && spec.short === name));
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || !known) {
+        return `unknown option ${option}`;
+    }
+    return known[1].type === "string" ? `--${known[0]} needs a folder` : `--${known[0]} takes no value`;
+}
+
+/**
+ * The stack files and the earlier plan to compare with, and every problem with them, the plan folder
+ * or the earlier plan's folder, all together. The earlier plan is read whole before anything is
+ * written, so `--against` may name the folder this plan replaces.
+ */
+export function readInputs(stackFiles: string[], outDir: string, against?: string): { files: StackFile[]; earlier?: PlanContents } {
     const problems: string[] = [];
     const folderProblem = planFolderProblem(outDir);
     if (folderProblem) {
         problems.push(folderProblem);
+    }
+    const earlier = against === undefined ? undefined : readPlanFolder(against);
+    if (earlier && "problem" in earlier) {
+        problems.push(earlier.problem);
     }
     const files: StackFile[] = [];
     for (const file of stackFiles) {
@@ -66,21 +123,36 @@ export function readInputs(stackFiles: string[], outDir: string): StackFile[] {
     if (problems.length > 0) {
         throw new PlanInputError(problems);
     }
-    return files;
+    return { files, earlier: earlier && "contents" in earlier ? earlier.contents : undefined };
 }
 
 async function main(): Promise<number> {
     const projectDir = path.resolve(__dirname, "..");
-    const { stackFiles, outDir } = parseArguments(process.argv.slice(2), projectDir);
-    const files = readInputs(stackFiles, outDir);
+    const command = parseArguments(process.argv.slice(2), projectDir);
+    if (command.help) {
+        process.stdout.write(`${help}\n`);
+        return exitStatus.ok;
+    }
+    const { files, earlier } = readInputs(command.stackFiles, command.outDir, command.against);
     const started = Date.now();
     const result = await runPlan({ stackFiles: files, progress: (line) => process.stderr.write(`${line}\n`) });
-    const report = renderPlan(result);
-    process.stdout.write(`${report}\n\n`);
-    const written = writePlan(result, outDir, report);
-    process.stdout.write(`Wrote ${written.length} files to ${path.relative(process.cwd(), outDir) || "."}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; plan.txt: this report)\n`);
-    process.stdout.write(`${verdict(result)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    return result.ok ? exitStatus.ok : exitStatus.planFailed;
+    const contents = planContents(result);
+    const planDiff = earlier && diffPlans(command.against!, earlier, contents);
+    const report = renderPlan(result, planDiff);
+    contents.set("plan.txt", report);
+    contents.set("summary.md", renderSummary(result, contents, planDiff));
+    if (planDiff) {
+        contents.set("diff.json", planDiff);
+    }
+    const relative = path.relative(process.cwd(), command.outDir);
+    const out = relative.startsWith("..") ? command.outDir : relative || ".";
+    process.stdout.write(`${command.verbose ? report : renderBrief(result, planDiff, `${out}/plan.txt, ${out}/summary.md, or --verbose`)}\n\n`);
+    const written = writePlan(command.outDir, contents);
+    process.stdout.write(`Wrote ${written.length} files to ${out}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; `
+        + `grants.json: who may do what, by policy; summary.md: the verdict, checks${planDiff ? ", changes" : ""} and a diagram; plan.txt: the whole report)\n`);
+    const changes = planDiff ? `; ${planDiff.changes === 0 ? "no change" : `${planDiff.changes} change${planDiff.changes === 1 ? "" : "s"}`} against ${command.against}` : "";
+    process.stdout.write(`${verdict(result)} in ${((Date.now() - started) / 1000).toFixed(1)} s${changes}\n`);
+    return !result.ok ? exitStatus.planFailed : planDiff && planDiff.changes > 0 ? exitStatus.changed : exitStatus.ok;
 }
 
 // No process.exit: on a pipe, stdout is written asynchronously once the pipe is full, and exiting

@@ -20,6 +20,9 @@ function filesIn(folder: string, prefix = ""): string[] {
     }).sort();
 }
 
+/** The stack files `Pulumi.<stack>.yaml` in a folder, not its project file `Pulumi.yaml`. */
+const stackFilesIn = (folder: string) => fs.readdirSync(folder).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(folder, f));
+
 /** What differs between two plan folders: files only in one, files whose bytes differ. */
 export function planFolderDifferences(before: string, after: string): string[] {
     const [old, current] = [filesIn(before), filesIn(after)];
@@ -65,8 +68,8 @@ function main(): number {
         }
         const generated = benchmarkStack(targets, 1);
         const inputs: [string, string[]][] = [
-            ["the shipped stack files", fs.readdirSync(projectRoot).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(projectRoot, f))],
-            ["the three-account example", fs.readdirSync(path.join(projectRoot, "examples", "three-accounts")).filter((f) => f.endsWith(".yaml")).map((f) => path.join(projectRoot, "examples", "three-accounts", f))],
+            ["the shipped stack files", stackFilesIn(projectRoot)],
+            ["the three-account example", stackFilesIn(path.join(projectRoot, "examples", "three-accounts"))],
             [`a generated stack of ${targets} target${targets === 1 ? "" : "s"}`, [writeStackFile(scratch, generated.stack, generated.config)]],
         ];
         let differing = 0;

@@ -2,6 +2,7 @@
 // exactly as the pipeline stack does, or the pipeline will assume a role or deploy to a group that
 // does not exist; and no two stacks may declare the same resources.
 import type { ProgramConfig, TargetConfig } from "../config";
+import { codeDeployApplications } from "../program/applications";
 import { targetsDeployedHere } from "../program/providers";
 import { qualifiedStackName } from "../project/stackFiles";
 import type { PlannedStack } from "./stacks";
@@ -31,7 +32,8 @@ export function stackDisagreements(stacks: PlannedStack[]): string[] {
     }
     for (const targetStack of evaluated.filter((s) => s.config.deploy === "target" && !referenced.has(s))) {
         const { config } = targetStack;
-        problems.push(`stack ${targetStack.file.stack} deploys target "${config.target?.name}" of pipeline ${config.pipelineName} (account ${config.pipelineAccountId}), ` +
+        const names = targetsDeployedHere(config).map((t) => `"${t.name}"`).join(", ");
+        problems.push(`stack ${targetStack.file.stack} deploys target ${names} of pipeline ${config.pipelineName} (account ${config.pipelineAccountId}), ` +
             `but no planned pipeline stack names it in targets[].stack; plan it together with its pipeline stack`);
     }
     return problems;
@@ -41,11 +43,14 @@ export function stackDisagreements(stacks: PlannedStack[]): string[] {
 function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, targetStack: Evaluated): string[] {
     const where = `${targetStack.file.file} and ${pipelineStack.file.file}`;
     const config = targetStack.config;
-    if (config.deploy !== "target" || !config.target) {
+    if (config.deploy !== "target") {
         return [`stack ${pipelineStack.file.stack} names stack ${targetStack.file.stack} as the stack of target "${target.name}" (targets[].stack), but that stack is deploy: ${config.deploy}, not deploy: target`];
     }
-    if (config.target.name !== target.name) {
-        return [`stack ${pipelineStack.file.stack} names stack ${targetStack.file.stack} as the stack of target "${target.name}" (targets[].stack), but that stack deploys target "${config.target.name}"`];
+    const deployed = targetsDeployedHere(config);
+    const entry = deployed.find((t) => t.name === target.name);
+    if (!entry) {
+        return [`stack ${pipelineStack.file.stack} names stack ${targetStack.file.stack} as the stack of target "${target.name}" (targets[].stack), ` +
+            `but that stack deploys target ${deployed.map((t) => `"${t.name}"`).join(", ")}`];
     }
     const problems: string[] = [];
     for (const key of ["pipelineAccountId", "region", "pipelineName"] as const) {
@@ -54,8 +59,8 @@ function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, tar
         }
     }
     for (const field of comparedFields) {
-        if (config.target[field] !== target[field]) {
-            problems.push(`${where} disagree on targets "${target.name}".${field}: "${String(config.target[field])}" in stack ${targetStack.file.stack}, "${String(target[field])}" in stack ${pipelineStack.file.stack}`);
+        if (entry[field] !== target[field]) {
+            problems.push(`${where} disagree on targets "${target.name}".${field}: "${String(entry[field])}" in stack ${targetStack.file.stack}, "${String(target[field])}" in stack ${pipelineStack.file.stack}`);
         }
     }
     return problems;
@@ -63,11 +68,16 @@ function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, tar
 
 /**
  * Stacks that would declare the same resources in one account: two stacks deploying one target (the
- * same cross-account role), or two stacks deploying one pipeline. Each is named with what they share.
+ * same cross-account role), two stacks deploying one pipeline, or two stacks declaring one CodeDeploy
+ * application for different targets of it (the second CreateApplication fails with ApplicationAlreadyExistsException,
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html). Each is named with
+ * what they share and how to deploy it from one stack.
  */
 export function stackCollisions(stacks: PlannedStack[]): string[] {
     const declaredBy = new Map<string, string[]>();
     const declare = (what: string, stack: string) => declaredBy.set(what, [...(declaredBy.get(what) ?? []), stack]);
+    const applications = new Map<string, { stack: string; targets: string[] }[]>();
+    const stacksOfTarget = new Map<string, number>();
     for (const { file, config } of stacks) {
         if (!config) {
             continue;
@@ -77,8 +87,22 @@ export function stackCollisions(stacks: PlannedStack[]): string[] {
         }
         for (const target of targetsDeployedHere(config)) {
             declare(`target ${target.name}'s roles in account ${target.accountId} (role ${target.crossAccountRoleName})`, file.stack);
+            stacksOfTarget.set(target.name, (stacksOfTarget.get(target.name) ?? 0) + 1);
+        }
+        for (const application of codeDeployApplications(targetsDeployedHere(config))) {
+            const what = `CodeDeploy application ${application.applicationName} in account ${application.accountId} (${application.region})`;
+            applications.set(what, [...(applications.get(what) ?? []), { stack: file.stack, targets: application.targets.map((t) => t.name) }]);
         }
     }
-    return [...declaredBy].filter(([, declaring]) => declaring.length > 1).map(([what, declaring]) =>
-        `stacks ${declaring.join(" and ")} both deploy ${what}: the same resources would be declared twice in one account; deploy it from one stack only`);
+    const collision = (what: string, declaring: string[], fix: string) =>
+        `stacks ${declaring.join(" and ")} both deploy ${what}: the same resources would be declared twice in one account; ${fix}`;
+    return [
+        ...[...declaredBy].filter(([, declaring]) => declaring.length > 1).map(([what, declaring]) => collision(what, declaring, "deploy it from one stack only")),
+        // One target deployed twice is named above; an application collides on its own when stacks declare it for different targets.
+        ...[...applications].filter(([, declaring]) => declaring.length > 1).flatMap(([what, declaring]) => {
+            const targets = [...new Set(declaring.flatMap((d) => d.targets))];
+            return targets.every((name) => (stacksOfTarget.get(name) ?? 0) > 1) ? [] : [collision(what, declaring.map((d) => d.stack),
+                `deploy targets ${targets.join(", ")} from one stack (target: [${targets.join(", ")}])`)];
+        }),
+    ];
 }

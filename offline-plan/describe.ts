@@ -6,7 +6,7 @@ import { policyFields } from "../policies/declared";
 
 /** The properties worth reading per resource type; other types show none. */
 const keyProperties: Record<string, string[]> = {
-    "aws:iam/role:Role": ["name"],
+    "aws:iam/role:Role": ["name", "arn"],
     "aws:iam/rolePolicy:RolePolicy": ["role"],
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["role", "policyArn"],
     "aws:iam/instanceProfile:InstanceProfile": ["name", "role"],
@@ -35,7 +35,15 @@ export interface ResourceSummary {
     name: string;
     accountId?: string;
     region?: string;
+    /** The id of the retained resource this stack adopts (imports) instead of creating it (`adoptRetained`). */
+    adopts?: string;
     properties: Record<string, unknown>;
+}
+
+/** `aws:s3/bucketPolicy:BucketPolicy` → `aws.s3.BucketPolicy`, as the TypeScript SDK names it. */
+export function className(type: string): string {
+    const parts = type.split(/[:/]/);
+    return parts.length === 4 ? `${parts[0]}.${parts[1]}.${parts[3]}` : type;
 }
 
 /** The AWS resources (not components or providers) a stack declares, with their key properties. */
@@ -47,7 +55,8 @@ export function summarize(resource: DeclaredResource): ResourceSummary {
     const properties = Object.fromEntries((keyProperties[resource.type] ?? [])
         .map((key) => [key, resource.state[key] ?? resource.inputs[key]])
         .filter(([, value]) => value !== undefined));
-    return { type: resource.type, name: resource.name, accountId: resource.accountId, region: resource.region, properties };
+    const adopts = resource.registration?.importId;
+    return { type: resource.type, name: resource.name, accountId: resource.accountId, region: resource.region, ...(adopts ? { adopts } : {}), properties };
 }
 
 /** Every policy document a resource carries, with what it is: trust, identity, bucket or key policy. */

@@ -1,7 +1,9 @@
 // The offline plan: evaluate every stack, then verify what the accounts grant each other.
+import { quotas, withinQuota } from "../definition/quotas";
 import { DeclaredResource } from "../evaluation/mockCloud";
 import type { StackFile } from "../project/stackFiles";
 import { checkRules, Enforcement, RuleViolation } from "../policy-pack/rules";
+import { nameChecks, quotaMeasurements, ResourceMeasurement } from "../policy-pack/rules/awsQuotas";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
 import { stackCollisions, stackDisagreements } from "./consistency";
 import { CreateTimeCheck, createTimeChecks } from "./createTime";
@@ -26,6 +28,16 @@ export interface PlanResult {
     access: AccessFinding[];
     /** The policy pack's rules (the walkthrough's artifact rules among them), over each stack. */
     rules: PlanRuleResult[];
+    /** Every policy size and pipeline count against its AWS quota, per stack: the rule aws-quotas fails those over it. */
+    quotas: PlanQuota[];
+    /** How many declared names were checked against their AWS naming rules (aws-quotas reports the broken ones). */
+    namesChecked: number;
+    ok: boolean;
+}
+
+export interface PlanQuota extends ResourceMeasurement {
+    stack: string;
+    limit: number;
     ok: boolean;
 }
 
@@ -54,10 +66,20 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     phases.end("access checks");
     progress("checking the policy pack's rules on each stack");
     const rules = stackRuleResults(stacks);
+    const { quotas: measured, namesChecked } = stackQuotas(stacks);
     phases.end("rules");
     const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && collisions.length === 0 && createTime.every((c) => c.ok)
         && access.every((f) => f.ok) && rules.every((r) => r.enforcement === "advisory" || r.violations.length === 0);
-    return { stacks, disagreements, collisions, createTime, access, rules, ok };
+    return { stacks, disagreements, collisions, createTime, access, rules, quotas: measured, namesChecked, ok };
+}
+
+/** The quota figures of each stack, as the rule aws-quotas measures them under `pulumi preview`. */
+export function stackQuotas(stacks: PlannedStack[]): { quotas: PlanQuota[]; namesChecked: number } {
+    const perStack = stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: ruleResourcesOfDeclared(s.run!.resources) }));
+    return {
+        quotas: perStack.flatMap(({ stack, resources }) => quotaMeasurements(resources).map((m) => ({ stack, ...m, limit: quotas[m.quota].limit, ok: withinQuota(m) }))),
+        namesChecked: perStack.reduce((checked, { resources }) => checked + nameChecks(resources).length, 0),
+    };
 }
 
 /** Each rule over each stack on its own, as `pulumi preview --policy-pack` sees one stack at a time. */

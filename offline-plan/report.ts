@@ -1,56 +1,39 @@
-// The plan as a person reads it: per account what is created, who may do what, what was verified.
+// The plan as a person reads it: per account what is created, who may do what, what was verified;
+// in full (plan.txt, --verbose) or brief (the terminal: the counts, the quota headroom, what failed, what changed).
+import { count, QuotaName, quotas, share } from "../definition/quotas";
 import { targetsDeployedHere } from "../program/providers";
 import { AccessFinding } from "../verification/accessChain";
-import { awsResources, summarize } from "./describe";
+import { awsResources, className, policyDocuments, summarize } from "./describe";
+import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { declaredResources, PlanResult } from "./plan";
 
-export function renderPlan(result: PlanResult): string {
+/** The whole report: every resource per account, who may do what, every check and rule, and the changes against an earlier plan. */
+export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
     const lines: string[] = [];
     const section = (title: string) => lines.push("", title, "=".repeat(title.length));
 
-    section(`Deployment order: ${result.stacks.map((s) => s.file.stack).join(", ")} (target stacks first: the pipeline assumes their roles)`);
-    for (const stack of result.stacks) {
-        if (stack.error) {
-            section(`Stack ${stack.file.stack}: NOT EVALUATED`);
-            lines.push(...stack.error.split("\n"));
-        }
-        lines.push(...(stack.run?.warnings ?? []).map((warning) => `  warning, stack ${stack.file.stack}: ${warning}`));
-    }
+    section(deploymentOrderLine(result));
+    lines.push(...warningLines(result));
 
-    const byAccount = new Map<string, ReturnType<typeof summarize>[]>();
-    for (const resource of awsResources(declaredResources(result.stacks)).map(summarize)) {
-        const account = resource.accountId ?? "unknown";
-        byAccount.set(account, [...(byAccount.get(account) ?? []), resource]);
-    }
-    for (const [account, resources] of byAccount) {
-        section(`Account ${account}: ${accountRole(result, account)}, ${resources.length} resources to create`);
+    const title = accountTitle(result);
+    for (const { account, resources, policies } of accountsOf(result)) {
+        section(`Account ${account}: ${title(account)}, ${resourceCounts(resources)}, ${policies} policies`);
         for (const r of [...resources].sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))) {
             const properties = Object.entries(r.properties).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
-            lines.push(`  + ${className(r.type).padEnd(40)} ${r.name.padEnd(44)} ${r.region ?? ""}  ${properties}`.trimEnd());
+            // "=" as `pulumi preview` marks an import.
+            const [mark, adopts] = r.adopts ? ["=", `  adopts ${r.adopts}`] : ["+", ""];
+            lines.push(`  ${mark} ${className(r.type).padEnd(40)} ${r.name.padEnd(44)} ${r.region ?? ""}${adopts}  ${properties}`.trimEnd());
         }
     }
 
     section("Who may do what, in and across the accounts (verified with the IAM policy evaluator)");
     lines.push(...renderGrants(result.access));
 
+    section("AWS quotas: the largest figure of each, as a share of its limit (every figure in plan/checks.json)");
+    lines.push(...renderQuotas(result));
+
     section("Checks");
-    const createTimeFailures = result.createTime.filter((c) => !c.ok);
-    lines.push(`  create time, in deployment order: ${result.createTime.length - createTimeFailures.length}/${result.createTime.length} checks as AWS makes them`);
-    for (const c of createTimeFailures) {
-        lines.push(`    FAIL stack ${c.stack}, ${c.resource}: ${c.check}`, `         ${c.message}`);
-    }
-    const failed = result.access.filter((f) => !f.ok);
-    lines.push(`  access chain: ${result.access.length - failed.length}/${result.access.length} checks as expected`);
-    for (const f of failed) {
-        lines.push(`    FAIL ${f.check.hop}`, `         ${f.message}`);
-    }
-    for (const f of result.access.filter((f) => f.result === "NotVerified")) {
-        lines.push(`    NOT VERIFIED ${f.check.hop}`, `         ${f.message}`);
-    }
-    lines.push(`  stack files agree: ${result.disagreements.length === 0 ? "yes" : "NO"}`);
-    lines.push(...result.disagreements.map((d) => `    FAIL ${d}`));
-    lines.push(`  no two stacks declare the same resources: ${result.collisions.length === 0 ? "yes" : "NO"}`);
-    lines.push(...result.collisions.map((c) => `    FAIL ${c}`));
+    lines.push(...checkLines(result));
 
     section("Policy rules (the policy pack's, on each stack)");
     for (const rule of result.rules) {
@@ -58,21 +41,139 @@ export function renderPlan(result: PlanResult): string {
         lines.push(`  ${verdict.padEnd(4)} ${rule.rule} (${rule.enforcement}): ${rule.description}`);
         lines.push(...rule.violations.map((v) => `         stack ${v.stack}, ${v.resource.type} ${v.resource.name}: ${v.message}`));
     }
+    if (planDiff) {
+        section(`Changes: ${diffHeadline(planDiff)}`);
+        lines.push(...diffLines(planDiff, title));
+    }
     return lines.join("\n");
 }
 
-/** `aws:s3/bucketPolicy:BucketPolicy` → `aws.s3.BucketPolicy`, as the TypeScript SDK names it. */
-function className(type: string): string {
-    const parts = type.split(/[:/]/);
-    return parts.length === 4 ? `${parts[0]}.${parts[1]}.${parts[3]}` : type;
+/**
+ * What the terminal shows by default: the order, per account the counts, the quota headroom, every
+ * check group with what failed (each failure with its message), and the changes against an earlier plan.
+ */
+export function renderBrief(result: PlanResult, planDiff: PlanDiff | undefined, listing: string): string {
+    const title = accountTitle(result);
+    const lines = [
+        deploymentOrderLine(result),
+        ...warningLines(result),
+        ...accountsOf(result).map(({ account, resources, policies }) => `Account ${account} (${title(account)}): ${resources.length} resources, ${policies} policies`),
+        "AWS quotas, the largest figure of each as a share of its limit:",
+        ...renderQuotas(result),
+        "Checks:",
+        ...checkLines(result),
+        ...(planDiff ? ["", `Changes: ${diffHeadline(planDiff)}`, ...diffLines(planDiff, title)] : []),
+        "",
+        `The whole listing (each resource, who may do what, each rule): ${listing}`,
+    ];
+    return lines.join("\n");
 }
 
-function accountRole(result: PlanResult, account: string): string {
-    const roles = result.stacks.flatMap(({ config }) => !config ? [] : [
-        ...(config.deploy !== "target" && config.pipelineAccountId === account ? ["pipeline account"] : []),
-        ...targetsDeployedHere(config).filter((t) => t.accountId === account).map((t) => `target ${t.name}`),
+/** Per quota, the largest figure the stacks declare, its share of the limit and what it is: the headroom a user has left. */
+export function renderQuotas(result: PlanResult): string[] {
+    const lines = (Object.keys(quotas) as QuotaName[]).map((quota) => {
+        const { what, limit, unit } = quotas[quota];
+        const largest = result.quotas.filter((q) => q.quota === quota).reduce<PlanResult["quotas"][number] | undefined>((a, b) => (a && a.figure >= b.figure ? a : b), undefined);
+        if (!largest) {
+            return `  ${"".padEnd(4)} ${what.padEnd(36)}      -  none declared`;
+        }
+        return `  ${(largest.ok ? "ok" : "OVER").padEnd(4)} ${what.padEnd(36)} ${share(largest).padStart(6)}  ${count(largest.figure)} of ${count(limit)} ${unit}: ${largest.subject}, stack ${largest.stack}`;
+    });
+    const over = result.quotas.filter((q) => !q.ok).length;
+    return [...lines, `  ${result.quotas.length} figures measured${over > 0 ? `, ${over} over their limit` : ", all within their limits"}; ${result.namesChecked} names checked against their AWS naming rules (rule aws-quotas)`];
+}
+
+function deploymentOrderLine(result: PlanResult): string {
+    return `Deployment order: ${result.stacks.map((s) => s.file.stack).join(", ")} (target stacks first: the pipeline assumes their roles)`;
+}
+
+function warningLines(result: PlanResult): string[] {
+    return result.stacks.flatMap((stack) => (stack.run?.warnings ?? []).map((warning) => `  warning, stack ${stack.file.stack}: ${warning}`));
+}
+
+function diffLines(planDiff: PlanDiff, title: (account: string) => string): string[] {
+    return diffBlocks(planDiff, title).flatMap((block) => [`  ${block.heading}`, ...block.lines.map((line) => `    ${line}`)]);
+}
+
+/** Per account, in deployment order: the resources it would create, and how many policy documents they carry. */
+export function accountsOf(result: PlanResult): { account: string; resources: ReturnType<typeof summarize>[]; policies: number }[] {
+    const byAccount = new Map<string, { account: string; resources: ReturnType<typeof summarize>[]; policies: number }>();
+    for (const resource of awsResources(declaredResources(result.stacks))) {
+        const account = resource.accountId ?? "unknown";
+        const entry = byAccount.get(account) ?? { account, resources: [], policies: 0 };
+        entry.resources.push(summarize(resource));
+        entry.policies += policyDocuments(resource).length;
+        byAccount.set(account, entry);
+    }
+    return [...byAccount.values()];
+}
+
+/** `N resources to create`, and how many retained ones it adopts (imports) instead, if any. */
+export function resourceCounts(resources: ReturnType<typeof summarize>[]): string {
+    const adopted = resources.filter((r) => r.adopts).length;
+    return `${resources.length - adopted} resources to create${adopted ? `, ${adopted} retained ones to adopt` : ""}`;
+}
+
+/** What an account is in this plan: `pipeline account`, `target Staging`...; an account only an earlier plan had is `not in this plan`. */
+export function accountTitle(result: PlanResult): (account: string) => string {
+    const planned = new Set(accountsOf(result).map((a) => a.account));
+    return (account) => {
+        const roles = result.stacks.flatMap(({ config }) => !config ? [] : [
+            ...(config.deploy !== "target" && config.pipelineAccountId === account ? ["pipeline account"] : []),
+            ...targetsDeployedHere(config).filter((t) => t.accountId === account).map((t) => `target ${t.name}`),
+        ]);
+        return [...new Set(roles)].join(", ") || (planned.has(account) ? "unknown" : "not in this plan");
+    };
+}
+
+/** A group of checks: how many passed, and each failure (and note) with its message. */
+export interface CheckGroup {
+    name: string;
+    /** `14/14 checks as AWS makes them`, `yes`... */
+    status: string;
+    failures: { what: string; message?: string }[];
+    /** Not failures: what could not be verified, advisory rules' warnings. */
+    notes: { label: string; what: string; message?: string }[];
+}
+
+/** Every check of the plan, by group, in the order they run. */
+export function checkGroups(result: PlanResult): CheckGroup[] {
+    const counted = (passed: number, total: number, unit: string) => `${passed}/${total} ${unit}`;
+    const failedCreateTime = result.createTime.filter((c) => !c.ok);
+    const failedAccess = result.access.filter((f) => !f.ok);
+    const mandatory = result.rules.filter((r) => r.enforcement === "mandatory");
+    return [
+        {
+            name: "stacks evaluated", status: counted(result.stacks.filter((s) => !s.error).length, result.stacks.length, "stacks"),
+            failures: result.stacks.filter((s) => s.error).map((s) => ({ what: `stack ${s.file.stack}: NOT EVALUATED`, message: s.error })), notes: [],
+        },
+        {
+            name: "create time, in deployment order", status: counted(result.createTime.length - failedCreateTime.length, result.createTime.length, "checks as AWS makes them"),
+            failures: failedCreateTime.map((c) => ({ what: `stack ${c.stack}, ${c.resource}: ${c.check}`, message: c.message })), notes: [],
+        },
+        {
+            name: "access chain", status: counted(result.access.length - failedAccess.length, result.access.length, "checks as expected"),
+            failures: failedAccess.map((f) => ({ what: f.check.hop, message: f.message })),
+            notes: result.access.filter((f) => f.result === "NotVerified").map((f) => ({ label: "NOT VERIFIED", what: f.check.hop, message: f.message })),
+        },
+        {
+            name: "policy rules", status: counted(result.rules.filter((r) => r.enforcement !== "mandatory" || r.violations.length === 0).length, result.rules.length, "rules pass"),
+            failures: mandatory.flatMap((r) => r.violations.map((v) => ({ what: `${r.rule} (mandatory): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
+            notes: result.rules.filter((r) => r.enforcement !== "mandatory").flatMap((r) => r.violations.map((v) => ({ label: "warn", what: `${r.rule} (${r.enforcement}): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
+        },
+        { name: "stack files agree", status: result.disagreements.length === 0 ? "yes" : "NO", failures: result.disagreements.map((what) => ({ what })), notes: [] },
+        { name: "no two stacks declare the same resources", status: result.collisions.length === 0 ? "yes" : "NO", failures: result.collisions.map((what) => ({ what })), notes: [] },
+    ];
+}
+
+/** The check groups as lines: each group's count, then its failures and notes, each with its message. */
+function checkLines(result: PlanResult): string[] {
+    const message = (text?: string) => (text ? text.split("\n").map((line) => `         ${line}`) : []);
+    return checkGroups(result).flatMap((group) => [
+        `  ${group.name}: ${group.status}`,
+        ...group.failures.flatMap((f) => [`    FAIL ${f.what}`, ...message(f.message)]),
+        ...group.notes.flatMap((n) => [`    ${n.label} ${n.what}`, ...message(n.message)]),
     ]);
-    return [...new Set(roles)].join(", ") || "unknown";
 }
 
 /** Allowed hops grouped by principal, then the refusals that were proven. */
@@ -102,9 +203,7 @@ function renderGrants(findings: AccessFinding[]): string[] {
 }
 
 export function verdict(result: PlanResult): string {
-    const failures = result.stacks.filter((s) => s.error).length + result.disagreements.length + result.collisions.length
-        + result.createTime.filter((c) => !c.ok).length + result.access.filter((f) => !f.ok).length
-        + result.rules.filter((r) => r.enforcement === "mandatory").reduce((count, r) => count + r.violations.length, 0);
+    const failures = checkGroups(result).reduce((count, group) => count + group.failures.length, 0);
     const resources = awsResources(declaredResources(result.stacks)).length;
     return result.ok
         ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.createTime.length} create-time checks and ${result.access.length} access checks passed`

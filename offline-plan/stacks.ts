@@ -2,7 +2,7 @@
 // stacks first, then the pipeline stacks, each fed the outputs of the target stacks it names through
 // its StackReferences.
 import * as path from "path";
-import { ConfigError, parseConfig, ProgramConfig } from "../config";
+import { ConfigError, parseConfig, ProgramConfig, rawTargetNames } from "../config";
 import { ProgramRun, projectName, runProgram } from "../evaluation/runProgram";
 import { programKeys, qualifiedStackName, StackFile } from "../project/stackFiles";
 
@@ -30,11 +30,13 @@ export function deploymentOrder(files: StackFile[]): StackFile[] {
     });
 }
 
-/** Where a target stack's target stands among its targets, from 0; unknown ones last. */
+/** Where a target stack's first target stands among its targets, from 0; unknown ones last. */
 function stageIndex(keys: Record<string, string>): number {
     try {
         const names = (JSON.parse(keys.targets) as { name?: unknown }[]).map((t) => t.name);
-        return names.includes(keys.target) ? names.indexOf(keys.target) : names.length;
+        const deployed = rawTargetNames(keys.target ?? "");
+        const indexes = (Array.isArray(deployed) ? deployed : [deployed]).map((name) => names.indexOf(name)).filter((index) => index >= 0);
+        return indexes.length > 0 ? Math.min(...indexes) : names.length;
     } catch {
         return Number.MAX_SAFE_INTEGER;
     }

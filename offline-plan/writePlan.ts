@@ -3,7 +3,9 @@
 // it wrote; a user's files are never deleted or overwritten.
 import * as fs from "fs";
 import * as path from "path";
+import { quotas, share } from "../definition/quotas";
 import { awsResources, getPipelineOutput, policyDocuments, summarize } from "./describe";
+import { grantsOf, PlanContents } from "./grants";
 import { declaredResources, PlanResult } from "./plan";
 
 /** The marker of a plan folder: its first line says what it is, the others list the files the plan wrote. */
@@ -40,11 +42,13 @@ export function planFolderProblem(outDir: string): string | undefined {
     if (!stat.isDirectory()) {
         return refuse("it is a file, not a folder, and the plan replaces what it writes to; name a folder (absent, empty, or one the plan wrote)");
     }
-    for (const [name, dir] of [["the current directory", process.cwd()], ["the project directory", projectDir]]) {
+    // Both may hold (the project and the current directory may share a parent): say each.
+    const holds = [["the current directory", process.cwd()], ["the project directory", projectDir]].filter(([, dir]) => {
         const relative = path.relative(real(folder), real(dir));
-        if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
-            return refuse(`it is ${name} or a folder above it, which the plan would replace; name a folder of its own, e.g. --out plan`);
-        }
+        return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+    });
+    if (holds.length > 0) {
+        return refuse(`it is ${holds.map(([name]) => `${name} or a folder above it`).join(", and ")}, which the plan would replace; name a folder of its own, e.g. --out plan`);
     }
     let present: string[];
     try {
@@ -62,27 +66,72 @@ export function planFolderProblem(outDir: string): string | undefined {
     return undefined;
 }
 
-/** Writes the plan into `outDir`, replacing what an earlier plan wrote there; returns the files written. */
-export function writePlan(result: PlanResult, outDir: string, report?: string): string[] {
+/**
+ * Writes the plan's contents into `outDir`, replacing what an earlier plan wrote there; returns the
+ * files written. Text is written as it is, anything else as JSON.
+ */
+export function writePlan(outDir: string, contents: PlanContents): string[] {
     const problem = planFolderProblem(outDir);
     if (problem) {
         throw new PlanFolderError(problem);
     }
-    const files = planFiles(result, report);
     try {
         removeEarlierPlan(outDir);
         // The marker first: a plan interrupted while writing leaves a folder the next plan still recognises.
         fs.mkdirSync(outDir, { recursive: true });
-        fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...files.keys()].join("\n") + "\n");
-        for (const [file, content] of files) {
+        fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...contents.keys()].join("\n") + "\n");
+        for (const [file, content] of contents) {
             const full = path.join(outDir, file);
             fs.mkdirSync(path.dirname(full), { recursive: true });
-            fs.writeFileSync(full, content);
+            fs.writeFileSync(full, typeof content === "string" ? `${content}\n` : `${JSON.stringify(content, null, 2)}\n`);
         }
     } catch (e) {
         throw new PlanFolderError(`cannot write the plan to ${path.resolve(outDir)}: ${fileSystemProblem(e)}`);
     }
-    return [...files.keys()].map((file) => path.join(outDir, file));
+    return [...contents.keys()].map((file) => path.join(outDir, file));
+}
+
+/**
+ * An earlier plan's folder, to compare with (`--against`): the files its marker lists, JSON parsed.
+ * A folder without the marker, or without `checks.json`, is not one; the problem says so.
+ */
+export function readPlanFolder(folder: string): { contents: PlanContents } | { problem: string } {
+    const resolved = path.resolve(folder);
+    const notAPlan = (why: string) => ({ problem: `--against ${folder}: ${resolved} is not a plan folder (${why}); name the folder an earlier \`npm run plan\` wrote, e.g. its --out` });
+    if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
+        return notAPlan(fs.existsSync(resolved) ? "it is a file" : "it does not exist");
+    }
+    const listed = writtenBefore(resolved);
+    if (!listed) {
+        return notAPlan(`it has no ${markerFile} marker`);
+    }
+    if (!listed.includes("checks.json") || !fs.existsSync(path.join(resolved, "checks.json"))) {
+        return notAPlan("it has no checks.json");
+    }
+    const contents: PlanContents = new Map();
+    for (const file of listed) {
+        const full = path.join(resolved, file);
+        let text: string;
+        try {
+            text = fs.readFileSync(full, "utf8");
+        } catch (e) {
+            return { problem: `--against ${folder}: cannot read ${full}: ${fileSystemProblem(e)}` };
+        }
+        if (!file.endsWith(".json")) {
+            contents.set(file, text.replace(/\n$/, ""));
+            continue;
+        }
+        try {
+            contents.set(file, JSON.parse(text));
+        } catch (e) {
+            return { problem: `--against ${folder}: ${full} is not valid JSON (${(e as Error).message}); plan the earlier version again` };
+        }
+    }
+    const checks = contents.get("checks.json");
+    if (typeof checks !== "object" || checks === null || Array.isArray(checks)) {
+        return notAPlan("its checks.json is not the object a plan writes");
+    }
+    return { contents };
 }
 
 const fileSystemErrors: Record<string, string> = {
@@ -96,10 +145,15 @@ function fileSystemProblem(e: unknown): string {
     return code ? `${where ?? "a file"}: ${fileSystemErrors[code] ?? code}` : message;
 }
 
-/** The plan folder's files by relative path (with `/`), in the order they are written. */
-function planFiles(result: PlanResult, report: string | undefined): Map<string, string> {
-    const files = new Map<string, string>();
-    const json = (file: string, content: unknown) => files.set(file, `${JSON.stringify(content, null, 2)}\n`);
+/**
+ * What the plan knows, as the plan folder holds it: per account the resources, each policy, the
+ * pipeline as get-pipeline prints it; `checks.json`; `grants.json`, derived from those files. Each
+ * value as JSON would read it back (no undefined fields), so that it compares equal to the same
+ * plan read from its folder.
+ */
+export function planContents(result: PlanResult): PlanContents {
+    const contents: PlanContents = new Map();
+    const json = (file: string, content: unknown) => contents.set(file, JSON.parse(JSON.stringify(content)));
     const resources = awsResources(declaredResources(result.stacks));
     const accounts = [...new Set(resources.map((r) => r.accountId ?? "unknown"))];
     for (const account of accounts) {
@@ -123,12 +177,12 @@ function planFiles(result: PlanResult, report: string | undefined): Map<string, 
         collisions: result.collisions,
         createTime: result.createTime,
         rules: result.rules,
+        quotas: result.quotas.map((q) => ({ stack: q.stack, resource: q.resource, quota: quotas[q.quota].what, subject: q.subject, figure: q.figure, limit: q.limit, unit: quotas[q.quota].unit, share: share(q), ok: q.ok })),
+        namesChecked: result.namesChecked,
         access: result.access.map((f) => ({ hop: f.check.hop, principal: f.check.principal, action: f.check.action, resource: f.check.resource, expect: f.check.expect, result: f.result, ok: f.ok, message: f.message })),
     });
-    if (report !== undefined) {
-        files.set("plan.txt", `${report}\n`);
-    }
-    return files;
+    json("grants.json", grantsOf(contents));
+    return contents;
 }
 
 /** The files an earlier plan listed in the folder's marker; undefined for a folder without one. */

@@ -28,6 +28,26 @@ export function allowAccountRoles(Sid: string, accountRoot: string, roleArns: st
     return { Sid, Effect: "Allow", Principal: { AWS: accountRoot }, Action, Resource, Condition: principalArnIn(roleArns) };
 }
 
+/**
+ * One resource-policy grant to a pipeline's roles in many accounts: the accounts' roots are the principal
+ * (fixed principals, so S3 Block Public Access does not count it as public: "The meaning of public",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status),
+ * narrowed by `ArnLike aws:PrincipalArn` to the roles under the pipeline's IAM paths (rolePaths), which
+ * need not exist yet. The policy grows by an account root per target account, not by a statement per
+ * target. With an organization, `aws:PrincipalOrgID` must match too (defence in depth, not instead of the accounts).
+ */
+export function allowAccountsRolesUnder(Sid: string, accountRoots: string[], rolePatterns: string[], Action: string[], Resource: Arns, organizationId?: string): PolicyStatement {
+    return {
+        Sid, Effect: "Allow", Principal: { AWS: accountRoots }, Action, Resource,
+        Condition: { ArnLike: { "aws:PrincipalArn": rolePatterns }, ...(organizationId ? { StringEquals: { "aws:PrincipalOrgID": organizationId } } : {}) },
+    };
+}
+
+/** An explicit deny for every role under a path, in any account, whatever its own policies allow. */
+export function denyRolesUnder(Sid: string, rolePattern: string, Action: string[], Resource: Arns): PolicyStatement {
+    return denyEveryone(Sid, Action, Resource, { ArnLike: { "aws:PrincipalArn": rolePattern } });
+}
+
 /** Narrows an account-root principal to named roles; the roles need not exist when the policy is written. */
 export function principalArnIn(roleArns: string[]): Record<string, unknown> {
     return { ArnEquals: { "aws:PrincipalArn": roleArns } };
@@ -63,6 +83,8 @@ export function serviceTrustPolicy(service: string, source?: ServiceSource): Pol
 
 export const kmsUseActions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
 export const kmsDecryptActions = ["kms:Decrypt", "kms:DescribeKey"];
+/** What kmsUseActions add to decrypting: what writes artifacts. */
+export const kmsEncryptActions = ["kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
 // No s3:PutObjectAcl (the walkthrough has it): BucketOwnerEnforced disables ACLs, so it could only fail.
 export const artifactReadWriteActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"];
 export const artifactReadActions = ["s3:GetObject", "s3:GetObjectVersion"];

@@ -1,28 +1,47 @@
 // Policies of the pipeline account: the artifact key and buckets, the pipeline and build roles.
 import type { TargetConfig } from "../config";
-import { arn, names, partitionOf } from "../definition/names";
-import { deployRoleArn } from "../definition/pipeline";
+import { arn, names } from "../definition/names";
+import { PipelineIdentity, targetRolePatterns } from "../definition/pipeline";
 import {
-    allow, allowAccountRoles, artifactReadActions, artifactReadWriteActions, bucketListActions, denyEveryone,
-    kmsDecryptActions, kmsUseActions, policyDocument, PolicyDocument, PolicyStatement, serviceTrustPolicy, sid,
+    allow, allowAccountRoles, allowAccountsRolesUnder, artifactReadActions, artifactReadWriteActions, bucketListActions, denyEveryone, denyRolesUnder,
+    kmsEncryptActions, kmsUseActions, policyDocument, PolicyDocument, PolicyStatement, serviceTrustPolicy,
 } from "./document";
 
-/** A target account's roles that reach into an artifact store: the deploy role and the instance role. */
-export interface ArtifactGrantee {
-    targetName: string;
-    accountId: string;
-    deployRoleArn: string;
-    instanceRoleArn: string;
+/** Who in the target accounts reaches an artifact store: this pipeline's roles in the accounts whose targets use it. */
+export interface ArtifactGrantees {
+    /** The target accounts, each once, in the order of their first target. */
+    accountIds: string[];
+    /** The pipeline's deploy and instance roles in any account, as ARN patterns (targetRolePatterns). */
+    roles: { deploy: string; instance: string };
+    /** The AWS Organization the target roles must belong to as well, when config names one. */
+    organizationId?: string;
 }
 
-/** The targets whose deployments read the artifact store of `region`. */
-export function artifactGrantees(targets: TargetConfig[], region: string): ArtifactGrantee[] {
-    return targets.filter((t) => t.region === region).map((t) => ({
-        targetName: t.name,
-        accountId: t.accountId,
-        deployRoleArn: deployRoleArn(t),
-        instanceRoleArn: arn.role(partitionOf(t.region), t.accountId, t.instanceRoleName),
-    }));
+/** The target accounts whose deployments use the artifact store of `region`, and this pipeline's roles there. */
+export function artifactGrantees(
+    pipeline: PipelineIdentity & { region: string; targets: Pick<TargetConfig, "accountId" | "region">[]; organizationId?: string }, region: string,
+): ArtifactGrantees {
+    return {
+        accountIds: [...new Set(pipeline.targets.filter((t) => t.region === region).map((t) => t.accountId))],
+        roles: targetRolePatterns(pipeline),
+        ...(pipeline.organizationId ? { organizationId: pipeline.organizationId } : {}),
+    };
+}
+
+/**
+ * The grant of a store's bucket or key to the target roles: one allow for every target account, narrowed to
+ * this pipeline's deploy and instance roles; and, as the instance roles only read, an explicit deny of
+ * `writes` to them, which holds whatever their own account's policies grant them. None without target accounts.
+ */
+function targetRoleGrants(partition: string, grantees: ArtifactGrantees, allowed: { sid: string; actions: string[]; resource: string | string[] }, denied: { sid: string; actions: string[]; resource: string }): PolicyStatement[] {
+    if (grantees.accountIds.length === 0) {
+        return [];
+    }
+    const roots = grantees.accountIds.map((accountId) => arn.accountRoot(partition, accountId));
+    return [
+        allowAccountsRolesUnder(allowed.sid, roots, [grantees.roles.deploy, grantees.roles.instance], allowed.actions, allowed.resource, grantees.organizationId),
+        denyRolesUnder(denied.sid, grantees.roles.instance, denied.actions, denied.resource),
+    ];
 }
 
 export interface ArtifactKeyPolicyArgs {
@@ -30,7 +49,7 @@ export interface ArtifactKeyPolicyArgs {
     pipelineAccountId: string;
     /** The pipeline account's roles that encrypt and decrypt artifacts. */
     pipelineRoleArns: string[];
-    grantees: ArtifactGrantee[];
+    grantees: ArtifactGrantees;
 }
 
 export function artifactKeyPolicy(args: ArtifactKeyPolicyArgs): PolicyDocument {
@@ -40,10 +59,9 @@ export function artifactKeyPolicy(args: ArtifactKeyPolicyArgs): PolicyDocument {
         // up to IAM policies there, as with any key created by the console.
         { Sid: "EnableAccountAdministration", Effect: "Allow", Principal: { AWS: pipelineAccountRoot }, Action: "kms:*", Resource: "*" },
         allowAccountRoles("AllowPipelineRolesToUseTheKey", pipelineAccountRoot, args.pipelineRoleArns, kmsUseActions, "*"),
-        ...args.grantees.flatMap((grantee) => [
-            allowAccountRoles(sid("Allow", grantee.targetName, "DeployRoleToUseTheKey"), arn.accountRoot(args.partition, grantee.accountId), [grantee.deployRoleArn], kmsUseActions, "*"),
-            allowAccountRoles(sid("Allow", grantee.targetName, "InstanceRoleToDecrypt"), arn.accountRoot(args.partition, grantee.accountId), [grantee.instanceRoleArn], kmsDecryptActions, "*"),
-        ]),
+        ...targetRoleGrants(args.partition, args.grantees,
+            { sid: "AllowTargetRolesToUseTheKey", actions: kmsUseActions, resource: "*" },
+            { sid: "DenyInstanceRolesToEncrypt", actions: kmsEncryptActions, resource: "*" }),
     ]);
 }
 
@@ -52,7 +70,8 @@ export interface BucketPolicyArgs {
     bucketName: string;
     /** The values an upload may name as its key: the key ARN, and the alias ARN when the pipeline uses one. */
     allowedKeyIds: string[];
-    grantees: ArtifactGrantee[];
+    /** The target roles granted access; none for a bucket only the pipeline account uses. */
+    grantees?: ArtifactGrantees;
 }
 
 /** The walkthrough's bucket policy, with the grants narrowed to the targets' roles and TLS 1.2 required. */
@@ -61,14 +80,9 @@ export function artifactBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
     const objects = arn.objects(args.partition, args.bucketName);
     return policyDocument([
         ...bucketGuards(bucket, objects, args.allowedKeyIds),
-        ...args.grantees.flatMap((grantee): PolicyStatement[] => {
-            const root = arn.accountRoot(args.partition, grantee.accountId);
-            return [
-                allowAccountRoles(sid("Allow", grantee.targetName, "DeployRoleToReadAndWriteArtifacts"), root, [grantee.deployRoleArn], artifactReadWriteActions, objects),
-                allowAccountRoles(sid("Allow", grantee.targetName, "InstanceRoleToReadArtifacts"), root, [grantee.instanceRoleArn], artifactReadActions, objects),
-                allowAccountRoles(sid("Allow", grantee.targetName, "RolesToListTheBucket"), root, [grantee.deployRoleArn, grantee.instanceRoleArn], bucketListActions, bucket),
-            ];
-        }),
+        ...(args.grantees ? targetRoleGrants(args.partition, args.grantees,
+            { sid: "AllowTargetRolesToReadAndWriteArtifacts", actions: [...artifactReadWriteActions, ...bucketListActions], resource: [bucket, objects] },
+            { sid: "DenyInstanceRolesToWriteArtifacts", actions: ["s3:PutObject"], resource: objects }) : []),
     ]);
 }
 
@@ -107,8 +121,8 @@ export interface PipelineRolePolicyArgs {
     artifactStores: { bucketName: string; keyArn: string }[];
     /** The S3 source bucket, or the CodeStar connection the source action uses. */
     source: { bucketName: string } | { connectionArn: string };
-    /** Every role in another account that an action of the pipeline runs as. */
-    crossAccountRoleArns: string[];
+    /** The roles in other accounts that the pipeline's actions run as: this pipeline's deploy roles, in its target accounts. */
+    deployRoles: { arnPattern: string; accountIds: string[] };
 }
 
 export function pipelineRolePolicy(args: PipelineRolePolicyArgs): PolicyDocument {
@@ -120,8 +134,15 @@ export function pipelineRolePolicy(args: PipelineRolePolicyArgs): PolicyDocument
             ? allow("ReadSourceBundle", [...artifactReadActions, "s3:GetBucketVersioning", "s3:GetBucketLocation"], [arn.bucket(args.partition, args.source.bucketName), arn.objects(args.partition, args.source.bucketName)])
             : allow("UseSourceConnection", ["codestar-connections:UseConnection", "codeconnections:UseConnection"], args.source.connectionArn),
         allow("RunBuild", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"], arn.buildProject(args.partition, args.region, args.pipelineAccountId, names.buildProject(args.pipelineName))),
-        // Exactly the targets' roles, never `role/*` as in the walkthrough.
-        ...(args.crossAccountRoleArns.length > 0 ? [allow("AssumeTargetDeployRoles", ["sts:AssumeRole"], args.crossAccountRoleArns)] : []),
+        // This pipeline's deploy roles (its deploy path) in its target accounts only, never `role/*` as in
+        // the walkthrough: one pattern and one account id per target account, not an ARN per target.
+        // `aws:ResourceAccount` is the account of the role assumed; IAM supports it for sts:AssumeRole
+        // ("prevent your IAM principals from assuming any IAM roles outside of your own AWS account",
+        // https://aws.amazon.com/about-aws/whats-new/2022/04/iam-access-resource-organization/;
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
+        ...(args.deployRoles.accountIds.length > 0 ? [allow("AssumeTargetDeployRoles", ["sts:AssumeRole"], args.deployRoles.arnPattern, {
+            StringEquals: { "aws:ResourceAccount": args.deployRoles.accountIds },
+        })] : []),
     ]);
 }
 

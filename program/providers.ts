@@ -30,11 +30,11 @@ export function accountProviders(config: ProgramConfig): AccountProviders {
     return { pipeline, targets };
 }
 
-/** The targets whose account resources this stack declares: one for a target stack, all for `all`. */
+/** The targets whose account resources this stack declares: those `target` lists for a target stack, all for `all`. */
 export function targetsDeployedHere(config: ProgramConfig): TargetConfig[] {
     switch (config.deploy) {
         case "pipeline": return [];
-        case "target": return config.target ? [config.target] : [];
+        case "target": return config.deployedTargets ?? [];
         case "all": return config.targets;
     }
 }

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ActionRoles } from "../components/pipelineAccount";
 import type { PipelineAccountNames, TargetAccount } from "../components/targetAccount";
 import type { ProgramConfig, TargetConfig } from "../config";
-import { arn, partitionOf } from "../definition/names";
-import { deployRoleArn, pipelineRoleArn, storeNameForTargets } from "../definition/pipeline";
+import { arn, partitionOf, rolePaths } from "../definition/names";
+import { deployRoleArn, PipelineIdentity, pipelineRoleArn, storeNameForTargets } from "../definition/pipeline";
 import { referencedStackName } from "../project/stackFiles";
 
 /** The pipeline account as a target's policies name it, before any of it exists. */
@@ -16,6 +16,7 @@ export function pipelineAccountNames(config: ProgramConfig, target: TargetConfig
         accountRoot: arn.accountRoot(partitionOf(config.region), config.pipelineAccountId),
         pipelineRoleArn: pipelineRoleArn(config),
         store: storeNameForTargets(config, target.region),
+        rolePaths: { deploy: rolePaths.deploy(config.pipelineAccountId, config.pipelineName), instance: rolePaths.instance(config.pipelineAccountId, config.pipelineName) },
     };
 }
 
@@ -31,7 +32,7 @@ export function actionRolesDeclaredHere(targetAccounts: TargetAccount[]): Action
 }
 
 /** The roles each target's stack exports (`targets.<name>.crossAccountRoleArn`), one StackReference per stack. */
-export function actionRolesFromTargetStacks(targets: TargetConfig[]): ActionRoles {
+export function actionRolesFromTargetStacks(pipeline: PipelineIdentity, targets: TargetConfig[]): ActionRoles {
     const references = new Map<string, pulumi.StackReference>();
     const referenceTo = (stack: string) => {
         const reference = references.get(stack) ?? new pulumi.StackReference(stack);
@@ -48,7 +49,7 @@ export function actionRolesFromTargetStacks(targets: TargetConfig[]): ActionRole
                     // Before the target stack's first `up`, a preview shows the pipeline with this value unknown.
                     return pulumi.unknown as unknown as string;
                 }
-                return checkedRoleArn(stack, target, roleArn);
+                return checkedRoleArn(stack, pipeline, target, roleArn);
             })];
         })),
         resources: [],
@@ -61,14 +62,14 @@ function exportedRoleArn(exported: unknown, targetName: string): string | undefi
 }
 
 /** The role a target stack exports, if it is the one this stack's config says; else one line saying what to do. */
-export function checkedRoleArn(stack: string, target: TargetConfig, exported: string | undefined): string {
+export function checkedRoleArn(stack: string, pipeline: PipelineIdentity, target: TargetConfig, exported: string | undefined): string {
     if (exported === undefined) {
         throw new pulumi.RunError(`target stack ${stack} has no output targets.${target.name}: run \`pulumi up -s ${referencedStackName(stack)}\` before the pipeline stack`);
     }
-    const expected = deployRoleArn(target);
+    const expected = deployRoleArn(pipeline, target);
     if (exported !== expected) {
         throw new pulumi.RunError(`target stack ${stack} exports targets.${target.name}.crossAccountRoleArn ${exported}, but this stack's config makes the deploy action assume ${expected}: ` +
-            `the two stack files disagree on target ${target.name} (accountId, region or crossAccountRoleName)`);
+            `the two stack files disagree on target ${target.name} (accountId, region or crossAccountRoleName, or the pipeline's pipelineAccountId or pipelineName, which make its path)`);
     }
     return exported;
 }

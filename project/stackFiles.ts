@@ -61,11 +61,15 @@ export function readStackFile(file: string): StackFile {
         const inside = code === "EISDIR" ? ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})` : "";
         throw new StackFileError(`${file}: ${unreadable[code ?? ""] ?? `cannot be read (${message})`}; expected a stack file named Pulumi.<stack>.yaml${inside}`);
     }
-    return parseStackFile(file, text, process.env);
+    const project = projectFileOf(file);
+    return withProjectConfig(parseStackFile(file, text, process.env, project?.name), project);
 }
 
-/** A stack file's text as a StackFile; an error names the file and what is wrong with it. */
-export function parseStackFile(file: string, text: string, environment: NodeJS.ProcessEnv = {}): StackFile {
+/**
+ * A stack file's text as a StackFile; an error names the file and what is wrong with it. A key
+ * without a namespace belongs to `projectName` (loaders.go `stackConfigNamespacedWithProject`).
+ */
+export function parseStackFile(file: string, text: string, environment: NodeJS.ProcessEnv = {}, projectName = configNamespace): StackFile {
     const stack = stackFileName.exec(path.basename(file))?.[1];
     if (!stack) {
         throw new StackFileError(`${file}: not a stack file; expected a name like Pulumi.<stack>.yaml`);
@@ -80,8 +84,7 @@ export function parseStackFile(file: string, text: string, environment: NodeJS.P
     };
     for (const [rawKey, value] of config) {
         const name = goKeyText(file, rawKey);
-        // loaders.go `stackConfigNamespacedWithProject`; this project's name is its config namespace.
-        const key = name.includes(":") ? name : `${configNamespace}:${name}`;
+        const key = name.includes(":") ? name : `${projectName}:${name}`;
         const passed = goValue(`${file}: ${key}`, value);
         if (!containsSecret(passed)) {
             stackFile.config[key] = programText(`${file}: ${key}`, passed);
@@ -193,8 +196,9 @@ const declarationFields = ["type", "description", "items", "secret", "default", 
  * (https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options; the CLI's
  * `workspace.ApplyProjectConfig`): a key without a namespace belongs to the project; a plain value
  * is the value, a declaration (a map of only `type`, `description`, `items`, `secret`, `default`,
- * `value`) gives its `value` or its `default`; a declaration without either gives nothing (the
- * stack must set it). Values reach the program as stack values do.
+ * `value`) gives its `default`, else its `value` (mergeConfig lets the default win when both are
+ * there); a declaration without either gives nothing (the stack must set it). Values reach the program
+ * as stack values do.
  */
 function projectConfigValues(file: string, projectName: string, block: Yaml): Record<string, string> {
     if (!(block instanceof Map)) {
@@ -205,7 +209,7 @@ function projectConfigValues(file: string, projectName: string, block: Yaml): Re
         const name = goKeyText(file, rawKey);
         const key = name.includes(":") ? name : `${projectName}:${name}`;
         const isDeclaration = declared instanceof Map && [...declared.keys()].every((field) => typeof field === "string" && declarationFields.includes(field));
-        const value = isDeclaration ? (declared.get("value") ?? declared.get("default")) : declared;
+        const value = isDeclaration ? (declared.get("default") ?? declared.get("value")) : declared;
         if (value !== undefined && value !== null) {
             values[key] = programText(`${file}: ${key}`, goValue(`${file}: ${key}`, value));
         }
@@ -213,9 +217,30 @@ function projectConfigValues(file: string, projectName: string, block: Yaml): Re
     return values;
 }
 
-/** A stack file's config with the project's values under it: a key the stack sets wins, as in Pulumi. */
-export function withProjectConfig(file: StackFile, project: Pick<ProjectFile, "config">): StackFile {
-    return { ...file, config: { ...project.config, ...file.config } };
+/**
+ * The project a stack file belongs to, found as the CLI finds a project: the nearest `Pulumi.yaml` at or
+ * above the file's folder, provided its stack files (`stackConfigDir`) live in that folder; undefined
+ * when there is none (a stack file planned on its own).
+ */
+export function projectFileOf(stackFile: string): ProjectFile | undefined {
+    const folder = path.dirname(path.resolve(stackFile));
+    for (let directory = folder; ; directory = path.dirname(directory)) {
+        if (["Pulumi.yaml", "Pulumi.yml"].some((name) => fs.existsSync(path.join(directory, name)))) {
+            const project = readProjectFile(directory);
+            return project.stackConfigDir === folder ? project : undefined;
+        }
+        if (path.dirname(directory) === directory) {
+            return undefined;
+        }
+    }
+}
+
+/**
+ * A stack file's config with the project's values under it, as the CLI merges them (a key the stack
+ * sets wins: workspace `mergeConfig` in pulumi/pulumi sdk/go/common/workspace/config.go).
+ */
+export function withProjectConfig(file: StackFile, project: Pick<ProjectFile, "config"> | undefined): StackFile {
+    return project ? { ...file, config: { ...project.config, ...file.config } } : file;
 }
 
 // ---- YAML as yaml.v2 reads it ----

@@ -1,7 +1,8 @@
-// `npm run schema`: writes the stack files' JSON Schema and the README's config reference tables,
-// both generated from config/schema.ts.
+// `npm run schema`: writes what is generated from config/schema.ts: the stack files' JSON Schema, the
+// README's config reference tables, and the config declarations of the project files.
 import * as fs from "fs";
 import * as path from "path";
+import { projectFiles, withCurrentDeclarations } from "./projectFile";
 import { schemaFile, stackFileSchemaText, withCurrentReference } from "./stackFileSchema";
 
 const projectRoot = path.resolve(__dirname, "..");
@@ -9,4 +10,8 @@ const readme = path.join(projectRoot, "README.md");
 
 fs.writeFileSync(path.join(projectRoot, schemaFile), stackFileSchemaText());
 fs.writeFileSync(readme, withCurrentReference(fs.readFileSync(readme, "utf8")));
-console.log(`Wrote ${schemaFile} and the config reference in README.md`);
+for (const file of projectFiles) {
+    const full = path.join(projectRoot, file);
+    fs.writeFileSync(full, withCurrentDeclarations(fs.readFileSync(full, "utf8")));
+}
+console.log(`Wrote ${schemaFile}, the config reference in README.md and the config declarations of ${projectFiles.join(", ")}`);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { AccessFinding, verifyAccess } from "../verification/accessChain";
-import { shipped } from "./fixtures";
+import { shipped, shippedDeployRoleArn, shippedInstanceRoleArn, shippedRolePaths } from "./fixtures";
 import { europe, production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 type Statement = { Sid?: string; Principal?: unknown };
@@ -97,7 +97,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         assert.deepEqual(failures(findings).map((f) => `${f.check.hop}: ${f.message}`), []);
         for (const [target, region] of [["Staging", "us-east-2"], ["Recovery", "eu-west-1"]]) {
             const instanceChecks = findings.filter((f) => f.check.hop.startsWith(`${target}/Deploy: the instance role`));
-            assert.deepEqual([...new Set(instanceChecks.map((f) => f.check.principal))], [`arn:aws:iam::222222222222:role/${target}-CodeDeployInstance`]);
+            assert.deepEqual([...new Set(instanceChecks.map((f) => f.check.principal))], [`arn:aws:iam::222222222222:role${shippedRolePaths.instance}${target}-CodeDeployInstance`]);
             const read = instanceChecks.find((f) => f.check.action === "s3:GetObject")!;
             assert.match(read.check.resource, new RegExp(`^arn:aws:s3:::crossaccountpipeline-111111111111-${region}-artifacts/`));
             const deploy = findings.find((f) => f.check.hop === `${target}/Deploy: the cross-account role creates a deployment in its deployment group`)!;
@@ -116,10 +116,10 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         assert.match(unverified.message!, /^arn:aws:kms:us-east-2:111111111111:key\/[0-9a-f-]{36} is an existing key \(encryptionKey\), whose key policy this program does not manage: it must allow /);
         const useTheKey = "kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:ReEncrypt\\*, kms:GenerateDataKey\\*";
         for (const grant of [
-            `arn:aws:iam::222222222222:role/CrossAccount_Role ${useTheKey}`,
+            `${shippedDeployRoleArn} ${useTheKey}`,
             `arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService ${useTheKey}`,
             `arn:aws:iam::111111111111:role/CrossAccountPipeline-CodeBuildService ${useTheKey}`,
-            "arn:aws:iam::222222222222:role/Staging-CodeDeployInstance kms:Decrypt, kms:DescribeKey(;|$)",
+            `${shippedInstanceRoleArn} kms:Decrypt, kms:DescribeKey(;|$)`,
         ]) {
             assert.match(unverified.message!, new RegExp(grant), grant);
         }
@@ -130,23 +130,26 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
     it("names the missing role when the target stack is not deployed", async () => {
         const pipelineOnly = shippedResources.filter((r) => r.accountId !== "222222222222");
         const [missing] = failures(await verifyAccess(pipelineOnly)).filter((f) => f.result === "NotDeclared");
-        assert.match(missing.message!, /arn:aws:iam::222222222222:role\/CrossAccount_Role is not declared by any stack/);
+        assert.match(missing.message!, /arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role is not declared by any stack/);
     });
 
     // One grant removed per hop: the hop fails, and the message names the policy that no longer allows it.
     const removedGrants: { policyOf: string; property: string; sid: string; hop: string; names: RegExp }[] = [
-        { policyOf: "Staging-cross-account", property: "assumeRolePolicy", sid: "AllowPipelineRoleToAssumeRole", hop: "the pipeline role assumes the cross-account role", names: /the trust policy of arn:aws:iam::222222222222:role\/CrossAccount_Role does not allow sts:AssumeRole/ },
+        { policyOf: "Staging-cross-account", property: "assumeRolePolicy", sid: "AllowPipelineRoleToAssumeRole", hop: "the pipeline role assumes the cross-account role", names: /the trust policy of arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role does not allow sts:AssumeRole/ },
         { policyOf: "pipeline-roles-pipeline-policy", property: "policy", sid: "AssumeTargetDeployRoles", hop: "the pipeline role assumes the cross-account role", names: /the identity policy of arn:aws:iam::111111111111:role\/CrossAccountPipeline-CodePipelineService does not allow sts:AssumeRole/ },
-        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "ReadAndWriteArtifacts", hop: "the cross-account role reads artifacts", names: /the identity policy of arn:aws:iam::222222222222:role\/CrossAccount_Role does not allow s3:GetObject/ },
-        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowStagingDeployRoleToReadAndWriteArtifacts", hop: "the cross-account role writes artifacts with SSE-KMS", names: /the bucket policy of arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/.* does not allow s3:PutObject/ },
-        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowStagingDeployRoleToUseTheKey", hop: "the cross-account role decrypts with the artifact key", names: /the key policy of arn:aws:kms:us-east-2:111111111111:key\/.* does not allow kms:Decrypt/ },
+        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "ReadAndWriteArtifacts", hop: "the cross-account role reads artifacts", names: /the identity policy of arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role does not allow s3:GetObject/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowTargetRolesToReadAndWriteArtifacts", hop: "the cross-account role writes artifacts with SSE-KMS", names: /the bucket policy of arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/.* does not allow s3:PutObject/ },
+        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowTargetRolesToUseTheKey", hop: "the cross-account role decrypts with the artifact key", names: /the key policy of arn:aws:kms:us-east-2:111111111111:key\/.* does not allow kms:Decrypt/ },
         { policyOf: "Staging-cross-account-policy", property: "policy", sid: "UseArtifactKey", hop: "the cross-account role generates data keys with the artifact key", names: /the identity policy of .*CrossAccount_Role does not allow kms:GenerateDataKey/ },
         { policyOf: "Staging-cross-account-policy", property: "policy", sid: "DeployToTheDeploymentGroup", hop: "the cross-account role creates a deployment in its deployment group", names: /the identity policy of .*CrossAccount_Role does not allow codedeploy:CreateDeployment by .* on .*deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName/ },
         { policyOf: "Staging-cross-account-policy", property: "policy", sid: "RegisterApplicationRevisions", hop: "the cross-account role registers the revision with its application", names: /CrossAccount_Role does not allow codedeploy:RegisterApplicationRevision by .* on arn:aws:codedeploy:us-east-2:222222222222:application:AccountBApplicationName$/ },
         { policyOf: "Staging-cross-account-policy", property: "policy", sid: "ReadTheDeploymentConfig", hop: "the cross-account role reads the deployment config", names: /CrossAccount_Role does not allow codedeploy:GetDeploymentConfig by .* on arn:aws:codedeploy:us-east-2:222222222222:deploymentconfig:CodeDeployDefault.OneAtATime$/ },
         { policyOf: "Staging-instance-policy", property: "policy", sid: "ReadArtifacts", hop: "the instance role reads artifacts", names: /the identity policy of .*Staging-CodeDeployInstance does not allow s3:GetObject/ },
-        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowStagingInstanceRoleToReadArtifacts", hop: "the instance role reads artifacts", names: /the bucket policy of .* does not allow s3:GetObject by arn:aws:iam::222222222222:role\/Staging-CodeDeployInstance/ },
-        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowStagingInstanceRoleToDecrypt", hop: "the instance role decrypts artifacts", names: /the key policy of .* does not allow kms:Decrypt by .*Staging-CodeDeployInstance/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowTargetRolesToReadAndWriteArtifacts", hop: "the instance role reads artifacts", names: /the bucket policy of .* does not allow s3:GetObject by arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/instance\/Staging-CodeDeployInstance/ },
+        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowTargetRolesToUseTheKey", hop: "the instance role decrypts artifacts", names: /the key policy of .* does not allow kms:Decrypt by .*Staging-CodeDeployInstance/ },
+        // The explicit denies keep the instance role read-only even when its own account lets it do anything.
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyInstanceRolesToWriteArtifacts", hop: "the instance role, even allowed everything in its account, cannot write artifacts", names: /Staging-CodeDeployInstance may s3:PutObject on .*, which must be refused/ },
+        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "DenyInstanceRolesToEncrypt", hop: "the instance role, even allowed everything in its account, cannot generate data keys", names: /Staging-CodeDeployInstance may kms:GenerateDataKey on .*, which must be refused/ },
         { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyInsecureConnections", hop: "plain-HTTP reads are refused", names: /CrossAccount_Role may s3:GetObject on .*, which must be refused/ },
         { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUnEncryptedObjectUploads", hop: "uploads without SSE-KMS are refused", names: /CrossAccount_Role may s3:PutObject on .*, which must be refused/ },
         { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUploadsWithAnotherKey", hop: "uploads with another key are refused", names: /may s3:PutObject on .*, which must be refused/ },
@@ -169,6 +172,54 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
             assert.match(hop.message!, removed.names);
         });
     }
+
+    /** A deep copy of the resources with one statement of a policy edited. */
+    function withStatement(resourceName: string, property: string, sid: string, edit: (statement: Record<string, any>) => void): DeclaredResource[] {
+        const copy: DeclaredResource[] = structuredClone(shippedResources);
+        const resource = copy.find((r) => r.name === resourceName)!;
+        const document = JSON.parse(resource.inputs[property]);
+        edit(document.Statement.find((st: { Sid: string }) => st.Sid === sid));
+        resource.inputs[property] = JSON.stringify(document);
+        return copy;
+    }
+    const failedHops = async (resources: DeclaredResource[]) => failures(await verifyAccess(resources)).map((f) => f.check.hop);
+
+    it("refuses a target account's other roles only while the grants name the pipeline's paths, trailing '/' included", async () => {
+        // The account roots alone would let in every principal of the target account.
+        const unnarrowed = withStatement("pipeline-us-east-2-bucket-policy", "policy", "AllowTargetRolesToReadAndWriteArtifacts", (st) => { delete st.Condition; });
+        assert.deepEqual(await failedHops(unnarrowed), [
+            "Staging/Deploy: another admin of account 222222222222 cannot read artifacts",
+            "Staging/Deploy: a role of account 222222222222 under another pipeline's path cannot read artifacts",
+        ]);
+        // A prefix without its closing '/' would let in the roles of a pipeline whose name starts like this one's.
+        const prefix = withStatement("pipeline-us-east-2-key", "policy", "AllowTargetRolesToUseTheKey", (st) => {
+            st.Condition.ArnLike["aws:PrincipalArn"] = st.Condition.ArnLike["aws:PrincipalArn"].map((p: string) => p.replace(/\/CrossAccountPipeline\/(deploy|instance)\/\*$/, "/CrossAccountPipeline*"));
+        });
+        assert.deepEqual(await failedHops(prefix), ["Staging/Deploy: a role of account 222222222222 under another pipeline's path cannot decrypt artifacts"]);
+    });
+
+    it("keeps the pipeline role to its target accounts only while aws:ResourceAccount names them", async () => {
+        const anyAccount = withStatement("pipeline-roles-pipeline-policy", "policy", "AssumeTargetDeployRoles", (st) => { delete st.Condition; });
+        assert.deepEqual(await failedHops(anyAccount), ["Staging/Deploy: the pipeline role cannot assume a deploy role of an account it does not deploy to"]);
+        const anyRole = withStatement("pipeline-roles-pipeline-policy", "policy", "AssumeTargetDeployRoles", (st) => { st.Resource = "arn:aws:iam::*:role/*"; });
+        assert.deepEqual(await failedHops(anyRole), ["Staging/Deploy: the pipeline role cannot assume another role of account 222222222222 that trusts the pipeline account"]);
+    });
+
+    it("with an organization, proves every hop for its members and refuses the deploy role of an account outside it", async () => {
+        const run = await runAllInOne(targetsOf(shipped("accountA").config), { organizationId: "o-a1b2c3d4e5" });
+        const findings = await verifyAccess(run.resources);
+        assert.deepEqual(failures(findings).map((f) => `${f.check.hop}: ${f.message}`), []);
+        const outside = findings.find((f) => f.check.hop === "Staging/Deploy: the cross-account role, were account 222222222222 outside organization o-a1b2c3d4e5, could not read artifacts");
+        assert.equal(outside?.result, "ImplicitlyDenied");
+        // Without the organization's condition, the same request would be allowed: the check proves the condition.
+        const bucketPolicy = run.resources.find((r) => r.name === "pipeline-us-east-2-bucket-policy")!;
+        const document = JSON.parse(bucketPolicy.inputs.policy);
+        delete document.Statement.find((st: { Sid: string }) => st.Sid === "AllowTargetRolesToReadAndWriteArtifacts").Condition.StringEquals;
+        bucketPolicy.inputs.policy = JSON.stringify(document);
+        assert.deepEqual(failures(await verifyAccess(run.resources)).map((f) => f.check.hop), [
+            "Staging/Deploy: the cross-account role, were account 222222222222 outside organization o-a1b2c3d4e5, could not read artifacts",
+        ]);
+    });
 
     it("refuses every other role of the pipeline account only while the trust's aws:PrincipalArn names the pipeline role", async () => {
         const widened: DeclaredResource[] = structuredClone(shippedResources);

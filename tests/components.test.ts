@@ -23,6 +23,7 @@ describe("components", () => {
             "cross-account-pipeline:pipeline:S3SourceTrigger",
             "cross-account-pipeline:storage:ArtifactStore",
             "cross-account-pipeline:storage:EncryptedBucket",
+            "cross-account-pipeline:target:CodeDeployApplication",
             "cross-account-pipeline:target:Fleet",
             "cross-account-pipeline:target:TargetAccount",
         ]);

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, defaults, parseConfig } from "../config";
 import { names } from "../definition/names";
+import { wavesOf } from "../definition/pipeline";
 import { MockCloud } from "../evaluation/mockCloud";
 import { runProgram } from "../evaluation/runProgram";
 import {
@@ -47,12 +48,12 @@ describe("parseConfig", () => {
         it("accountB deploys its target; accountA names the stack that deploys it", () => {
             const config = parsed("accountB");
             assert.equal(config.deploy, "target");
-            assert.equal(config.target?.name, "Staging");
+            assert.deepEqual(config.deployedTargets?.map((t) => t.name), ["Staging"]);
             assert.equal(parsed("accountA").targets[0].stack, "organization/cross-account-pipeline/accountB");
         });
 
         it("still accepts pipelineStack, which is no longer read", () => {
-            assert.equal(parsed("accountB", { pipelineStack: "organization/cross-account-pipeline/accountA" }).target?.name, "Staging");
+            assert.deepEqual(parsed("accountB", { pipelineStack: "organization/cross-account-pipeline/accountA" }).deployedTargets?.map((t) => t.name), ["Staging"]);
         });
 
         it("does not require targets[].stack where it is not used: a target or all-in-one stack", () => {
@@ -64,7 +65,7 @@ describe("parseConfig", () => {
         it("accepts a target stack with or without pipelineStack, and reads neither", () => {
             for (const pipelineStack of [undefined, "organization/cross-account-pipeline/accountA"]) {
                 const config = parsed("accountB", { pipelineStack });
-                assert.equal(config.target?.name, "Staging");
+                assert.deepEqual(config.deployedTargets?.map((t) => t.name), ["Staging"]);
                 assert.ok(!("pipelineStack" in config), "the program's config has no pipelineStack");
             }
         });
@@ -212,7 +213,8 @@ describe("parseConfig", () => {
             { name: "a key in another region", key: `arn:aws:kms:us-west-2:${pipelineAccountId}:key/${keyUuid}`, expected: "expected a key in the pipeline region us-east-2" },
             { name: "a key of another account", key: `arn:aws:kms:us-east-2:999999999999:key/${keyUuid}`, expected: `expected a key of the pipeline account ${pipelineAccountId}` },
             { name: "an alias of another account", key: `arn:aws:kms:us-east-2:999999999999:alias/pipeline-key`, expected: `expected a key of the pipeline account ${pipelineAccountId}` },
-            // The AWS managed key for S3 cannot be shared with another account (DESIGN.md).
+            // An AWS managed key (aws/s3) cannot be shared with another account: its key policy cannot be changed
+            // (https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html).
             { name: "the AWS managed aws/s3 key by alias ARN", key: `arn:aws:kms:us-east-2:${pipelineAccountId}:alias/aws/s3`, expected: "customer managed" },
         ];
         for (const c of cases) {
@@ -474,8 +476,9 @@ describe("parseConfig", () => {
 
         it("deploys one instance at a time", () => assert.equal(withoutOptional().targets[0].deploymentConfigName, "CodeDeployDefault.OneAtATime"));
 
-        it("tags the deployment group's instances with the application name", () => {
-            assert.deepEqual(withoutOptional().targets[0].instanceTag, { key: "CodeDeployApplication", value: "AccountBApplicationName" });
+        // Was CodeDeployApplication=<applicationName>, which every group of one application shared (staging deployed onto production hosts).
+        it("tags the deployment group's instances with its own tag: application and deployment group", () => {
+            assert.deepEqual(withoutOptional().targets[0].instanceTag, { key: "CodeDeployDeploymentGroup", value: "AccountBApplicationName/AccountBApplicationGroupName" });
         });
 
         it("puts a target without region in the pipeline's region", () => {
@@ -497,7 +500,10 @@ describe("parseConfig", () => {
 
         it("requires no approval, uses ambient credentials, has no extra actions and creates its own key", () => {
             const config = withoutOptional();
-            assert.equal(config.targets[0].requireApproval, false);
+            // An approval belongs to a wave: without one in waves or on the lone target of a wave, none.
+            assert.equal(config.targets[0].requireApproval, undefined);
+            assert.deepEqual(config.waves, []);
+            assert.deepEqual(wavesOf(config.targets, config.waves).map((wave) => wave.requireApproval), [false]);
             assert.deepEqual(config.targets[0].credentials, {});
             assert.deepEqual(config.pipelineCredentials, {});
             assert.deepEqual(config.extraActions, []);

@@ -42,7 +42,7 @@ describe("create-time checks, replayed in deployment order", () => {
         const checks = await createTimeChecks([stack("accountA", pipeline), stack("accountB", target)]);
         assert.deepEqual(failures(checks), [
             "accountA, aws:codepipeline/pipeline:Pipeline pipeline-delivery-pipeline: CreatePipeline/UpdatePipeline: InvalidStructureException: " +
-            "action role arn:aws:iam::222222222222:role/CrossAccount_Role of Staging/Deploy does not exist yet: " +
+            "action role arn:aws:iam::222222222222:role/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/CrossAccount_Role of Staging/Deploy does not exist yet: " +
             "deploy stack accountB, which declares aws:iam/role:Role Staging-cross-account, before stack accountA",
         ]);
     });
@@ -72,7 +72,7 @@ describe("create-time checks, replayed in deployment order", () => {
         const resources = withoutEdges(all.resources, "pipeline-delivery-pipeline", ["Staging-cross-account", "Staging-cross-account-policy"]);
         assert.deepEqual(failures(await createTimeChecks([{ stack: "all", resources }])), [
             "all, aws:codepipeline/pipeline:Pipeline pipeline-delivery-pipeline: CreatePipeline/UpdatePipeline: InvalidStructureException: " +
-            "action role arn:aws:iam::222222222222:role/CrossAccount_Role of Staging/Deploy does not exist yet: " +
+            "action role arn:aws:iam::222222222222:role/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/CrossAccount_Role of Staging/Deploy does not exist yet: " +
             "make aws:codepipeline/pipeline:Pipeline pipeline-delivery-pipeline depend on aws:iam/role:Role Staging-cross-account (dependsOn, or an input taken from it)",
         ]);
     });
@@ -81,7 +81,7 @@ describe("create-time checks, replayed in deployment order", () => {
         const resources = withoutEdges(all.resources, "pipeline-delivery-pipeline", ["Production-cross-account-policy"]);
         assert.deepEqual(failures(await createTimeChecks([{ stack: "all", resources }])), [
             "all, aws:codepipeline/pipeline:Pipeline pipeline-delivery-pipeline: CreatePipeline/UpdatePipeline: InvalidStructureException: " +
-            "the policy Production-cross-account-policy of action role arn:aws:iam::333333333333:role/Production-CrossAccount does not exist yet: " +
+            "the policy Production-cross-account-policy of action role arn:aws:iam::333333333333:role/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/Production-CrossAccount does not exist yet: " +
             "make aws:codepipeline/pipeline:Pipeline pipeline-delivery-pipeline depend on aws:iam/rolePolicy:RolePolicy Production-cross-account-policy (dependsOn, or an input taken from it)",
         ]);
     });
@@ -92,7 +92,7 @@ describe("create-time checks, replayed in deployment order", () => {
         assert.equal(failed.length, 1, failed.join("\n"));
         assert.equal(failed[0], "accountA, aws:codepipeline/pipeline:Pipeline pipeline-delivery-pipeline: CreatePipeline/UpdatePipeline: InvalidStructureException: " +
             "the identity policy of arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService does not allow sts:AssumeRole " +
-            "by arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService on arn:aws:iam::222222222222:role/CrossAccount_Role; " +
+            "by arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService on arn:aws:iam::222222222222:role/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/CrossAccount_Role; " +
             "the service role's policy pipeline-roles-pipeline-policy does not exist yet: " +
             "make aws:codepipeline/pipeline:Pipeline pipeline-delivery-pipeline depend on aws:iam/rolePolicy:RolePolicy pipeline-roles-pipeline-policy (dependsOn, or an input taken from it)");
     });

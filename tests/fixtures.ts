@@ -1,11 +1,22 @@
 // Shared test fixtures: raw config built from the shipped stack files, with overrides.
+import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "yaml";
 import { configNamespace, ConfigError, parseConfig, ProgramConfig, RawConfig, TargetConfig } from "../config";
 import { readStackFile, StackFile } from "../project/stackFiles";
 
 export const projectRoot = path.resolve(__dirname, "..");
 export const pipelineAccountId = "111111111111";
 export const targetAccountId = "222222222222";
+/** The IAM paths of the shipped pipeline's roles in its target accounts (rolePaths of account 111111111111, pipeline CrossAccountPipeline). */
+export const shippedRolePaths = {
+    deploy: "/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/",
+    instance: "/cross-account-pipeline/111111111111/CrossAccountPipeline/instance/",
+};
+/** The shipped Staging target's cross-account role and instance role. */
+export const shippedDeployRoleArn = `arn:aws:iam::222222222222:role${shippedRolePaths.deploy}CrossAccount_Role`;
+export const shippedInstanceRoleArn = `arn:aws:iam::222222222222:role${shippedRolePaths.instance}Staging-CodeDeployInstance`;
+
 /** The target stack the shipped pipeline stack reads its role from (targets[0].stack). */
 export const targetStackName = "organization/cross-account-pipeline/accountB";
 
@@ -19,6 +30,20 @@ export function stackConfig(stack: StackName): Record<string, string> {
 /** A shipped stack file. */
 export function shipped(stack: StackName): StackFile {
     return readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`));
+}
+
+/**
+ * A shipped stack file as a document that holds everything itself: its own config with the values its
+ * project file (Pulumi.yaml) shares written in (a stack may set a shared key itself), for tests that
+ * copy or edit a stack file outside the project.
+ */
+export function selfContainedStackDocument(stack: StackName): { config: Record<string, unknown> } {
+    const project = yaml.parse(fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const shared = Object.entries(project.config)
+        .filter((entry): entry is [string, { value: unknown }] => typeof entry[1] === "object" && entry[1] !== null && "value" in entry[1])
+        .map(([key, declared]) => [key.includes(":") ? key : `${configNamespace}:${key}`, declared.value]);
+    const document = yaml.parse(fs.readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return { ...document, config: { ...Object.fromEntries(shared), ...document.config } };
 }
 
 /** Fully qualified config with keys added or replaced (short keys); `undefined` removes a key. */
@@ -77,13 +102,14 @@ export function target(name: string, accountId: string, fields: Partial<TargetCo
         name,
         accountId,
         region: "us-east-2",
+        wave: name,
         applicationName: `${name}App`,
         deploymentGroupName: `${name}Group`,
         deploymentConfigName: "CodeDeployDefault.OneAtATime",
         crossAccountRoleName: `${name}-CrossAccount`,
         instanceRoleName: `${name}-CodeDeployInstance`,
         codeDeployServiceRoleName: `${name}-CodeDeployService`,
-        instanceTag: { key: "CodeDeployApplication", value: `${name}App` },
+        instanceTag: { key: "CodeDeployDeploymentGroup", value: `${name}App/${name}Group` },
         requireApproval: false,
         credentials: {},
         ...fields,

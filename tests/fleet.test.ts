@@ -93,12 +93,12 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
         const launchTemplate = only(run, type.launchTemplate);
         const instanceProfile = only(run, type.instanceProfile);
         assert.equal(launchTemplate.inputs.iamInstanceProfile.name, instanceProfile.state.name);
-        assert.equal(`role/${instanceProfile.state.role}`, run.outputs.targets.Staging.instanceRoleArn.split(":").pop());
+        assert.equal(instanceProfile.state.role, run.outputs.targets.Staging.instanceRoleArn.split("/").pop());
     });
 
     it("tags every instance at launch with the deployment group's EC2 tag filter", () => {
         const filters = only(run, type.deploymentGroup).inputs.ec2TagSets.flatMap((set: any) => set.ec2TagFilters);
-        assert.deepEqual(filters, [{ key: "CodeDeployApplication", value: "AccountBApplicationName", type: "KEY_AND_VALUE" }]);
+        assert.deepEqual(filters, [{ key: "CodeDeployDeploymentGroup", value: "AccountBApplicationName/AccountBApplicationGroupName", type: "KEY_AND_VALUE" }]);
         const tags = only(run, type.autoScalingGroup).inputs.tags;
         for (const filter of filters) {
             assert.deepEqual(tags.filter((tag: any) => tag.key === filter.key), [{ key: filter.key, value: filter.value, propagateAtLaunch: true }]);

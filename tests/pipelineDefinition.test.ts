@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import type { ExtraActionConfig, SourceConfig, TargetConfig } from "../config";
 import {
-    ActionDeclaration, artifactRuleViolations, artifactStoreDeclarations, artifactStoreRegions, buildArtifact, deployRoleArn, duplicateNames,
-    PipelineShape, pipelineRoleArn, pipelineStages, sourceArtifact, StageDeclaration, storeNameForTargets, withActionRoleArns,
+    ActionDeclaration, artifactRuleViolations, artifactStoreDeclarations, artifactStoreRegions, buildArtifact, deployRoleArn, duplicateNames, duplicateStageNames,
+    PipelineShape, pipelineRoleArn, pipelineStages, sourceArtifact, StageDeclaration, storeNameForTargets, waveStages, wavesOf, withActionRoleArns,
 } from "../definition/pipeline";
 import { pipelineAccountId, target, targetAccountId } from "./fixtures";
 
@@ -15,6 +15,7 @@ function shape(fields: Partial<PipelineShape> = {}): PipelineShape {
         pipelineAccountId,
         pipelineName: "Pipe",
         targets: [target("Staging", targetAccountId)],
+        waves: [],
         source: { provider: "S3", objectKey: "source.zip" },
         extraActions: [],
         ...fields,
@@ -61,9 +62,10 @@ describe("pipelineStages", () => {
         const staging = target("Staging", targetAccountId, { crossAccountRoleName: "CrossAccount_Role", applicationName: "App", deploymentGroupName: "Group" });
         const deploy = () => action(pipelineStages(shape({ targets: [staging, target("Production", productionAccountId)] })), "Staging", "Deploy");
 
-        it("assumes that target's cross-account role", () => {
-            assert.equal(deploy().roleArn, `arn:aws:iam::${targetAccountId}:role/CrossAccount_Role`);
-            assert.equal(deployRoleArn(staging), `arn:aws:iam::${targetAccountId}:role/CrossAccount_Role`);
+        it("assumes that target's cross-account role, under the pipeline's deploy path", () => {
+            const roleArn = `arn:aws:iam::${targetAccountId}:role/cross-account-pipeline/${pipelineAccountId}/Pipe/deploy/CrossAccount_Role`;
+            assert.equal(deploy().roleArn, roleArn);
+            assert.equal(deployRoleArn(shape(), staging), roleArn);
         });
 
         it("deploys with CodeDeploy to that target's application and deployment group", () => {
@@ -74,7 +76,8 @@ describe("pipelineStages", () => {
         });
 
         it("uses the partition of the target's region in the role ARN", () => {
-            assert.equal(deployRoleArn(target("China", targetAccountId, { region: "cn-north-1" })), `arn:aws-cn:iam::${targetAccountId}:role/China-CrossAccount`);
+            assert.equal(deployRoleArn(shape(), target("China", targetAccountId, { region: "cn-north-1" })),
+                `arn:aws-cn:iam::${targetAccountId}:role/cross-account-pipeline/${pipelineAccountId}/Pipe/deploy/China-CrossAccount`);
         });
 
         it("is alone in its stage without approval", () => {
@@ -136,7 +139,7 @@ describe("pipelineStages", () => {
                 extraActions: [extra("West", "InTarget", { target: "West" }), extra("West", "InPipeline")],
             }));
             const inTarget = action(stages, "West", "InTarget");
-            assert.equal(inTarget.roleArn, deployRoleArn(west));
+            assert.equal(inTarget.roleArn, deployRoleArn(shape(), west));
             assert.equal(inTarget.region, "us-west-2");
             const inPipeline = action(stages, "West", "InPipeline");
             assert.ok(!("roleArn" in inPipeline) && !("region" in inPipeline), "a pipeline-account action has no role or region of its own");
@@ -151,6 +154,69 @@ describe("pipelineStages", () => {
                 provider: "Lambda", category: "Invoke", inputArtifacts: [buildArtifact], outputArtifacts: ["Report"], configuration: { FunctionName: "report" },
             });
         });
+    });
+});
+
+describe("waves", () => {
+    /** `count` targets of wave `wave`, each in its own account, named `<prefix><n>`. */
+    const wave = (wave: string, count: number, prefix = wave) =>
+        Array.from({ length: count }, (_, i) => target(`${prefix}${i + 1}`, String(200000000000 + i + 1), { wave }));
+    const canary = target("Canary", targetAccountId);
+
+    it("puts the targets of one wave in one stage, deploying in parallel, each action named after its target", () => {
+        const stages = pipelineStages(shape({ targets: [canary, ...wave("Rest", 3)] }));
+        assert.deepEqual(stages.map((s) => s.name), ["Source", "Build", "Canary", "Rest"]);
+        assert.deepEqual(stage(stages, "Rest").actions.map((a) => [a.name, a.runOrder, a.configuration?.ApplicationName]), [
+            ["Rest1", 1, "Rest1App"], ["Rest2", 1, "Rest2App"], ["Rest3", 1, "Rest3App"],
+        ]);
+        assert.deepEqual(stage(stages, "Canary").actions.map((a) => a.name), ["Deploy"], "a wave of one keeps today's action name");
+        assert.equal(action(stages, "Rest", "Rest2").roleArn, deployRoleArn(shape(), wave("Rest", 2)[1]));
+    });
+
+    it("runs the waves in the order of their first target, whatever the order of the others", () => {
+        const [a1, a2] = wave("A", 2);
+        const [b1] = wave("B", 1);
+        assert.deepEqual(wavesOf([a1, b1, a2], []).map((w) => [w.name, w.targets.map((t) => t.name)]), [["A", ["A1", "A2"]], ["B", ["B1"]]]);
+        assert.deepEqual(pipelineStages(shape({ targets: [b1, a1, a2] })).map((s) => s.name), ["Source", "Build", "B", "A"]);
+    });
+
+    it("takes a wave's approval from waves: one approval opens the stage, then all its targets deploy", () => {
+        const stages = pipelineStages(shape({ targets: [canary, ...wave("Rest", 2)], waves: [{ name: "Rest", requireApproval: true }] }));
+        assert.deepEqual(stage(stages, "Rest").actions.map((a) => [a.name, a.category, a.runOrder]), [
+            ["Approve", "Approval", 1], ["Rest1", "Deploy", 2], ["Rest2", "Deploy", 2],
+        ]);
+        assert.equal(action(stages, "Rest", "Approve").configuration?.CustomData, "Approve the deployment to wave Rest (2 targets)");
+        assert.deepEqual(stage(stages, "Canary").actions.map((a) => a.name), ["Deploy"]);
+    });
+
+    it("takes the approval of a wave of one target from the target, or from waves", () => {
+        const approved = (targets: TargetConfig[], waves: PipelineShape["waves"] = []) => wavesOf(targets, waves).map((w) => w.requireApproval);
+        assert.deepEqual(approved([target("Solo", targetAccountId, { requireApproval: true })]), [true]);
+        assert.deepEqual(approved([target("Solo", targetAccountId)], [{ name: "Solo", requireApproval: true }]), [true]);
+        assert.deepEqual(approved(wave("Pair", 2)), [false]);
+    });
+
+    it("fills a stage with up to 50 actions: 50 targets, or an approval and 49", () => {
+        assert.deepEqual(waveStages(wavesOf(wave("W", 50), [])[0]).map((s) => [s.name, s.targets.length, s.approval]), [["W", 50, false]]);
+        const approved = wavesOf(wave("W", 49), [{ name: "W", requireApproval: true }])[0];
+        assert.deepEqual(waveStages(approved).map((s) => [s.name, s.targets.length, s.approval]), [["W", 49, true]]);
+    });
+
+    it("splits a larger wave into consecutive stages <wave>-1, <wave>-2, ..., each full, the approval opening the first", () => {
+        const targets = wave("Big", 120);
+        const stages = pipelineStages(shape({ targets, waves: [{ name: "Big", requireApproval: true }] }));
+        assert.deepEqual(stages.map((s) => [s.name, s.actions.length]), [["Source", 1], ["Build", 1], ["Big-1", 50], ["Big-2", 50], ["Big-3", 21]]);
+        assert.deepEqual(stages.flatMap((s) => s.actions).filter((a) => a.category === "Approval").map((a) => a.name), ["Approve"]);
+        assert.equal(stage(stages, "Big-1").actions[0].name, "Approve");
+        const deployed = stages.flatMap((s) => s.actions).filter((a) => a.category === "Deploy").map((a) => a.name);
+        assert.deepEqual(deployed, targets.map((t) => t.name), "every target once, in order");
+        assert.deepEqual([...new Set(stage(stages, "Big-2").actions.map((a) => a.runOrder))], [1], "later stages deploy at once");
+    });
+
+    it("lets extra actions address a split wave's stages by their names", () => {
+        const stages = pipelineStages(shape({ targets: wave("Big", 60), extraActions: [extra("Big-2", "SmokeTest")] }));
+        assert.deepEqual(stage(stages, "Big-2").actions.map((a) => a.name).slice(-1), ["SmokeTest"]);
+        assert.equal(stage(stages, "Big-2").actions.length, 11);
     });
 });
 
@@ -242,6 +308,13 @@ describe("duplicate names", () => {
         assert.deepEqual(duplicateNames(stages), [`stage "Staging" has two actions named "Deploy"; action names must be unique within a stage`]);
     });
 
+    it("reports two stages of one name: a split wave's stage named like another wave", () => {
+        const targets = [...Array.from({ length: 51 }, (_, i) => target(`T${i}`, String(200000000000 + i), { wave: "A" })), target("Other", targetAccountId, { wave: "A-1" })];
+        assert.deepEqual(duplicateStageNames(pipelineStages(shape({ targets }))), [
+            `the pipeline has two stages named "A-1" (a wave split over several stages names them <wave>-1, <wave>-2, ...); stage names must be unique within a pipeline`,
+        ]);
+    });
+
     it("reports an output artifact produced twice", () => {
         const stages = pipelineStages(shape({ extraActions: [extra("Build", "Package", { inputArtifacts: [sourceArtifact], outputArtifacts: [buildArtifact] })] }));
         assert.deepEqual(duplicateNames(stages), [`artifact "BuildOutput" is produced by action "Build" in stage "Build" and by action "Package" in stage "Build"; output artifact names must be unique within a pipeline`]);
@@ -305,7 +378,7 @@ describe("withActionRoleArns", () => {
     it("gives each action the role ARN given for the one computed from config, and leaves other actions as they are", () => {
         const stages = pipelineStages(shape({ targets: [target("Staging", targetAccountId), target("Production", productionAccountId)] }));
         const read = "arn:aws:iam::222222222222:role/AsExportedByTheTargetStack";
-        const replaced = withActionRoleArns(stages, { [deployRoleArn(target("Staging", targetAccountId))]: read });
+        const replaced = withActionRoleArns(stages, { [deployRoleArn(shape(), target("Staging", targetAccountId))]: read });
         assert.equal(replaced.find((s) => s.name === "Staging")!.actions[0].roleArn, read);
         assert.deepEqual(replaced.find((s) => s.name === "Production"), stages.find((s) => s.name === "Production"));
         assert.deepEqual(replaced.slice(0, 2), stages.slice(0, 2));

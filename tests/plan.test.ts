@@ -5,17 +5,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "yaml";
 import { readStackFile } from "../project/stackFiles";
+import { planCommand } from "../offline-plan/command";
 import { runPlan, PlanResult, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
-import { writePlan } from "../offline-plan/writePlan";
-import { projectRoot as projectDir } from "./fixtures";
+import { planContents, writePlan } from "../offline-plan/writePlan";
+import { projectRoot as projectDir, selfContainedStackDocument, shippedDeployRoleArn, StackName } from "./fixtures";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
 const plan = (...files: string[]) => runPlan({ stackFiles: files.map(readStackFile) });
 
-/** A copy of a shipped stack file in `dir`, with its config changed. */
-function editedStackFile(dir: string, stack: string, newStack: string, edit: (config: Record<string, any>) => void): string {
-    const document = yaml.parse(fs.readFileSync(stackFile(stack), "utf8")) as { config: Record<string, any> };
+/** A copy of a shipped stack file in `dir`, holding its project's shared values itself, with its config changed. */
+function editedStackFile(dir: string, stack: StackName, newStack: string, edit: (config: Record<string, any>) => void): string {
+    const document = selfContainedStackDocument(stack) as { config: Record<string, any> };
     edit(document.config);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `Pulumi.${newStack}.yaml`);
@@ -39,7 +40,7 @@ describe("the offline plan", () => {
         assert.deepEqual(shippedPlan.disagreements, []);
         assert.deepEqual(shippedPlan.collisions, []);
         assert.deepEqual(shippedPlan.createTime.filter((c) => !c.ok), []);
-        assert.ok(shippedPlan.createTime.some((c) => c.api === "CreatePipeline/UpdatePipeline" && c.check.startsWith("action role arn:aws:iam::222222222222:role/CrossAccount_Role")));
+        assert.ok(shippedPlan.createTime.some((c) => c.api === "CreatePipeline/UpdatePipeline" && c.check.startsWith(`action role ${shippedDeployRoleArn}`)));
         assert.ok(shippedPlan.access.length > 15 && shippedPlan.access.every((f) => f.ok));
         assert.equal(shippedPlan.ok, true);
         assert.match(verdict(shippedPlan), /^PLAN OK: 2 stacks, \d+ resources, \d+ create-time checks and \d+ access checks passed$/);
@@ -51,15 +52,15 @@ describe("the offline plan", () => {
         assert.match(text, /Account 111111111111: pipeline account, \d+ resources to create/);
         assert.match(text, /Account 222222222222: target Staging, \d+ resources to create/);
         assert.match(text, /\+ aws\.kms\.Key .*enableKeyRotation=true/);
-        assert.match(text, /111111111111 role\/CrossAccountPipeline-CodePipelineService\n(\s+-> .*\n)*\s+-> sts:AssumeRole on arn:aws:iam::222222222222:role\/CrossAccount_Role\n/);
-        assert.match(text, /222222222222 role\/CrossAccount_Role\n(\s+-> .*\n)*\s+-> (codedeploy:\w+, )*codedeploy:CreateDeployment on arn:aws:codedeploy:us-east-2:222222222222:deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName\n/);
+        assert.match(text, /111111111111 role\/CrossAccountPipeline-CodePipelineService\n(\s+-> .*\n)*\s+-> sts:AssumeRole on arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role\n/);
+        assert.match(text, /222222222222 role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role\n(\s+-> .*\n)*\s+-> (codedeploy:\w+, )*codedeploy:CreateDeployment on arn:aws:codedeploy:us-east-2:222222222222:deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName\n/);
         assert.match(text, /x another admin of account 222222222222 cannot read artifacts/);
     });
 
     it("lists each policy rule and its result, all passing on the shipped stacks", () => {
         assert.deepEqual(shippedPlan.rules.map((r) => [r.rule, r.violations.length]), [
             ["cross-account-actions", 0], ["artifact-store-encryption", 0], ["artifact-key-protection", 0], ["artifact-bucket-guards", 0],
-            ["no-allow-to-everyone", 0], ["no-unconditioned-foreign-root", 0], ["no-wildcard-deploy-permissions", 0],
+            ["no-allow-to-everyone", 0], ["no-unconditioned-foreign-root", 0], ["no-wildcard-deploy-permissions", 0], ["aws-quotas", 0],
         ]);
         assert.match(renderPlan(shippedPlan), /pass cross-account-actions \(mandatory\)/);
     });
@@ -79,8 +80,8 @@ describe("the offline plan", () => {
 
     const disagreements: { what: string; edit: (target: Record<string, unknown>) => void; names: RegExp; access?: RegExp; pipelineError?: RegExp }[] = [
         { what: "application name", edit: (t) => (t.applicationName = "SomethingElse"), names: /disagree on targets "Staging"\.applicationName: "SomethingElse" in stack accountB, "AccountBApplicationName" in stack accountA/, access: /deployment group .*AccountBApplicationName\/AccountBApplicationGroupName is not declared/ },
-        { what: "role name", edit: (t) => (t.crossAccountRoleName = "Deployer"), names: /disagree on targets "Staging"\.crossAccountRoleName: "Deployer" in stack accountB, "CrossAccount_Role" in stack accountA/, pipelineError: /target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/CrossAccount_Role/ },
-        { what: "account id", edit: (t) => (t.accountId = "999999999999"), names: /disagree on targets "Staging"\.accountId: "999999999999" in stack accountB, "222222222222" in stack accountA/, pipelineError: /exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::999999999999:role\/CrossAccount_Role/ },
+        { what: "role name", edit: (t) => (t.crossAccountRoleName = "Deployer"), names: /disagree on targets "Staging"\.crossAccountRoleName: "Deployer" in stack accountB, "CrossAccount_Role" in stack accountA/, pipelineError: /target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role/ },
+        { what: "account id", edit: (t) => (t.accountId = "999999999999"), names: /disagree on targets "Staging"\.accountId: "999999999999" in stack accountB, "222222222222" in stack accountA/, pipelineError: /exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::999999999999:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role/ },
     ];
     for (const { what, edit, names, access, pipelineError } of disagreements) {
         it(`fails and names the disagreement when the stack files differ on the target's ${what}`, async () => {
@@ -205,7 +206,7 @@ describe("the offline plan", () => {
 
     it("writes per account the resources, each policy as a file, and the pipeline as get-pipeline prints it", () => {
         const out = path.join(scratch, "plan");
-        writePlan(shippedPlan, out);
+        writePlan(out, planContents(shippedPlan));
         const read = (file: string) => JSON.parse(fs.readFileSync(path.join(out, file), "utf8"));
         assert.ok(read("account-111111111111/resources.json").some((r: { type: string }) => r.type === "aws:kms/key:Key"));
         assert.ok(read("account-222222222222/resources.json").some((r: { type: string }) => r.type === "aws:codedeploy/deploymentGroup:DeploymentGroup"));
@@ -228,7 +229,7 @@ describe("the offline plan", () => {
             configuration: { ApplicationName: "AccountBApplicationName", DeploymentGroupName: "AccountBApplicationGroupName" },
             outputArtifacts: [],
             inputArtifacts: [{ name: "BuildOutput" }],
-            roleArn: "arn:aws:iam::222222222222:role/CrossAccount_Role",
+            roleArn: shippedDeployRoleArn,
         });
         assert.equal(metadata.pipelineArn, "arn:aws:codepipeline:us-east-2:111111111111:CrossAccountPipeline");
         const checks = read("checks.json");
@@ -239,9 +240,10 @@ describe("the offline plan", () => {
 
     it("runs from the command line with progress, a verdict and exit status 0, and 1 when a check fails", () => {
         const out = path.join(scratch, "cli-plan");
+        const plan = planCommand(projectDir);
         const run = (args: string[]) => {
             try {
-                return { status: 0, stdout: execFileSync("npx", ["ts-node", "--transpile-only", "offline-plan/cli.ts", "--out", out, ...args], { cwd: projectDir, encoding: "utf8", stdio: "pipe" }) };
+                return { status: 0, stdout: execFileSync(plan.file, [...plan.args, "--out", out, ...args], { cwd: plan.cwd, encoding: "utf8", stdio: "pipe" }) };
             } catch (e) {
                 const failed = e as { status: number; stdout: string };
                 return { status: failed.status, stdout: failed.stdout };

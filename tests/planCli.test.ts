@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { benchmarkStack, writeStackFile } from "../offline-plan/bench";
+import { exitStatus, parseArguments, PlanInputError } from "../offline-plan/cli";
 import { planCommand } from "../offline-plan/command";
 import { projectRoot } from "./fixtures";
 
@@ -15,7 +16,7 @@ describe("npm run plan, as a command", () => {
     before(() => (scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"))));
     after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-    it("gets every byte and the verdict last through a pipe read slowly, however long the report", function () {
+    it("with --verbose, gets every byte of the whole report and the verdict last through a pipe read slowly, however long the report", function () {
         this.timeout(240_000);
         const out = path.join(scratch, "out");
         const stackFile = writeStackFile(scratch, "many", benchmarkStack(25, 1).config);
@@ -23,7 +24,7 @@ describe("npm run plan, as a command", () => {
         // plan exits at once after that if it does not wait for stdout to drain.
         const script = [
             "set -o pipefail",
-            `"$0" "$@" --out "${out}" "${stackFile}" 2>/dev/null | {`,
+            `"$0" "$@" --verbose --out "${out}" "${stackFile}" 2>/dev/null | {`,
             `  for i in $(seq 1200); do [ -e "${out}/plan.txt" ] && break; sleep 0.2; done; sleep 2; cat; }`,
         ].join("\n");
         const run = spawnSync("bash", ["-c", script, program, ...cli], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
@@ -52,6 +53,76 @@ describe("npm run plan, as a command", () => {
         ].map((line) => line.slice(0, 60)));
         assert.match(lines[2], /in the environment variable CROSS_ACCOUNT_PIPELINE_CONFIG_pipelineAccountId$/);
         assert.equal(fs.readFileSync(notes, "utf8"), "mine");
+    });
+
+    it("prints the counts and the checks by default, the whole listing in plan.txt; compares with an earlier plan, exiting 4 on a change and 1 on a failure", function () {
+        this.timeout(240_000);
+        const plan = (...args: string[]) => spawnSync(program, [...cli, ...args], { cwd: projectRoot, encoding: "utf8" });
+        const [earlier, same, changed, failed] = ["earlier", "same", "changed", "failed"].map((name) => path.join(scratch, name));
+
+        const first = plan("--out", earlier);
+        assert.equal(first.status, exitStatus.ok, first.stderr);
+        const lines = first.stdout.trimEnd().split("\n");
+        assert.ok(lines.includes("Account 111111111111 (pipeline account): 27 resources, 9 policies"), first.stdout);
+        const accessChecks = /^ {2}access chain: (\d+)\/\1 checks as expected$/m.exec(first.stdout)?.[1];
+        assert.ok(accessChecks, first.stdout);
+        assert.match(lines[lines.length - 1], new RegExp(`^PLAN OK: 2 stacks, 36 resources, \\d+ create-time checks and ${accessChecks} access checks passed in [\\d.]+ s$`));
+        assert.ok(!first.stdout.includes("+ aws.kms.Key") && !first.stdout.includes("Who may do what"), "the listing is not printed by default");
+        assert.match(fs.readFileSync(path.join(earlier, "plan.txt"), "utf8"), /\+ aws\.kms\.Key .*\n[\s\S]*Who may do what/);
+
+        const unchanged = plan("--out", same, "--against", earlier);
+        assert.equal(unchanged.status, exitStatus.ok, unchanged.stderr);
+        assert.match(unchanged.stdout, new RegExp(`\nChanges: no change against ${earlier}: the same resources, grants and check results\n`));
+        assert.match(unchanged.stdout, new RegExp(`passed in [\\d.]+ s; no change against ${earlier}\n$`));
+        assert.match(fs.readFileSync(path.join(same, "summary.md"), "utf8"), /\n## Changes: no change against /);
+
+        // The earlier plan, as if its deploy role could not write artifacts: this plan grants it.
+        const policyFile = path.join(earlier, "account-222222222222", "policies", "Staging-cross-account-policy.identity-policy.json");
+        const policy = JSON.parse(fs.readFileSync(policyFile, "utf8"));
+        policy.Statement.find((s: { Sid: string }) => s.Sid === "ReadAndWriteArtifacts").Action = ["s3:GetObject", "s3:GetObjectVersion"];
+        fs.writeFileSync(policyFile, JSON.stringify(policy));
+        const widened = plan("--out", changed, "--against", earlier);
+        assert.equal(widened.status, exitStatus.changed, widened.stderr);
+        assert.match(widened.stdout, /\n {2}Account 222222222222 \(target Staging\)\n {4}Grants gained:\n {6}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:PutObject on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* /);
+        assert.match(widened.stdout, /; 2 changes against .*\n$/);
+        assert.equal(JSON.parse(fs.readFileSync(path.join(changed, "diff.json"), "utf8")).changes, 2);
+        assert.match(fs.readFileSync(path.join(changed, "summary.md"), "utf8"), /### Account 222222222222 \(target Staging\)\n\n```diff\nGrants gained:\n {2}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:PutObject/);
+
+        const failing = plan("--out", failed, "--against", earlier, path.join(projectRoot, "Pulumi.accountB.yaml"));
+        assert.equal(failing.status, exitStatus.planFailed, "a failed plan is a failure, whatever changed");
+        assert.match(failing.stdout, /\nPLAN FAILED: \d+ problems? \(see above\) in [\d.]+ s; \d+ changes against /);
+    });
+
+    it("refuses, as a usage error naming it, an --against folder that is not a plan folder, and writes nothing", function () {
+        this.timeout(60_000);
+        const notes = path.join(scratch, "notes");
+        fs.mkdirSync(notes);
+        fs.writeFileSync(path.join(notes, "checks.json"), "{}");
+        const out = path.join(scratch, "never-written");
+        const run = spawnSync(program, [...cli, "--out", out, "--against", notes], { cwd: projectRoot, encoding: "utf8" });
+        assert.equal(run.status, exitStatus.badInput);
+        assert.equal(run.stdout, "");
+        assert.equal(run.stderr, `plan: --against ${notes}: ${notes} is not a plan folder (it has no .cross-account-pipeline-plan marker); name the folder an earlier \`npm run plan\` wrote, e.g. its --out\n`);
+        assert.ok(!fs.existsSync(out));
+    });
+
+    it("reads its options with node:util parseArgs, naming a wrong one with the usage", () => {
+        const problem = (...argv: string[]) => {
+            try {
+                parseArguments(argv, projectRoot);
+            } catch (e) {
+                assert.ok(e instanceof PlanInputError);
+                return e.problems[0].split("\n")[0];
+            }
+            return "accepted";
+        };
+        assert.equal(problem("--against"), "--against needs a folder");
+        assert.equal(problem("--out", "--verbose"), "--out needs a folder");
+        assert.equal(problem("--verbose=yes"), "--verbose takes no value");
+        assert.equal(problem("-x"), "unknown option -x");
+        const command = parseArguments(["-v", "--against", "base", "--out=plan-head", "Pulumi.accountA.yaml"], projectRoot);
+        assert.deepEqual(command, { stackFiles: [path.resolve("Pulumi.accountA.yaml")], outDir: path.resolve("plan-head"), against: "base", verbose: true, help: false });
+        assert.equal(parseArguments(["-h"], os.tmpdir()).help, true, "--help needs no stack file");
     });
 
     it("exits 2 with the usage on an unknown option", function () {

@@ -3,27 +3,27 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { PlanResult } from "../offline-plan/plan";
-import { markerFile, PlanFolderError, planFolderProblem, writePlan } from "../offline-plan/writePlan";
+import { markerFile, PlanFolderError, planContents, planFolderProblem, writePlan } from "../offline-plan/writePlan";
 import { projectRoot } from "./fixtures";
 
-// The folder's rules do not depend on what was planned: an empty plan writes checks.json and plan.txt.
-const emptyPlan: PlanResult = { stacks: [], disagreements: [], collisions: [], createTime: [], access: [], rules: [], ok: true };
+// The folder's rules do not depend on what was planned: an empty plan writes checks.json, grants.json and plan.txt.
+const emptyPlan: PlanResult = { stacks: [], disagreements: [], collisions: [], createTime: [], access: [], rules: [], quotas: [], namesChecked: 0, ok: true };
 
 describe("the plan folder: the plan replaces only a folder it wrote itself", () => {
     let scratch: string;
     beforeEach(() => (scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-folder-"))));
     afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-    const write = (folder: string) => writePlan(emptyPlan, folder, "the report");
+    const write = (folder: string) => writePlan(folder, new Map([...planContents(emptyPlan), ["plan.txt", "the report"]]));
     const refused = (folder: string, why: RegExp) => assert.throws(() => write(folder), (e: Error) =>
         e instanceof PlanFolderError && e.message.startsWith(`cannot write the plan to ${path.resolve(folder)}: `) && why.test(e.message));
 
     it("creates an absent folder and marks it with the list of what it wrote", () => {
         const folder = path.join(scratch, "plan");
-        assert.deepEqual(write(folder), [path.join(folder, "checks.json"), path.join(folder, "plan.txt")]);
+        assert.deepEqual(write(folder), [path.join(folder, "checks.json"), path.join(folder, "grants.json"), path.join(folder, "plan.txt")]);
         const marker = fs.readFileSync(path.join(folder, markerFile), "utf8").split("\n");
         assert.match(marker[0], /^Written by `npm run plan` of cross-account-pipeline/);
-        assert.deepEqual(marker.slice(1), ["checks.json", "plan.txt", ""]);
+        assert.deepEqual(marker.slice(1), ["checks.json", "grants.json", "plan.txt", ""]);
         assert.equal(fs.readFileSync(path.join(folder, "plan.txt"), "utf8"), "the report\n");
     });
 
@@ -39,7 +39,7 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         fs.writeFileSync(path.join(folder, "account-999999999999", "resources.json"), "[]");
         fs.appendFileSync(path.join(folder, markerFile), "account-999999999999/resources.json\n");
         write(folder);
-        assert.deepEqual(fs.readdirSync(folder).sort(), [markerFile, "checks.json", "plan.txt"]);
+        assert.deepEqual(fs.readdirSync(folder).sort(), [markerFile, "checks.json", "grants.json", "plan.txt"]);
     });
 
     it("refuses a file, and leaves it as it was", () => {
@@ -98,12 +98,12 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
 
     it("refuses the project directory and any folder above it, however they are named", () => fromScratch(() => {
         for (const folder of [projectRoot, path.dirname(projectRoot), path.join(projectRoot, "plan", "..")]) {
-            assert.match(planFolderProblem(folder) ?? "", /: it is the project directory or a folder above it/, folder);
+            assert.match(planFolderProblem(folder) ?? "", /(: it is|, and) the project directory or a folder above it/, folder);
         }
     }));
 
     it("refuses the current directory and any folder above it, even an empty one", () => fromScratch(() => {
-        refused(".", /it is the current directory or a folder above it/);
-        refused(path.parse(scratch).root, /it is the current directory or a folder above it/);
+        refused(".", /: it is the current directory or a folder above it/);
+        refused(path.parse(scratch).root, /: it is the current directory or a folder above it, and the project directory or a folder above it/);
     }));
 });

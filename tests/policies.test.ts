@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
-import { arn } from "../definition/names";
-import { deployRoleArn } from "../definition/pipeline";
+import { deployRoleArn, instanceRoleArn } from "../definition/pipeline";
 import type { PolicyDocument } from "../policies/document";
 import {
     artifactBucketPolicy, artifactGrantees, artifactKeyPolicy, buildRolePolicy, buildRoleTrustPolicy, pipelineRolePolicy, pipelineRoleTrustPolicy,
@@ -54,59 +53,75 @@ const targets = [
     target("Staging", targetAccountId, { crossAccountRoleName: "CrossAccount_Role" }),
     target("Production", productionAccountId),
 ];
-const grantees = artifactGrantees(targets, region);
-const instanceRoleArn = (t: (typeof targets)[number]) => arn.role(partition, t.accountId, t.instanceRoleName);
+const pipeline = { pipelineAccountId, pipelineName, region, targets };
+const grantees = artifactGrantees(pipeline, region);
+const rolesUnder = (kind: string) => `arn:aws:iam::*:role/cross-account-pipeline/${pipelineAccountId}/${pipelineName}/${kind}/*`;
+const roots = (...accounts: string[]) => accounts.map((a) => `arn:aws:iam::${a}:root`);
+const principalArnPatterns = (s: Statement) => [s.Condition?.ArnLike?.["aws:PrincipalArn"] ?? []].flat();
+/** The document's size as S3 and KMS count it: its JSON, in bytes. */
+const bytes = (document: PolicyDocument) => Buffer.byteLength(JSON.stringify(document));
 
 describe("artifactGrantees", () => {
-    it("lists the deploy and instance roles of the targets in the store's region only", () => {
+    it("lists the target accounts of the store's region, each once, and this pipeline's deploy and instance role paths", () => {
         const west = target("West", productionAccountId, { region: "us-west-2" });
-        assert.deepEqual(artifactGrantees([...targets, west], region).map((g) => g.targetName), ["Staging", "Production"]);
-        assert.deepEqual(artifactGrantees([...targets, west], "us-west-2"), [{
-            targetName: "West", accountId: productionAccountId, deployRoleArn: deployRoleArn(west), instanceRoleArn: instanceRoleArn(west),
-        }]);
+        const sameAccount = target("StagingTwo", targetAccountId);
+        assert.deepEqual(artifactGrantees({ ...pipeline, targets: [...targets, sameAccount, west] }, region), {
+            accountIds: [targetAccountId, productionAccountId], roles: { deploy: rolesUnder("deploy"), instance: rolesUnder("instance") },
+        });
+        assert.deepEqual(artifactGrantees({ ...pipeline, targets: [...targets, west] }, "us-west-2").accountIds, [productionAccountId]);
+    });
+
+    it("carries the organization when config names one", () => {
+        assert.equal(artifactGrantees({ ...pipeline, organizationId: "o-a1b2c3d4e5" }, region).organizationId, "o-a1b2c3d4e5");
+        assert.ok(!("organizationId" in grantees));
+    });
+
+    it("names the roles by the same paths as the roles' own ARNs", () => {
+        const [staging] = targets;
+        const under = (kind: string) => rolesUnder(kind).replace("::*:", `::${targetAccountId}:`).slice(0, -1);
+        assert.ok(deployRoleArn(pipeline, staging).startsWith(under("deploy")) && instanceRoleArn(pipeline, staging).startsWith(under("instance")));
+        assert.equal(deployRoleArn(pipeline, staging), `arn:aws:iam::${targetAccountId}:role/cross-account-pipeline/${pipelineAccountId}/Pipe/deploy/CrossAccount_Role`);
+        assert.equal(instanceRoleArn(pipeline, staging), `arn:aws:iam::${targetAccountId}:role/cross-account-pipeline/${pipelineAccountId}/Pipe/instance/Staging-CodeDeployInstance`);
     });
 });
 
 describe("artifact key policy", () => {
-    const statements = statementsOf(artifactKeyPolicy({ partition, pipelineAccountId, pipelineRoleArns: [pipelineRoleArn, buildRoleArn], grantees }));
-    const forAccount = (accountId: string) => statements.filter((s) => awsPrincipals(s).includes(`arn:aws:iam::${accountId}:root`));
+    const keyPolicy = (g = grantees) => artifactKeyPolicy({ partition, pipelineAccountId, pipelineRoleArns: [pipelineRoleArn, buildRoleArn], grantees: g });
+    const statements = statementsOf(keyPolicy());
 
-    for (const t of targets) {
-        describe(`for target ${t.name}`, () => {
-            it("grants its account only through aws:PrincipalArn, with ArnEquals, of that target's own roles", () => {
-                const grants = forAccount(t.accountId);
-                assert.equal(grants.length, 2);
-                for (const grant of grants) {
-                    assert.equal(grant.Effect, "Allow");
-                    assert.deepEqual(awsPrincipals(grant), [`arn:aws:iam::${t.accountId}:root`]);
-                    assert.deepEqual(Object.keys(grant.Condition ?? {}), ["ArnEquals"]);
-                    assert.ok(principalArnCondition(grant).length > 0, "the grant names its roles");
-                    for (const roleArn of principalArnCondition(grant)) {
-                        assert.ok([deployRoleArn(t), instanceRoleArn(t)].includes(roleArn), `${roleArn} is a role of ${t.name}`);
-                    }
-                }
-            });
+    it("grants every target account in one statement: their roots, narrowed by ArnLike aws:PrincipalArn to this pipeline's deploy and instance roles", () => {
+        const grant = bySid(statements, "AllowTargetRolesToUseTheKey");
+        assert.equal(grant.Effect, "Allow");
+        assert.deepEqual(awsPrincipals(grant), roots(targetAccountId, productionAccountId));
+        assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
+        assert.deepEqual(grant.Action, ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]);
+        assert.equal(statements.filter((s) => awsPrincipals(s).includes(`arn:aws:iam::${targetAccountId}:root`)).length, 1, "one statement for all targets");
+    });
 
-            it("lets the deploy role encrypt and decrypt", () => {
-                const [grant] = forAccount(t.accountId).filter((s) => principalArnCondition(s).includes(deployRoleArn(t)));
-                assert.deepEqual(principalArnCondition(grant), [deployRoleArn(t)]);
-                for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"]) {
-                    assert.ok(grant.Action.includes(action), `${action} for the deploy role`);
-                }
-            });
+    it("denies the instance roles, of any account, every action that encrypts: they may only decrypt, whatever their own account grants them", () => {
+        const deny = bySid(statements, "DenyInstanceRolesToEncrypt");
+        assert.equal(deny.Effect, "Deny");
+        assert.equal(deny.Principal, "*");
+        assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": rolesUnder("instance") } });
+        assert.deepEqual([...deny.Action].sort(), ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+    });
 
-            it("lets the instance role only decrypt and describe the key", () => {
-                const [grant] = forAccount(t.accountId).filter((s) => principalArnCondition(s).includes(instanceRoleArn(t)));
-                assert.deepEqual(principalArnCondition(grant), [instanceRoleArn(t)]);
-                assert.deepEqual([...grant.Action].sort(), ["kms:Decrypt", "kms:DescribeKey"]);
-            });
-        });
-    }
+    it("grows by one account root per target account, and not at all for another target of an account it names", () => {
+        const withAccounts = (...accountIds: string[]) => bytes(keyPolicy({ ...grantees, accountIds }));
+        assert.equal(withAccounts(targetAccountId, productionAccountId) - withAccounts(targetAccountId), `,"arn:aws:iam::${productionAccountId}:root"`.length);
+        assert.equal(bytes(keyPolicy(artifactGrantees({ ...pipeline, targets: [...targets, target("StagingTwo", targetAccountId)] }, region))), bytes(keyPolicy()));
+    });
 
-    it("grants no one outside the pipeline and target accounts, and no wildcard principal", () => {
-        const accounts = statements.flatMap(awsPrincipals);
-        assert.ok(!accounts.includes("*"));
-        assert.deepEqual([...new Set(accounts)].sort(), [pipelineAccountId, targetAccountId, productionAccountId].map((a) => `arn:aws:iam::${a}:root`));
+    it("with an organization, also requires aws:PrincipalOrgID of the target roles", () => {
+        const grant = bySid(statementsOf(keyPolicy({ ...grantees, organizationId: "o-a1b2c3d4e5" })), "AllowTargetRolesToUseTheKey");
+        assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } });
+        assert.deepEqual(awsPrincipals(grant), roots(targetAccountId, productionAccountId), "the organization narrows the accounts, it does not replace them");
+    });
+
+    it("grants no one outside the pipeline and target accounts, and allows no wildcard principal", () => {
+        const allowed = statements.filter((s) => s.Effect === "Allow").flatMap(awsPrincipals);
+        assert.ok(!allowed.includes("*"));
+        assert.deepEqual([...new Set(allowed)].sort(), roots(pipelineAccountId, targetAccountId, productionAccountId));
     });
 
     it("lets the pipeline account's pipeline and build roles use the key", () => {
@@ -114,11 +129,16 @@ describe("artifact key policy", () => {
         assert.deepEqual(principalArnCondition(grant), [pipelineRoleArn, buildRoleArn]);
         assert.ok(grant.Action.includes("kms:GenerateDataKey*") && grant.Action.includes("kms:Decrypt"));
     });
+
+    it("has no target statements for a store no target uses", () => {
+        assert.deepEqual(statementsOf(keyPolicy({ ...grantees, accountIds: [] })).map((s) => s.Sid), ["EnableAccountAdministration", "AllowPipelineRolesToUseTheKey"]);
+    });
 });
 
 describe("artifact bucket policy", () => {
     const otherKey = `arn:aws:kms:${region}:${pipelineAccountId}:alias/pipeline-key`;
-    const statements = statementsOf(artifactBucketPolicy({ partition, bucketName, allowedKeyIds: [keyArn, otherKey, keyArn], grantees }));
+    const bucketPolicy = (g = grantees) => artifactBucketPolicy({ partition, bucketName, allowedKeyIds: [keyArn, otherKey, keyArn], grantees: g });
+    const statements = statementsOf(bucketPolicy());
     const denies = statements.filter((s) => s.Effect === "Deny");
 
     /** The deny whose condition tests `key` with `operator`. */
@@ -157,27 +177,44 @@ describe("artifact bucket policy", () => {
         assert.deepEqual(statement.Condition?.Null, { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" });
     });
 
-    it("has no Allow for a wildcard principal", () => {
-        const open = statements.filter((s) => s.Effect === "Allow" && (awsPrincipals(s).includes("*") || s.Principal === undefined));
-        assert.deepEqual(open, []);
+    it("allows only fixed account principals, which S3 Block Public Access does not count as public", () => {
+        const allows = statements.filter((s) => s.Effect === "Allow");
+        assert.ok(allows.length > 0);
+        for (const grant of allows) {
+            assert.ok(awsPrincipals(grant).every((p) => /^arn:aws:iam::\d{12}:root$/.test(p)), `${grant.Sid}: ${awsPrincipals(grant).join(", ")}`);
+        }
     });
 
-    for (const t of targets) {
-        it(`grants ${t.name}'s account only through aws:PrincipalArn of its roles: read-write for the deploy role, read for the instance role`, () => {
-            const grants = statements.filter((s) => s.Effect === "Allow" && awsPrincipals(s).includes(`arn:aws:iam::${t.accountId}:root`));
-            assert.ok(grants.length > 0);
-            for (const grant of grants) {
-                assert.deepEqual(Object.keys(grant.Condition ?? {}), ["ArnEquals"]);
-                assert.ok(principalArnCondition(grant).length > 0, "the grant names its roles");
-                assert.ok(principalArnCondition(grant).every((r) => [deployRoleArn(t), instanceRoleArn(t)].includes(r)));
-            }
-            const instanceActions = grants.filter((s) => principalArnCondition(s).includes(instanceRoleArn(t))).flatMap((s) => s.Action);
-            assert.deepEqual([...new Set(instanceActions)].sort(), ["s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
-            const deployActions = grants.filter((s) => principalArnCondition(s).includes(deployRoleArn(t))).flatMap((s) => s.Action);
-            assert.ok(deployActions.includes("s3:PutObject") && deployActions.includes("s3:GetObject"));
-            assert.ok(!deployActions.includes("s3:PutObjectAcl"), "no ACLs: the bucket enforces its owner");
-        });
-    }
+    it("grants every target account in one statement, narrowed to this pipeline's deploy and instance roles: read, write and list", () => {
+        const grant = bySid(statements, "AllowTargetRolesToReadAndWriteArtifacts");
+        assert.deepEqual(awsPrincipals(grant), roots(targetAccountId, productionAccountId));
+        assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
+        assert.deepEqual([...grant.Action].sort(), ["s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject"]);
+        assert.ok(!grant.Action.includes("s3:PutObjectAcl"), "no ACLs: the bucket enforces its owner");
+        assert.deepEqual(grant.Resource, [bucketArn, objectsArn]);
+        assert.equal(statements.filter((s) => s.Effect === "Allow").length, 1);
+    });
+
+    it("keeps the instance roles, of any account, read-only by an explicit deny of uploads", () => {
+        const deny = bySid(statements, "DenyInstanceRolesToWriteArtifacts");
+        assert.equal(deny.Principal, "*");
+        assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": rolesUnder("instance") } });
+        assert.deepEqual(deny.Action, ["s3:PutObject"]);
+        assert.deepEqual(deny.Resource, [objectsArn]);
+        assert.ok(!principalArnPatterns(deny).includes(rolesUnder("deploy")), "the deploy roles keep their write");
+    });
+
+    it("grows by one account root per target account: 20 KB holds the 498 target accounts one pipeline can deploy to", () => {
+        const withAccounts = (n: number) => bytes(bucketPolicy({ ...grantees, accountIds: Array.from({ length: n }, (_, i) => String(200000000000 + i)) }));
+        assert.equal(withAccounts(2) - withAccounts(1), `,"arn:aws:iam::200000000001:root"`.length);
+        assert.ok(withAccounts(498) < 20 * 1024, `${withAccounts(498)} bytes for 498 accounts`);
+    });
+
+    it("has only the guards for a bucket no target uses (the source bucket)", () => {
+        const guards = ["DenyInsecureConnections", "DenyOutdatedTls", "DenyUnEncryptedObjectUploads", "DenyUploadsWithAnotherKey"];
+        assert.deepEqual(statementsOf(artifactBucketPolicy({ partition, bucketName, allowedKeyIds: [keyArn] })).map((s) => s.Sid), guards);
+        assert.deepEqual(statementsOf(bucketPolicy({ ...grantees, accountIds: [] })).map((s) => s.Sid), guards);
+    });
 });
 
 describe("service roles: trusted by their service, with the confused-deputy keys that service documents sending", () => {
@@ -215,32 +252,47 @@ describe("service roles: trusted by their service, with the confused-deputy keys
 });
 
 describe("pipeline role", () => {
-    const policy = (crossAccountRoleArns: string[]) => statementsOf(pipelineRolePolicy({
+    const deployRoles = { arnPattern: rolesUnder("deploy"), accountIds: [targetAccountId, productionAccountId] };
+    const policy = (roles = deployRoles) => statementsOf(pipelineRolePolicy({
         partition, region, pipelineAccountId, pipelineName,
-        artifactStores: [{ bucketName, keyArn }], source: { bucketName: "pipe-source" }, crossAccountRoleArns,
+        artifactStores: [{ bucketName, keyArn }], source: { bucketName: "pipe-source" }, deployRoles: roles,
     }));
-    const roleArns = targets.map(deployRoleArn);
 
-    it("may assume exactly the targets' deploy roles", () => {
-        const assuming = policy(roleArns).filter((s) => s.Action.some((a) => a.startsWith("sts:")));
+    it("may assume only this pipeline's deploy roles, and only in its target accounts (aws:ResourceAccount)", () => {
+        const assuming = policy().filter((s) => s.Action.some((a) => a.startsWith("sts:")));
         assert.equal(assuming.length, 1);
         assert.deepEqual(assuming[0].Action, ["sts:AssumeRole"]);
-        assert.deepEqual(assuming[0].Resource, roleArns);
+        assert.deepEqual(assuming[0].Resource, [`arn:aws:iam::*:role/cross-account-pipeline/${pipelineAccountId}/Pipe/deploy/*`]);
+        assert.deepEqual(assuming[0].Condition, { StringEquals: { "aws:ResourceAccount": [targetAccountId, productionAccountId] } });
     });
 
-    it("may assume no role at all without targets", () => {
-        assert.deepEqual(policy([]).filter((s) => s.Action.some((a) => a.startsWith("sts:"))), []);
+    it("grows by an account id per target account", () => {
+        const size = (accountIds: string[]) => JSON.stringify(pipelineRolePolicy({
+            partition, region, pipelineAccountId, pipelineName, artifactStores: [{ bucketName, keyArn }], source: { bucketName: "pipe-source" }, deployRoles: { ...deployRoles, accountIds },
+        })).length;
+        assert.equal(size([targetAccountId, productionAccountId]) - size([targetAccountId]), `,"${productionAccountId}"`.length);
+    });
+
+    it("fits IAM's 10,240 characters for the largest pipeline: 498 target accounts, a store in each of three regions", () => {
+        const stores = ["us-east-2", "us-west-2", "eu-west-1"].map((r) => ({ bucketName: `crossaccountpipeline-${pipelineAccountId}-${r}-artifacts`, keyArn: keyArn.replace(region, r) }));
+        const accountIds = Array.from({ length: 498 }, (_, i) => String(200000000000 + i));
+        const document = JSON.stringify(pipelineRolePolicy({ partition, region, pipelineAccountId, pipelineName, artifactStores: stores, source: { bucketName: "pipe-source" }, deployRoles: { ...deployRoles, accountIds } }));
+        assert.ok(document.replace(/\s/g, "").length < 10240, `${document.length} characters`);
+    });
+
+    it("may assume no role at all without target accounts", () => {
+        assert.deepEqual(policy({ ...deployRoles, accountIds: [] }).filter((s) => s.Action.some((a) => a.startsWith("sts:"))), []);
     });
 
     it("names no wildcard resource", () => {
-        const resources = allResources(policy(roleArns));
+        const resources = allResources(policy());
         assert.ok(!resources.some((r) => r === "*" || r.endsWith(":role/*")), resources.join("\n"));
     });
 
     it("uses the artifact key by ARN, and a CodeStar connection instead of a source bucket when configured", () => {
         const connectionArn = `arn:aws:codestar-connections:${region}:${pipelineAccountId}:connection/abcd-1234`;
         const statements = statementsOf(pipelineRolePolicy({
-            partition, region, pipelineAccountId, pipelineName, artifactStores: [{ bucketName, keyArn }], source: { connectionArn }, crossAccountRoleArns: roleArns,
+            partition, region, pipelineAccountId, pipelineName, artifactStores: [{ bucketName, keyArn }], source: { connectionArn }, deployRoles,
         }));
         assert.deepEqual(bySid(statements, "UseArtifactKeys").Resource, [keyArn]);
         assert.deepEqual(bySid(statements, "UseSourceConnection").Resource, [connectionArn]);

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { pipelineStackNoLongerRead } from "../config";
-import { qualifiedConfig, shipped, targetStackName } from "./fixtures";
+import { qualifiedConfig, shipped, shippedDeployRoleArn, shippedInstanceRoleArn, targetStackName } from "./fixtures";
 import { europe, production, resourcesOf, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
@@ -25,8 +25,8 @@ describe("the program, stack by stack as shipped", () => {
         assert.deepEqual(target.outputs, {
             targets: {
                 Staging: {
-                    crossAccountRoleArn: "arn:aws:iam::222222222222:role/CrossAccount_Role",
-                    instanceRoleArn: "arn:aws:iam::222222222222:role/Staging-CodeDeployInstance",
+                    crossAccountRoleArn: shippedDeployRoleArn,
+                    instanceRoleArn: shippedInstanceRoleArn,
                     applicationName: "AccountBApplicationName",
                     deploymentGroupName: "AccountBApplicationGroupName",
                 },
@@ -46,7 +46,7 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(resourcesOf(pipeline, "aws:kms/alias:Alias")[0].inputs.name, "alias/CrossAccountPipeline-Key");
     });
 
-    it("gives the artifact bucket the baseline: versioning, public access block, owner-enforced, SSE-KMS with bucket keys, lifecycle", () => {
+    it("gives the artifact bucket the baseline: versioning, public access block, owner-enforced, SSE-KMS with bucket keys, expiry of replaced versions only", () => {
         const bucket = pipeline.outputs.artifactBucketName;
         const on = (type: string) => resourcesOf(pipeline, type).find((r) => r.inputs.bucket === bucket);
         assert.equal(on("aws:s3/bucketVersioning:BucketVersioning")?.inputs.versioningConfiguration.status, "Enabled");
@@ -55,14 +55,17 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(on("aws:s3/bucketOwnershipControls:BucketOwnershipControls")?.inputs.rule.objectOwnership, "BucketOwnerEnforced");
         const [rule] = on("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!.inputs.rules;
         assert.deepEqual(rule, { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: pipeline.outputs.artifactKeyArn }, bucketKeyEnabled: true });
-        assert.equal(on("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")?.inputs.rules[0].expiration.days, 30);
+        // Current artifacts no longer expire after artifactRetentionDays: CodeDeploy redeploys a group's last successful revision from here.
+        const [lifecycle] = on("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!.inputs.rules;
+        assert.equal(lifecycle.expiration.days, undefined, "current artifacts never expire");
+        assert.equal(lifecycle.noncurrentVersionExpiration.noncurrentDays, 30);
     });
 
     it("builds Source, Build and a deploy stage named after the target, with the key by ARN", () => {
         const [definition] = resourcesOf(pipeline, "aws:codepipeline/pipeline:Pipeline");
         assert.deepEqual(definition.inputs.stages.map((s: { name: string }) => s.name), ["Source", "Build", "Staging"]);
         const [deploy] = definition.inputs.stages[2].actions;
-        assert.equal(deploy.roleArn, "arn:aws:iam::222222222222:role/CrossAccount_Role");
+        assert.equal(deploy.roleArn, shippedDeployRoleArn);
         assert.deepEqual(deploy.configuration, { ApplicationName: "AccountBApplicationName", DeploymentGroupName: "AccountBApplicationGroupName" });
         assert.deepEqual(definition.inputs.artifactStores, [{
             location: pipeline.outputs.artifactBucketName, type: "S3", encryptionKey: { id: pipeline.outputs.artifactKeyArn, type: "KMS" },
@@ -123,10 +126,14 @@ describe("the program, stack by stack as shipped", () => {
         assert.ok(waitsFor.includes("pipeline-source-versioning"), waitsFor.join(", "));
     });
 
-    it("declares the CodeDeploy application and a deployment group picking instances by tag", () => {
+    it("declares the CodeDeploy application and a deployment group in it picking instances by its own tag", () => {
         const [group] = resourcesOf(target, "aws:codedeploy/deploymentGroup:DeploymentGroup");
+        const [application] = resourcesOf(target, "aws:codedeploy/application:Application");
+        assert.equal(application.inputs.name, "AccountBApplicationName");
+        assert.equal(group.inputs.appName, application.inputs.name);
+        assert.ok(group.registration!.dependencies.includes(application.registration!.urn), "the group waits for its application");
         assert.equal(group.inputs.deploymentGroupName, "AccountBApplicationGroupName");
-        assert.deepEqual(group.inputs.ec2TagSets, [{ ec2TagFilters: [{ key: "CodeDeployApplication", value: "AccountBApplicationName", type: "KEY_AND_VALUE" }] }]);
+        assert.deepEqual(group.inputs.ec2TagSets, [{ ec2TagFilters: [{ key: "CodeDeployDeploymentGroup", value: "AccountBApplicationName/AccountBApplicationGroupName", type: "KEY_AND_VALUE" }] }]);
         assert.equal(resourcesOf(target, "aws:iam/instanceProfile:InstanceProfile")[0].inputs.role, "Staging-CodeDeployInstance");
     });
 
@@ -156,7 +163,7 @@ describe("the program, stack by stack as shipped", () => {
         const exported = { targets: { Staging: { ...target.outputs.targets.Staging, crossAccountRoleArn: "arn:aws:iam::222222222222:role/Deployer" } } };
         await assert.rejects(runProgram({ stack: "accountA", config: a.config, stackOutputs: { [targetStackName]: exported } }), (error: Error) => {
             assert.ok(pulumi.RunError.isInstance(error));
-            assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/CrossAccount_Role: the two stack files disagree on target Staging \(accountId, region or crossAccountRoleName\)$/);
+            assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB exports targets\.Staging\.crossAccountRoleArn arn:aws:iam::222222222222:role\/Deployer, but this stack's config makes the deploy action assume arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role: the two stack files disagree on target Staging \(accountId, region or crossAccountRoleName, or the pipeline's pipelineAccountId or pipelineName, which make its path\)$/);
             return true;
         });
     });
@@ -251,7 +258,7 @@ describe("targets in another region than the pipeline", () => {
         // The eu-west-1 keys of the pipeline account: the eu-west-1 key's policy is the one that grants the role.
         assert.equal(document.Statement.find((s: { Sid: string }) => s.Sid === "UseArtifactKey").Resource, "arn:aws:kms:eu-west-1:111111111111:key/*");
         const europeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "eu-west-1")!.inputs.policy);
-        assert.ok(JSON.stringify(europeKeyPolicy).includes("arn:aws:iam::444444444444:role/Europe-CrossAccount"));
+        assert.ok(JSON.stringify(europeKeyPolicy).includes("arn:aws:iam::444444444444:root"));
         const homeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "us-east-2")!.inputs.policy);
         assert.ok(!JSON.stringify(homeKeyPolicy).includes("444444444444"), "the us-east-2 key must not grant the Europe account");
         const homeBucketPolicy = resourcesOf(run, "aws:s3/bucketPolicy:BucketPolicy").find((p) => p.inputs.bucket.includes("us-east-2-artifacts"))!;

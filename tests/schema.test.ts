@@ -7,9 +7,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { configKeys, configNamespace, ConfigError, parseConfig } from "../config";
-import { parseStackFile, programKeys, stackFilesIn } from "../project/stackFiles";
+import { parseStackFile, programKeys, readProjectFile, readStackFile, stackFilesIn, withProjectConfig } from "../project/stackFiles";
+import { declarationsIn, projectConfigDeclarations, projectFiles } from "../schema/projectFile";
 import { configReference, schemaFile, stackFileSchema, stackFileSchemaText } from "../schema/stackFileSchema";
-import { projectRoot } from "./fixtures";
+import { projectRoot, stagingEntry } from "./fixtures";
 
 const shippedStackFiles = [...stackFilesIn(projectRoot), ...stackFilesIn(path.join(projectRoot, "examples", "three-accounts"))];
 const committedSchemaPath = path.join(projectRoot, schemaFile);
@@ -24,10 +25,10 @@ function complaints(text: string): string[] {
     return validate(parseYaml(text)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && "additionalProperty" in e.params ? ` ${e.params.additionalProperty}` : ""}`);
 }
 
-/** What the program says of a stack file's text: its config problems, none when it accepts it. */
+/** What the program says of a stack file's text, in this project (its shared values under it): its config problems, none when it accepts it. */
 function programProblems(text: string): string[] {
     try {
-        parseConfig(programKeys(parseStackFile("Pulumi.edited.yaml", text)));
+        parseConfig(programKeys(withProjectConfig(parseStackFile("Pulumi.edited.yaml", text), readProjectFile(projectRoot))));
         return [];
     } catch (e) {
         if (e instanceof ConfigError) {
@@ -44,9 +45,12 @@ function accountAWith(...lines: string[]): string {
     return shippedText("Pulumi.accountA.yaml").replace("config:\n", `config:\n${lines.map((l) => `  ${l}\n`).join("")}`);
 }
 
-/** accountA's stack file with a line added to its Staging target. */
-function stagingWith(line: string): string {
-    return shippedText("Pulumi.accountA.yaml").replace("    - name: Staging\n", `    - name: Staging\n      ${line}\n`);
+/** accountA's stack file setting its own targets: the shared Staging target with lines (`field: value`) added or replacing its fields. */
+function stagingWith(...lines: string[]): string {
+    const { name, ...fields } = stagingEntry();
+    const written = new Set(lines.map((line) => line.split(":")[0]));
+    const kept = Object.entries(fields).filter(([field]) => !written.has(field)).map(([field, value]) => `${field}: ${JSON.stringify(value)}`);
+    return accountAWith("cross-account-pipeline:targets:", `  - name: ${name}`, ...[...lines, ...kept].map((line) => `    ${line}`));
 }
 
 describe("the stack files' JSON Schema", () => {
@@ -109,9 +113,9 @@ describe("the stack files' JSON Schema", () => {
             { name: "a misspelled key of the namespace", text: accountAWith("cross-account-pipeline:encryptonKey: x"), complaint: /^\/config must NOT have additional properties cross-account-pipeline:encryptonKey$/ },
             { name: "an unknown deploy mode", text: accountAWith("cross-account-pipeline:deploy: both").replace("  cross-account-pipeline:deploy: pipeline\n", ""), complaint: /^\/config\/cross-account-pipeline:deploy must be equal to one of the allowed values/ },
             { name: "an unknown region", text: accountAWith("cross-account-pipeline:region: us-east-9").replace("  cross-account-pipeline:region: us-east-2\n", ""), complaint: /cross-account-pipeline:region must be equal to one of the allowed values/ },
-            { name: "a target account id YAML reads as a number", text: shippedText("Pulumi.accountA.yaml").replace(`accountId: "222222222222"`, "accountId: 222222222222"), complaint: /targets\/0\/accountId must be string/ },
+            { name: "a target account id YAML reads as a number", text: stagingWith("accountId: 222222222222"), complaint: /targets\/0\/accountId must be string/ },
             { name: "a misspelled target field", text: stagingWith("acountId: x"), complaint: /targets\/0 must NOT have additional properties acountId/ },
-            { name: "a target stack that is not a full stack name", text: shippedText("Pulumi.accountA.yaml").replace("stack: organization/cross-account-pipeline/accountB", "stack: accountB"), complaint: /targets\/0\/stack must match pattern/ },
+            { name: "a target stack that is not a full stack name", text: stagingWith("stack: accountB"), complaint: /targets\/0\/stack must match pattern/ },
             { name: "a flag that is not true or false", text: accountAWith("cross-account-pipeline:protectArtifacts: maybe"), complaint: /protectArtifacts must be equal to one of the allowed values/ },
         ];
         for (const c of invalid) {
@@ -164,4 +168,38 @@ describe("the README's config reference", () => {
         assert.deepEqual(rows, [...configKeys, ...targetFields]);
         assert.ok(readme.includes("| `artifactRetentionDays` | `30` |") && readme.includes("| `deploymentConfigName` | `CodeDeployDefault.OneAtATime` |"));
     });
+});
+
+describe("the project files (Pulumi.yaml)", () => {
+    for (const file of projectFiles) {
+        const text = shippedText(file);
+        const project = readProjectFile(path.dirname(path.join(projectRoot, file)));
+
+        it(`${file} declares the program's scalar keys as config/schema.ts does`, () => {
+            assert.deepEqual(JSON.parse(JSON.stringify(declarationsIn(text))), JSON.parse(JSON.stringify(projectConfigDeclarations())), "run `npm run schema` and commit the result");
+            assert.deepEqual(Object.keys(projectConfigDeclarations()), ["deploy", "region", "pipelineAccountId", "pipelineName", "artifactRetentionDays", "protectArtifacts"]);
+        });
+
+        // The CLI refuses a stack lacking a declared key of the project's namespace that has neither a
+        // default nor a value (workspace mergeConfig): every stack of the project must set those.
+        it(`${file}: every stack of its project sets each declared key that has no default`, () => {
+            const required = Object.entries(projectConfigDeclarations()).filter(([, declaration]) => declaration.default === undefined).map(([key]) => `${configNamespace}:${key}`);
+            const stacks = stackFilesIn(project.stackConfigDir).map(readStackFile);
+            assert.ok(stacks.length >= 2);
+            for (const stack of stacks) {
+                assert.deepEqual(required.filter((key) => !(key in stack.config)), [], stack.file);
+            }
+        });
+
+        it(`${file}: its stacks get the shared targets and provider setting from it, and a key a stack sets wins`, () => {
+            for (const stack of stackFilesIn(project.stackConfigDir).map(readStackFile)) {
+                assert.equal(stack.config[`${configNamespace}:targets`], project.config[`${configNamespace}:targets`], stack.file);
+                assert.equal(stack.config["pulumi:disable-default-providers"], '["aws"]', stack.file);
+            }
+            const edited = withProjectConfig(parseStackFile("Pulumi.edited.yaml", "config:\n  cross-account-pipeline:pipelineName: Mine\n  cross-account-pipeline:targets: []\n"), project);
+            assert.equal(edited.config[`${configNamespace}:pipelineName`], "Mine");
+            assert.equal(edited.config[`${configNamespace}:targets`], "[]");
+            assert.equal(edited.config[`${configNamespace}:protectArtifacts`], "true", "a declared default reaches the program as text, as the CLI passes it");
+        });
+    }
 });

@@ -3,14 +3,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseConfig } from "../config";
+import * as yaml from "yaml";
 import { parseStackFile, programKeys, readStackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
+import { selfContainedStackDocument } from "./fixtures";
 
 const namespace = "cross-account-pipeline";
 const read = (yaml: string, environment: NodeJS.ProcessEnv = {}) => parseStackFile("Pulumi.test.yaml", yaml, environment);
 /** The text the program receives for `value` written as the stack file's `key`. */
 const passed = (value: string, key = "value") => read(`config:\n  ${namespace}:${key}: ${value}\n`).config[`${namespace}:${key}`];
 
-const accountA = fs.readFileSync(path.resolve(__dirname, "..", "Pulumi.accountA.yaml"), "utf8");
+/** The shipped pipeline stack, holding the values its project shares itself (as a stack may), so that its text is all the program reads. */
+const accountA = yaml.stringify(selfContainedStackDocument("accountA"));
 /** The shipped pipeline stack with one top-level line of its config replaced. */
 const accountAWith = (key: string, value: string) => accountA.replace(new RegExp(`^  ${namespace}:${key}: .*$`, "m"), `  ${namespace}:${key}: ${value}`);
 

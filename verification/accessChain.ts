@@ -6,7 +6,7 @@ import { getDenialReasons, runSimulation } from "@cloud-copilot/iam-simulate";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { accountOfArn, arn, partitionOf } from "../definition/names";
 import type { ActionDeclaration } from "../definition/pipeline";
-import type { PolicyDocument } from "../policies/document";
+import { PolicyDocument, trustPolicy } from "../policies/document";
 import { coversResource, statementsOf } from "../policy-pack/rules/policyDocuments";
 import { AccessModel, accessModel, accountRegion, BucketFacts, crossAccountActions, deploymentGroupKey, PipelineFacts, RoleFacts, storeFor } from "./model";
 
@@ -231,8 +231,12 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     const region = action.region ?? pipeline.region;
     const partition = partitionOf(region);
     const trust = crossAccountRole?.trustPolicy && { kind: "trust policy" as const, policy: crossAccountRole.trustPolicy };
+    // The plan takes the pipeline's accounts to be members of the organization its grants name: only AWS
+    // Organizations can confirm that. Every check below is made as from a member, so a refusal holds even then.
+    const member: Record<string, string> = model.organizationId ? { "aws:PrincipalOrgID": model.organizationId } : {};
+    const add = (...checks: AccessCheck[]): void => found.add(...checks.map((check) => ({ ...check, context: { ...member, ...check.context } })));
 
-    found.add({
+    add({
         hop: `${label}: the pipeline role assumes the cross-account role`,
         principal: pipelineRole.arn, identityPolicies: pipelineRole.identityPolicies, action: "sts:AssumeRole",
         resource: roleArn, resourceAccount: targetAccount, resourcePolicy: trust, context: {}, expect: "allowed",
@@ -250,7 +254,7 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     const { object, onBucket, onKey, sseKms } = store;
     const otherKeyArn = store.keyArn.replace(/key\/.*/, `key/${noKey}`);
     const deployRole = { principal: roleArn, identityPolicies: crossAccountRole.identityPolicies };
-    found.add(
+    add(
         { hop: `${label}: the cross-account role reads artifacts`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
         { hop: `${label}: the cross-account role writes artifacts with SSE-KMS`, ...deployRole, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "allowed" },
         { hop: `${label}: the cross-account role decrypts with the artifact key`, ...deployRole, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
@@ -279,7 +283,7 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
         const inTarget = { resourceAccount: targetAccount, context: {}, expect: "allowed" as const };
         const applicationArn = arn.codeDeployApplication(partition, region, targetAccount, applicationName);
         // What the CodeDeploy action calls with the role, each on its own resource.
-        found.add(
+        add(
             { hop: `${label}: the cross-account role registers the revision with its application`, ...deployRole, action: "codedeploy:RegisterApplicationRevision", resource: applicationArn, ...inTarget },
             { hop: `${label}: the cross-account role reads the revision of its application`, ...deployRole, action: "codedeploy:GetApplicationRevision", resource: applicationArn, ...inTarget },
             { hop: `${label}: the cross-account role follows the deployment`, ...deployRole, action: "codedeploy:GetDeployment", resource: groupArn, ...inTarget },
@@ -289,23 +293,56 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
         );
     }
 
+    // Allowed everything in its own account (its administrators may widen its policies), the instance role
+    // still only reads: the bucket and key policies deny it every write explicitly.
+    const unbounded = (principal: string) => ({ principal, identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] });
     for (const instanceRoleArn of model.instanceRoleArns.get(accountRegion(targetAccount, region)) ?? []) {
         const instance = actor(model, instanceRoleArn);
-        found.add(
+        add(
             { hop: `${label}: the instance role reads artifacts`, ...instance, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "allowed" },
             { hop: `${label}: the instance role decrypts artifacts`, ...instance, action: "kms:Decrypt", ...onKey, context: {}, expect: "allowed" },
             { hop: `${label}: the instance role cannot write artifacts`, ...instance, action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "denied" },
+            { hop: `${label}: the instance role, even allowed everything in its account, cannot write artifacts`, ...unbounded(instanceRoleArn), action: "s3:PutObject", resource: object, ...onBucket, context: { ...tls, ...sseKms }, expect: "denied" },
+            { hop: `${label}: the instance role, even allowed everything in its account, cannot generate data keys`, ...unbounded(instanceRoleArn), action: "kms:GenerateDataKey", ...onKey, context: {}, expect: "denied" },
         );
     }
 
-    // Another principal of either account, with full IAM permissions there, gets nothing.
-    const administrator = (account: string) => ({ principal: arn.role(partition, account, "AccountAdministrator"), identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] });
-    found.add(
+    // Another principal of either account, with full IAM permissions there, gets nothing: one outside the
+    // pipeline's role paths, and one under the paths of another pipeline of the same account, next to them.
+    const administrator = (account: string) => unbounded(arn.role(partition, account, "AccountAdministrator"));
+    const otherPipelinesRole = unbounded(roleOfAnotherPipeline(roleArn));
+    // A role of the target account, or of an account the pipeline does not deploy to, that trusts the pipeline account.
+    const trustingPipelineAccount = { kind: "trust policy" as const, policy: trustPolicy("TrustThePipelineAccount", { AWS: arn.accountRoot(partition, pipeline.accountId) }) };
+    const outsideAccount = accountOutside(pipeline);
+    add(
         { hop: `${label}: another admin of account ${targetAccount} cannot read artifacts`, ...administrator(targetAccount), action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" },
         { hop: `${label}: another admin of account ${targetAccount} cannot decrypt artifacts`, ...administrator(targetAccount), action: "kms:Decrypt", ...onKey, context: {}, expect: "denied" },
         { hop: `${label}: another admin of account ${targetAccount} cannot assume the cross-account role`, ...administrator(targetAccount), action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: trust, context: {}, expect: "denied" },
         { hop: `${label}: another role of the pipeline account cannot assume the cross-account role`, ...administrator(pipeline.accountId), action: "sts:AssumeRole", resource: roleArn, resourceAccount: targetAccount, resourcePolicy: trust, context: {}, expect: "denied" },
+        { hop: `${label}: a role of account ${targetAccount} under another pipeline's path cannot read artifacts`, ...otherPipelinesRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" },
+        { hop: `${label}: a role of account ${targetAccount} under another pipeline's path cannot decrypt artifacts`, ...otherPipelinesRole, action: "kms:Decrypt", ...onKey, context: {}, expect: "denied" },
+        { hop: `${label}: the pipeline role cannot assume another role of account ${targetAccount} that trusts the pipeline account`, ...actor(model, pipelineRole.arn), action: "sts:AssumeRole", resource: arn.role(partition, targetAccount, "AccountAdministrator"), resourceAccount: targetAccount, resourcePolicy: trustingPipelineAccount, context: {}, expect: "denied" },
+        { hop: `${label}: the pipeline role cannot assume a deploy role of an account it does not deploy to`, ...actor(model, pipelineRole.arn), action: "sts:AssumeRole", resource: roleArn.replace(/::\d{12}:/, `::${outsideAccount}:`), resourceAccount: outsideAccount, resourcePolicy: trustingPipelineAccount, context: {}, expect: "denied" },
     );
+    if (model.organizationId) {
+        found.add({ hop: `${label}: the cross-account role, were account ${targetAccount} outside organization ${model.organizationId}, could not read artifacts`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" });
+    }
+}
+
+/** An account none of the pipeline's actions runs in. */
+function accountOutside(pipeline: PipelineFacts): string {
+    const used = new Set([pipeline.accountId, ...crossAccountActions(pipeline).map(({ action }) => accountOfArn(action.roleArn!))]);
+    let account = 999999999999;
+    while (used.has(String(account))) {
+        account -= 1;
+    }
+    return String(account);
+}
+
+/** A role next to `roleArn` under the same path of a pipeline named like this one plus "Other": it shares every prefix but the pipeline's own. */
+function roleOfAnotherPipeline(roleArn: string): string {
+    const [, prefix, kind] = /^(arn:[^:]+:iam::\d{12}:role\/.+)(\/[^/]+\/)[^/]+$/.exec(roleArn) ?? [];
+    return prefix ? `${prefix}Other${kind}AnotherPipelinesRole` : roleArn.replace(/:role\/.*$/, ":role/another-pipeline/AnotherPipelinesRole");
 }
 
 /**
@@ -333,7 +370,10 @@ export async function evaluateCheck(check: AccessCheck): Promise<AccessFinding> 
             action: check.action,
             resource: { resource: check.resource, accountId: check.resourceAccount },
             // The evaluator does not derive these from the request: give them as AWS would.
-            contextVariables: { "aws:PrincipalArn": check.principal, "aws:PrincipalAccount": principalAccount, ...check.context },
+            contextVariables: {
+                "aws:PrincipalArn": check.principal, "aws:PrincipalAccount": principalAccount,
+                ...(check.resourceAccount ? { "aws:ResourceAccount": check.resourceAccount } : {}), ...check.context,
+            },
         },
         identityPolicies: check.identityPolicies.map(({ name, policy }) => ({ name, policy: validatedPolicy("identity", policy) })),
         serviceControlPolicies: [],

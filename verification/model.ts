@@ -3,6 +3,7 @@
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import type { PolicyDocument } from "../policies/document";
 import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
+import { conditionValues, statementsOf } from "../policy-pack/rules/policyDocuments";
 
 export interface RoleFacts {
     arn: string;
@@ -52,6 +53,8 @@ export interface AccessModel {
     eventTargets: { targetArn: string; roleArn?: string }[];
     /** CodeBuild projects by name: their ARN and service role. */
     buildProjects: Map<string, { arn: string; serviceRoleArn: string }>;
+    /** The AWS Organization the artifact grants require of their principals (`aws:PrincipalOrgID`), if any. */
+    organizationId?: string;
 }
 
 const parse = (value: unknown): PolicyDocument | undefined =>
@@ -116,7 +119,9 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
     const eventTargets = ofType("aws:cloudwatch/eventTarget:EventTarget").map((target) => ({ targetArn: target.inputs.arn as string, roleArn: target.inputs.roleArn as string | undefined }));
     const buildProjects = new Map(ofType("aws:codebuild/project:Project").map((project) =>
         [project.inputs.name as string, { arn: project.state.arn as string, serviceRoleArn: project.inputs.serviceRole as string }]));
-    return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns, eventTargets, buildProjects };
+    const organizationId = [...buckets.values(), ...keys.values()].flatMap((store) => statementsOf(store.policy) ?? [])
+        .flatMap((statement) => (statement.effect === "Allow" ? conditionValues(statement, ["StringEquals"], "aws:PrincipalOrgID") ?? [] : []))[0];
+    return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns, eventTargets, buildProjects, ...(organizationId ? { organizationId } : {}) };
 }
 
 export const deploymentGroupKey = (application: string, group: string, accountId: string, region: string) => `${application}/${group}@${accountRegion(accountId, region)}`;

@@ -2,6 +2,7 @@
 import { artifactBucketGuardsRule } from "./artifactBucketGuards";
 import { artifactKeyProtectionRule } from "./artifactKeyProtection";
 import { artifactStoreEncryptionRule } from "./artifactStoreEncryption";
+import { awsQuotasRule } from "./awsQuotas";
 import { crossAccountActionsRule } from "./crossAccountActions";
 import { noAllowToEveryoneRule } from "./noAllowToEveryone";
 import { noUnconditionedForeignRootRule } from "./noUnconditionedForeignRoot";
@@ -19,6 +20,7 @@ export const rules: readonly Rule[] = [
     noAllowToEveryoneRule,
     noUnconditionedForeignRootRule,
     noWildcardDeployPermissionsRule,
+    awsQuotasRule,
 ];
 
 export interface RuleResult {

@@ -24,6 +24,10 @@ export interface Statement {
     principals: Principal[];
     actions: string[];
     resources: string[];
+    /** `NotPrincipal`, `NotAction`, `NotResource`: everything but these. */
+    notPrincipals: Principal[];
+    notActions: string[];
+    notResources: string[];
     conditions: Condition[];
 }
 
@@ -73,6 +77,9 @@ function normalized(statement: Record<string, any>, index: number): Statement {
         principals: principalsOf(statement.Principal),
         actions: asList(statement.Action).map(String),
         resources: asList(statement.Resource).map(String),
+        notPrincipals: principalsOf(statement.NotPrincipal),
+        notActions: asList(statement.NotAction).map(String),
+        notResources: asList(statement.NotResource).map(String),
         conditions: Object.entries(statement.Condition ?? {}).flatMap(([operator, entries]) =>
             Object.entries(entries as Record<string, unknown>).map(([key, values]) => ({ operator, key: key.toLowerCase(), values: asList(values).map(String) }))),
     };

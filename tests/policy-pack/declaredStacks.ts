@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../../evaluation/mockCloud";
 import { ruleResourcesOfDeclared } from "../../offline-plan/ruleResources";
 import { ResourceRef, Rule, RuleResource, RuleViolation } from "../../policy-pack/rules";
-import { shipped, targetAccountId } from "../fixtures";
+import { shipped, shippedDeployRoleArn } from "../fixtures";
 import { runAllInOne, runShippedStacks, targetsOf } from "../support/stacks";
 
 /** The three stacks' resources, in some view of them. */
@@ -84,7 +84,7 @@ export function addJenkinsTestToStaging(pipeline: { props: Record<string, any> }
     pipeline.props.stages.find((stage: { name: string }) => stage.name === "Staging").actions.push({
         name: "Test", category: "Test", owner: "Custom", provider: "Jenkins", version: "1", runOrder: 2,
         inputArtifacts: ["BuildOutput"], configuration: { ProjectName: "integration-tests" },
-        roleArn: `arn:aws:iam::${targetAccountId}:role/CrossAccount_Role`,
+        roleArn: shippedDeployRoleArn,
     });
 }
 

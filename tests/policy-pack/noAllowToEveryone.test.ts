@@ -11,11 +11,11 @@ describe("policy rule no-allow-to-everyone", () => {
 
     it('reports a bucket policy grant to Principal "*"', () => {
         const resources = withChange(stacks.accountA, types.bucketPolicy, declaredNames.artifactBucketPolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
-            statement(document, "AllowStagingInstanceRoleToReadArtifacts").Principal = "*";
+            statement(document, "AllowTargetRolesToReadAndWriteArtifacts").Principal = "*";
         }));
         assertViolation(onlyViolation(rule, resources), {
             type: types.bucketPolicy, name: declaredNames.artifactBucketPolicy,
-            problem: /statement "AllowStagingInstanceRoleToReadArtifacts" of policy allows Principal "\*"/, fix,
+            problem: /statement "AllowTargetRolesToReadAndWriteArtifacts" of policy allows Principal "\*"/, fix,
         });
     });
 
