@@ -21,7 +21,7 @@ function filesIn(folder: string, prefix = ""): string[] {
 }
 
 /** The stack files `Pulumi.<stack>.yaml` in a folder, not its project file `Pulumi.yaml`. */
-const stackFilesIn = (folder: string) => fs.readdirSync(folder).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(folder, f));
+export const stackFilesIn = (folder: string) => fs.readdirSync(folder).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(folder, f));
 
 /** What differs between two plan folders: files only in one, files whose bytes differ. */
 export function planFolderDifferences(before: string, after: string): string[] {

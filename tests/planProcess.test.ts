@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runProgram } from "../evaluation/runProgram";
 import { planCommand } from "../offline-plan/command";
-import { plan, planFolderDifferences } from "../offline-plan/comparePlans";
+import { plan, planFolderDifferences, stackFilesIn } from "../offline-plan/comparePlans";
 import { parsePhaseLines, phaseLinePrefix, phasesVariable, planPhases } from "../offline-plan/phases";
 import { projectRoot, qualifiedConfig, shipped } from "./fixtures";
 
@@ -27,8 +27,7 @@ describe("the plan's process (offline-plan/preload.js)", () => {
 
     it("writes byte for byte the plan folder that the plan run by ts-node writes, for the three-account example", function () {
         this.timeout(240_000);
-        const example = path.join(projectRoot, "examples", "three-accounts");
-        const stackFiles = fs.readdirSync(example).filter((f) => f.endsWith(".yaml")).map((f) => path.join(example, f));
+        const stackFiles = stackFilesIn(path.join(projectRoot, "examples", "three-accounts"));
         // ts-node, as the project ran the plan before.
         const tsNode = { file: path.join(projectRoot, "node_modules", ".bin", "ts-node"), args: ["--transpile-only", "offline-plan/cli.ts"], cwd: projectRoot };
         const [withTsNode, withPreloadOut] = [path.join(scratch, "ts-node-plan"), path.join(scratch, "preload-plan")];
