@@ -60,11 +60,10 @@ export function writeStackFile(dir: string, stack: string, config: Record<string
 }
 
 /**
- * The CDK app the plan is measured against: the same cross-account pipeline in AWS CDK (crossAccountKeys,
- * one CodeDeploy action and one deploy-role stack per target), synthesized for N targets in one process by
- * `node synth.js N`. CDK_SYNTH names its synth.js; by default the build of the reference beside this project.
+ * The CDK app the plan is measured against (benchmarks/cdk-reference): the same cross-account pipeline in
+ * AWS CDK, synthesized for N targets in one process by `node synth.js N`. CDK_SYNTH names another build.
  */
-const cdkSynth = path.resolve(process.env.CDK_SYNTH ?? path.join(projectRoot, "..", "shared", "anchors", "cdk", "dist", "synth.js"));
+const cdkSynth = path.resolve(process.env.CDK_SYNTH ?? path.join(projectRoot, "benchmarks", "cdk-reference", "dist", "synth.js"));
 const cdkTargets = 25;
 
 /** Preloaded into every measured process: it reports the process's peak memory and CPU time at exit. */
@@ -185,7 +184,7 @@ async function main(): Promise<void> {
         console.log(`${runs} runs of each process, alternating; medians. The plan: ${path.basename(plan.file)} ${plan.args.join(" ")} (npm run plan, without npm)`);
         console.log(cdk
             ? `CDK reference: node ${cdkSynth} ${cdkTargets}`
-            : `CDK reference: not found at ${cdkSynth}; build it, or set CDK_SYNTH to its dist/synth.js, to measure the plan against it`);
+            : `CDK reference: not found at ${cdkSynth}; build it (benchmarks/cdk-reference/README.md), or set CDK_SYNTH to its dist/synth.js, to measure the plan against it`);
         const stackFiles = sizes.map((size) => {
             const stack = benchmarkStack(size.targets, size.regions);
             return writeStackFile(scratch, stack.stack, stack.config);
