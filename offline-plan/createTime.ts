@@ -9,7 +9,7 @@ import type { DeclaredResource } from "../evaluation/mockCloud";
 import { policyFields } from "../policies/declared";
 import type { PolicyDocument } from "../policies/document";
 import { accountRootOf, statementsOf } from "../policy-pack/rules/policyDocuments";
-import { AccessCheck, evaluateCheck } from "../verification/accessChain";
+import { AccessCheck, evaluateCheck } from "../verification/evaluation";
 
 /** A stack's declared resources, in the order the stacks deploy. */
 export interface StackResources {

@@ -6,8 +6,12 @@ import { performance } from "perf_hooks";
 export const phasesVariable = "CROSS_ACCOUNT_PIPELINE_PLAN_PHASES";
 export const phaseLinePrefix = "plan phase: ";
 
-/** In the order they run: loading is everything before the plan starts (Node, modules, the stack files). */
-export const planPhases = ["loading", "evaluation", "agreement", "create-time checks", "access checks", "rules", "writing"] as const;
+/**
+ * In the order they end: loading is everything before the plan starts (Node, modules, the stack files).
+ * The access checks start before the create-time checks and, when there are enough of them, run in worker
+ * threads beside them and the rules: their phase is the time they take beyond those.
+ */
+export const planPhases = ["loading", "evaluation", "agreement", "create-time checks", "rules", "access checks", "writing"] as const;
 export type PlanPhase = (typeof planPhases)[number];
 
 /** The phase lines of a plan's stderr: milliseconds by phase (`<phase>` wall, `<phase> cpu`). */
