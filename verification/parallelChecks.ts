@@ -24,9 +24,8 @@ export function slices<T>(items: T[], count: number): T[][] {
 /** What a worker answers for one check: its finding without the check, which the caller holds. */
 export type WorkerFinding = Omit<AccessFinding, "check">;
 
-/** Every check evaluated, in order: in worker threads when there are enough of them, else one after the other here. */
-export async function evaluateChecks(checks: AccessCheck[]): Promise<AccessFinding[]> {
-    const workers = workerCount(checks.length);
+/** Every check evaluated, in order: in `workers` threads (by default as workerCount says), or with none one after the other here. */
+export async function evaluateChecks(checks: AccessCheck[], workers = workerCount(checks.length)): Promise<AccessFinding[]> {
     if (workers === 0) {
         // One after the other: all at once takes no less time, and holds every request's evaluation in memory together.
         const findings: AccessFinding[] = [];
