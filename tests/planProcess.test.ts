@@ -5,6 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockCloud } from "../evaluation/mockCloud";
 import { runProgram } from "../evaluation/runProgram";
 import { planCommand } from "../offline-plan/command";
 import { plan, planFolderDifferences, stackFilesIn } from "../offline-plan/comparePlans";
@@ -12,6 +14,8 @@ import { parsePhaseLines, phaseLinePrefix, phasesVariable, planPhases } from "..
 import { projectRoot, qualifiedConfig, shipped } from "./fixtures";
 
 const preload = path.join(projectRoot, "offline-plan", "preload.js");
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
+const resourceClass = pulumi.Resource as unknown as { callsites: unknown };
 
 /** Runs `script` in a Node process started with the preload; its stdout, parsed as JSON. */
 function withPreload(script: string): unknown {
@@ -52,15 +56,39 @@ describe("the plan's process (offline-plan/preload.js)", () => {
         assert.ok(!untimed.stderr.includes(phaseLinePrefix), untimed.stderr);
     });
 
-    it("runs the program without capturing stack traces, and gives the process its stack trace limit back, after a failing run too", async () => {
-        const limit = Error.stackTraceLimit;
-        await runProgram({ stack: "accountB", config: shipped("accountB").config });
-        assert.equal(Error.stackTraceLimit, limit);
-        // An error the program raises while it runs carries its message and no frames.
-        const failure = await runProgram({ stack: "broken", config: qualifiedConfig("accountB", { pipelineAccountId: "not an account" }) }).then(() => undefined, (e: Error) => e);
-        assert.match(failure?.message ?? "", /pipelineAccountId/);
-        assert.doesNotMatch(failure?.stack ?? "", /\n\s+at /);
-        assert.equal(Error.stackTraceLimit, limit);
+    it("runs the program without the runtime's bookkeeping for the engine (stack traces, source positions, promise leak entries), and puts it back, after a failing run too", async () => {
+        // Each place the run changes, watched: what was seen while the program declared its resources.
+        const runtime = { limit: Error.stackTraceLimit, callsites: resourceClass.callsites, debuggablePromise: debuggable.debuggablePromise };
+        const seen: { limit: number; callsites: boolean; promises: boolean }[] = [];
+        const cloud = MockCloud.prototype.newResource;
+        MockCloud.prototype.newResource = function (...args) {
+            seen.push({ limit: Error.stackTraceLimit, callsites: resourceClass.callsites === runtime.callsites, promises: debuggable.debuggablePromise === runtime.debuggablePromise });
+            return cloud.apply(this, args);
+        };
+        const putBack = () => {
+            assert.equal(Error.stackTraceLimit, runtime.limit);
+            assert.equal(resourceClass.callsites, runtime.callsites);
+            assert.equal(debuggable.debuggablePromise, runtime.debuggablePromise);
+        };
+        try {
+            await runProgram({ stack: "accountB", config: shipped("accountB").config });
+            assert.ok(seen.length > 5 && seen.every((s) => s.limit === 0 && !s.callsites && !s.promises), JSON.stringify(seen.slice(0, 3)));
+            putBack();
+            // An error the program raises while it runs carries its message and no frames.
+            const failure = await runProgram({ stack: "broken", config: qualifiedConfig("accountB", { pipelineAccountId: "not an account" }) }).then(() => undefined, (e: Error) => e);
+            assert.match(failure?.message ?? "", /pipelineAccountId/);
+            assert.doesNotMatch(failure?.stack ?? "", /\n\s+at /);
+            putBack();
+            // Debugging promise leaks: the runtime as it is.
+            seen.length = 0;
+            process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+            await runProgram({ stack: "accountB", config: shipped("accountB").config });
+            assert.ok(seen.length > 5 && seen.every((s) => s.limit === runtime.limit && s.callsites && s.promises));
+        } finally {
+            delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+            MockCloud.prototype.newResource = cloud;
+        }
+        putBack();
     });
 
     it("loads neither the TypeScript compiler nor @npmcli/arborist with @pulumi/pulumi, and serializes a function through the stand-ins of the modules that use them", function () {
