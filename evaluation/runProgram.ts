@@ -80,7 +80,10 @@ function withoutEngineBookkeeping(): () => void {
     const { debuggablePromise } = debuggable;
     Error.stackTraceLimit = 0;
     resourceClass.callsites = () => [];
-    debuggable.debuggablePromise = (promise) => promise;
+    // The same two steps as the runtime's wrapper, so that registrations happen in the same order.
+    debuggable.debuggablePromise = (promise) => promise.then((value) => value).catch((error) => {
+        throw error;
+    });
     return () => {
         Error.stackTraceLimit = stackTraceLimit;
         resourceClass.callsites = callsites;

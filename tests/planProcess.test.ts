@@ -12,6 +12,7 @@ import { planCommand } from "../offline-plan/command";
 import { plan, planFolderDifferences, stackFilesIn } from "../offline-plan/comparePlans";
 import { parsePhaseLines, phaseLinePrefix, phasesVariable, planPhases } from "../offline-plan/phases";
 import { projectRoot, qualifiedConfig, shipped } from "./fixtures";
+import { europe, production, runAllInOne, targetsOf } from "./support/stacks";
 
 const preload = path.join(projectRoot, "offline-plan", "preload.js");
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
@@ -89,6 +90,20 @@ describe("the plan's process (offline-plan/preload.js)", () => {
             MockCloud.prototype.newResource = cloud;
         }
         putBack();
+    });
+
+    it("declares, without the runtime's bookkeeping, the same resources in the same order as with it", async function () {
+        this.timeout(60_000);
+        const targets = [targetsOf(shipped("accountA").config)[0], production, europe];
+        const declared = async () => (await runAllInOne(targets)).resources.map((r) => [r.type, r.name, JSON.stringify(r.inputs)]);
+        const lean = await declared();
+        process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+        try {
+            assert.deepEqual(lean, await declared());
+        } finally {
+            delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+        }
+        assert.ok(lean.length > 40);
     });
 
     it("loads neither the TypeScript compiler nor @npmcli/arborist with @pulumi/pulumi, and serializes a function through the stand-ins of the modules that use them", function () {
