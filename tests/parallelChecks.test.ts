@@ -29,12 +29,13 @@ describe("access checks on every core (verification/parallelChecks.ts)", () => {
         inWorkers.forEach((finding, i) => assert.equal(finding.check, checks[i], "each finding holds the caller's own check"));
     });
 
-    it("starts a worker per core only while each gets 500 checks, and none for one", () => {
-        assert.equal(workerCount(765, 2), 0, "25 targets' checks stay on this thread");
-        assert.equal(workerCount(1000, 2), 2);
-        assert.equal(workerCount(7515, 2), 2);
-        assert.equal(workerCount(7515, 8), 8);
-        assert.equal(workerCount(1499, 8), 2);
+    it("starts a worker per core but this one while each slice gets 1000 checks, and none for fewer", () => {
+        assert.equal(workerCount(45, 2), 0, "one target's checks stay on this thread");
+        assert.equal(workerCount(765, 2), 0, "so do 25 targets' checks");
+        assert.equal(workerCount(1999, 2), 0);
+        assert.equal(workerCount(2000, 2), 1);
+        assert.equal(workerCount(7515, 2), 1, "250 targets' checks: half in a worker");
+        assert.equal(workerCount(7515, 8), 6);
         assert.equal(workerCount(7515, 1), 0, "one core: no thread beside this one");
     });
 
