@@ -52,6 +52,8 @@ interface ProviderPin {
 export class MockCloud implements pulumi.runtime.Mocks {
     readonly resources: DeclaredResource[] = [];
     private readonly providers = new Map<string, ProviderPin>();
+    /** Resources the monitor has not yet reported a registration for, by type and name, in declaration order. */
+    private readonly unregistered = new Map<string, DeclaredResource[]>();
 
     /** `stackOutputs` serves StackReference reads, keyed by the referenced stack's name. */
     constructor(private readonly stackOutputs: Record<string, Record<string, unknown>> = {}) {}
@@ -96,17 +98,27 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
     /** Adds what the monitor saw of a registration to the resource the mocks created for it. */
     noteRegistration(type: string, name: string, registration: Registration): void {
-        const resource = this.resources.find((r) => r.type === type && r.name === name && !r.registration);
+        const resource = this.unregistered.get(registrationKey(type, name))?.shift();
         if (resource) {
             resource.registration = registration;
         }
     }
 
     private record(args: pulumi.runtime.MockResourceArgs, id: string, state: Record<string, any>, where: Partial<DeclaredResource>): pulumi.runtime.MockResourceResult {
-        this.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state, custom: args.custom ?? true, ...where });
+        const resource: DeclaredResource = { type: args.type, name: args.name, id, inputs: args.inputs, state, custom: args.custom ?? true, ...where };
+        this.resources.push(resource);
+        const key = registrationKey(args.type, args.name);
+        const waiting = this.unregistered.get(key);
+        if (waiting) {
+            waiting.push(resource);
+        } else {
+            this.unregistered.set(key, [resource]);
+        }
         return { id, state };
     }
 }
+
+const registrationKey = (type: string, name: string) => `${type}::${name}`;
 
 function decode(value: unknown): unknown {
     return typeof value === "string" ? JSON.parse(value) : value;

@@ -1,19 +1,32 @@
-// `npm run bench`: how long the offline plan takes for one target and for many in one stack.
+// `npm run bench [-- --runs N] [--sizes 1,25,100,250]`: how long the offline plan takes as a user runs it,
+// one process per run, and how much memory; the time of each of its phases; and, when it is installed,
+// the CDK reference measured in the same runs. A size `25x3` spreads 25 targets over 3 regions.
 // A benchmark, not a test: it prints its figures and asserts nothing.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "yaml";
 import { configNamespace } from "../config";
-import { count as figure, QuotaName, share } from "../definition/quotas";
+import { count, quotas } from "../definition/quotas";
 import { StackFile } from "../project/stackFiles";
-import { awsResources } from "./describe";
-import { declaredResources, runPlan } from "./plan";
+import { Command, planCommand } from "./command";
+import { parsePhaseLines, phasesVariable, planPhases } from "./phases";
 
+const projectRoot = path.resolve(__dirname, "..");
 const regions = ["us-east-2", "us-west-2", "eu-west-1"];
+
+// Up to this many targets, a stage each, as the 25 targets measured against CDK; more go in waves by
+// default, as more than 48 stages of one target each would pass CodePipeline's 50 stages.
+const oneStagePerTarget = 25;
+const defaultWaveSize = 49;
 
 /**
  * A `deploy: all` stack with `count` targets, each in its own account, spread over `regionCount` regions;
  * the last one's stage waits for an approval. With `waveSize`, the first target is a canary (a wave of its
  * own) and the others deploy in waves `Wave1`, `Wave2`, ... of `waveSize` targets, the last wave approved.
  */
-export function benchmarkStack(count: number, regionCount: number, waveSize?: number): StackFile {
+export function benchmarkStack(count: number, regionCount: number, waveSize = count > oneStagePerTarget ? defaultWaveSize : undefined): StackFile {
     const waveOf = (i: number) => (waveSize && i > 0 ? `Wave${Math.ceil(i / waveSize)}` : undefined);
     const lastWave = waveOf(count - 1);
     const targets = Array.from({ length: count }, (_, i) => ({
@@ -26,7 +39,7 @@ export function benchmarkStack(count: number, regionCount: number, waveSize?: nu
     }));
     const key = (k: string) => `${configNamespace}:${k}`;
     return {
-        stack: `bench-${count}`,
+        stack: `bench-${count}${regionCount > 1 ? `x${regionCount}` : ""}`,
         file: `(generated: ${count} targets in ${regionCount} region${regionCount === 1 ? "" : "s"})`,
         config: {
             [key("deploy")]: "all",
@@ -38,51 +51,213 @@ export function benchmarkStack(count: number, regionCount: number, waveSize?: nu
     };
 }
 
-async function measure(count: number, regionCount: number): Promise<void> {
-    const started = process.hrtime.bigint();
-    const result = await runPlan({ stackFiles: [benchmarkStack(count, regionCount)] });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const resources = awsResources(declaredResources(result.stacks)).length;
-    const verdict = result.ok ? "ok" : "FAILED";
-    console.log(`${String(count).padStart(7)} | ${String(regionCount).padStart(7)} | ${String(resources).padStart(9)} | ${String(result.createTime.length).padStart(18)} | ${String(result.access.length).padStart(13)} | ${ms.toFixed(0).padStart(7)} | ${verdict}`);
+/** A stack file `Pulumi.<stack>.yaml` in `dir` with this config (lists and objects as YAML again), as a user writes one. */
+export function writeStackFile(dir: string, stack: string, config: Record<string, string>): string {
+    const values = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value]));
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(file, yaml.stringify({ config: values }));
+    return file;
 }
 
 /**
- * At scale: a canary, then waves of 49 targets (the last wave approved) over three regions, each target
- * in its own account; with the largest policy of each kind as a share of its AWS limit, and the pipeline's stages.
+ * The CDK app the plan is measured against (benchmarks/cdk-reference): the same cross-account pipeline in
+ * AWS CDK, synthesized for N targets in one process by `node synth.js N`. CDK_SYNTH names another build.
  */
-async function measureAtScale(count: number): Promise<void> {
-    const started = process.hrtime.bigint();
-    const result = await runPlan({ stackFiles: [benchmarkStack(count, 3, 49)] });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const largest = (quota: QuotaName) => result.quotas.filter((q) => q.quota === quota).reduce((a, b) => (a.figure >= b.figure ? a : b));
-    const shareOf = (quota: QuotaName) => {
-        const m = largest(quota);
-        return `${figure(m.figure)} (${share(m)})`.padStart(15);
-    };
-    const cells = [
-        String(count).padStart(7), String(largest("stagesPerPipeline").figure).padStart(6), String(awsResources(declaredResources(result.stacks)).length).padStart(9),
-        String(result.access.length).padStart(13), ms.toFixed(0).padStart(7),
-        shareOf("bucketPolicy"), shareOf("keyPolicy"), shareOf("roleInlinePolicies"), shareOf("trustPolicy"), result.ok ? "ok" : "FAILED",
-    ];
-    console.log(cells.join(" | "));
+const cdkSynth = path.resolve(process.env.CDK_SYNTH ?? path.join(projectRoot, "benchmarks", "cdk-reference", "dist", "synth.js"));
+const cdkTargets = 25;
+
+/** Preloaded into every measured process: it reports the process's peak memory and CPU time at exit. */
+const peakMemory = path.join(__dirname, "peakMemory.js");
+
+interface Size {
+    targets: number;
+    regions: number;
+}
+
+interface Measurement {
+    /** Milliseconds, from spawning the process to its exit. */
+    wall: number;
+    cpu?: number;
+    /** MB, the process's peak resident set. */
+    peakMemory?: number;
+    /** The 1-minute load average when the run started. */
+    load: number;
+    status: number | null;
+    phases: Map<string, number>;
+}
+
+function measure(command: Command, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
+    return new Promise((resolve, reject) => {
+        const load = os.loadavg()[0];
+        const started = process.hrtime.bigint();
+        const nodeArgs = command.file === process.execPath ? ["--require", peakMemory] : [];
+        const child = spawn(command.file, [...nodeArgs, ...command.args, ...args], { cwd: command.cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+        child.on("error", reject);
+        child.on("close", (status) => {
+            const wall = Number(process.hrtime.bigint() - started) / 1e6;
+            const usage = /^process: peak memory (\d+) KB, cpu (\d+) ms$/m.exec(stderr);
+            resolve({ wall, load, status, cpu: usage ? Number(usage[2]) : undefined, peakMemory: usage ? Number(usage[1]) / 1024 : undefined, phases: parsePhaseLines(stderr) });
+        });
+    });
+}
+
+interface QuotaFigure {
+    quota: string;
+    figure: number;
+    share: string;
+}
+
+interface PlanContents {
+    resources: number;
+    createTime: number;
+    access: number;
+    /** The largest figure of each quota, by what it limits (checks.json's `quota`). */
+    largest: Map<string, QuotaFigure>;
+}
+
+/** What the plan of one size covers, read from the plan folder it wrote. */
+function planContents(outDir: string): PlanContents | undefined {
+    try {
+        const checks = JSON.parse(fs.readFileSync(path.join(outDir, "checks.json"), "utf8")) as { createTime: unknown[]; access: unknown[]; quotas: QuotaFigure[] };
+        const resources = fs.readdirSync(outDir).filter((entry) => entry.startsWith("account-"))
+            .reduce((sum, account) => sum + (JSON.parse(fs.readFileSync(path.join(outDir, account, "resources.json"), "utf8")) as unknown[]).length, 0);
+        const largest = new Map<string, QuotaFigure>();
+        for (const q of checks.quotas) {
+            if ((largest.get(q.quota)?.figure ?? -1) < q.figure) {
+                largest.set(q.quota, q);
+            }
+        }
+        return { resources, createTime: checks.createTime.length, access: checks.access.length, largest };
+    } catch {
+        return undefined;
+    }
+}
+
+const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const medianOf = (runs: Measurement[], value: (m: Measurement) => number | undefined) => {
+    const values = runs.map(value).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? median(values) : undefined;
+};
+const seconds = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)} s`);
+const megabytes = (mb: number | undefined) => (mb === undefined ? "-" : `${mb.toFixed(0)} MB`);
+/** Columns as wide as their widest cell: the first left-aligned, the others right-aligned. */
+function table(headers: string[], rows: string[][]): string {
+    const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
+    const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+    return [headers, ...rows].map(line).join("\n");
+}
+const sizeLabel = ({ targets, regions: r }: Size) => `${targets} target${targets === 1 ? "" : "s"}${r > 1 ? ` in ${r} regions` : ""}`;
+
+function parseArguments(argv: string[]): { runs: number; sizes: Size[] } {
+    let runs = 5;
+    let sizes: Size[] = [1, 25, 100, 250].map((targets) => ({ targets, regions: 1 }));
+    for (let i = 0; i < argv.length; i++) {
+        const value = argv[i + 1] ?? "";
+        if (argv[i] === "--runs" && /^[1-9]\d*$/.test(value)) {
+            runs = Number(value);
+        } else if (argv[i] === "--sizes" && /^\d+(x[1-3])?(,\d+(x[1-3])?)*$/.test(value)) {
+            sizes = value.split(",").map((size) => {
+                const [targets, r] = size.split("x").map(Number);
+                return { targets, regions: r ?? 1 };
+            });
+        } else {
+            throw new Error(`unexpected ${argv[i]} ${value}; usage: npm run bench [-- --runs N] [--sizes 1,25,100,250 (a size 25x3: 25 targets over 3 regions)]`);
+        }
+        i++;
+    }
+    return { runs, sizes };
 }
 
 async function main(): Promise<void> {
-    console.log(`offline plan benchmark (node ${process.version}, ${new Date().toISOString()})`);
-    console.log("targets | regions | resources | create-time checks | access checks |      ms | plan");
-    // The first run also loads the program's modules and the IAM data; it is reported, not hidden.
-    for (const [count, regionCount] of [[1, 1], [1, 1], [25, 1], [25, 3]]) {
-        await measure(count, regionCount);
-    }
-    console.log("\nat scale: a canary, then waves of 49 over 3 regions; the largest policy of each kind, bytes or characters (share of its AWS limit)");
-    console.log("targets | stages | resources | access checks |      ms |   bucket policy |      key policy | role's inline p. |    trust policy | plan");
-    for (const count of [1, 25, 100, 250]) {
-        await measureAtScale(count);
+    const { runs, sizes } = parseArguments(process.argv.slice(2));
+    const plan = planCommand(projectRoot);
+    const cdk: Command | undefined = fs.existsSync(cdkSynth) ? { file: process.execPath, args: [cdkSynth, String(cdkTargets)], cwd: path.dirname(path.dirname(cdkSynth)) } : undefined;
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bench-"));
+    try {
+        console.log(`offline plan benchmark: node ${process.version}, ${os.cpus().length} CPUs, ${new Date().toISOString()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+        console.log(`${runs} runs of each process, alternating; medians. The plan: ${path.basename(plan.file)} ${plan.args.join(" ")} (npm run plan, without npm)`);
+        console.log(cdk
+            ? `CDK reference: node ${cdkSynth} ${cdkTargets}`
+            : `CDK reference: not found at ${cdkSynth}; build it (benchmarks/cdk-reference/README.md), or set CDK_SYNTH to its dist/synth.js, to measure the plan against it`);
+        const stackFiles = sizes.map((size) => {
+            const stack = benchmarkStack(size.targets, size.regions);
+            return writeStackFile(scratch, stack.stack, stack.config);
+        });
+        const cdkRuns: Measurement[] = [];
+        const planRuns: Measurement[][] = sizes.map(() => []);
+        const contents: ReturnType<typeof planContents>[] = [];
+        for (let run = 1; run <= runs; run++) {
+            const line: string[] = [];
+            if (cdk) {
+                cdkRuns.push(await measure(cdk, []));
+                line.push(`CDK ${seconds(cdkRuns.at(-1)!.wall)}`);
+            }
+            for (const [index, size] of sizes.entries()) {
+                // The same folder run after run, as `npm run plan` writes plan/ again: creating files is much
+                // slower than rewriting them on some file systems, and the median is of the runs that rewrite.
+                const outDir = path.join(scratch, `plan-${index}`);
+                planRuns[index].push(await measure(plan, ["--out", outDir, stackFiles[index]], { ...process.env, [phasesVariable]: "1" }));
+                contents[index] ??= planContents(outDir);
+                line.push(`${size.targets}: ${seconds(planRuns[index].at(-1)!.wall)}`);
+            }
+            process.stderr.write(`run ${run}/${runs}: ${line.join(", ")}\n`);
+        }
+
+        const rows: string[][] = [];
+        const processRow = (label: string, measured: Measurement[], found?: ReturnType<typeof planContents>) => rows.push([
+            label, String(found?.resources ?? ""), String(found?.createTime ?? ""), String(found?.access ?? ""),
+            seconds(medianOf(measured, (m) => m.wall)), seconds(medianOf(measured, (m) => m.cpu)), megabytes(medianOf(measured, (m) => m.peakMemory)),
+            (medianOf(measured, (m) => m.load) ?? 0).toFixed(1), [...new Set(measured.map((m) => m.status))].join("/"),
+        ]);
+        if (cdk) {
+            processRow(`CDK synth, ${cdkTargets} targets`, cdkRuns);
+        }
+        sizes.forEach((size, index) => processRow(`plan, ${sizeLabel(size)}`, planRuns[index], contents[index]));
+        console.log(`\n${table(["process", "resources", "create-time checks", "access checks", "wall", "cpu", "peak memory", "load", "exit"], rows)}`);
+        console.log("exit: 0 the plan holds (PLAN OK), 1 it does not (PLAN FAILED); load: the 1-minute load average when a run started");
+
+        console.log("\nplan phases: median ms, wall (cpu)");
+        console.log(table(["targets", ...planPhases], sizes.map((size, index) => [sizeLabel(size), ...planPhases.map((name) => {
+            const wall = medianOf(planRuns[index], (m) => m.phases.get(name));
+            const cpu = medianOf(planRuns[index], (m) => m.phases.get(`${name} cpu`));
+            return wall === undefined ? "-" : `${wall.toFixed(0)} (${cpu?.toFixed(0)})`;
+        })])));
+
+        console.log(`\nthe largest figure of each AWS quota (share of its limit); past ${oneStagePerTarget} targets, a canary and waves of ${defaultWaveSize}`);
+        console.log(table(["quota", ...sizes.map(sizeLabel)], Object.values(quotas).map(({ what }) => [what, ...contents.map((found) => {
+            const largest = found?.largest.get(what);
+            return largest ? `${count(largest.figure)} (${largest.share})` : "-";
+        })])));
+
+        const wallOf = (targets: number) => {
+            const index = sizes.findIndex((size) => size.targets === targets && size.regions === 1);
+            return index < 0 ? undefined : { wall: medianOf(planRuns[index], (m) => m.wall)!, peakMemory: medianOf(planRuns[index], (m) => m.peakMemory) };
+        };
+        const [plan25, plan100, plan250] = [wallOf(25), wallOf(100), wallOf(250)];
+        const cdkWall = medianOf(cdkRuns, (m) => m.wall);
+        console.log("");
+        if (cdkWall !== undefined && plan25) {
+            console.log(`plan of 25 targets / CDK synth of ${cdkTargets}: ${(plan25.wall / cdkWall).toFixed(2)} (goal: at most 0.5)`);
+        }
+        if (cdkWall !== undefined && plan250) {
+            console.log(`plan of 250 targets / CDK synth of ${cdkTargets}: ${(plan250.wall / cdkWall).toFixed(2)} (goal: at most 2), peak memory ${megabytes(plan250.peakMemory)} (goal: under 1024 MB)`);
+        }
+        if (plan100 && plan250) {
+            console.log(`plan of 250 targets / plan of 100: ${(plan250.wall / plan100.wall).toFixed(2)} (goal: at most 2.5, the ratio of the target counts)`);
+        }
+        console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
     }
 }
 
-// Only when run as `npm run bench`: tests import benchmarkStack.
+// Only when run as `npm run bench`: tests import benchmarkStack and writeStackFile.
 if (require.main === module) {
     main().catch((e: Error) => {
         console.error(`bench: ${e.message}`);

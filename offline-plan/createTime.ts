@@ -9,7 +9,7 @@ import type { DeclaredResource } from "../evaluation/mockCloud";
 import { policyFields } from "../policies/declared";
 import type { PolicyDocument } from "../policies/document";
 import { accountRootOf, statementsOf } from "../policy-pack/rules/policyDocuments";
-import { AccessCheck, evaluateCheck } from "../verification/accessChain";
+import { AccessCheck, evaluateCheck } from "../verification/evaluation";
 
 /** A stack's declared resources, in the order the stacks deploy. */
 export interface StackResources {
@@ -34,23 +34,66 @@ const describe = (resource: DeclaredResource) => `${resource.type} ${resource.na
 
 /** Which declared resources exist at the moment each one is created. */
 export class CreationOrder {
+    readonly resources: DeclaredResource[];
     private readonly stackIndex = new Map<DeclaredResource, number>();
     private readonly byUrn: Map<string, DeclaredResource>[];
     private readonly closures = new Map<DeclaredResource, Set<DeclaredResource>>();
+    // Indexes, so that a plan of many targets looks each resource up in constant time.
+    private readonly byType = new Map<string, DeclaredResource[]>();
+    private readonly rolesByArn = new Map<string, DeclaredResource>();
+    private readonly rolesByName = new Map<string | undefined, Map<string, DeclaredResource>>();
+    private readonly inlinePolicies = new Map<string | undefined, Map<string, DeclaredResource[]>>();
+    private readonly policies = new Map<DeclaredResource, Map<string, PolicyDocument | undefined>>();
 
     constructor(readonly stacks: StackResources[]) {
+        this.resources = stacks.flatMap((s) => s.resources);
         this.byUrn = stacks.map(({ resources }, index) => {
             resources.forEach((resource) => this.stackIndex.set(resource, index));
             return new Map(resources.filter((r) => r.registration).map((r) => [r.registration!.urn, r]));
         });
-    }
-
-    get resources(): DeclaredResource[] {
-        return this.stacks.flatMap((s) => s.resources);
+        for (const resource of this.resources) {
+            nested(this.byType, resource.type, () => []).push(resource);
+        }
+        // The first of a name or ARN, as a search in declaration order would find it.
+        for (const role of this.ofType("aws:iam/role:Role")) {
+            if (!this.rolesByArn.has(role.state.arn)) {
+                this.rolesByArn.set(role.state.arn, role);
+            }
+            const ofAccount = nested(this.rolesByName, role.accountId, () => new Map<string, DeclaredResource>());
+            if (!ofAccount.has(role.state.name)) {
+                ofAccount.set(role.state.name, role);
+            }
+        }
+        for (const policy of this.ofType("aws:iam/rolePolicy:RolePolicy")) {
+            nested(nested(this.inlinePolicies, policy.accountId, () => new Map<string, DeclaredResource[]>()), policy.inputs.role, () => []).push(policy);
+        }
     }
 
     ofType(type: string): DeclaredResource[] {
-        return this.resources.filter((r) => r.type === type);
+        return this.byType.get(type) ?? [];
+    }
+
+    roleByArn(roleArn: string): DeclaredResource | undefined {
+        return this.rolesByArn.get(roleArn);
+    }
+
+    roleByName(accountId: string | undefined, roleName: string): DeclaredResource | undefined {
+        return this.rolesByName.get(accountId)?.get(roleName);
+    }
+
+    /** A role's inline policies (RolePolicy), in the order they are declared. */
+    inlinePoliciesOf(role: DeclaredResource): DeclaredResource[] {
+        return this.inlinePolicies.get(role.accountId)?.get(role.state.name) ?? [];
+    }
+
+    /** The policy document in a resource's input `field` (a JSON string), parsed once. */
+    policyOf(resource: DeclaredResource, field: string): PolicyDocument | undefined {
+        const ofResource = nested(this.policies, resource, () => new Map<string, PolicyDocument | undefined>());
+        if (!ofResource.has(field)) {
+            const value = resource.inputs[field];
+            ofResource.set(field, typeof value === "string" && value ? JSON.parse(value) as PolicyDocument : undefined);
+        }
+        return ofResource.get(field);
     }
 
     stackOf(resource: DeclaredResource): string {
@@ -105,18 +148,13 @@ export async function createTimeChecks(stacks: StackResources[]): Promise<Create
     ];
 }
 
-const parse = (value: unknown): PolicyDocument | undefined => (typeof value === "string" && value ? JSON.parse(value) as PolicyDocument : undefined);
-
-function roleByArn(order: CreationOrder, roleArn: string): DeclaredResource | undefined {
-    return order.ofType("aws:iam/role:Role").find((role) => role.state.arn === roleArn);
-}
-
-function roleByName(order: CreationOrder, accountId: string | undefined, roleName: string): DeclaredResource | undefined {
-    return order.ofType("aws:iam/role:Role").find((role) => role.accountId === accountId && role.state.name === roleName);
-}
-
-function inlinePoliciesOf(order: CreationOrder, role: DeclaredResource): DeclaredResource[] {
-    return order.ofType("aws:iam/rolePolicy:RolePolicy").filter((policy) => policy.accountId === role.accountId && policy.inputs.role === role.state.name);
+function nested<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+    let value = map.get(key);
+    if (value === undefined) {
+        value = create();
+        map.set(key, value);
+    }
+    return value;
 }
 
 /** A passing or failing check of `resource`; a failure's message is `api: error`. */
@@ -136,7 +174,7 @@ function missing(order: CreationOrder, resource: DeclaredResource, needed: Decla
 }
 
 /** The IAM evaluator's verdict on a service or role assuming `role`; undefined if allowed, else why not. */
-async function refusedAssumeRole(principal: string, identityPolicies: DeclaredResource[], role: DeclaredResource, context: Record<string, string>): Promise<string | undefined> {
+async function refusedAssumeRole(order: CreationOrder, principal: string, identityPolicies: DeclaredResource[], role: DeclaredResource, context: Record<string, string>): Promise<string | undefined> {
     const check: AccessCheck = {
         hop: `${principal} assumes ${role.state.arn}`,
         principal,
@@ -145,8 +183,8 @@ async function refusedAssumeRole(principal: string, identityPolicies: DeclaredRe
         resourceAccount: role.accountId ?? "",
         context,
         expect: "allowed",
-        identityPolicies: identityPolicies.map((policy) => ({ name: policy.name, policy: parse(policy.inputs.policy)! })),
-        resourcePolicy: { kind: "trust policy", policy: parse(role.inputs.assumeRolePolicy)! },
+        identityPolicies: identityPolicies.map((policy) => ({ name: policy.name, policy: order.policyOf(policy, "policy")! })),
+        resourcePolicy: { kind: "trust policy", policy: order.policyOf(role, "assumeRolePolicy")! },
     };
     const finding = await evaluateCheck(check);
     return finding.ok ? undefined : finding.message;
@@ -177,7 +215,7 @@ export function policyPrincipalChecks(order: CreationOrder): CreateTimeCheck[] {
             const named = [...new Set(statements.flatMap((s) => s.principals)
                 .filter((p) => p.type === "AWS" && p.value !== "*" && !accountRootOf(p)).map((p) => p.value))];
             const problems = named.flatMap((principal) => {
-                const problem = missing(order, resource, roleByArn(order, principal), `principal ${principal}`);
+                const problem = missing(order, resource, order.roleByArn(principal), `principal ${principal}`);
                 return problem ? [problem] : [];
             });
             const [api, error] = principalErrors[resource.type];
@@ -193,7 +231,7 @@ export function instanceProfileChecks(order: CreationOrder): CreateTimeCheck[] {
     const api = "AddRoleToInstanceProfile";
     return order.ofType("aws:iam/instanceProfile:InstanceProfile").filter((p) => p.inputs.role).map((profile) => result(order, api, profile,
         `its role ${profile.inputs.role} exists`,
-        prefixed("NoSuchEntity", missing(order, profile, roleByName(order, profile.accountId, profile.inputs.role), `role ${profile.inputs.role}`))));
+        prefixed("NoSuchEntity", missing(order, profile, order.roleByName(profile.accountId, profile.inputs.role), `role ${profile.inputs.role}`))));
 }
 
 /**
@@ -205,10 +243,10 @@ export function instanceProfileChecks(order: CreationOrder): CreateTimeCheck[] {
 export async function deploymentGroupChecks(order: CreationOrder): Promise<CreateTimeCheck[]> {
     const api = "CreateDeploymentGroup";
     return Promise.all(order.ofType("aws:codedeploy/deploymentGroup:DeploymentGroup").map(async (group) => {
-        const role = roleByArn(order, group.inputs.serviceRoleArn);
+        const role = order.roleByArn(group.inputs.serviceRoleArn);
         const absent = missing(order, group, role, `service role ${group.inputs.serviceRoleArn}`);
         const refused = !absent && role
-            ? await refusedAssumeRole("codedeploy.amazonaws.com", [], role, { "aws:SourceAccount": group.accountId ?? "", "aws:SourceArn": group.state.arn })
+            ? await refusedAssumeRole(order, "codedeploy.amazonaws.com", [], role, { "aws:SourceAccount": group.accountId ?? "", "aws:SourceArn": group.state.arn })
             : undefined;
         return result(order, api, group, `its service role exists and CodeDeploy may assume it`, prefixed("InvalidRoleException", absent ?? refused));
     }));
@@ -268,21 +306,21 @@ export function sourceBucketChecks(order: CreationOrder): CreateTimeCheck[] {
 export async function pipelineRoleChecks(order: CreationOrder): Promise<CreateTimeCheck[]> {
     const api = "CreatePipeline/UpdatePipeline";
     const checks = order.ofType("aws:codepipeline/pipeline:Pipeline").map(async (pipeline): Promise<CreateTimeCheck[]> => {
-        const serviceRole = roleByArn(order, pipeline.inputs.roleArn);
+        const serviceRole = order.roleByArn(pipeline.inputs.roleArn);
         const serviceRoleAbsent = missing(order, pipeline, serviceRole, `service role ${pipeline.inputs.roleArn}`);
-        const serviceRoleRefused = !serviceRoleAbsent && serviceRole ? await refusedAssumeRole("codepipeline.amazonaws.com", [], serviceRole, {}) : undefined;
+        const serviceRoleRefused = !serviceRoleAbsent && serviceRole ? await refusedAssumeRole(order, "codepipeline.amazonaws.com", [], serviceRole, {}) : undefined;
         const serviceRoleCheck = result(order, api, pipeline, `its service role ${pipeline.inputs.roleArn} exists and CodePipeline may assume it`,
             prefixed("InvalidStructureException", serviceRoleAbsent ?? serviceRoleRefused));
         if (!serviceRole || serviceRoleAbsent) {
             return [serviceRoleCheck];
         }
-        const servicePolicies = inlinePoliciesOf(order, serviceRole);
+        const servicePolicies = order.inlinePoliciesOf(serviceRole);
         const servicePoliciesNow = servicePolicies.filter((policy) => order.existsWhen(pipeline, policy));
         const actionChecks = actionsOf(pipeline).filter(({ action }) => action.roleArn).map(async ({ stage, action }) => {
             const roleArn = action.roleArn!;
-            const role = roleByArn(order, roleArn);
+            const role = order.roleByArn(roleArn);
             const problem = missing(order, pipeline, role, `action role ${roleArn} of ${stage}/${action.name}`)
-                ?? inlinePoliciesOf(order, role!).map((policy) => missing(order, pipeline, policy, `the policy ${policy.name} of action role ${roleArn}`)).find(Boolean)
+                ?? order.inlinePoliciesOf(role!).map((policy) => missing(order, pipeline, policy, `the policy ${policy.name} of action role ${roleArn}`)).find(Boolean)
                 ?? await refusedAssumeRoleNow(pipeline, serviceRole, servicePolicies, servicePoliciesNow, role!, order);
             return result(order, api, pipeline, `action role ${roleArn} of ${stage}/${action.name} exists with its policy, and the service role may assume it`,
                 prefixed("InvalidStructureException", problem));
@@ -294,7 +332,7 @@ export async function pipelineRoleChecks(order: CreationOrder): Promise<CreateTi
 
 /** Why the service role, with the policies it has when the pipeline is created, may not assume `role`; and which of its policies is still to come. */
 async function refusedAssumeRoleNow(pipeline: DeclaredResource, serviceRole: DeclaredResource, all: DeclaredResource[], now: DeclaredResource[], role: DeclaredResource, order: CreationOrder): Promise<string | undefined> {
-    const refused = await refusedAssumeRole(serviceRole.state.arn, now, role, {});
+    const refused = await refusedAssumeRole(order, serviceRole.state.arn, now, role, {});
     if (!refused) {
         return undefined;
     }

@@ -54,11 +54,15 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
     const access = ((contents.get("checks.json") as { access?: AccessEntry[] } | undefined)?.access ?? [])
         .filter((entry) => entry.ok && entry.expect === "allowed");
     const nodes = new Map<string, DiagramNode>();
-    const edges = new Map<string, { from: string; to: string; labels: Set<string> }>();
+    const edges = new Map<string, Edge>();
+    // Thousands of checks name the same few hundred principals and resources: each drawn once.
+    const index = resourceIndex(resources);
+    const drawnAs = new Map<string, DiagramNode | undefined>();
+    const nodeFor = (value: string) => (drawnAs.has(value) ? drawnAs.get(value) : drawnAs.set(value, nodeOf(value, index)).get(value));
     for (const entry of access) {
         const label = edgeLabels.find(([pattern]) => pattern.test(entry.action))?.[1];
-        const from = nodeOf(entry.principal, resources);
-        const to = nodeOf(entry.resource, resources);
+        const from = nodeFor(entry.principal);
+        const to = nodeFor(entry.resource);
         if (!label || !from || !to) {
             continue;
         }
@@ -69,13 +73,25 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
 
     // Accounts in the order the plan lists them, grouped by shape.
     const accountOrder = [...new Set([...resources.map((r) => r.accountId ?? ""), ...[...nodes.values()].map((n) => n.account)])];
+    // Each account's nodes and the edges that touch it, in the order they were drawn.
+    const nodesOf = new Map<string, DiagramNode[]>();
+    for (const node of nodes.values()) {
+        listed(nodesOf, node.account).push(node);
+    }
+    const edgesOf = new Map<string, Edge[]>();
+    for (const edge of edges.values()) {
+        for (const account of new Set([nodes.get(edge.from)!.account, nodes.get(edge.to)!.account])) {
+            listed(edgesOf, account).push(edge);
+        }
+    }
     const byShape = new Map<string, string[]>();
-    for (const account of accountOrder.filter((a) => [...nodes.values()].some((n) => n.account === a))) {
-        const shape = shapeOf(account, nodes, [...edges.values()]);
-        byShape.set(shape, [...(byShape.get(shape) ?? []), account]);
+    const descriptions = new Map<string, string>();
+    for (const account of accountOrder.filter((a) => nodesOf.has(a))) {
+        const shape = shapeOf(account, nodes, nodesOf.get(account)!, edgesOf.get(account) ?? [], descriptions);
+        listed(byShape, shape).push(account);
     }
     // The accounts that hold a pipeline first: every other account's edges lead there.
-    const holdsPipeline = (group: string[]) => [...nodes.values()].some((n) => n.kind === "pipeline" && n.account === group[0]);
+    const holdsPipeline = (group: string[]) => nodesOf.get(group[0])!.some((n) => n.kind === "pipeline");
     const groups = [...byShape.values()].sort((a, b) => Number(holdsPipeline(b)) - Number(holdsPipeline(a)));
     const drawn = groups.slice(0, groups.length > limits.maxGroups ? limits.maxGroups - 1 : groups.length);
     const hidden = groups.slice(drawn.length);
@@ -90,7 +106,7 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
             ? `${group[0]}: ${accountTitle(group[0])}`
             : `${group.length} accounts of the same shape, drawn once: ${group.length <= 4 ? names.join(", ") : `${names.slice(0, 3).join(", ")} … ${names[names.length - 1]}`}`;
         lines.push(`  subgraph a${index + 1}[${quoted(title)}]`);
-        for (const node of [...nodes.values()].filter((n) => n.account === group[0])) {
+        for (const node of nodesOf.get(group[0])!) {
             lines.push(`    ${idOf(node.key)}${shapeText(node)}`);
         }
         lines.push("  end");
@@ -111,19 +127,44 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
     return { lines, nodes: ids.size + (hidden.length > 0 ? 1 : 0), edges: edgeCount };
 }
 
+/** The list under `key`, a new one at first. */
+function listed<T>(lists: Map<string, T[]>, key: string): T[] {
+    return lists.get(key) ?? lists.set(key, []).get(key)!;
+}
+
+interface Edge {
+    from: string;
+    to: string;
+    labels: Set<string>;
+}
+
+/** The buckets by name and the keys by ARN, which the nodes are named after. */
+function resourceIndex(resources: ResourceSummary[]): { buckets: Map<unknown, ResourceSummary>; keys: Map<unknown, ResourceSummary> } {
+    const [buckets, keys] = [new Map<unknown, ResourceSummary>(), new Map<unknown, ResourceSummary>()];
+    for (const r of resources) {
+        // The first of a name, as a search through the list would find.
+        if (r.type === "aws:s3/bucket:Bucket" && !buckets.has(r.properties.bucket)) {
+            buckets.set(r.properties.bucket, r);
+        } else if (r.type === "aws:kms/key:Key" && !keys.has(r.properties.arn)) {
+            keys.set(r.properties.arn, r);
+        }
+    }
+    return { buckets, keys };
+}
+
 /** The node a principal or resource ARN is drawn as; undefined for what the diagram leaves out. */
-function nodeOf(value: string, resources: ResourceSummary[]): DiagramNode | undefined {
+function nodeOf(value: string, resources: ReturnType<typeof resourceIndex>): DiagramNode | undefined {
     const account = accountOfArn(value);
     let match: RegExpExecArray | null;
     if ((match = /^arn:[\w-]+:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(value))) {
         return { key: value, kind: "role", account: account!, label: match[1] };
     }
     if ((match = /^arn:[\w-]+:s3:::([^/]+)/.exec(value))) {
-        const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.properties.bucket === match![1]);
+        const bucket = resources.buckets.get(match[1]);
         return { key: `s3 ${match[1]}`, kind: "bucket", account: bucket?.accountId ?? "", label: match[1] };
     }
     if (/^arn:[\w-]+:kms:/.test(value)) {
-        const key = resources.find((r) => r.type === "aws:kms/key:Key" && r.properties.arn === value);
+        const key = resources.keys.get(value);
         return { key: value, kind: "key", account: account!, label: key ? `key ${key.name}` : `key ${value.split(":")[3]}` };
     }
     if ((match = /^arn:[\w-]+:codedeploy:([\w-]+):\d{12}:(?:application:|deploymentgroup:)([^/]+)/.exec(value))) {
@@ -143,17 +184,19 @@ function nodeOf(value: string, resources: ResourceSummary[]): DiagramNode | unde
  * its own edges) and by its key when outside. Two targets that reach the same pipeline resources in
  * the same ways have the same shape, whatever their names and account ids.
  */
-function shapeOf(account: string, nodes: Map<string, DiagramNode>, edges: { from: string; to: string; labels: Set<string> }[]): string {
-    const mine = edges.filter((e) => nodes.get(e.from)!.account === account || nodes.get(e.to)!.account === account);
+function shapeOf(account: string, nodes: Map<string, DiagramNode>, inside: DiagramNode[], mine: Edge[], descriptions: Map<string, string>): string {
     const labels = (e: { labels: Set<string> }) => [...e.labels].sort().join(",");
     const outside = (key: string) => (nodes.get(key)!.account === account ? `${nodes.get(key)!.kind}` : key);
     const local = new Map<string, string>();
-    for (const node of [...nodes.values()].filter((n) => n.account === account)) {
+    for (const node of inside) {
         const own = mine.flatMap((e) => [
             ...(e.from === node.key ? [`out ${labels(e)} ${outside(e.to)}`] : []),
             ...(e.to === node.key ? [`in ${labels(e)} ${outside(e.from)}`] : []),
         ]).sort();
-        local.set(node.key, `${node.kind}(${own.join(";")})`);
+        // A node's description by a short name, the same for the same description in every account: a
+        // pipeline account's nodes have an edge to each target, and the shape names each node at each edge.
+        const description = `${node.kind}(${own.join(";")})`;
+        local.set(node.key, descriptions.get(description) ?? descriptions.set(description, `#${descriptions.size + 1}`).get(description)!);
     }
     const end = (key: string) => local.get(key) ?? key;
     return mine.map((e) => `${end(e.from)} -${labels(e)}-> ${end(e.to)}`).sort().join("\n");

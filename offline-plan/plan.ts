@@ -4,9 +4,11 @@ import { DeclaredResource } from "../evaluation/mockCloud";
 import type { StackFile } from "../project/stackFiles";
 import { checkRules, Enforcement, RuleViolation } from "../policy-pack/rules";
 import { nameChecks, quotaMeasurements, ResourceMeasurement } from "../policy-pack/rules/awsQuotas";
-import { AccessFinding, verifyAccess } from "../verification/accessChain";
+import { verifyAccess } from "../verification/accessChain";
+import { AccessFinding } from "../verification/evaluation";
 import { stackCollisions, stackDisagreements } from "./consistency";
 import { CreateTimeCheck, createTimeChecks } from "./createTime";
+import { phaseTimer } from "./phases";
 import { ruleResourcesOfDeclared } from "./ruleResources";
 import { evaluateStacks, PlannedStack } from "./stacks";
 
@@ -49,18 +51,27 @@ export interface PlanRuleResult {
 
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
+    const phases = phaseTimer();
     const stacks = await evaluateStacks(options.stackFiles, progress);
     const resources = declaredResources(stacks);
+    phases.end("evaluation");
     progress("checking that the stack files agree with each other");
     const disagreements = stackDisagreements(stacks);
     const collisions = stackCollisions(stacks);
-    progress(`replaying creation in deployment order (${stacks.map((s) => s.file.stack).join(", ")}) against what AWS checks at create time`);
-    const createTime = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
+    phases.end("agreement");
     progress("verifying the access chain with the IAM policy evaluator");
-    const access = await verifyAccess(resources);
-    progress("checking the policy pack's rules on each stack");
-    const rules = stackRuleResults(stacks);
-    const { quotas: measured, namesChecked } = stackQuotas(stacks);
+    // Started first: with enough checks, they run in worker threads on the other cores while this one goes on.
+    const [access, { createTime, rules, quotas: measured, namesChecked }] = await Promise.all([verifyAccess(resources), (async () => {
+        progress(`replaying creation in deployment order (${stacks.map((s) => s.file.stack).join(", ")}) against what AWS checks at create time`);
+        const replayed = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
+        phases.end("create-time checks");
+        progress("checking the policy pack's rules on each stack");
+        const ruleResults = stackRuleResults(stacks);
+        const measurements = stackQuotas(stacks);
+        phases.end("rules");
+        return { createTime: replayed, rules: ruleResults, ...measurements };
+    })()]);
+    phases.end("access checks");
     const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && collisions.length === 0 && createTime.every((c) => c.ok)
         && access.every((f) => f.ok) && rules.every((r) => r.enforcement === "advisory" || r.violations.length === 0);
     return { stacks, disagreements, collisions, createTime, access, rules, quotas: measured, namesChecked, ok };

@@ -2,7 +2,7 @@
 // in full (plan.txt, --verbose) or brief (the terminal: the counts, the quota headroom, what failed, what changed).
 import { count, QuotaName, quotas, share } from "../definition/quotas";
 import { targetsDeployedHere } from "../program/providers";
-import { AccessFinding } from "../verification/accessChain";
+import { AccessFinding } from "../verification/evaluation";
 import { awsResources, className, policyDocuments, summarize } from "./describe";
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { declaredResources, PlanResult } from "./plan";

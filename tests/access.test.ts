@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../evaluation/mockCloud";
-import { AccessFinding, verifyAccess } from "../verification/accessChain";
+import { verifyAccess } from "../verification/accessChain";
+import { AccessFinding } from "../verification/evaluation";
 import { shipped, shippedDeployRoleArn, shippedInstanceRoleArn, shippedRolePaths } from "./fixtures";
 import { europe, production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 

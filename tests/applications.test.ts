@@ -11,8 +11,8 @@ import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { runPlan } from "../offline-plan/plan";
 import { codeDeployApplications } from "../program/applications";
 import { readStackFile } from "../project/stackFiles";
-import { evaluateCheck } from "../verification/accessChain";
 import { verifyAccess } from "../verification/accessChain";
+import { evaluateCheck } from "../verification/evaluation";
 import { parsed, problemsOf, qualifiedConfig, rawConfig, shippedRolePaths, target, targetEntry } from "./fixtures";
 import { resourcesOf, runAllInOne } from "./support/stacks";
 

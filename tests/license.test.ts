@@ -10,8 +10,10 @@ describe("what `pulumi up` runs", () => {
         graph = await moduleGraph("index.ts");
     });
 
-    it("never imports the AGPL IAM evaluator, nor the plan, verification or tests", () => {
-        assert.ok(!graph.packages.has("@cloud-copilot/iam-simulate"), [...graph.packages].join(", "));
+    it("never imports the AGPL IAM evaluator and policy parser, nor the plan, verification or tests", () => {
+        for (const agpl of ["@cloud-copilot/iam-simulate", "@cloud-copilot/iam-policy"]) {
+            assert.ok(!graph.packages.has(agpl), [...graph.packages].join(", "));
+        }
         const outside = [...graph.files].filter((f) => /^(verification|offline-plan|evaluation|tests|policy-pack)\//.test(f));
         assert.deepEqual(outside, []);
     });

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "yaml";
 import { readStackFile } from "../project/stackFiles";
+import { planCommand } from "../offline-plan/command";
 import { runPlan, PlanResult, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
 import { planContents, writePlan } from "../offline-plan/writePlan";
@@ -239,9 +240,10 @@ describe("the offline plan", () => {
 
     it("runs from the command line with progress, a verdict and exit status 0, and 1 when a check fails", () => {
         const out = path.join(scratch, "cli-plan");
+        const plan = planCommand(projectDir);
         const run = (args: string[]) => {
             try {
-                return { status: 0, stdout: execFileSync("npx", ["ts-node", "--transpile-only", "offline-plan/cli.ts", "--out", out, ...args], { cwd: projectDir, encoding: "utf8", stdio: "pipe" }) };
+                return { status: 0, stdout: execFileSync(plan.file, [...plan.args, "--out", out, ...args], { cwd: plan.cwd, encoding: "utf8", stdio: "pipe" }) };
             } catch (e) {
                 const failed = e as { status: number; stdout: string };
                 return { status: failed.status, stdout: failed.stdout };

@@ -3,21 +3,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as yaml from "yaml";
-import { benchmarkStack } from "../offline-plan/bench";
+import { benchmarkStack, writeStackFile } from "../offline-plan/bench";
 import { exitStatus, parseArguments, PlanInputError } from "../offline-plan/cli";
+import { planCommand } from "../offline-plan/command";
 import { projectRoot } from "./fixtures";
 
-const tsNode = path.join(projectRoot, "node_modules", ".bin", "ts-node");
-const cli = ["--transpile-only", path.join(projectRoot, "offline-plan", "cli.ts")];
-
-/** A stack file written from a generated stack's config (lists and objects as YAML again). */
-function writeStackFile(dir: string, stack: string, config: Record<string, string>): string {
-    const values = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value]));
-    const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    fs.writeFileSync(file, yaml.stringify({ config: values }));
-    return file;
-}
+// The command `npm run plan` runs (package.json), without npm.
+const { file: program, args: cli } = planCommand(projectRoot);
 
 describe("npm run plan, as a command", () => {
     let scratch: string;
@@ -35,7 +27,7 @@ describe("npm run plan, as a command", () => {
             `"$0" "$@" --verbose --out "${out}" "${stackFile}" 2>/dev/null | {`,
             `  for i in $(seq 1200); do [ -e "${out}/plan.txt" ] && break; sleep 0.2; done; sleep 2; cat; }`,
         ].join("\n");
-        const run = spawnSync("bash", ["-c", script, tsNode, ...cli], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        const run = spawnSync("bash", ["-c", script, program, ...cli], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         assert.equal(run.status, 0, run.stderr);
         const report = fs.readFileSync(path.join(out, "plan.txt"), "utf8");
         assert.ok(Buffer.byteLength(report) > 64 * 1024, `the report must exceed a pipe's buffer; it has ${Buffer.byteLength(report)} bytes`);
@@ -50,7 +42,7 @@ describe("npm run plan, as a command", () => {
         const secretStack = path.join(scratch, "Pulumi.secret.yaml");
         fs.writeFileSync(secretStack, "config:\n  cross-account-pipeline:pipelineAccountId:\n    secure: v1:abc\n");
         const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CROSS_ACCOUNT_PIPELINE_CONFIG_")));
-        const run = spawnSync(tsNode, [...cli, "--out", notes, scratch, secretStack], { cwd: projectRoot, encoding: "utf8", env });
+        const run = spawnSync(program, [...cli, "--out", notes, scratch, secretStack], { cwd: projectRoot, encoding: "utf8", env });
         assert.equal(run.status, 2);
         assert.equal(run.stdout, "");
         const lines = run.stderr.trimEnd().split("\n");
@@ -65,7 +57,7 @@ describe("npm run plan, as a command", () => {
 
     it("prints the counts and the checks by default, the whole listing in plan.txt; compares with an earlier plan, exiting 4 on a change and 1 on a failure", function () {
         this.timeout(240_000);
-        const plan = (...args: string[]) => spawnSync(tsNode, [...cli, ...args], { cwd: projectRoot, encoding: "utf8" });
+        const plan = (...args: string[]) => spawnSync(program, [...cli, ...args], { cwd: projectRoot, encoding: "utf8" });
         const [earlier, same, changed, failed] = ["earlier", "same", "changed", "failed"].map((name) => path.join(scratch, name));
 
         const first = plan("--out", earlier);
@@ -107,7 +99,7 @@ describe("npm run plan, as a command", () => {
         fs.mkdirSync(notes);
         fs.writeFileSync(path.join(notes, "checks.json"), "{}");
         const out = path.join(scratch, "never-written");
-        const run = spawnSync(tsNode, [...cli, "--out", out, "--against", notes], { cwd: projectRoot, encoding: "utf8" });
+        const run = spawnSync(program, [...cli, "--out", out, "--against", notes], { cwd: projectRoot, encoding: "utf8" });
         assert.equal(run.status, exitStatus.badInput);
         assert.equal(run.stdout, "");
         assert.equal(run.stderr, `plan: --against ${notes}: ${notes} is not a plan folder (it has no .cross-account-pipeline-plan marker); name the folder an earlier \`npm run plan\` wrote, e.g. its --out\n`);
@@ -135,7 +127,7 @@ describe("npm run plan, as a command", () => {
 
     it("exits 2 with the usage on an unknown option", function () {
         this.timeout(60_000);
-        const run = spawnSync(tsNode, [...cli, "--outdir", "x"], { cwd: projectRoot, encoding: "utf8" });
+        const run = spawnSync(program, [...cli, "--outdir", "x"], { cwd: projectRoot, encoding: "utf8" });
         assert.equal(run.status, 2);
         assert.match(run.stderr, /^plan: unknown option --outdir\nplan: usage: npm run plan/);
     });

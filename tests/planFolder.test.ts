@@ -38,8 +38,10 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         fs.mkdirSync(path.join(folder, "account-999999999999"));
         fs.writeFileSync(path.join(folder, "account-999999999999", "resources.json"), "[]");
         fs.appendFileSync(path.join(folder, markerFile), "account-999999999999/resources.json\n");
+        fs.writeFileSync(path.join(folder, "plan.txt"), "an earlier report, longer than this one's\n");
         write(folder);
         assert.deepEqual(fs.readdirSync(folder).sort(), [markerFile, "checks.json", "grants.json", "plan.txt"]);
+        assert.equal(fs.readFileSync(path.join(folder, "plan.txt"), "utf8"), "the report\n", "a file both plans write holds this plan's text only");
     });
 
     it("refuses a file, and leaves it as it was", () => {

@@ -1,46 +1,20 @@
 // Proves the cross-account access chain with a real IAM policy evaluator: every hop the pipeline
 // needs is allowed, and the requests that must be refused are refused. A failure names the
 // principal, action, resource and the policy (identity, trust, bucket or key) that decides it.
-import { getDenialReasons, runSimulation } from "@cloud-copilot/iam-simulate";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { accountOfArn, arn, partitionOf } from "../definition/names";
 import type { ActionDeclaration } from "../definition/pipeline";
 import { PolicyDocument, trustPolicy } from "../policies/document";
 import { coversResource, statementsOf } from "../policy-pack/rules/policyDocuments";
+import type { AccessCheck, AccessFinding } from "./evaluation";
+import { evaluateChecks } from "./parallelChecks";
 import { AccessModel, accessModel, accountRegion, BucketFacts, crossAccountActions, deploymentGroupKey, PipelineFacts, RoleFacts, storeFor } from "./model";
-
-export type PolicyKind = "identity policy" | "trust policy" | "bucket policy" | "key policy";
-
-export interface AccessCheck {
-    /** Which link of the chain this is, in words: "Staging: pipeline role assumes the cross-account role". */
-    hop: string;
-    principal: string;
-    action: string;
-    resource: string;
-    resourceAccount: string;
-    context: Record<string, string>;
-    expect: "allowed" | "denied";
-    identityPolicies: { name: string; policy: PolicyDocument }[];
-    resourcePolicy?: { kind: PolicyKind; policy: PolicyDocument };
-    /** A check on an existing key, whose key policy this program does not declare: it cannot be evaluated. */
-    unverifiedKey?: boolean;
-}
-
-export interface AccessFinding {
-    check: AccessCheck;
-    ok: boolean;
-    /** The evaluator's verdict (Allowed, ImplicitlyDenied, ExplicitlyDenied), NotDeclared, or NotVerified for an external key policy. */
-    result: string;
-    /** For a failure: what exactly is wrong, naming the policy; for NotVerified: what must be granted. */
-    message?: string;
-}
 
 /** Verifies every pipeline among the declared resources: inside its account, and each action run with another account's role. */
 export async function verifyAccess(resources: DeclaredResource[]): Promise<AccessFinding[]> {
     const model = accessModel(resources);
     const { checks, missing, warnings } = accessChecks(model);
-    const evaluated = await Promise.all(checks.map(evaluateCheck));
-    return [...missing, ...warnings, ...evaluated];
+    return [...missing, ...warnings, ...(await evaluateChecks(checks))];
 }
 
 const administratorAccess: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
@@ -338,47 +312,4 @@ function accountOutside(pipeline: PipelineFacts): string {
 function roleOfAnotherPipeline(roleArn: string): string {
     const [, prefix, kind] = /^(arn:[^:]+:iam::\d{12}:role\/.+)(\/[^/]+\/)[^/]+$/.exec(roleArn) ?? [];
     return prefix ? `${prefix}Other${kind}AnotherPipelinesRole` : roleArn.replace(/:role\/.*$/, ":role/another-pipeline/AnotherPipelinesRole");
-}
-
-/** One request, decided by the IAM evaluator; a finding that says which policy refuses it when it is not as expected. */
-export async function evaluateCheck(check: AccessCheck): Promise<AccessFinding> {
-    const principalAccount = accountOfArn(check.principal) ?? "";
-    const response = await runSimulation({
-        request: {
-            principal: check.principal,
-            action: check.action,
-            resource: { resource: check.resource, accountId: check.resourceAccount },
-            // The evaluator does not derive these from the request: give them as AWS would.
-            contextVariables: {
-                "aws:PrincipalArn": check.principal, "aws:PrincipalAccount": principalAccount,
-                ...(check.resourceAccount ? { "aws:ResourceAccount": check.resourceAccount } : {}), ...check.context,
-            },
-        },
-        identityPolicies: check.identityPolicies.map(({ name, policy }) => ({ name, policy })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        resourcePolicy: check.resourcePolicy?.policy,
-    }, {});
-    if (response.resultType === "error") {
-        return { check, ok: false, result: "EvaluationError", message: `the evaluator rejected the request or a policy: ${JSON.stringify(response.errors)}` };
-    }
-    const result = response.overallResult as string;
-    const allowed = result === "Allowed";
-    const ok = allowed === (check.expect === "allowed");
-    if (ok) {
-        return { check, ok, result };
-    }
-    if (allowed) {
-        return { check, ok, result, message: `${check.principal} may ${check.action} on ${check.resource}, which must be refused` };
-    }
-    const analysis = response.resultType === "single" ? response.result.analysis : undefined;
-    // A service principal (`codedeploy.amazonaws.com`) has no identity policy: only the resource policy decides.
-    const servicePrincipal = !check.principal.startsWith("arn:");
-    const denials = (analysis ? getDenialReasons(analysis) : []).filter((d) => !(servicePrincipal && d.policyType === "identity"));
-    const culprits = [...new Set(denials.map((d) => d.policyType === "identity"
-        ? `the identity policy of ${check.principal}`
-        : d.policyType === "resource" ? `the ${check.resourcePolicy?.kind ?? "resource policy"} of ${check.resource}` : `a ${d.policyType} policy`))];
-    const explicit = denials.some((d) => d.denialType === "Explicit");
-    const how = culprits.length > 1 ? (explicit ? "deny" : "do not allow") : (explicit ? "denies" : "does not allow");
-    return { check, ok, result, message: `${culprits.join(" and ") || "no policy"} ${how} ${check.action} by ${check.principal} on ${check.resource}` };
 }

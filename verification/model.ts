@@ -69,7 +69,15 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
             trustPolicy: parse(role.inputs.assumeRolePolicy), identityPolicies: [],
         });
     }
-    const roleByName = (accountId: string, name: string) => [...roles.values()].find((r) => r.accountId === accountId && r.name === name);
+    // The first role of a name in an account, as a search in declaration order finds it (a role name has no "/").
+    const rolesByName = new Map<string, RoleFacts>();
+    const accountRole = (accountId: string, name: string) => `${accountId}/${name}`;
+    for (const role of roles.values()) {
+        if (!rolesByName.has(accountRole(role.accountId, role.name))) {
+            rolesByName.set(accountRole(role.accountId, role.name), role);
+        }
+    }
+    const roleByName = (accountId: string, name: string) => rolesByName.get(accountRole(accountId, name));
     for (const attached of ofType("aws:iam/rolePolicy:RolePolicy")) {
         roleByName(attached.accountId!, attached.inputs.role)?.identityPolicies.push({ name: attached.name, policy: parse(attached.inputs.policy)! });
     }

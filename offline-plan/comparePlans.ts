@@ -1,0 +1,95 @@
+// `npm run compare-plans -- REF [--targets N]`: whether this version of the plan writes byte for byte the
+// plan folder that the version at git REF writes, for the same input: the shipped stack files, the
+// three-account example and a generated `deploy: all` stack of N targets (25 by default). Each version
+// runs as its own `npm run plan` does (package.json), with this project's node_modules. A tool for
+// changes that must not change the plan (speed, refactoring); it prints what differs and exits 1 if anything does.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { benchmarkStack, writeStackFile } from "./bench";
+import { Command, planCommand } from "./command";
+
+const projectRoot = path.resolve(__dirname, "..");
+
+/** Every file below `folder`, relative, with `/`, sorted. */
+function filesIn(folder: string, prefix = ""): string[] {
+    return fs.readdirSync(path.join(folder, prefix), { withFileTypes: true }).flatMap((entry) => {
+        const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+        return entry.isDirectory() ? filesIn(folder, relative) : [relative];
+    }).sort();
+}
+
+/** The stack files `Pulumi.<stack>.yaml` in a folder, not its project file `Pulumi.yaml`. */
+export const stackFilesIn = (folder: string) => fs.readdirSync(folder).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(folder, f));
+
+/** What differs between two plan folders: files only in one, files whose bytes differ. */
+export function planFolderDifferences(before: string, after: string): string[] {
+    const [old, current] = [filesIn(before), filesIn(after)];
+    return [
+        ...old.filter((file) => !current.includes(file)).map((file) => `only before: ${file}`),
+        ...current.filter((file) => !old.includes(file)).map((file) => `only after: ${file}`),
+        ...old.filter((file) => current.includes(file) && !fs.readFileSync(path.join(before, file)).equals(fs.readFileSync(path.join(after, file))))
+            .map((file) => `differs: ${file}`),
+    ];
+}
+
+/** Plans `stackFiles` into `outDir` with a plan command; the exit status: 0 or 1, the plan holds or not. */
+export function plan(command: Command, stackFiles: string[], outDir: string): number | null {
+    const run = spawnSync(command.file, [...command.args, "--out", outDir, ...stackFiles], { cwd: command.cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (run.status !== 0 && run.status !== 1) {
+        throw new Error(`the plan in ${command.cwd} could not run (exit ${run.status}): ${run.stderr.slice(-2000)}`);
+    }
+    return run.status;
+}
+
+function main(): number {
+    const args = process.argv.slice(2);
+    const ref = args[0];
+    const targetsAt = args.indexOf("--targets");
+    const targets = targetsAt < 0 ? 25 : Number(args[targetsAt + 1]);
+    if (!ref || ref.startsWith("-") || !Number.isInteger(targets) || targets < 1) {
+        console.error("usage: npm run compare-plans -- REF [--targets N]   (REF: a git commit, branch or tag of this repository)");
+        return 2;
+    }
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "compare-plans-"));
+    try {
+        // The version at REF, as its files are in git, sharing this project's installed packages.
+        const before = path.join(scratch, "before");
+        fs.mkdirSync(before);
+        const archive = spawnSync("git", ["archive", "--format=tar", ref], { cwd: projectRoot, maxBuffer: 1024 * 1024 * 1024 });
+        if (archive.status !== 0) {
+            console.error(`git archive ${ref}: ${archive.stderr.toString()}`);
+            return 2;
+        }
+        spawnSync("tar", ["-x", "-C", before], { input: archive.stdout });
+        for (const modules of ["node_modules", path.join("policy-pack", "node_modules")]) {
+            fs.symlinkSync(path.join(projectRoot, modules), path.join(before, modules), "dir");
+        }
+        const generated = benchmarkStack(targets, 1);
+        const inputs: [string, string[]][] = [
+            ["the shipped stack files", stackFilesIn(projectRoot)],
+            ["the three-account example", stackFilesIn(path.join(projectRoot, "examples", "three-accounts"))],
+            [`a generated stack of ${targets} target${targets === 1 ? "" : "s"}`, [writeStackFile(scratch, generated.stack, generated.config)]],
+        ];
+        let differing = 0;
+        for (const [index, [name, stackFiles]] of inputs.entries()) {
+            const [beforeOut, afterOut] = [path.join(scratch, `before-${index}`), path.join(scratch, `after-${index}`)];
+            const [beforeStatus, afterStatus] = [plan(planCommand(before), stackFiles, beforeOut), plan(planCommand(projectRoot), stackFiles, afterOut)];
+            const differences = [
+                ...(beforeStatus === afterStatus ? [] : [`exit status ${beforeStatus} before, ${afterStatus} after`]),
+                ...planFolderDifferences(beforeOut, afterOut),
+            ];
+            console.log(`${name}: ${differences.length === 0 ? `the same ${filesIn(afterOut).length} files, byte for byte (exit ${afterStatus})` : "DIFFERENT"}`);
+            differences.forEach((line) => console.log(`  ${line}`));
+            differing += differences.length;
+        }
+        return differing === 0 ? 0 : 1;
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
+if (require.main === module) {
+    process.exitCode = main();
+}
