@@ -1,9 +1,12 @@
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { accessChecks } from "../verification/accessChain";
 import { AccessCheck } from "../verification/evaluation";
 import { accessModel } from "../verification/model";
-import { evaluateChecks, slices, workerCount } from "../verification/parallelChecks";
+import { chunkSize, evaluateChecks, takeChunk, WorkerAnswer, WorkerTask, workerCount } from "../verification/parallelChecks";
+import { projectRoot } from "./fixtures";
 import { runShippedStacks } from "./support/stacks";
 
 describe("access checks on every core (verification/parallelChecks.ts)", () => {
@@ -20,29 +23,44 @@ describe("access checks on every core (verification/parallelChecks.ts)", () => {
         checks = accessChecks(accessModel(resources)).checks;
     });
 
-    it("gives, in worker threads, the findings of the checks evaluated one after the other, in their order", async function () {
-        this.timeout(60_000);
-        const inline = await evaluateChecks(checks, 0);
-        const inWorkers = await evaluateChecks(checks, 3);
+    it("gives, with worker threads beside this one, the findings of the checks evaluated one after the other, in their order", async function () {
+        this.timeout(120_000);
+        // Enough checks (the shipped ones, forty times over) that the workers start before this thread is done.
+        const many = Array.from({ length: 40 }, () => checks).flat();
+        const inline = await evaluateChecks(many, 0);
         assert.ok(inline.some((f) => !f.ok && f.message), "one check fails, with a message");
-        assert.deepEqual(inWorkers, inline);
-        inWorkers.forEach((finding, i) => assert.equal(finding.check, checks[i], "each finding holds the caller's own check"));
+        const shared = await evaluateChecks(many, 3);
+        assert.deepEqual(shared, inline);
+        shared.forEach((finding, i) => assert.equal(finding.check, many[i], "each finding holds the caller's own check"));
     });
 
-    it("starts a worker per core but this one while each slice gets 1000 checks, and none for fewer", () => {
+    it("has a worker take every chunk left and answer each with its findings, failures and messages as this thread makes them", async function () {
+        this.timeout(60_000);
+        const taken = new Int32Array(new SharedArrayBuffer(4));
+        const answer = await new Promise<WorkerAnswer>((resolve, reject) => {
+            const worker = new Worker(path.join(projectRoot, "verification", "checkWorker.js"), { workerData: { checks, taken } satisfies WorkerTask });
+            worker.once("message", resolve);
+            worker.once("error", reject);
+        });
+        assert.deepEqual(answer.map((a) => a.chunk), Array.from({ length: Math.ceil(checks.length / chunkSize) }, (_, i) => i));
+        const inline = await evaluateChecks(checks, 0);
+        assert.deepEqual(answer.flatMap((a) => a.findings), inline.map(({ check: _, ...finding }) => finding));
+    });
+
+    it("starts a worker per core but this one while each thread gets 1000 checks, and none for fewer", () => {
         assert.equal(workerCount(45, 2), 0, "one target's checks stay on this thread");
         assert.equal(workerCount(765, 2), 0, "so do 25 targets' checks");
         assert.equal(workerCount(1999, 2), 0);
         assert.equal(workerCount(2000, 2), 1);
-        assert.equal(workerCount(7515, 2), 1, "250 targets' checks: half in a worker");
+        assert.equal(workerCount(7515, 2), 1, "250 targets' checks: a worker beside this thread");
         assert.equal(workerCount(7515, 8), 6);
         assert.equal(workerCount(7515, 1), 0, "one core: no thread beside this one");
     });
 
-    it("cuts the checks into contiguous slices as even as they divide, losing none", () => {
-        const items = Array.from({ length: 10 }, (_, i) => i);
-        assert.deepEqual(slices(items, 3), [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]);
-        assert.deepEqual(slices(items, 3).flat(), items);
-        assert.deepEqual(slices([1], 2), [[], [1]]);
+    it("gives each chunk to one taker, in order, until the checks are all taken", () => {
+        const taken = new Int32Array(new SharedArrayBuffer(4));
+        const checks = 2 * chunkSize + 1;
+        assert.deepEqual([takeChunk(taken, checks), takeChunk(taken, checks), takeChunk(taken, checks), takeChunk(taken, checks), takeChunk(taken, checks)], [0, 1, 2, undefined, undefined]);
+        assert.equal(takeChunk(new Int32Array(new SharedArrayBuffer(4)), 0), undefined, "no checks, no chunk");
     });
 });
