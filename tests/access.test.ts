@@ -3,20 +3,18 @@ import type { DeclaredResource } from "../evaluation/mockCloud";
 import { verifyAccess } from "../verification/accessChain";
 import { AccessFinding } from "../verification/evaluation";
 import { shipped, shippedDeployRoleArn, shippedInstanceRoleArn, shippedRolePaths } from "./fixtures";
+import { statementWithSid, withPolicyEdited } from "./support/policies";
 import { europe, production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 type Statement = { Sid?: string; Principal?: unknown };
 
 /** A deep copy of the resources with one statement removed from the policy of the named resource. */
 function withoutStatement(resources: DeclaredResource[], resourceName: string, property: string, sid: string): DeclaredResource[] {
-    const copy: DeclaredResource[] = structuredClone(resources);
-    const resource = copy.find((r) => r.name === resourceName);
-    assert.ok(resource, `no resource ${resourceName}`);
-    const document = JSON.parse(resource.inputs[property]);
-    const kept = document.Statement.filter((s: Statement) => s.Sid !== sid);
-    assert.equal(kept.length, document.Statement.length - 1, `${resourceName} has no statement ${sid}`);
-    resource.inputs[property] = JSON.stringify({ ...document, Statement: kept });
-    return copy;
+    return withPolicyEdited(resources, resourceName, property, (document) => {
+        const kept = document.Statement.filter((s: Statement) => s.Sid !== sid);
+        assert.equal(kept.length, document.Statement.length - 1, `${resourceName} has no statement ${sid}`);
+        return { ...document, Statement: kept };
+    });
 }
 
 const failures = (findings: AccessFinding[]) => findings.filter((f) => !f.ok);
@@ -176,12 +174,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
 
     /** A deep copy of the resources with one statement of a policy edited. */
     function withStatement(resourceName: string, property: string, sid: string, edit: (statement: Record<string, any>) => void): DeclaredResource[] {
-        const copy: DeclaredResource[] = structuredClone(shippedResources);
-        const resource = copy.find((r) => r.name === resourceName)!;
-        const document = JSON.parse(resource.inputs[property]);
-        edit(document.Statement.find((st: { Sid: string }) => st.Sid === sid));
-        resource.inputs[property] = JSON.stringify(document);
-        return copy;
+        return withPolicyEdited(shippedResources, resourceName, property, (document) => edit(statementWithSid(document, sid)));
     }
     const failedHops = async (resources: DeclaredResource[]) => failures(await verifyAccess(resources)).map((f) => f.check.hop);
 
@@ -213,32 +206,27 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         const outside = findings.find((f) => f.check.hop === "Staging/Deploy: the cross-account role, were account 222222222222 outside organization o-a1b2c3d4e5, could not read artifacts");
         assert.equal(outside?.result, "ImplicitlyDenied");
         // Without the organization's condition, the same request would be allowed: the check proves the condition.
-        const bucketPolicy = run.resources.find((r) => r.name === "pipeline-us-east-2-bucket-policy")!;
-        const document = JSON.parse(bucketPolicy.inputs.policy);
-        delete document.Statement.find((st: { Sid: string }) => st.Sid === "AllowTargetRolesToReadAndWriteArtifacts").Condition.StringEquals;
-        bucketPolicy.inputs.policy = JSON.stringify(document);
-        assert.deepEqual(failures(await verifyAccess(run.resources)).map((f) => f.check.hop), [
+        const unconditioned = withPolicyEdited(run.resources, "pipeline-us-east-2-bucket-policy", "policy", (document) => {
+            delete statementWithSid(document, "AllowTargetRolesToReadAndWriteArtifacts").Condition.StringEquals;
+        });
+        assert.deepEqual(failures(await verifyAccess(unconditioned)).map((f) => f.check.hop), [
             "Staging/Deploy: the cross-account role, were account 222222222222 outside organization o-a1b2c3d4e5, could not read artifacts",
         ]);
     });
 
     it("refuses every other role of the pipeline account only while the trust's aws:PrincipalArn names the pipeline role", async () => {
-        const widened: DeclaredResource[] = structuredClone(shippedResources);
-        const role = widened.find((r) => r.name === "Staging-cross-account")!;
-        const trust = JSON.parse(role.inputs.assumeRolePolicy);
-        assert.deepEqual(trust.Statement[0].Principal, { AWS: "arn:aws:iam::111111111111:root" });
-        delete trust.Statement[0].Condition;
-        role.inputs.assumeRolePolicy = JSON.stringify(trust);
+        const widened = withPolicyEdited(shippedResources, "Staging-cross-account", "assumeRolePolicy", (trust) => {
+            assert.deepEqual(trust.Statement[0].Principal, { AWS: "arn:aws:iam::111111111111:root" });
+            delete trust.Statement[0].Condition;
+        });
         const failed = failures(await verifyAccess(widened)).map((f) => f.check.hop);
         assert.deepEqual(failed, ["Staging/Deploy: another role of the pipeline account cannot assume the cross-account role"]);
     });
 
     it("keeps the cross-account role from other keys with its key/* identity policy: its own account's by that policy, the pipeline account's by their key policies", async () => {
-        const widened: DeclaredResource[] = structuredClone(shippedResources);
-        const policy = widened.find((r) => r.name === "Staging-cross-account-policy")!;
-        const document = JSON.parse(policy.inputs.policy);
-        document.Statement.find((st: { Sid: string }) => st.Sid === "UseArtifactKey").Resource = "*";
-        policy.inputs.policy = JSON.stringify(document);
+        const widened = withPolicyEdited(shippedResources, "Staging-cross-account-policy", "policy", (document) => {
+            statementWithSid(document, "UseArtifactKey").Resource = "*";
+        });
         const failed = failures(await verifyAccess(widened)).map((f) => f.check.hop);
         assert.deepEqual(failed, ["Staging/Deploy: the cross-account role cannot use a key of its own account"]);
     });

@@ -5,6 +5,7 @@ import type { DeclaredResource } from "../evaluation/mockCloud";
 import type { ProgramRun } from "../evaluation/runProgram";
 import { CreateTimeCheck, createTimeChecks, StackResources } from "../offline-plan/createTime";
 import { shipped } from "./fixtures";
+import { withPolicyEdited } from "./support/policies";
 import { production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
 const failures = (checks: CreateTimeCheck[]) => checks.filter((c) => !c.ok).map((c) => `${c.stack}, ${c.resource}: ${c.message}`);
@@ -48,11 +49,9 @@ describe("create-time checks, replayed in deployment order", () => {
     });
 
     it("reject a target stack deployed first whose trust policy names the pipeline role itself (the old deadlock)", async () => {
-        const oldTarget: DeclaredResource[] = structuredClone(target.resources);
-        const role = oldTarget.find((r) => r.name === "Staging-cross-account")!;
-        const trust = JSON.parse(role.inputs.assumeRolePolicy);
-        trust.Statement[0] = { Effect: "Allow", Principal: { AWS: pipeline.outputs.pipelineRoleArn }, Action: "sts:AssumeRole" };
-        role.inputs.assumeRolePolicy = JSON.stringify(trust);
+        const oldTarget = withPolicyEdited(target.resources, "Staging-cross-account", "assumeRolePolicy", (trust) => {
+            trust.Statement[0] = { Effect: "Allow", Principal: { AWS: pipeline.outputs.pipelineRoleArn }, Action: "sts:AssumeRole" };
+        });
         const checks = await createTimeChecks([{ stack: "accountB", resources: oldTarget }, stack("accountA", pipeline)]);
         assert.deepEqual(failures(checks), [
             "accountB, aws:iam/role:Role Staging-cross-account: CreateRole: MalformedPolicyDocument (Invalid principal in policy): " +
@@ -109,22 +108,18 @@ describe("create-time checks, replayed in deployment order", () => {
     });
 
     it("reject a pipeline service role that CodePipeline may not assume without the confused-deputy keys it does not document", async () => {
-        const resources: DeclaredResource[] = structuredClone(pipeline.resources);
-        const role = resources.find((r) => r.name === "pipeline-roles-pipeline")!;
-        const trust = JSON.parse(role.inputs.assumeRolePolicy);
-        trust.Statement[0].Condition = { ArnLike: { "aws:SourceArn": "arn:aws:codepipeline:us-east-2:111111111111:CrossAccountPipeline" } };
-        role.inputs.assumeRolePolicy = JSON.stringify(trust);
+        const resources = withPolicyEdited(pipeline.resources, "pipeline-roles-pipeline", "assumeRolePolicy", (trust) => {
+            trust.Statement[0].Condition = { ArnLike: { "aws:SourceArn": "arn:aws:codepipeline:us-east-2:111111111111:CrossAccountPipeline" } };
+        });
         const failed = failures(await createTimeChecks([stack("accountB", target), { stack: "accountA", resources }]));
         assert.equal(failed.length, 1, failed.join("\n"));
         assert.match(failed[0], /CreatePipeline\/UpdatePipeline: InvalidStructureException: the trust policy of arn:aws:iam::111111111111:role\/CrossAccountPipeline-CodePipelineService does not allow sts:AssumeRole by codepipeline\.amazonaws\.com on arn:aws:iam::111111111111:role\/CrossAccountPipeline-CodePipelineService$/);
     });
 
     it("reject a deployment group whose service role CodeDeploy may not assume for that group", async () => {
-        const resources: DeclaredResource[] = structuredClone(target.resources);
-        const role = resources.find((r) => r.name === "Staging-codedeploy")!;
-        const trust = JSON.parse(role.inputs.assumeRolePolicy);
-        trust.Statement[0].Condition.ArnLike["aws:SourceArn"] = "arn:aws:codedeploy:us-east-2:222222222222:deploymentgroup:AccountBApplicationName/Other";
-        role.inputs.assumeRolePolicy = JSON.stringify(trust);
+        const resources = withPolicyEdited(target.resources, "Staging-codedeploy", "assumeRolePolicy", (trust) => {
+            trust.Statement[0].Condition.ArnLike["aws:SourceArn"] = "arn:aws:codedeploy:us-east-2:222222222222:deploymentgroup:AccountBApplicationName/Other";
+        });
         const failed = failures(await createTimeChecks([{ stack: "accountB", resources }]));
         assert.equal(failed.length, 1, failed.join("\n"));
         assert.match(failed[0], /^accountB, aws:codedeploy\/deploymentGroup:DeploymentGroup Staging-deployment-group: CreateDeploymentGroup: InvalidRoleException: the trust policy of arn:aws:iam::222222222222:role\/Staging-CodeDeployService does not allow sts:AssumeRole by codedeploy\.amazonaws\.com on arn:aws:iam::222222222222:role\/Staging-CodeDeployService$/);

@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { DeclaredResource } from "../evaluation/mockCloud";
 import { accessChecks } from "../verification/accessChain";
 import { AccessCheck } from "../verification/evaluation";
 import { accessModel } from "../verification/model";
 import { chunkSize, evaluateChecks, takeChunk, WorkerAnswer, WorkerTask, workerCount } from "../verification/parallelChecks";
 import { projectRoot } from "./fixtures";
+import { statementWithSid, withPolicyEdited } from "./support/policies";
 import { runShippedStacks } from "./support/stacks";
 
 describe("access checks on every core (verification/parallelChecks.ts)", () => {
@@ -15,11 +15,9 @@ describe("access checks on every core (verification/parallelChecks.ts)", () => {
         const { pipeline, target } = await runShippedStacks();
         // The shipped checks, with the cross-account role's policy widened to any key: one check then fails,
         // and its message, which names the policy at fault, must come back from a worker as it is made here.
-        const resources: DeclaredResource[] = structuredClone([...pipeline.resources, ...target.resources]);
-        const policy = resources.find((r) => r.name === "Staging-cross-account-policy")!;
-        const document = JSON.parse(policy.inputs.policy);
-        document.Statement.find((s: { Sid: string }) => s.Sid === "UseArtifactKey").Resource = "*";
-        policy.inputs.policy = JSON.stringify(document);
+        const resources = withPolicyEdited([...pipeline.resources, ...target.resources], "Staging-cross-account-policy", "policy", (document) => {
+            statementWithSid(document, "UseArtifactKey").Resource = "*";
+        });
         checks = accessChecks(accessModel(resources)).checks;
     });
 

@@ -223,32 +223,21 @@ describe("service roles: trusted by their service, with the confused-deputy keys
         assert.deepEqual(statements, [{ Sid: "AllowServiceToAssumeRole", Effect: "Allow", Principal: { Service: "codepipeline.amazonaws.com" }, Action: ["sts:AssumeRole"], Resource: [] }]);
     });
 
-    it("the build role: by CodeBuild for this account's build project only", () => {
-        const [trust] = statementsOf(buildRoleTrustPolicy(partition, region, pipelineAccountId, pipelineName));
-        assert.deepEqual(trust.Principal, { Service: "codebuild.amazonaws.com" });
-        assert.deepEqual(trust.Condition, {
-            StringEquals: { "aws:SourceAccount": pipelineAccountId },
-            ArnLike: { "aws:SourceArn": `arn:aws:codebuild:${region}:${pipelineAccountId}:project/Pipe-Build` },
+    const services = [
+        { role: "the build role: by CodeBuild for this account's build project only", trust: buildRoleTrustPolicy(partition, region, pipelineAccountId, pipelineName),
+            service: "codebuild.amazonaws.com", account: pipelineAccountId, sourceArn: `arn:aws:codebuild:${region}:${pipelineAccountId}:project/Pipe-Build` },
+        { role: "the source trigger role: by EventBridge for this account's source-changed rule on the default bus only", trust: sourceTriggerTrustPolicy(partition, region, pipelineAccountId, pipelineName),
+            service: "events.amazonaws.com", account: pipelineAccountId, sourceArn: `arn:aws:events:${region}:${pipelineAccountId}:rule/Pipe-SourceChanged` },
+        { role: "the CodeDeploy role: by CodeDeploy for the target's deployment group only", trust: codeDeployServiceRoleTrustPolicy(partition, region, targetAccountId, "App", "Group"),
+            service: "codedeploy.amazonaws.com", account: targetAccountId, sourceArn: `arn:aws:codedeploy:${region}:${targetAccountId}:deploymentgroup:App/Group` },
+    ];
+    for (const { role, trust, service, account, sourceArn } of services) {
+        it(role, () => {
+            const [statement] = statementsOf(trust);
+            assert.deepEqual(statement.Principal, { Service: service });
+            assert.deepEqual(statement.Condition, { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": sourceArn } });
         });
-    });
-
-    it("the source trigger role: by EventBridge for this account's source-changed rule on the default bus only", () => {
-        const [trust] = statementsOf(sourceTriggerTrustPolicy(partition, region, pipelineAccountId, pipelineName));
-        assert.deepEqual(trust.Principal, { Service: "events.amazonaws.com" });
-        assert.deepEqual(trust.Condition, {
-            StringEquals: { "aws:SourceAccount": pipelineAccountId },
-            ArnLike: { "aws:SourceArn": `arn:aws:events:${region}:${pipelineAccountId}:rule/Pipe-SourceChanged` },
-        });
-    });
-
-    it("the CodeDeploy role: by CodeDeploy for the target's deployment group only", () => {
-        const [trust] = statementsOf(codeDeployServiceRoleTrustPolicy(partition, region, targetAccountId, "App", "Group"));
-        assert.deepEqual(trust.Principal, { Service: "codedeploy.amazonaws.com" });
-        assert.deepEqual(trust.Condition, {
-            StringEquals: { "aws:SourceAccount": targetAccountId },
-            ArnLike: { "aws:SourceArn": `arn:aws:codedeploy:${region}:${targetAccountId}:deploymentgroup:App/Group` },
-        });
-    });
+    }
 });
 
 describe("pipeline role", () => {
