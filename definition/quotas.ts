@@ -85,7 +85,11 @@ export interface NamingRule {
 }
 
 const startsWithLetterOrDigit = { holds: (name: string) => /^[A-Za-z0-9]/.test(name), expected: "that starts with a letter or digit" };
-const pipelineNameCharacter = /[A-Za-z0-9.@_-]/;
+// Pipeline, stage and action names: 1-100 characters of [A-Za-z0-9.@\-_]:
+// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html,
+// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StageDeclaration.html,
+// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html
+const codePipelineName: NamingRule = { text: "1-100 letters, digits, '.', '@', '_' and '-'", maxLength: 100, character: /[A-Za-z0-9.@_-]/ };
 
 export const namingRules = {
     // "1–256 characters ... only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-)":
@@ -122,13 +126,9 @@ export const namingRules = {
             { holds: (name: string) => !/^(xn--|sthree-|amzn-s3-demo-)/.test(name), expected: "that does not start with xn--, sthree- or amzn-s3-demo-" },
         ],
     },
-    // Pipeline, stage and action names: 1-100 characters of [A-Za-z0-9.@\-_]:
-    // https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html,
-    // https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StageDeclaration.html,
-    // https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html
-    pipeline: { text: "1-100 letters, digits, '.', '@', '_' and '-'", maxLength: 100, character: pipelineNameCharacter },
-    stage: { text: "1-100 letters, digits, '.', '@', '_' and '-'", maxLength: 100, character: pipelineNameCharacter },
-    action: { text: "1-100 letters, digits, '.', '@', '_' and '-'", maxLength: 100, character: pipelineNameCharacter },
+    pipeline: codePipelineName,
+    stage: codePipelineName,
+    action: codePipelineName,
 } satisfies Record<string, NamingRule>;
 
 /** What is wrong with `name` under `rule`, completing "expected a name ...", or undefined when it keeps the rule. */

@@ -10,11 +10,6 @@ export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
 }
 
-/** A statement id from free text: IAM accepts only letters and digits. */
-export function sid(...parts: string[]): string {
-    return parts.map((part) => part.replace(/[^A-Za-z0-9]/g, "")).join("");
-}
-
 export function allow(Sid: string, Action: string[], Resource: Arns, Condition?: Record<string, unknown>): PolicyStatement {
     return { Sid, Effect: "Allow", Action, Resource, ...(Condition ? { Condition } : {}) };
 }
@@ -81,10 +76,10 @@ export function serviceTrustPolicy(service: string, source?: ServiceSource): Pol
     });
 }
 
-export const kmsUseActions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
 export const kmsDecryptActions = ["kms:Decrypt", "kms:DescribeKey"];
 /** What kmsUseActions add to decrypting: what writes artifacts. */
 export const kmsEncryptActions = ["kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
+export const kmsUseActions = [...kmsDecryptActions, ...kmsEncryptActions];
 // No s3:PutObjectAcl (the walkthrough has it): BucketOwnerEnforced disables ACLs, so it could only fail.
 export const artifactReadWriteActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"];
 export const artifactReadActions = ["s3:GetObject", "s3:GetObjectVersion"];

@@ -5,7 +5,7 @@
 import {
     describeMeasurement, Measurement, NamingRule, namingProblem, namingRules, pipelineMeasurements, policySize, QuotaName, withinQuota,
 } from "../../definition/quotas";
-import { policyFields, PolicyKind } from "../../policies/declared";
+import { policyFields } from "../../policies/declared";
 import { pipelinesIn, stagesOf } from "./pipelines";
 import { containsUnknown, knownString, ResourceRef, resourcesOfType, Rule, RuleResource, valueAt } from "./rule";
 
@@ -13,8 +13,14 @@ export interface ResourceMeasurement extends Measurement {
     resource: ResourceRef;
 }
 
-/** The quota of a policy kind; identity policies are measured by what holds them (a role's inline ones together, a managed one alone). */
-const quotaOfKind: Partial<Record<PolicyKind, QuotaName>> = { trust: "trustPolicy", key: "keyPolicy", bucket: "bucketPolicy" };
+/**
+ * The size quota of the policy document each type declares. An inline role policy has none of its own: a
+ * role's inline policies count together (below); user and group policies are not this program's.
+ */
+const quotaOfType: Partial<Record<string, QuotaName>> = {
+    "aws:iam/role:Role": "trustPolicy", "aws:iam/policy:Policy": "managedPolicy",
+    "aws:kms/key:Key": "keyPolicy", "aws:kms/keyPolicy:KeyPolicy": "keyPolicy", "aws:s3/bucketPolicy:BucketPolicy": "bucketPolicy",
+};
 
 const ref = (resource: RuleResource): ResourceRef => ({ type: resource.type, name: resource.name });
 
@@ -30,8 +36,8 @@ function documentText(document: unknown): string | undefined {
 export function quotaMeasurements(resources: RuleResource[]): ResourceMeasurement[] {
     const measured: ResourceMeasurement[] = [];
     for (const resource of resources) {
-        for (const { field, kind } of policyFields[resource.type] ?? []) {
-            const quota = resource.type === "aws:iam/policy:Policy" ? "managedPolicy" : quotaOfKind[kind];
+        for (const { field } of policyFields[resource.type] ?? []) {
+            const quota = quotaOfType[resource.type];
             const text = documentText(resource.props[field]);
             if (quota && text !== undefined) {
                 measured.push({ resource: ref(resource), quota, subject: `the ${field} of ${resource.type} ${resource.name}`, figure: policySize(quota, text) });
