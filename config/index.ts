@@ -1,8 +1,10 @@
 // The program's configuration: read once, validated once, into a typed object. Every problem is
 // collected and reported together, before any resource is declared.
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { pipelineStages } from "../definition/pipeline";
 import { notValid, problemsOf } from "./problems";
-import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, validPart } from "./rules";
+import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, Problem, validPart } from "./rules";
 import { configKeys, configNamespace, configSchema, ProgramConfig, resolved } from "./schema";
 import { RawConfig } from "./types";
 
@@ -26,16 +28,19 @@ export class ConfigError extends Error {
 const programConfigSchema = configSchema
     .superRefine((config, context) => {
         const draft = validPart(config, context.issues);
-        for (const { path, message } of draftRules.flatMap((rule) => rule(draft))) {
-            context.addIssue({ code: "custom", path, message, input: undefined });
-        }
+        addProblems(context, draftRules.flatMap((rule) => rule(draft)));
     }, { when: () => true })
     .transform(resolved)
     .superRefine((config, context) => {
-        for (const { path, message } of [...pipelineFitsItsQuotas(config), ...pipelineFollowsArtifactRules(config)]) {
-            context.addIssue({ code: "custom", path, message, input: undefined });
-        }
+        const stages = pipelineStages(config);
+        addProblems(context, [...pipelineFitsItsQuotas(config, stages), ...pipelineFollowsArtifactRules(config, stages)]);
     });
+
+function addProblems(context: z.RefinementCtx, problems: Problem[]): void {
+    for (const { path, message } of problems) {
+        context.addIssue({ code: "custom", path, message, input: undefined });
+    }
+}
 
 /**
  * Reads this program's keys from the stack's config, as raw strings, without interpreting them;

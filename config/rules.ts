@@ -1,7 +1,7 @@
 // The rules between config keys, each a small named function. They run over the config as far as it
 // is valid (a value that broke its own rule is undefined here), so that one pass reports every problem.
 import {
-    artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, pipelineStages, waveStages, wavesOf,
+    artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, StageDeclaration, waveStages, wavesOf,
 } from "../definition/pipeline";
 import { accountOfArn, kmsReference, names, partitionOf, rolePaths } from "../definition/names";
 import { count, NamingRule, namingProblem, namingRules, pipelineMeasurements, quotas, withinQuota } from "../definition/quotas";
@@ -62,8 +62,7 @@ export const draftRules: ((draft: Draft) => Problem[])[] = [
 ];
 
 /** The walkthrough's limits over the whole pipeline, once the config is otherwise valid. */
-export function pipelineFollowsArtifactRules(config: ProgramConfig): Problem[] {
-    const stages = pipelineStages(config);
+export function pipelineFollowsArtifactRules(config: ProgramConfig, stages: StageDeclaration[]): Problem[] {
     return [...duplicateNames(stages), ...artifactRuleViolations(stages, config.pipelineAccountId)].map((message) => ({ path: ["extraActions"], message }));
 }
 
@@ -72,12 +71,11 @@ export function pipelineFollowsArtifactRules(config: ProgramConfig): Problem[] {
  * naming rule for each stage name a wave gives, once the config is otherwise valid: a pipeline past them is
  * refused here, before any resource is declared, saying how many targets fit and how.
  */
-export function pipelineFitsItsQuotas(config: ProgramConfig): Problem[] {
+export function pipelineFitsItsQuotas(config: ProgramConfig, stages: StageDeclaration[]): Problem[] {
     // A target stack declares no pipeline: its copy of the targets is checked where the pipeline is declared.
     if (config.deploy === "target") {
         return [];
     }
-    const stages = pipelineStages(config);
     const over = pipelineMeasurements(stages).filter((m) => !withinQuota(m));
     const approvals = stages.flatMap((stage) => stage.actions).filter((a) => a.category === "Approval").length;
     const extras = config.extraActions.length;
@@ -247,11 +245,12 @@ function deployedTargetsShareOneAccount(draft: Draft): Problem[] {
     if (draft.deploy !== "target") {
         return [];
     }
-    const accounts = [...new Set(deployedEntries(draft).map(({ target }) => target.accountId).filter((id) => id !== undefined))];
+    const deployed = deployedEntries(draft);
+    const accounts = [...new Set(deployed.map(({ target }) => target.accountId).filter((id) => id !== undefined))];
     if (accounts.length <= 1) {
         return [];
     }
-    const byAccount = accounts.map((account) => `${deployedEntries(draft).filter(({ target }) => target.accountId === account).map(({ target }) => target.name).join(", ")} in ${account}`);
+    const byAccount = accounts.map((account) => `${deployed.filter(({ target }) => target.accountId === account).map(({ target }) => target.name).join(", ")} in ${account}`);
     return [{
         path: ["target"],
         message: `lists targets of ${accounts.length} accounts (${byAccount.join("; ")}); a target stack deploys one account: expected targets of one account, one stack per account`,

@@ -50,7 +50,7 @@ export const defaults = {
  * values may hold '/' and up to 256 characters
  * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions): 100 + 1 + 100 fit.
  */
-export const defaultInstanceTagKey = "CodeDeployDeploymentGroup";
+const defaultInstanceTagKey = "CodeDeployDeploymentGroup";
 
 export function defaultInstanceTag(target: { applicationName: string; deploymentGroupName: string }): { key: string; value: string } {
     return { key: defaultInstanceTagKey, value: `${target.applicationName}/${target.deploymentGroupName}` };
