@@ -110,7 +110,8 @@ export function readProjectStacks(projectDir: string): ProjectStacks {
     const problems: string[] = [];
     for (const file of files) {
         try {
-            const stackFile = readStackFile(file);
+            // Its project is the one read above: not read again for each stack file.
+            const stackFile = readStackFile(file, () => project);
             const parsed = stackDefinition(stackFile.stack, path.basename(file), stackFile.config, project.name);
             if (Array.isArray(parsed)) {
                 problems.push(...parsed);

@@ -52,7 +52,7 @@ const secretVariablePrefix = "CROSS_ACCOUNT_PIPELINE_CONFIG_";
 const unreadable: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a directory", EACCES: "not readable (permission denied)" };
 
 /** A stack file as the program sees it; secrets of this program's namespace are taken from the environment. */
-export function readStackFile(file: string): StackFile {
+export function readStackFile(file: string, projectOf: (file: string) => ProjectFile | undefined = projectFileOf): StackFile {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
@@ -61,7 +61,7 @@ export function readStackFile(file: string): StackFile {
         const inside = code === "EISDIR" ? ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})` : "";
         throw new StackFileError(`${file}: ${unreadable[code ?? ""] ?? `cannot be read (${message})`}; expected a stack file named Pulumi.<stack>.yaml${inside}`);
     }
-    const project = projectFileOf(file);
+    const project = projectOf(file);
     return withProjectConfig(parseStackFile(file, text, process.env, project?.name), project);
 }
 
@@ -164,11 +164,16 @@ export interface ProjectFile {
 
 /** Reads `Pulumi.yaml` (or `Pulumi.yml`) of a project directory; an error names the file and what is wrong. */
 export function readProjectFile(projectDir: string): ProjectFile {
-    const file = ["Pulumi.yaml", "Pulumi.yml"].map((name) => path.join(projectDir, name)).find((candidate) => fs.existsSync(candidate));
+    const file = projectFilePath(projectDir);
     if (file === undefined) {
         throw new StackFileError(`no Pulumi.yaml in ${projectDir}; expected the directory of a Pulumi project`);
     }
     return parseProjectFile(file, fs.readFileSync(file, "utf8"));
+}
+
+/** The project file of a directory, `Pulumi.yaml` or else `Pulumi.yml`; undefined when it has neither. */
+function projectFilePath(directory: string): string | undefined {
+    return ["Pulumi.yaml", "Pulumi.yml"].map((name) => path.join(directory, name)).find((candidate) => fs.existsSync(candidate));
 }
 
 /** A project file's text, read with the same YAML rules as the stack files. */
@@ -225,7 +230,7 @@ function projectConfigValues(file: string, projectName: string, block: Yaml): Re
 export function projectFileOf(stackFile: string): ProjectFile | undefined {
     const folder = path.dirname(path.resolve(stackFile));
     for (let directory = folder; ; directory = path.dirname(directory)) {
-        if (["Pulumi.yaml", "Pulumi.yml"].some((name) => fs.existsSync(path.join(directory, name)))) {
+        if (projectFilePath(directory) !== undefined) {
             const project = readProjectFile(directory);
             return project.stackConfigDir === folder ? project : undefined;
         }

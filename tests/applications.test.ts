@@ -213,7 +213,7 @@ describe("one CodeDeploy application, several deployment groups", () => {
                 stackFile("production", { deploy: "target", target: "Production", targets: [productionStack] }),
                 stackFile("pipeline", { targets: [stagingStack, productionStack] }),
             ];
-            const result = await runPlan({ stackFiles: files.map(readStackFile) });
+            const result = await runPlan({ stackFiles: files.map((file) => readStackFile(file)) });
             assert.deepEqual(result.collisions, [
                 `stacks staging and production both deploy CodeDeploy application WebApp in account ${account} (us-east-2): ` +
                 "the same resources would be declared twice in one account; deploy targets Staging, Production from one stack (target: [Staging, Production])",

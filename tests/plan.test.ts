@@ -12,7 +12,7 @@ import { planContents, writePlan } from "../offline-plan/writePlan";
 import { projectRoot as projectDir, selfContainedStackDocument, shippedDeployRoleArn, StackName } from "./fixtures";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
-const plan = (...files: string[]) => runPlan({ stackFiles: files.map(readStackFile) });
+const plan = (...files: string[]) => runPlan({ stackFiles: files.map((file) => readStackFile(file)) });
 
 /** A copy of a shipped stack file in `dir`, holding its project's shared values itself, with its config changed. */
 function editedStackFile(dir: string, stack: StackName, newStack: string, edit: (config: Record<string, any>) => void): string {

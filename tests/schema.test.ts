@@ -184,7 +184,7 @@ describe("the project files (Pulumi.yaml)", () => {
         // default nor a value (workspace mergeConfig): every stack of the project must set those.
         it(`${file}: every stack of its project sets each declared key that has no default`, () => {
             const required = Object.entries(projectConfigDeclarations()).filter(([, declaration]) => declaration.default === undefined).map(([key]) => `${configNamespace}:${key}`);
-            const stacks = stackFilesIn(project.stackConfigDir).map(readStackFile);
+            const stacks = stackFilesIn(project.stackConfigDir).map((file) => readStackFile(file));
             assert.ok(stacks.length >= 2);
             for (const stack of stacks) {
                 assert.deepEqual(required.filter((key) => !(key in stack.config)), [], stack.file);
@@ -192,7 +192,7 @@ describe("the project files (Pulumi.yaml)", () => {
         });
 
         it(`${file}: its stacks get the shared targets and provider setting from it, and a key a stack sets wins`, () => {
-            for (const stack of stackFilesIn(project.stackConfigDir).map(readStackFile)) {
+            for (const stack of stackFilesIn(project.stackConfigDir).map((file) => readStackFile(file))) {
                 assert.equal(stack.config[`${configNamespace}:targets`], project.config[`${configNamespace}:targets`], stack.file);
                 assert.equal(stack.config["pulumi:disable-default-providers"], '["aws"]', stack.file);
             }
