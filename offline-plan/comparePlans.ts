@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { stackFilesIn } from "../project/stackFiles";
 import { benchmarkStack, writeStackFile } from "./bench";
 import { Command, planCommand } from "./command";
 
@@ -19,9 +20,6 @@ function filesIn(folder: string, prefix = ""): string[] {
         return entry.isDirectory() ? filesIn(folder, relative) : [relative];
     }).sort();
 }
-
-/** The stack files `Pulumi.<stack>.yaml` in a folder, not its project file `Pulumi.yaml`. */
-export const stackFilesIn = (folder: string) => fs.readdirSync(folder).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(folder, f));
 
 /** What differs between two plan folders: files only in one, files whose bytes differ. */
 export function planFolderDifferences(before: string, after: string): string[] {

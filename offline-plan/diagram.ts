@@ -45,7 +45,6 @@ export interface TrustDiagram {
     /** The Mermaid source, without the Markdown fence. */
     lines: string[];
     nodes: number;
-    edges: number;
 }
 
 /** The diagram of the plan folder's contents: its resources and the passing access checks of `checks.json`. */
@@ -115,16 +114,14 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
         const count = hidden.reduce((sum, group) => sum + group.length, 0);
         lines.push(`  more[${quoted(`… ${count} more accounts in ${hidden.length} other shapes: see plan.txt`)}]`);
     }
-    let edgeCount = 0;
     for (const edge of edges.values()) {
         const [from, to] = [nodes.get(edge.from)!, nodes.get(edge.to)!];
         if (drawnAccounts.has(from.account) && drawnAccounts.has(to.account)) {
             const labels = edgeLabels.map(([, label]) => label).filter((label) => edge.labels.has(label));
             lines.push(`  ${idOf(edge.from)} -->|${quoted(labels.join(", "))}| ${idOf(edge.to)}`);
-            edgeCount++;
         }
     }
-    return { lines, nodes: ids.size + (hidden.length > 0 ? 1 : 0), edges: edgeCount };
+    return { lines, nodes: ids.size + (hidden.length > 0 ? 1 : 0) };
 }
 
 /** The list under `key`, a new one at first. */

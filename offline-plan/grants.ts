@@ -2,7 +2,7 @@
 // resource of each statement, in a normalised form that two plans can be compared by. Derived from
 // the plan folder's own files (resources.json, policies/), so that a folder written earlier, by an
 // older version of the plan, yields its grants through the same code as the plan being made.
-import { arn, partitionOf } from "../definition/names";
+import { accountOfArn, arn, partitionOf } from "../definition/names";
 import { accountRootOf, Condition, Principal, Statement, statementsOf } from "../policy-pack/rules/policyDocuments";
 import type { ResourceSummary } from "./describe";
 
@@ -144,7 +144,7 @@ function narrowedPrincipals(statement: Statement): { principal: string; via?: st
     if (equalities.length !== 1 || statement.notPrincipals.length > 0) {
         return listed.map((principal) => ({ principal }));
     }
-    const through = (value: string) => statement.principals.find((p) => p.value === "*" || accountRootOf(p) === /^arn:[\w-]+:iam::(\d{12}):/.exec(value)?.[1]);
+    const through = (value: string) => statement.principals.find((p) => p.value === "*" || accountRootOf(p) === accountOfArn(value));
     const values = equalities[0].values;
     if (!values.every((value) => through(value))) {
         return listed.map((principal) => ({ principal }));

@@ -202,10 +202,11 @@ function renderGrants(findings: AccessFinding[]): string[] {
     return lines;
 }
 
-export function verdict(result: PlanResult): string {
+/** The verdict line; a failed plan's refers to where its problems are listed (`where`). */
+export function verdict(result: PlanResult, where = "see above"): string {
     const failures = checkGroups(result).reduce((count, group) => count + group.failures.length, 0);
     const resources = awsResources(declaredResources(result.stacks)).length;
     return result.ok
         ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.createTime.length} create-time checks and ${result.access.length} access checks passed`
-        : `PLAN FAILED: ${failures} problem${failures === 1 ? "" : "s"} (see above)`;
+        : `PLAN FAILED: ${failures} problem${failures === 1 ? "" : "s"} (${where})`;
 }

@@ -12,7 +12,7 @@ export function renderSummary(result: PlanResult, contents: PlanContents, planDi
     const lines: string[] = [
         `# Cross-account pipeline plan: ${result.ok ? "PLAN OK" : "PLAN FAILED"}`,
         "",
-        `**${verdict(result).replace(" (see above)", " (see Checks)")}**`,
+        `**${verdict(result, "see Checks")}**`,
         "",
         `Deployment order: ${result.stacks.map((s) => `\`${s.file.stack}\``).join(" → ")} (target stacks first, then the pipeline stacks that read them).`,
         "",
