@@ -1,0 +1,81 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createValidatedPolicy, loadPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
+import { PolicyDocument } from "../policies/document";
+import { AccessCheck, evaluateCheck } from "../verification/evaluation";
+
+// patches/: what `npm ci` changes in the IAM evaluator (patch-package) so that a policy is parsed once and
+// what depends only on a policy's text is worked out once, not on every request. Here: that the patches
+// are in place, and that what depends on the request is still worked out per request.
+
+/** A file of an installed package, below the folder of its main module (dist/cjs). */
+function packageFile(pkg: string, file: string): string {
+    return fs.readFileSync(path.join(path.dirname(require.resolve(pkg)), file), "utf8");
+}
+
+/** A bucket policy that lets `principals` get the objects `resource` matches. */
+const bucketPolicy = (principals: string | string[], resource: string): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { AWS: principals }, Action: "s3:GetObject", Resource: resource }],
+});
+
+function getObject(principal: string, resource: string, policy: PolicyDocument): AccessCheck {
+    return {
+        hop: "a test", principal, action: "s3:GetObject", resource, resourceAccount: "111111111111", context: {}, expect: "allowed",
+        identityPolicies: [{ name: "reader", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } }],
+        resourcePolicy: { kind: "bucket policy", policy },
+    };
+}
+
+describe("the IAM evaluator as patched at install (patches/)", () => {
+    it("is installed with the patches applied", () => {
+        for (const [pkg, file] of [
+            ["@cloud-copilot/iam-policy", "statements/statement.js"],
+            ["@cloud-copilot/iam-policy", "parser.js"],
+            ["@cloud-copilot/iam-simulate", "simulation_engine/resourceTypes.js"],
+            ["@cloud-copilot/iam-simulate", "util.js"],
+        ]) {
+            assert.match(packageFile(pkg, file), /cross-account-pipeline's patch/, `${pkg} ${file}: run npm ci, which applies patches/`);
+        }
+    });
+
+    it("loads a validated policy once per name and parses each statement's elements once", () => {
+        const validated = createValidatedPolicy(bucketPolicy(["arn:aws:iam::222222222222:root", "333333333333"], "*"), validateResourcePolicy);
+        const loaded = loadPolicy(validated, { name: "bucket" });
+        assert.equal(loadPolicy(validated, { name: "bucket" }), loaded);
+        assert.notEqual(loadPolicy(validated, { name: "another" }), loaded, "a policy's name is part of what is loaded");
+        const [statement] = loaded.statements();
+        assert.equal(loaded.statements()[0], statement);
+        // Each element through its own narrowing: the statement is all three.
+        const [withPrincipals, withActions, withResources] = [statement, statement, statement];
+        assert.ok(withPrincipals.isPrincipalStatement() && withActions.isActionStatement() && withResources.isResourceStatement());
+        assert.equal(withPrincipals.principals(), withPrincipals.principals());
+        assert.deepEqual(withPrincipals.principals().map((p) => [p.value(), p.isAccountPrincipal()]), [["arn:aws:iam::222222222222:root", true], ["333333333333", true]]);
+        assert.equal(withActions.actions(), withActions.actions());
+        assert.equal(withResources.resources(), withResources.resources());
+    });
+
+    it("resolves a policy variable for each request, and a principal's account for each principal", async () => {
+        // The same document object in every check, as the plan hands it: its statements are parsed once.
+        const perAccount = bucketPolicy(["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"], "arn:aws:s3:::artifacts/${aws:PrincipalAccount}/*");
+        const verdict = async (principal: string, resource: string) => (await evaluateCheck(getObject(principal, resource, perAccount))).result;
+        const role = (account: string) => `arn:aws:iam::${account}:role/reader`;
+        for (let round = 0; round < 2; round++) {
+            assert.equal(await verdict(role("222222222222"), "arn:aws:s3:::artifacts/222222222222/app.zip"), "Allowed");
+            assert.equal(await verdict(role("333333333333"), "arn:aws:s3:::artifacts/222222222222/app.zip"), "ImplicitlyDenied", "another account's folder");
+            assert.equal(await verdict(role("333333333333"), "arn:aws:s3:::artifacts/333333333333/app.zip"), "Allowed");
+            assert.equal(await verdict(role("444444444444"), "arn:aws:s3:::artifacts/444444444444/app.zip"), "ImplicitlyDenied", "an account the policy does not name");
+        }
+    });
+
+    it("matches a resource against the action's resource types for each resource", async () => {
+        const objects = bucketPolicy("arn:aws:iam::222222222222:root", "arn:aws:s3:::artifacts/*");
+        const reader = "arn:aws:iam::222222222222:role/reader";
+        assert.equal((await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts/app.zip", objects))).result, "Allowed");
+        assert.equal((await evaluateCheck(getObject(reader, "arn:aws:s3:::other/app.zip", objects))).result, "ImplicitlyDenied");
+        const bucketOnly = await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts", objects));
+        assert.equal(bucketOnly.result, "EvaluationError", "s3:GetObject has no resource type for a bucket: the evaluator refuses the request, each time");
+        assert.equal((await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts", objects))).result, "EvaluationError");
+    });
+});
