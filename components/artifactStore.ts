@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
 import { adoptionOptions, keyIdOf, notReportedByAws } from "../definition/adoption";
 import { names, partitionOf } from "../definition/names";
@@ -44,11 +44,11 @@ export class ArtifactStore extends pulumi.ComponentResource {
         let allowedKeyIds: pulumi.Input<string>[];
         if (args.existingKey) {
             // The key policy of a key we do not own is its owner's to write; the plan lists what it must grant.
-            this.keyArn = aws.kms.getKeyOutput({ keyId: args.existingKey, region }, { parent: this }).arn;
+            this.keyArn = kms.getKeyOutput({ keyId: args.existingKey, region }, { parent: this }).arn;
             allowedKeyIds = [this.keyArn, args.existingKey];
         } else {
             const adoptedKey = args.adoptRetained === undefined ? {} : adoptionOptions(keyIdOf(args.adoptRetained), region, notReportedByAws.key);
-            const key = new aws.kms.Key(`${name}-key`, {
+            const key = new kms.Key(`${name}-key`, {
                 description: `Artifacts of pipeline ${args.pipelineName} in ${region}, shared with its target accounts`,
                 region,
                 keyUsage: "ENCRYPT_DECRYPT",
@@ -60,7 +60,7 @@ export class ArtifactStore extends pulumi.ComponentResource {
                     pipelineRoleArns: args.pipelineRoleArns, grantees: args.grantees,
                 })),
             }, { parent: this, protect: args.protect, retainOnDelete: true, ...adoptedKey });
-            new aws.kms.Alias(`${name}-key-alias`, { name: names.artifactKeyAlias(args.pipelineName), region, targetKeyId: key.keyId }, { parent: this });
+            new kms.Alias(`${name}-key-alias`, { name: names.artifactKeyAlias(args.pipelineName), region, targetKeyId: key.keyId }, { parent: this });
             this.keyArn = key.arn;
             allowedKeyIds = [this.keyArn];
         }

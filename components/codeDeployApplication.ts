@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as codedeploy from "@pulumi/aws/codedeploy";
 import * as pulumi from "@pulumi/pulumi";
 import { targetAccountType } from "./targetAccount";
 
@@ -23,7 +23,7 @@ export class CodeDeployApplication extends pulumi.ComponentResource {
 
     constructor(name: string, args: CodeDeployApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:target:CodeDeployApplication", name, {}, opts);
-        const application = new aws.codedeploy.Application(`${name}-application`, {
+        const application = new codedeploy.Application(`${name}-application`, {
             name: args.applicationName,
             region: args.region,
             computePlatform: "Server",

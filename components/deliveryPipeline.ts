@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as codebuild from "@pulumi/aws/codebuild";
+import * as codepipeline from "@pulumi/aws/codepipeline";
 import * as pulumi from "@pulumi/pulumi";
 import type { BuildConfig } from "../config";
 import { names } from "../definition/names";
@@ -22,14 +23,14 @@ export interface DeliveryPipelineArgs {
 
 /** The CodeBuild project of the Build stage and the pipeline itself, artifacts encrypted with the key by ARN. */
 export class DeliveryPipeline extends pulumi.ComponentResource {
-    readonly pipeline: aws.codepipeline.Pipeline;
+    readonly pipeline: codepipeline.Pipeline;
     readonly pipelineName: pulumi.Output<string>;
 
     constructor(name: string, args: DeliveryPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:pipeline:DeliveryPipeline", name, {}, opts);
         const homeStore = args.artifactStores[0];
 
-        const buildProject = new aws.codebuild.Project(`${name}-build`, {
+        const buildProject = new codebuild.Project(`${name}-build`, {
             name: names.buildProject(args.pipelineName),
             description: `Build stage of pipeline ${args.pipelineName}`,
             serviceRole: args.buildRoleArn,
@@ -40,7 +41,7 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
             buildTimeout: 30,
         }, { parent: this });
 
-        this.pipeline = new aws.codepipeline.Pipeline(`${name}-pipeline`, {
+        this.pipeline = new codepipeline.Pipeline(`${name}-pipeline`, {
             name: args.pipelineName,
             roleArn: args.pipelineRoleArn,
             pipelineType: "V2",

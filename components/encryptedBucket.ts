@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as s3 from "@pulumi/aws/s3";
+import type * as awsInputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { adoptionOptions, notReportedByAws } from "../definition/adoption";
 import { partitionOf } from "../definition/names";
@@ -29,9 +30,9 @@ export interface EncryptedBucketArgs {
  * re-creating the stack adopts them (`adopt`).
  */
 export class EncryptedBucket extends pulumi.ComponentResource {
-    readonly bucket: aws.s3.Bucket;
+    readonly bucket: s3.Bucket;
     /** A pipeline with this bucket as its S3 source waits for it: the source bucket must be versioned. */
-    readonly versioning: aws.s3.BucketVersioning;
+    readonly versioning: s3.BucketVersioning;
     readonly bucketName: pulumi.Output<string>;
     readonly bucketArn: pulumi.Output<string>;
 
@@ -42,29 +43,29 @@ export class EncryptedBucket extends pulumi.ComponentResource {
         const adopted = (notReported: string[] = []) => (args.adopt ? adoptionOptions(args.bucketName, region, notReported) : {});
         const retained = { parent: this, retainOnDelete: true, ...adopted() };
 
-        this.bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, region, forceDestroy: false }, {
+        this.bucket = new s3.Bucket(name, { bucket: args.bucketName, region, forceDestroy: false }, {
             ...retained, ...adopted(notReportedByAws.bucket), protect: args.protect,
         });
         const bucket = this.bucket.id;
 
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
+        const publicAccessBlock = new s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
             bucket, region, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
         }, retained);
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+        new s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket, region, rule: { objectOwnership: "BucketOwnerEnforced" },
         }, retained);
-        this.versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
+        this.versioning = new s3.BucketVersioning(`${name}-versioning`, {
             bucket, region, versioningConfiguration: { status: "Enabled" },
         }, retained);
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+        new s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket, region,
             rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
         }, retained);
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+        new s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
             bucket, region,
             rules: [retentionRule(args.expireNoncurrentVersionsAfterDays)],
         }, retained);
-        new aws.s3.BucketPolicy(`${name}-policy`, {
+        new s3.BucketPolicy(`${name}-policy`, {
             bucket, region,
             policy: pulumi.output(args.allowedKeyIds).apply((allowedKeyIds) => pulumi.jsonStringify(artifactBucketPolicy({
                 partition: partitionOf(region), bucketName: args.bucketName, allowedKeyIds, grantees: args.grantees,
@@ -91,7 +92,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
  * versions `noncurrentDays` after they became noncurrent, then the delete markers left with no version behind them
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html), and uploads never completed.
  */
-export function retentionRule(noncurrentDays: number): aws.types.input.s3.BucketLifecycleConfigurationRule {
+export function retentionRule(noncurrentDays: number): awsInputs.s3.BucketLifecycleConfigurationRule {
     return {
         id: "expire-replaced-versions",
         status: "Enabled",

@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as autoscaling from "@pulumi/aws/autoscaling";
+import * as ec2 from "@pulumi/aws/ec2";
 // awsx's ec2 module alone: the package's index loads all of its modules (classic, ECS, load balancers, ...),
 // a seventh of the offline plan's start, for the two VPC components used here.
 import * as awsxEc2 from "@pulumi/awsx/ec2";
@@ -38,14 +39,14 @@ export class Fleet extends pulumi.ComponentResource {
         const network = fleetNetwork(`${name}-network`, config.vpc, region, { parent: this, providers: { aws: awsProvider } });
 
         // The agent polls CodeDeploy, so nothing needs to reach the instances.
-        const securityGroup = new aws.ec2.SecurityGroup(`${name}-security-group`, {
+        const securityGroup = new ec2.SecurityGroup(`${name}-security-group`, {
             region,
             vpcId: network.vpcId,
             description: `CodeDeploy fleet ${name}: no inbound traffic, all outbound`,
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "All outbound" }],
         }, { parent: this });
 
-        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-launch-template`, {
+        const launchTemplate = new ec2.LaunchTemplate(`${name}-launch-template`, {
             region,
             description: `CodeDeploy fleet ${name}`,
             // Resolved by EC2 at each launch, so new instances get the current AMI without a lookup here.
@@ -59,7 +60,7 @@ export class Fleet extends pulumi.ComponentResource {
             userData: Buffer.from(codeDeployAgentUserData(region)).toString("base64"),
         }, { parent: this });
 
-        const autoScalingGroup = new aws.autoscaling.Group(`${name}-auto-scaling-group`, {
+        const autoScalingGroup = new autoscaling.Group(`${name}-auto-scaling-group`, {
             region,
             minSize: config.size,
             maxSize: config.size,

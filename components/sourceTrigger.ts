@@ -1,4 +1,6 @@
-import * as aws from "@pulumi/aws";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 import { names, partitionOf } from "../definition/names";
 import { sourceChangedPattern } from "../definition/pipeline";
@@ -25,25 +27,25 @@ export class S3SourceTrigger extends pulumi.ComponentResource {
         const { pipelineName, pipelineAccountId, region } = args;
         const partition = partitionOf(region);
 
-        new aws.s3.BucketNotification(`${name}-events`, { bucket: args.bucketName, region, eventbridge: true }, { parent: this });
+        new s3.BucketNotification(`${name}-events`, { bucket: args.bucketName, region, eventbridge: true }, { parent: this });
 
-        const role = new aws.iam.Role(`${name}-role`, {
+        const role = new iam.Role(`${name}-role`, {
             name: names.sourceTriggerRole(pipelineName),
             description: `EventBridge starts pipeline ${pipelineName} when its source changes`,
             assumeRolePolicy: pulumi.jsonStringify(sourceTriggerTrustPolicy(partition, region, pipelineAccountId, pipelineName)),
         }, { parent: this });
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, {
+        const rolePolicy = new iam.RolePolicy(`${name}-role-policy`, {
             role: role.name,
             policy: pulumi.jsonStringify(sourceTriggerPolicy(partition, region, pipelineAccountId, pipelineName)),
         }, { parent: this });
 
-        const rule = new aws.cloudwatch.EventRule(`${name}-rule`, {
+        const rule = new cloudwatch.EventRule(`${name}-rule`, {
             name: names.sourceTriggerRule(pipelineName),
             description: `A new ${args.objectKey} in the source bucket of pipeline ${pipelineName}`,
             region,
             eventPattern: pulumi.output(args.bucketName).apply((bucketName) => JSON.stringify(sourceChangedPattern(bucketName, args.objectKey))),
         }, { parent: this });
-        new aws.cloudwatch.EventTarget(`${name}-target`, {
+        new cloudwatch.EventTarget(`${name}-target`, {
             rule: rule.name,
             region,
             arn: args.pipelineArn,

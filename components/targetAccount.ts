@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as codedeploy from "@pulumi/aws/codedeploy";
+import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetConfig } from "../config";
 import { partitionOf } from "../definition/names";
@@ -46,12 +47,12 @@ export const targetAccountType = "cross-account-pipeline:target:TargetAccount";
 export class TargetAccount extends pulumi.ComponentResource {
     readonly targetName: string;
     readonly outputs: TargetOutputs;
-    readonly crossAccountRole: aws.iam.Role;
+    readonly crossAccountRole: iam.Role;
     /** The cross-account role's permissions: a pipeline naming the role must wait for them too. */
-    readonly crossAccountRolePolicy: aws.iam.RolePolicy;
-    readonly instanceRole: aws.iam.Role;
-    readonly instanceProfile: aws.iam.InstanceProfile;
-    readonly deploymentGroup: aws.codedeploy.DeploymentGroup;
+    readonly crossAccountRolePolicy: iam.RolePolicy;
+    readonly instanceRole: iam.Role;
+    readonly instanceProfile: iam.InstanceProfile;
+    readonly deploymentGroup: codedeploy.DeploymentGroup;
 
     constructor(name: string, args: TargetAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super(targetAccountType, name, {}, opts);
@@ -61,13 +62,13 @@ export class TargetAccount extends pulumi.ComponentResource {
         const region = target.region;
         const artifacts = { partition, artifactBucketName: pipeline.store.bucketName, artifactKeyArn: pipeline.store.keyArn };
 
-        this.crossAccountRole = new aws.iam.Role(`${name}-cross-account`, {
+        this.crossAccountRole = new iam.Role(`${name}-cross-account`, {
             name: target.crossAccountRoleName,
             path: pipeline.rolePaths.deploy,
             description: `Assumed by the pipeline's service role to deploy to ${target.name}`,
             assumeRolePolicy: pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipeline.accountRoot, pipeline.pipelineRoleArn)),
         }, { parent: this });
-        this.crossAccountRolePolicy = new aws.iam.RolePolicy(`${name}-cross-account-policy`, {
+        this.crossAccountRolePolicy = new iam.RolePolicy(`${name}-cross-account-policy`, {
             role: this.crossAccountRole.name,
             policy: pulumi.jsonStringify(crossAccountRolePolicy({
                 ...artifacts, region, accountId: target.accountId,
@@ -76,27 +77,27 @@ export class TargetAccount extends pulumi.ComponentResource {
             })),
         }, { parent: this });
 
-        this.instanceRole = new aws.iam.Role(`${name}-instance`, {
+        this.instanceRole = new iam.Role(`${name}-instance`, {
             name: target.instanceRoleName,
             path: pipeline.rolePaths.instance,
             description: `EC2 instances of ${target.name}: the CodeDeploy agent fetches revisions with it`,
             assumeRolePolicy: pulumi.jsonStringify(instanceRoleTrustPolicy()),
         }, { parent: this });
-        new aws.iam.RolePolicy(`${name}-instance-policy`, {
+        new iam.RolePolicy(`${name}-instance-policy`, {
             role: this.instanceRole.name,
             policy: pulumi.jsonStringify(instanceRolePolicy(artifacts)),
         }, { parent: this });
-        this.instanceProfile = new aws.iam.InstanceProfile(`${name}-instance-profile`, {
+        this.instanceProfile = new iam.InstanceProfile(`${name}-instance-profile`, {
             name: target.instanceRoleName,
             role: this.instanceRole.name,
         }, { parent: this });
 
-        const codeDeployServiceRole = new aws.iam.Role(`${name}-codedeploy`, {
+        const codeDeployServiceRole = new iam.Role(`${name}-codedeploy`, {
             name: target.codeDeployServiceRoleName,
             description: `CodeDeploy's service role for ${target.applicationName}`,
             assumeRolePolicy: pulumi.jsonStringify(codeDeployServiceRoleTrustPolicy(partition, region, target.accountId, target.applicationName, target.deploymentGroupName)),
         }, { parent: this });
-        const codeDeployPolicy = new aws.iam.RolePolicyAttachment(`${name}-codedeploy-policy`, {
+        const codeDeployPolicy = new iam.RolePolicyAttachment(`${name}-codedeploy-policy`, {
             role: codeDeployServiceRole.name,
             policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSCodeDeployRole`,
         }, { parent: this });
@@ -108,11 +109,11 @@ export class TargetAccount extends pulumi.ComponentResource {
             instanceProfileName: this.instanceProfile.name,
             instanceTag: target.instanceTag,
         }, { parent: this });
-        const fleetLaunchPolicy = fleet && new aws.iam.RolePolicy(`${name}-codedeploy-fleet-policy`, {
+        const fleetLaunchPolicy = fleet && new iam.RolePolicy(`${name}-codedeploy-fleet-policy`, {
             role: codeDeployServiceRole.name,
             policy: this.instanceRole.arn.apply((instanceRoleArn) => pulumi.jsonStringify(codeDeployLaunchTemplatePolicy(instanceRoleArn))),
         }, { parent: this });
-        this.deploymentGroup = new aws.codedeploy.DeploymentGroup(`${name}-deployment-group`, {
+        this.deploymentGroup = new codedeploy.DeploymentGroup(`${name}-deployment-group`, {
             appName: args.applicationName,
             region,
             deploymentGroupName: target.deploymentGroupName,

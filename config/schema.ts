@@ -3,7 +3,7 @@
 // the stack files, and the README's reference tables are generated from it (schema/). Rules between
 // keys are in config/rules.ts; defaults derived from other keys (a target's region and role names)
 // are filled by `resolved`, whose result is the ProgramConfig the rest of the code sees.
-import * as aws from "@pulumi/aws";
+import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import { kmsReference } from "../definition/names";
 import { expecting, shown, Wording } from "./problems";
@@ -91,7 +91,7 @@ const qualifiedStackNamePattern = /^[\w.-]+\/[\w.-]+\/[\w.-]+$/;
 // Action categories, owners, providers (1-35 of [0-9A-Za-z_-]) and versions (here: digits):
 // https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionTypeId.html
 const actionCategories = ["Source", "Build", "Test", "Deploy", "Approval", "Invoke"] as const;
-const knownRegions: string[] = Object.values(aws.Region);
+const knownRegions: string[] = Object.values(Region);
 
 // Field kinds: each declares its wording once, for the schema and for the checks on it.
 

@@ -1,15 +1,15 @@
 // One explicit AWS provider per account, pinned to that account: a resource can never land in the
 // wrong account, and credentials of any other account are refused before anything changes.
-import * as aws from "@pulumi/aws";
+import { Provider, ProviderArgs } from "@pulumi/aws/provider";
 import type { Credentials, ProgramConfig, TargetConfig } from "../config";
 
 export interface AccountProviders {
-    pipeline?: aws.Provider;
+    pipeline?: Provider;
     /** The targets this stack deploys, each with the provider of its account. */
-    targets: { target: TargetConfig; provider: aws.Provider }[];
+    targets: { target: TargetConfig; provider: Provider }[];
 }
 
-export function providerArgs(accountId: string, region: string, credentials: Credentials, pipelineName: string): aws.ProviderArgs {
+export function providerArgs(accountId: string, region: string, credentials: Credentials, pipelineName: string): ProviderArgs {
     return {
         region,
         allowedAccountIds: [accountId],
@@ -21,11 +21,11 @@ export function providerArgs(accountId: string, region: string, credentials: Cre
 
 /** Providers for the accounts this stack deploys into, according to `deploy`. */
 export function accountProviders(config: ProgramConfig): AccountProviders {
-    const pipeline = config.deploy === "target" ? undefined : new aws.Provider("pipeline-account",
+    const pipeline = config.deploy === "target" ? undefined : new Provider("pipeline-account",
         providerArgs(config.pipelineAccountId, config.region, config.pipelineCredentials, config.pipelineName));
     const targets = targetsDeployedHere(config).map((target) => ({
         target,
-        provider: new aws.Provider(`target-${target.name}`, providerArgs(target.accountId, target.region, target.credentials, config.pipelineName)),
+        provider: new Provider(`target-${target.name}`, providerArgs(target.accountId, target.region, target.credentials, config.pipelineName)),
     }));
     return { pipeline, targets };
 }
