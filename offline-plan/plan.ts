@@ -2,7 +2,7 @@
 import { quotas, withinQuota } from "../definition/quotas";
 import { DeclaredResource } from "../evaluation/mockCloud";
 import type { StackFile } from "../project/stackFiles";
-import { checkRules, Enforcement, RuleViolation } from "../policy-pack/rules";
+import { checkRules, Enforcement, RuleResource, RuleViolation } from "../policy-pack/rules";
 import { nameChecks, quotaMeasurements, ResourceMeasurement } from "../policy-pack/rules/awsQuotas";
 import { verifyAccess } from "../verification/accessChain";
 import { AccessFinding } from "../verification/evaluation";
@@ -66,8 +66,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         const replayed = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
         phases.end("create-time checks");
         progress("checking the policy pack's rules on each stack");
-        const ruleResults = stackRuleResults(stacks);
-        const measurements = stackQuotas(stacks);
+        const ruleResources = stackRuleResources(stacks);
+        const ruleResults = stackRuleResults(ruleResources);
+        const measurements = stackQuotas(ruleResources);
         phases.end("rules");
         return { createTime: replayed, rules: ruleResults, ...measurements };
     })()]);
@@ -77,9 +78,19 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     return { stacks, disagreements, collisions, createTime, access, rules, quotas: measured, namesChecked, ok };
 }
 
+/** One evaluated stack's resources as the policy pack sees them under `pulumi preview`. */
+export interface StackRuleResources {
+    stack: string;
+    resources: RuleResource[];
+}
+
+/** Each evaluated stack's resources as the policy pack sees them: what its rules and quotas read. */
+export function stackRuleResources(stacks: PlannedStack[]): StackRuleResources[] {
+    return stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: ruleResourcesOfDeclared(s.run!.resources) }));
+}
+
 /** The quota figures of each stack, as the rule aws-quotas measures them under `pulumi preview`. */
-export function stackQuotas(stacks: PlannedStack[]): { quotas: PlanQuota[]; namesChecked: number } {
-    const perStack = stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: ruleResourcesOfDeclared(s.run!.resources) }));
+export function stackQuotas(perStack: StackRuleResources[]): { quotas: PlanQuota[]; namesChecked: number } {
     return {
         quotas: perStack.flatMap(({ stack, resources }) => quotaMeasurements(resources).map((m) => ({ stack, ...m, limit: quotas[m.quota].limit, ok: withinQuota(m) }))),
         namesChecked: perStack.reduce((checked, { resources }) => checked + nameChecks(resources).length, 0),
@@ -87,14 +98,14 @@ export function stackQuotas(stacks: PlannedStack[]): { quotas: PlanQuota[]; name
 }
 
 /** Each rule over each stack on its own, as `pulumi preview --policy-pack` sees one stack at a time. */
-export function stackRuleResults(stacks: PlannedStack[]): PlanRuleResult[] {
-    const perStack = stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, results: checkRules(ruleResourcesOfDeclared(s.run!.resources)) }));
-    const [first] = perStack;
+export function stackRuleResults(perStack: StackRuleResources[]): PlanRuleResult[] {
+    const results = perStack.map(({ stack, resources }) => ({ stack, results: checkRules(resources) }));
+    const [first] = results;
     return (first?.results ?? []).map((result, index) => ({
         rule: result.rule,
         description: result.description,
         enforcement: result.enforcement,
-        violations: perStack.flatMap(({ stack, results }) => results[index].violations.map((v) => ({ ...v, stack }))),
+        violations: results.flatMap(({ stack, results: found }) => found[index].violations.map((v) => ({ ...v, stack }))),
     }));
 }
 

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PlanResult, runPlan, stackQuotas, stackRuleResults } from "../offline-plan/plan";
+import { PlanResult, runPlan, stackQuotas, stackRuleResources, stackRuleResults } from "../offline-plan/plan";
 import { renderQuotas } from "../offline-plan/report";
 import { planContents, writePlan } from "../offline-plan/writePlan";
 import { readStackFile } from "../project/stackFiles";
@@ -51,7 +51,8 @@ describe("the plan's AWS quotas", () => {
         document.Statement.push({ Sid: "Padding", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `arn:aws:s3:::${"x".repeat(20 * 1024)}` });
         policy.inputs.policy = JSON.stringify(document);
         policy.state.policy = policy.inputs.policy;
-        const result = { ...shippedPlan, stacks, ...stackQuotas(stacks), rules: stackRuleResults(stacks) };
+        const perStack = stackRuleResources(stacks);
+        const result = { ...shippedPlan, stacks, ...stackQuotas(perStack), rules: stackRuleResults(perStack) };
         const [over] = result.quotas.filter((q) => !q.ok);
         assert.equal(over.resource.name, "pipeline-us-east-2-bucket-policy");
         assert.match(renderQuotas(result).find((l) => l.includes("S3 bucket policy size"))!, /^ {2}OVER S3 bucket policy size +1\d\d\.\d%/);
