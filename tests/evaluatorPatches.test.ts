@@ -34,6 +34,7 @@ describe("the IAM evaluator as patched at install (patches/)", () => {
             ["@cloud-copilot/iam-policy", "statements/statement.js"],
             ["@cloud-copilot/iam-policy", "parser.js"],
             ["@cloud-copilot/iam-simulate", "simulation_engine/resourceTypes.js"],
+            ["@cloud-copilot/iam-simulate", "simulation_engine/simulationEngine.js"],
             ["@cloud-copilot/iam-simulate", "util.js"],
         ]) {
             assert.match(packageFile(pkg, file), /cross-account-pipeline's patch/, `${pkg} ${file}: run npm ci, which applies patches/`);
@@ -77,5 +78,26 @@ describe("the IAM evaluator as patched at install (patches/)", () => {
         const bucketOnly = await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts", objects));
         assert.equal(bucketOnly.result, "EvaluationError", "s3:GetObject has no resource type for a bucket: the evaluator refuses the request, each time");
         assert.equal((await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts", objects))).result, "EvaluationError");
+    });
+
+    it("takes the context keys each request may carry from its own action", async () => {
+        // A key that s3:PutObject may carry and s3:GetObject may not: the evaluator leaves it out of a GetObject
+        // request, so the deny that requires it applies, though a PutObject on the same object came first.
+        const encryptedOnly: PolicyDocument = {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::artifacts/*" },
+                { Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: "arn:aws:s3:::artifacts/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } },
+            ],
+        };
+        const request = (action: string): AccessCheck => ({
+            ...getObject("arn:aws:iam::222222222222:role/writer", "arn:aws:s3:::artifacts/app.zip", encryptedOnly),
+            action, context: { "s3:x-amz-server-side-encryption": "aws:kms" },
+            identityPolicies: [{ name: "writer", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: "*" }] } }],
+        });
+        for (let round = 0; round < 2; round++) {
+            assert.equal((await evaluateCheck(request("s3:PutObject"))).result, "Allowed");
+            assert.equal((await evaluateCheck(request("s3:GetObject"))).result, "ExplicitlyDenied");
+        }
     });
 });
