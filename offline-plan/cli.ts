@@ -147,7 +147,7 @@ async function main(): Promise<number> {
     const relative = path.relative(process.cwd(), command.outDir);
     const out = relative.startsWith("..") ? command.outDir : relative || ".";
     process.stdout.write(`${command.verbose ? report : renderBrief(result, planDiff, `${out}/plan.txt, ${out}/summary.md, or --verbose`)}\n\n`);
-    const written = writePlan(command.outDir, contents);
+    const written = await writePlan(command.outDir, contents);
     process.stdout.write(`Wrote ${written.length} files to ${out}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; `
         + `grants.json: who may do what, by policy; summary.md: the verdict, checks${planDiff ? ", changes" : ""} and a diagram; plan.txt: the whole report)\n`);
     const changes = planDiff ? `; ${planDiff.changes === 0 ? "no change" : `${planDiff.changes} change${planDiff.changes === 1 ? "" : "s"}`} against ${command.against}` : "";

@@ -67,10 +67,16 @@ export function planFolderProblem(outDir: string): string | undefined {
 }
 
 /**
+ * Files written at a time: each write runs on one of libuv's threads, beside this one, which meanwhile
+ * serializes the next files; a plan of hundreds of targets writes thousands of files.
+ */
+const concurrentWrites = 8;
+
+/**
  * Writes the plan's contents into `outDir`, replacing what an earlier plan wrote there; returns the
  * files written. Text is written as it is, anything else as JSON.
  */
-export function writePlan(outDir: string, contents: PlanContents): string[] {
+export async function writePlan(outDir: string, contents: PlanContents): Promise<string[]> {
     const problem = planFolderProblem(outDir);
     if (problem) {
         throw new PlanFolderError(problem);
@@ -84,9 +90,13 @@ export function writePlan(outDir: string, contents: PlanContents): string[] {
             fs.mkdirSync(dir, { recursive: true });
         }
         // A file the earlier plan wrote too is written over, not deleted and created: much faster on some file systems.
-        for (const [file, content] of contents) {
-            fs.writeFileSync(path.join(outDir, file), typeof content === "string" ? `${content}\n` : `${JSON.stringify(content, null, 2)}\n`);
-        }
+        const files = [...contents];
+        await Promise.all(Array.from({ length: concurrentWrites }, async (_, lane) => {
+            for (let i = lane; i < files.length; i += concurrentWrites) {
+                const [file, content] = files[i];
+                await fs.promises.writeFile(path.join(outDir, file), typeof content === "string" ? `${content}\n` : `${JSON.stringify(content, null, 2)}\n`);
+            }
+        }));
     } catch (e) {
         throw new PlanFolderError(`cannot write the plan to ${path.resolve(outDir)}: ${fileSystemProblem(e)}`);
     }

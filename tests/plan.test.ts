@@ -204,9 +204,9 @@ describe("the offline plan", () => {
         assert.match(result.stacks[0].error!, /pipelineAccountId: "12345" is not an AWS account id; expected exactly 12 digits/);
     });
 
-    it("writes per account the resources, each policy as a file, and the pipeline as get-pipeline prints it", () => {
+    it("writes per account the resources, each policy as a file, and the pipeline as get-pipeline prints it", async () => {
         const out = path.join(scratch, "plan");
-        writePlan(out, planContents(shippedPlan));
+        await writePlan(out, planContents(shippedPlan));
         const read = (file: string) => JSON.parse(fs.readFileSync(path.join(out, file), "utf8"));
         assert.ok(read("account-111111111111/resources.json").some((r: { type: string }) => r.type === "aws:kms/key:Key"));
         assert.ok(read("account-222222222222/resources.json").some((r: { type: string }) => r.type === "aws:codedeploy/deploymentGroup:DeploymentGroup"));

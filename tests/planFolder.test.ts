@@ -15,84 +15,84 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
     afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
     const write = (folder: string) => writePlan(folder, new Map([...planContents(emptyPlan), ["plan.txt", "the report"]]));
-    const refused = (folder: string, why: RegExp) => assert.throws(() => write(folder), (e: Error) =>
+    const refused = (folder: string, why: RegExp) => assert.rejects(write(folder), (e: Error) =>
         e instanceof PlanFolderError && e.message.startsWith(`cannot write the plan to ${path.resolve(folder)}: `) && why.test(e.message));
 
-    it("creates an absent folder and marks it with the list of what it wrote", () => {
+    it("creates an absent folder and marks it with the list of what it wrote", async () => {
         const folder = path.join(scratch, "plan");
-        assert.deepEqual(write(folder), [path.join(folder, "checks.json"), path.join(folder, "grants.json"), path.join(folder, "plan.txt")]);
+        assert.deepEqual(await write(folder), [path.join(folder, "checks.json"), path.join(folder, "grants.json"), path.join(folder, "plan.txt")]);
         const marker = fs.readFileSync(path.join(folder, markerFile), "utf8").split("\n");
         assert.match(marker[0], /^Written by `npm run plan` of cross-account-pipeline/);
         assert.deepEqual(marker.slice(1), ["checks.json", "grants.json", "plan.txt", ""]);
         assert.equal(fs.readFileSync(path.join(folder, "plan.txt"), "utf8"), "the report\n");
     });
 
-    it("writes into an empty folder", () => {
-        write(scratch);
+    it("writes into an empty folder", async () => {
+        await write(scratch);
         assert.ok(fs.existsSync(path.join(scratch, "checks.json")));
     });
 
-    it("replaces what an earlier plan wrote, files and folders it no longer writes included", () => {
+    it("replaces what an earlier plan wrote, files and folders it no longer writes included", async () => {
         const folder = path.join(scratch, "plan");
-        write(folder);
+        await write(folder);
         fs.mkdirSync(path.join(folder, "account-999999999999"));
         fs.writeFileSync(path.join(folder, "account-999999999999", "resources.json"), "[]");
         fs.appendFileSync(path.join(folder, markerFile), "account-999999999999/resources.json\n");
         fs.writeFileSync(path.join(folder, "plan.txt"), "an earlier report, longer than this one's\n");
-        write(folder);
+        await write(folder);
         assert.deepEqual(fs.readdirSync(folder).sort(), [markerFile, "checks.json", "grants.json", "plan.txt"]);
         assert.equal(fs.readFileSync(path.join(folder, "plan.txt"), "utf8"), "the report\n", "a file both plans write holds this plan's text only");
     });
 
-    it("refuses a file, and leaves it as it was", () => {
+    it("refuses a file, and leaves it as it was", async () => {
         const notes = path.join(scratch, "notes.txt");
         fs.writeFileSync(notes, "mine");
-        refused(notes, /it is a file, not a folder/);
+        await refused(notes, /it is a file, not a folder/);
         assert.equal(fs.readFileSync(notes, "utf8"), "mine");
     });
 
-    it("names the path and the reason when the folder cannot be made", () => {
+    it("names the path and the reason when the folder cannot be made", async () => {
         const notes = path.join(scratch, "notes.txt");
         fs.writeFileSync(notes, "mine");
-        refused(path.join(notes, "plan"), new RegExp(`: ${notes.replace(/\./g, "\\.")}/plan: a part of the path is a file, not a folder$`));
+        await refused(path.join(notes, "plan"), new RegExp(`: ${notes.replace(/\./g, "\\.")}/plan: a part of the path is a file, not a folder$`));
     });
 
-    it("refuses a folder holding files the plan did not write, naming them, and deletes nothing", () => {
+    it("refuses a folder holding files the plan did not write, naming them, and deletes nothing", async () => {
         fs.mkdirSync(path.join(scratch, "drafts"));
         fs.writeFileSync(path.join(scratch, "drafts", "a.json"), "{}");
         fs.writeFileSync(path.join(scratch, "notes.txt"), "mine");
         fs.mkdirSync(path.join(scratch, "empty"));
-        refused(scratch, /it holds files the plan did not write \(drafts\/a\.json, empty\/, notes\.txt\)/);
+        await refused(scratch, /it holds files the plan did not write \(drafts\/a\.json, empty\/, notes\.txt\)/);
         assert.deepEqual(fs.readdirSync(scratch).sort(), ["drafts", "empty", "notes.txt"]);
     });
 
-    it("refuses a plan folder to which a file was added, and keeps that file", () => {
-        write(scratch);
+    it("refuses a plan folder to which a file was added, and keeps that file", async () => {
+        await write(scratch);
         fs.writeFileSync(path.join(scratch, "review-notes.txt"), "mine");
-        refused(scratch, /files the plan did not write \(review-notes\.txt\)/);
+        await refused(scratch, /files the plan did not write \(review-notes\.txt\)/);
         assert.equal(fs.readFileSync(path.join(scratch, "review-notes.txt"), "utf8"), "mine");
         assert.ok(fs.existsSync(path.join(scratch, "checks.json")));
     });
 
-    it("does not take a marker of other content for its own", () => {
+    it("does not take a marker of other content for its own", async () => {
         fs.writeFileSync(path.join(scratch, markerFile), "checks.json\n");
         fs.writeFileSync(path.join(scratch, "checks.json"), "mine");
-        refused(scratch, /files the plan did not write \(checks\.json\)/);
+        await refused(scratch, /files the plan did not write \(checks\.json\)/);
     });
 
-    it("refuses a symbolic link", () => {
+    it("refuses a symbolic link", async () => {
         const link = path.join(scratch, "link");
         fs.mkdirSync(path.join(scratch, "target"));
         fs.symlinkSync(path.join(scratch, "target"), link);
-        refused(link, /it is a symbolic link/);
+        await refused(link, /it is a symbolic link/);
     });
 
     /** Runs `check` with the scratch folder as the current directory. */
-    const fromScratch = (check: () => void) => {
+    const fromScratch = async (check: () => void | Promise<void>) => {
         const cwd = process.cwd();
         process.chdir(scratch);
         try {
-            check();
+            await check();
         } finally {
             process.chdir(cwd);
         }
@@ -104,8 +104,8 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         }
     }));
 
-    it("refuses the current directory and any folder above it, even an empty one", () => fromScratch(() => {
-        refused(".", /: it is the current directory or a folder above it/);
-        refused(path.parse(scratch).root, /: it is the current directory or a folder above it, and the project directory or a folder above it/);
+    it("refuses the current directory and any folder above it, even an empty one", () => fromScratch(async () => {
+        await refused(".", /: it is the current directory or a folder above it/);
+        await refused(path.parse(scratch).root, /: it is the current directory or a folder above it, and the project directory or a folder above it/);
     }));
 });

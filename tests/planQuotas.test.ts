@@ -27,10 +27,10 @@ describe("the plan's AWS quotas", () => {
         assert.match(lines[lines.length - 1], /^ {2}\d+ figures measured, all within their limits; \d+ names checked against their AWS naming rules \(rule aws-quotas\)$/);
     });
 
-    it("writes every figure to checks.json, with its resource, limit and share", () => {
+    it("writes every figure to checks.json, with its resource, limit and share", async () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-quotas-"));
         try {
-            writePlan(path.join(out, "plan"), planContents(shippedPlan));
+            await writePlan(path.join(out, "plan"), planContents(shippedPlan));
             const { quotas, namesChecked } = JSON.parse(fs.readFileSync(path.join(out, "plan", "checks.json"), "utf8"));
             assert.equal(quotas.length, shippedPlan.quotas.length);
             const trust = quotas.find((q: { resource: { name: string }; quota: string }) => q.resource.name === "Staging-cross-account" && q.quota === "role trust policy size");

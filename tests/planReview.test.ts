@@ -105,9 +105,9 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
     });
 
     describe("the access diff (--against)", () => {
-        it("shows no change between a plan and the same plan read back from its folder", () => {
+        it("shows no change between a plan and the same plan read back from its folder", async () => {
             const folder = path.join(scratch, "same");
-            writePlan(folder, contents);
+            await writePlan(folder, contents);
             const read = readPlanFolder(folder);
             assert.ok("contents" in read, JSON.stringify(read));
             const planDiff = diffPlans(folder, read.contents, contents);
@@ -117,9 +117,9 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.deepEqual(diffBlocks(planDiff, String), []);
         });
 
-        it("reads an earlier plan's folder only when the plan wrote it: its marker, and checks.json as a plan writes it", () => {
+        it("reads an earlier plan's folder only when the plan wrote it: its marker, and checks.json as a plan writes it", async () => {
             const folder = path.join(scratch, "not-quite");
-            writePlan(folder, new Map([["checks.json", "[]"]]));
+            await writePlan(folder, new Map([["checks.json", "[]"]]));
             assert.deepEqual(readPlanFolder(folder), { problem: `--against ${folder}: ${folder} is not a plan folder (its checks.json is not the object a plan writes); name the folder an earlier \`npm run plan\` wrote, e.g. its --out` });
             fs.rmSync(path.join(folder, ".cross-account-pipeline-plan"));
             assert.match((readPlanFolder(folder) as { problem: string }).problem, /is not a plan folder \(it has no \.cross-account-pipeline-plan marker\)/);
