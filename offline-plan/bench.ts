@@ -6,6 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parseArgs } from "util";
 import * as yaml from "yaml";
 import { configNamespace } from "../config";
 import { count, quotas } from "../definition/quotas";
@@ -154,24 +155,30 @@ function table(headers: string[], rows: string[][]): string {
 }
 const sizeLabel = ({ targets, regions: r }: Size) => `${targets} target${targets === 1 ? "" : "s"}${r > 1 ? ` in ${r} regions` : ""}`;
 
+const benchUsage = "usage: npm run bench [-- --runs N] [--sizes 1,25,100,250 (a size 25x3: 25 targets over 3 regions)]";
+
+/** `--runs N` (5) and `--sizes` (1,25,100,250), as node:util parseArgs reads them. */
 function parseArguments(argv: string[]): { runs: number; sizes: Size[] } {
-    let runs = 5;
-    let sizes: Size[] = [1, 25, 100, 250].map((targets) => ({ targets, regions: 1 }));
-    for (let i = 0; i < argv.length; i++) {
-        const value = argv[i + 1] ?? "";
-        if (argv[i] === "--runs" && /^[1-9]\d*$/.test(value)) {
-            runs = Number(value);
-        } else if (argv[i] === "--sizes" && /^\d+(x[1-3])?(,\d+(x[1-3])?)*$/.test(value)) {
-            sizes = value.split(",").map((size) => {
-                const [targets, r] = size.split("x").map(Number);
-                return { targets, regions: r ?? 1 };
-            });
-        } else {
-            throw new Error(`unexpected ${argv[i]} ${value}; usage: npm run bench [-- --runs N] [--sizes 1,25,100,250 (a size 25x3: 25 targets over 3 regions)]`);
-        }
-        i++;
+    let values: { runs?: string; sizes?: string };
+    try {
+        ({ values } = parseArgs({ args: argv, options: { runs: { type: "string", default: "5" }, sizes: { type: "string", default: "1,25,100,250" } }, strict: true }));
+    } catch (e) {
+        throw new Error(`${(e as Error).message}; ${benchUsage}`);
     }
-    return { runs, sizes };
+    const { runs = "", sizes = "" } = values;
+    if (!/^[1-9]\d*$/.test(runs)) {
+        throw new Error(`--runs ${runs}: expected a whole number of runs, 1 or more; ${benchUsage}`);
+    }
+    if (!/^[1-9]\d*(x[1-3])?(,[1-9]\d*(x[1-3])?)*$/.test(sizes)) {
+        throw new Error(`--sizes ${sizes}: expected target counts separated by commas, each with x2 or x3 to spread it over that many regions (25x3); ${benchUsage}`);
+    }
+    return {
+        runs: Number(runs),
+        sizes: sizes.split(",").map((size) => {
+            const [targets, regionCount] = size.split("x").map(Number);
+            return { targets, regions: regionCount ?? 1 };
+        }),
+    };
 }
 
 async function main(): Promise<void> {

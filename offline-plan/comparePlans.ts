@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parseArgs } from "util";
 import { stackFilesIn } from "../project/stackFiles";
 import { benchmarkStack, writeStackFile } from "./bench";
 import { Command, planCommand } from "./command";
@@ -41,15 +42,26 @@ export function plan(command: Command, stackFiles: string[], outDir: string): nu
     return run.status;
 }
 
+const usage = "usage: npm run compare-plans -- REF [--targets N]   (REF: a git commit, branch or tag of this repository; N: 25 by default)";
+
+/** REF and `--targets N`, as node:util parseArgs reads them; undefined for a wrong command line. */
+function parseArguments(argv: string[]): { ref: string; targets: number } | undefined {
+    try {
+        const { values, positionals } = parseArgs({ args: argv, options: { targets: { type: "string", default: "25" } }, allowPositionals: true, strict: true });
+        const targets = Number(values.targets);
+        return positionals.length === 1 && /^[1-9]\d*$/.test(values.targets ?? "") ? { ref: positionals[0], targets } : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 function main(): number {
-    const args = process.argv.slice(2);
-    const ref = args[0];
-    const targetsAt = args.indexOf("--targets");
-    const targets = targetsAt < 0 ? 25 : Number(args[targetsAt + 1]);
-    if (!ref || ref.startsWith("-") || !Number.isInteger(targets) || targets < 1) {
-        console.error("usage: npm run compare-plans -- REF [--targets N]   (REF: a git commit, branch or tag of this repository)");
+    const parsed = parseArguments(process.argv.slice(2));
+    if (!parsed) {
+        console.error(usage);
         return 2;
     }
+    const { ref, targets } = parsed;
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "compare-plans-"));
     try {
         // The version at REF, as its files are in git, sharing this project's installed packages.
