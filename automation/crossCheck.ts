@@ -1,5 +1,5 @@
 import { StackOutputs } from "./stackWorkspace";
-import { isRecord } from "./values";
+import { isRecord } from "../config/values";
 
 /**
  * One target's role ARN compared across stacks: what the target stack exported as

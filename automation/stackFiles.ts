@@ -8,7 +8,7 @@ import { configNamespace, DeployMode, deployModes } from "../config";
 import { ProjectFile, projectStackName, readProjectFile, readStackFile, stackFilesIn } from "../project/stackFiles";
 import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackWorkspace } from "./stackWorkspace";
-import { isRecord } from "./values";
+import { isRecord } from "../config/values";
 
 /** What a stack deploys, from its `cross-account-pipeline:deploy` config value. */
 export type StackRole = DeployMode;

@@ -31,8 +31,8 @@ export function validPart(value: unknown, issues: readonly { code?: string; path
         if (code === "unrecognized_keys" || !path?.length) {
             continue;
         }
-        const parent = path.slice(0, -1).reduce<unknown>((node, key) => (isRecord(node) ? node[key as string] : undefined), draft);
-        if (isRecord(parent)) {
+        const parent = path.slice(0, -1).reduce<unknown>((node, key) => (hasEntries(node) ? node[key as string] : undefined), draft);
+        if (hasEntries(parent)) {
             parent[path[path.length - 1] as string] = undefined;
         }
     }
@@ -612,6 +612,7 @@ function roleNameIfKnown(target: DraftTarget, field: RoleField): string | undefi
     return derived !== undefined && derived.length <= maxRoleNameLength ? derived : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** An object or an array: what a path of keys and indexes walks through. */
+function hasEntries(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null;
 }

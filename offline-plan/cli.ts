@@ -4,7 +4,7 @@
 import * as path from "path";
 import { parseArgs } from "node:util";
 import { readStackFile, stackFilesIn, StackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
-import { diffPlans } from "./diff";
+import { changeCount, diffPlans } from "./diff";
 import type { PlanContents } from "./grants";
 import { runPlan } from "./plan";
 import { renderBrief, renderPlan, verdict } from "./report";
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
     const written = await writePlan(command.outDir, contents);
     process.stdout.write(`Wrote ${written.length} files to ${out}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; `
         + `grants.json: who may do what, by policy; summary.md: the verdict, checks${planDiff ? ", changes" : ""} and a diagram; plan.txt: the whole report)\n`);
-    const changes = planDiff ? `; ${planDiff.changes === 0 ? "no change" : `${planDiff.changes} change${planDiff.changes === 1 ? "" : "s"}`} against ${command.against}` : "";
+    const changes = planDiff ? `; ${changeCount(planDiff)}` : "";
     process.stdout.write(`${verdict(result)} in ${((Date.now() - started) / 1000).toFixed(1)} s${changes}\n`);
     return !result.ok ? exitStatus.planFailed : planDiff && planDiff.changes > 0 ? exitStatus.changed : exitStatus.ok;
 }

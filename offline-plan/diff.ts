@@ -3,6 +3,7 @@
 // that no longer hold first; the checks whose results changed. Both sides are plan folder contents
 // (the earlier one read from its files), compared by what identifies each entry, so that files and
 // checks other versions of the plan add are named, not mistaken for changes.
+import { isRecord } from "../config/values";
 import { className, ResourceSummary } from "./describe";
 import { Grant, grantKey, grantsOf, grantSource, grantText, PlanContents } from "./grants";
 
@@ -169,7 +170,6 @@ export function fieldChanges(before: unknown, after: unknown, path = ""): FieldC
     return before === after ? [] : [{ path: path || "(value)", before, after }];
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isStringSet = (value: unknown) => typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string"));
 const listOf = (value: unknown) => (Array.isArray(value) ? value as string[] : [value as string]);
 
@@ -321,11 +321,14 @@ export function diffBlocks(planDiff: PlanDiff, accountTitle: (account: string) =
     return blocks;
 }
 
+/** How many changes against the earlier plan: "no change against DIR", "1 change against DIR", "3 changes ...". */
+export function changeCount(planDiff: PlanDiff): string {
+    return `${planDiff.changes === 0 ? "no change" : `${planDiff.changes} change${planDiff.changes === 1 ? "" : "s"}`} against ${planDiff.against}`;
+}
+
 /** One line: how many changes, and what was not compared. */
 export function diffHeadline(planDiff: PlanDiff): string {
-    const counted = planDiff.changes === 0
-        ? `no change against ${planDiff.against}: the same resources, grants and check results`
-        : `${planDiff.changes} change${planDiff.changes === 1 ? "" : "s"} against ${planDiff.against}`;
+    const counted = planDiff.changes === 0 ? `${changeCount(planDiff)}: the same resources, grants and check results` : changeCount(planDiff);
     return counted + notComparedText(planDiff);
 }
 

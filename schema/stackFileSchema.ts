@@ -3,6 +3,7 @@
 // reference tables. `npm run schema` writes both; tests/schema.test.ts fails when either is stale.
 import { z } from "zod";
 import { configNamespace, configSchema } from "../config/schema";
+import { isRecord } from "../config/values";
 
 type JsonSchema = z.core.JSONSchema.JSONSchema;
 
@@ -116,8 +117,4 @@ function defaultOf(name: string, schema: JsonSchema, required: string[]): string
 
 function cell(text: string): string {
     return text.replace(/\|/g, "\\|");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
