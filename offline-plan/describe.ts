@@ -63,7 +63,7 @@ export function summarize(resource: DeclaredResource): ResourceSummary {
 export function policyDocuments(resource: DeclaredResource): { kind: string; document: unknown }[] {
     return (policyFields[resource.type] ?? [])
         .filter(({ field }) => typeof resource.inputs[field] === "string" && resource.inputs[field])
-        .map(({ field, kind }) => ({ kind: `${kind}-policy`, document: JSON.parse(resource.inputs[field]) }));
+        .map(({ field, kind }) => ({ kind, document: JSON.parse(resource.inputs[field]) }));
 }
 
 /** The pipeline as `aws codepipeline get-pipeline --name <name>` prints it (metadata dates exist only after creation). */

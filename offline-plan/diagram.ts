@@ -6,6 +6,7 @@
 import { accountOfArn } from "../definition/names";
 import type { ResourceSummary } from "./describe";
 import type { PlanContents } from "./grants";
+import { accountFileOf } from "./planFiles";
 
 type NodeKind = "role" | "bucket" | "key" | "deployment" | "build" | "pipeline";
 
@@ -49,7 +50,7 @@ export interface TrustDiagram {
 
 /** The diagram of the plan folder's contents: its resources and the passing access checks of `checks.json`. */
 export function trustDiagram(contents: PlanContents, accountTitle: (account: string) => string, limits: DiagramLimits = { maxGroups: 8 }): TrustDiagram {
-    const resources = [...contents].flatMap(([file, value]) => (/^account-[^/]+\/resources\.json$/.test(file) ? value as ResourceSummary[] : []));
+    const resources = [...contents].flatMap(([file, value]) => (accountFileOf(file)?.file === "resources" ? value as ResourceSummary[] : []));
     const access = ((contents.get("checks.json") as { access?: AccessEntry[] } | undefined)?.access ?? [])
         .filter((entry) => entry.ok && entry.expect === "allowed");
     const nodes = new Map<string, DiagramNode>();

@@ -5,6 +5,7 @@
 // checks other versions of the plan add are named, not mistaken for changes.
 import { isRecord } from "../config/values";
 import { className, ResourceSummary } from "./describe";
+import { accountFileOf, resourcesFile } from "./planFiles";
 import { Grant, grantKey, grantsOf, grantSource, grantText, PlanContents } from "./grants";
 
 export interface FieldChange {
@@ -58,7 +59,6 @@ export interface PlanDiff {
 
 /** Files every plan writes that say nothing of their own: the report and summary are renderings, grants are derived. */
 const derivedFiles = new Set(["plan.txt", "summary.md", "grants.json", "diff.json"]);
-const accountFile = /^account-([^/]+)\/(resources\.json|policies\/(.+)\.(\w+-policy)\.json|pipeline-(.+)\.json)$/;
 
 export function diffPlans(against: string, earlier: PlanContents, now: PlanContents): PlanDiff {
     const grants = { earlier: grantsOf(earlier), now: grantsOf(now) };
@@ -70,7 +70,7 @@ export function diffPlans(against: string, earlier: PlanContents, now: PlanConte
     const checks = checkChanges(before, after, notCompared);
     const verdict = typeof before.ok === "boolean" && typeof after.ok === "boolean" && before.ok !== after.ok ? { before: before.ok, after: after.ok } : undefined;
     const otherFilesChanged: string[] = [];
-    const others = (contents: PlanContents) => [...contents.keys()].filter((file) => file !== "checks.json" && !derivedFiles.has(file) && !accountFile.test(file));
+    const others = (contents: PlanContents) => [...contents.keys()].filter((file) => file !== "checks.json" && !derivedFiles.has(file) && !accountFileOf(file));
     for (const file of new Set([...others(earlier), ...others(now)])) {
         if (!earlier.has(file) || !now.has(file)) {
             (earlier.has(file) ? notCompared.earlier : notCompared.now).push(file);
@@ -84,14 +84,11 @@ export function diffPlans(against: string, earlier: PlanContents, now: PlanConte
 }
 
 function accountsOf(...plans: PlanContents[]): string[] {
-    return [...new Set(plans.flatMap((contents) => [...contents.keys()].flatMap((file) => {
-        const match = accountFile.exec(file);
-        return match ? [match[1]] : [];
-    })))];
+    return [...new Set(plans.flatMap((contents) => [...contents.keys()].flatMap((file) => accountFileOf(file)?.account ?? [])))];
 }
 
 function accountDiff(account: string, earlier: PlanContents, now: PlanContents, grants: { earlier: Grant[]; now: Grant[] }): AccountDiff {
-    const resourcesOf = (contents: PlanContents) => (contents.get(`account-${account}/resources.json`) ?? []) as ResourceSummary[];
+    const resourcesOf = (contents: PlanContents) => (contents.get(resourcesFile(account)) ?? []) as ResourceSummary[];
     const key = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
     const [before, after] = [new Map(resourcesOf(earlier).map((r) => [key(r), r])), new Map(resourcesOf(now).map((r) => [key(r), r]))];
     const changed: ResourceChange[] = [];
@@ -122,15 +119,15 @@ function accountDiff(account: string, earlier: PlanContents, now: PlanContents, 
 
 /** The changes in a resource's policy documents and, for a pipeline, its definition as get-pipeline prints it. */
 function documentChanges(account: string, resource: ResourceSummary, earlier: PlanContents, now: PlanContents): FieldChange[] {
-    const documents = (contents: PlanContents) => new Map([...contents].flatMap(([file, document]) => {
-        const match = accountFile.exec(file);
-        if (!match || match[1] !== account) {
+    const documents = (contents: PlanContents) => new Map([...contents].flatMap(([file, document]): (readonly [string, unknown])[] => {
+        const found = accountFileOf(file);
+        if (found?.account !== account) {
             return [];
         }
-        if (match[3] === resource.name) {
-            return [[match[4], document] as const];
+        if (found.file === "policy" && found.resourceName === resource.name) {
+            return [[`${found.kind}-policy`, document] as const];
         }
-        return match[5] !== undefined && resource.type === "aws:codepipeline/pipeline:Pipeline" && match[5] === resource.properties.name ? [["pipeline", document] as const] : [];
+        return found.file === "pipeline" && resource.type === "aws:codepipeline/pipeline:Pipeline" && found.pipelineName === resource.properties.name ? [["pipeline", document] as const] : [];
     }));
     const [before, after] = [documents(earlier), documents(now)];
     return [...new Set([...before.keys(), ...after.keys()])].flatMap((label) => fieldChanges(before.get(label) ?? {}, after.get(label) ?? {}, `${label}:`));

@@ -5,11 +5,15 @@
 import { accountOfArn, arn, partitionOf } from "../definition/names";
 import { accountRootOf, Condition, Principal, Statement, statementsOf } from "../policy-pack/rules/policyDocuments";
 import type { ResourceSummary } from "./describe";
+import { accountFileOf, resourcesFile } from "./planFiles";
 
 /** The plan folder's files by relative path (with `/`): parsed JSON for `.json` files, text for the others. */
 export type PlanContents = Map<string, unknown>;
 
 export type GrantKind = "trust" | "identity" | "bucket" | "key" | "managed";
+
+/** The kinds of policy file whose statements are grants (a managed policy's text is not in the plan). */
+const policyKinds = new Set<string>(["trust", "identity", "bucket", "key"] satisfies GrantKind[]);
 
 export interface Grant {
     /** The account whose policy grants it. */
@@ -32,8 +36,6 @@ export interface Grant {
     conditions?: string[];
 }
 
-const policyFile = /^account-(\d{12}|unknown)\/policies\/(.+)\.(trust|identity|bucket|key)-policy\.json$/;
-
 /** Every grant of every policy in the plan folder's contents, deduplicated, in a stable order. */
 export function grantsOf(contents: PlanContents): Grant[] {
     const grants = new Map<string, Grant>();
@@ -46,24 +48,30 @@ export function grantsOf(contents: PlanContents): Grant[] {
         }
     };
     for (const [file, document] of contents) {
-        const match = policyFile.exec(file);
-        if (!match) {
+        const policy = accountFileOf(file);
+        if (policy?.file !== "policy" || !policyKinds.has(policy.kind)) {
             continue;
         }
-        const [, account, resourceName, kind] = match;
-        const resources = (contents.get(`account-${account}/resources.json`) ?? []) as ResourceSummary[];
-        const subject = policySubject(kind as GrantKind, resourceName, account, resources);
+        const { account, resourceName } = policy;
+        const kind = policy.kind as GrantKind;
+        const resources = (contents.get(resourcesFile(account)) ?? []) as ResourceSummary[];
+        const subject = policySubject(kind, resourceName, account, resources);
         for (const [index, statement] of (statementsOf(document) ?? []).entries()) {
-            statementGrants(statement, index, subject).forEach((grant) => add({ account, kind: kind as GrantKind, policy: file, ...grant }));
+            statementGrants(statement, index, subject).forEach((grant) => add({ account, kind, policy: file, ...grant }));
         }
     }
-    for (const file of [...contents.keys()].filter((f) => /^account-[^/]+\/resources\.json$/.test(f))) {
-        const account = file.slice("account-".length, -"/resources.json".length);
-        for (const attachment of (contents.get(file) as ResourceSummary[]).filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")) {
+    for (const [file, listed] of contents) {
+        const resourcesFile = accountFileOf(file);
+        if (resourcesFile?.file !== "resources") {
+            continue;
+        }
+        const { account } = resourcesFile;
+        const resources = listed as ResourceSummary[];
+        for (const attachment of resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")) {
             const { role, policyArn } = attachment.properties as { role?: string; policyArn?: string };
             add({
                 account, kind: "managed", policy: `${attachment.type} ${attachment.name}`, statement: "attached", effect: "Allow",
-                principal: roleArn(contents.get(file) as ResourceSummary[], account, role ?? "?", attachment.region), action: "(what the managed policy allows)", resource: policyArn ?? "?",
+                principal: roleArn(resources, account, role ?? "?", attachment.region), action: "(what the managed policy allows)", resource: policyArn ?? "?",
             });
         }
     }

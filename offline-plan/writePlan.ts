@@ -7,6 +7,7 @@ import { quotas, share } from "../definition/quotas";
 import { awsResources, getPipelineOutput, policyDocuments, summarize } from "./describe";
 import { grantsOf, PlanContents } from "./grants";
 import { declaredResources, PlanResult } from "./plan";
+import { pipelineFile, policyFile, resourcesFile } from "./planFiles";
 
 /** The marker of a plan folder: its first line says what it is, the others list the files the plan wrote. */
 export const markerFile = ".cross-account-pipeline-plan";
@@ -170,13 +171,13 @@ export function planContents(result: PlanResult): PlanContents {
     const accounts = [...new Set(resources.map((r) => r.accountId ?? "unknown"))];
     for (const account of accounts) {
         const mine = resources.filter((r) => (r.accountId ?? "unknown") === account);
-        json(`account-${account}/resources.json`, mine.map(summarize));
+        json(resourcesFile(account), mine.map(summarize));
         for (const resource of mine) {
             for (const { kind, document } of policyDocuments(resource)) {
-                json(`account-${account}/policies/${resource.name}.${kind}.json`, document);
+                json(policyFile(account, resource.name, kind), document);
             }
             if (resource.type === "aws:codepipeline/pipeline:Pipeline") {
-                json(`account-${account}/pipeline-${resource.inputs.name}.json`, getPipelineOutput(resource));
+                json(pipelineFile(account, resource.inputs.name), getPipelineOutput(resource));
             }
         }
     }

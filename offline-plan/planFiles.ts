@@ -1,0 +1,31 @@
+// The names of the plan folder's per-account files, made and read in one place: the writer names them,
+// and the grants, the diff and the diagram find an account's resources, policies and pipeline by them.
+
+/** `account-<id>/resources.json`: the account's resources. */
+export const resourcesFile = (account: string) => `account-${account}/resources.json`;
+
+/** `account-<id>/policies/<resource>.<kind>-policy.json`: one policy document of a resource (`kind`: trust, identity, bucket, key). */
+export const policyFile = (account: string, resourceName: string, kind: string) => `account-${account}/policies/${resourceName}.${kind}-policy.json`;
+
+/** `account-<id>/pipeline-<name>.json`: a pipeline as get-pipeline prints it. */
+export const pipelineFile = (account: string, pipelineName: string) => `account-${account}/pipeline-${pipelineName}.json`;
+
+/** A per-account file of the plan folder, by what its name says. */
+export type AccountFile =
+    | { account: string; file: "resources" }
+    | { account: string; file: "policy"; resourceName: string; kind: string }
+    | { account: string; file: "pipeline"; pipelineName: string };
+
+const accountFile = /^account-([^/]+)\/(?:(resources)\.json|policies\/(.+)\.(\w+)-policy\.json|pipeline-(.+)\.json)$/;
+
+/** What a plan folder file is, when it is one of an account's; undefined for the others (checks.json, plan.txt, ...). */
+export function accountFileOf(file: string): AccountFile | undefined {
+    const match = accountFile.exec(file);
+    if (!match) {
+        return undefined;
+    }
+    const [, account, resources, resourceName, kind, pipelineName] = match;
+    return resources ? { account, file: "resources" }
+        : resourceName !== undefined ? { account, file: "policy", resourceName, kind }
+        : { account, file: "pipeline", pipelineName };
+}
