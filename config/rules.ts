@@ -532,8 +532,8 @@ const derivedNames: DerivedNames[] = [
     { what: "the IAM role", form: names.buildRole(placeholder), rule: namingRules.iamRole, names: (p) => [names.buildRole(p.pipelineName)] },
     { what: "the IAM role", form: names.sourceTriggerRole(placeholder), rule: namingRules.iamRole, names: (p) => (p.s3Source ? [names.sourceTriggerRole(p.pipelineName)] : []) },
     {
-        what: "the IAM path of the target roles", form: rolePaths.instance(accountPlaceholder, placeholder), rule: namingRules.iamPath,
-        names: (p) => [rolePaths.deploy(p.accountId, p.pipelineName), rolePaths.instance(p.accountId, p.pipelineName)],
+        what: "the IAM path of the target roles", form: rolePaths(accountPlaceholder, placeholder).instance, rule: namingRules.iamPath,
+        names: (p) => Object.values(rolePaths(p.accountId, p.pipelineName)),
     },
 ];
 

@@ -71,9 +71,12 @@ export const names = {
  * and two pipeline accounts using the default name must not share their target roles' grants. Role names
  * stay unique per account whatever the path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
  */
-export const rolePaths = {
-    /** The cross-account roles the pipeline assumes: they read and write artifacts. */
-    deploy: (pipelineAccountId: string, pipelineName: string) => `/cross-account-pipeline/${pipelineAccountId}/${pipelineName}/deploy/`,
-    /** The instance roles of the deployment groups: they only read artifacts. */
-    instance: (pipelineAccountId: string, pipelineName: string) => `/cross-account-pipeline/${pipelineAccountId}/${pipelineName}/instance/`,
-};
+export function rolePaths(pipelineAccountId: string, pipelineName: string): { deploy: string; instance: string } {
+    const pipeline = `/cross-account-pipeline/${pipelineAccountId}/${pipelineName}`;
+    return {
+        /** The cross-account roles the pipeline assumes: they read and write artifacts. */
+        deploy: `${pipeline}/deploy/`,
+        /** The instance roles of the deployment groups: they only read artifacts. */
+        instance: `${pipeline}/instance/`,
+    };
+}

@@ -29,21 +29,19 @@ type TargetRoles = Pick<TargetConfig, "region" | "accountId" | "crossAccountRole
 
 /** The role each target's deploy action assumes: that target's cross-account role, under this pipeline's deploy path. */
 export function deployRoleArn(pipeline: PipelineIdentity, target: Omit<TargetRoles, "instanceRoleName">): string {
-    return arn.role(partitionOf(target.region), target.accountId, target.crossAccountRoleName, rolePaths.deploy(pipeline.pipelineAccountId, pipeline.pipelineName));
+    return arn.role(partitionOf(target.region), target.accountId, target.crossAccountRoleName, rolePaths(pipeline.pipelineAccountId, pipeline.pipelineName).deploy);
 }
 
 /** The role of a target's instances, under this pipeline's instance path. */
 export function instanceRoleArn(pipeline: PipelineIdentity, target: Omit<TargetRoles, "crossAccountRoleName">): string {
-    return arn.role(partitionOf(target.region), target.accountId, target.instanceRoleName, rolePaths.instance(pipeline.pipelineAccountId, pipeline.pipelineName));
+    return arn.role(partitionOf(target.region), target.accountId, target.instanceRoleName, rolePaths(pipeline.pipelineAccountId, pipeline.pipelineName).instance);
 }
 
 /** This pipeline's deploy and instance roles in any account, as ARN patterns (their partition is the pipeline's: targets share it). */
 export function targetRolePatterns(pipeline: PipelineIdentity & Pick<PipelineShape, "region">): { deploy: string; instance: string } {
     const partition = partitionOf(pipeline.region);
-    return {
-        deploy: arn.rolesUnder(partition, rolePaths.deploy(pipeline.pipelineAccountId, pipeline.pipelineName)),
-        instance: arn.rolesUnder(partition, rolePaths.instance(pipeline.pipelineAccountId, pipeline.pipelineName)),
-    };
+    const paths = rolePaths(pipeline.pipelineAccountId, pipeline.pipelineName);
+    return { deploy: arn.rolesUnder(partition, paths.deploy), instance: arn.rolesUnder(partition, paths.instance) };
 }
 
 /** The pipeline's service role, by the name config gives it. */

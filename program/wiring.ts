@@ -16,7 +16,7 @@ export function pipelineAccountNames(config: ProgramConfig, target: TargetConfig
         accountRoot: arn.accountRoot(partitionOf(config.region), config.pipelineAccountId),
         pipelineRoleArn: pipelineRoleArn(config),
         store: storeNameForTargets(config, target.region),
-        rolePaths: { deploy: rolePaths.deploy(config.pipelineAccountId, config.pipelineName), instance: rolePaths.instance(config.pipelineAccountId, config.pipelineName) },
+        rolePaths: rolePaths(config.pipelineAccountId, config.pipelineName),
     };
 }
 
