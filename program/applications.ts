@@ -1,6 +1,6 @@
 // CodeDeploy applications, one per account, region and name, shared by the targets (deployment groups) that
 // name it: the staging and production groups of one application in one account are one application.
-import type * as aws from "@pulumi/aws";
+import type { Provider } from "@pulumi/aws/provider";
 import { CodeDeployApplication } from "../components/codeDeployApplication";
 import type { TargetConfig } from "../config";
 
@@ -28,10 +28,11 @@ export function codeDeployApplications(targets: TargetConfig[]): ApplicationGrou
  * Declares each application this stack's targets need, once, with the provider of its first target (any of
  * them is pinned to the same account), and returns each target's application by target name.
  */
-export function declareApplications(targets: { target: TargetConfig; provider: aws.Provider }[]): Map<string, CodeDeployApplication> {
+export function declareApplications(targets: { target: TargetConfig; provider: Provider }[]): Map<string, CodeDeployApplication> {
+    const providerOf = new Map(targets.map(({ target, provider }) => [target, provider]));
     const byTarget = new Map<string, CodeDeployApplication>();
     for (const group of codeDeployApplications(targets.map(({ target }) => target))) {
-        const provider = targets.find(({ target }) => target === group.targets[0])!.provider;
+        const provider = providerOf.get(group.targets[0]);
         const application = new CodeDeployApplication(`${group.applicationName}-${group.accountId}-${group.region}`, {
             applicationName: group.applicationName,
             region: group.region,
