@@ -116,7 +116,7 @@ export function resourceCounts(resources: ReturnType<typeof summarize>[]): strin
 
 /** What an account is in this plan: `pipeline account`, `target Staging`...; an account only an earlier plan had is `not in this plan`. */
 export function accountTitle(result: PlanResult): (account: string) => string {
-    const planned = new Set(accountsOf(result).map((a) => a.account));
+    const planned = new Set(awsResources(declaredResources(result.stacks)).map((r) => r.accountId ?? "unknown"));
     return (account) => {
         const roles = result.stacks.flatMap(({ config }) => !config ? [] : [
             ...(config.deploy !== "target" && config.pipelineAccountId === account ? ["pipeline account"] : []),
