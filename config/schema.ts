@@ -6,6 +6,7 @@
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import { kmsReference } from "../definition/names";
+import { namePattern, namingRules } from "../definition/quotas";
 import { expecting, shown, Wording } from "./problems";
 
 declare module "zod" {
@@ -72,12 +73,10 @@ export function derivedRoleName(targetName: string, field: RoleField): string {
     return `${targetName}${derivedRoleSuffixes[field]}`;
 }
 
-// CodePipeline stage, action and pipeline names:
-// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html
-const stageNamePattern = /^[A-Za-z0-9.@_-]{1,100}$/;
+// CodePipeline stage, action and pipeline names, and IAM role names, as AWS names them (definition/quotas.ts).
+const stageNamePattern = namePattern(namingRules.stage);
 const stageNameText = "1-100 letters, digits, '.', '@', '_' or '-'";
-// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
+const roleNamePattern = namePattern(namingRules.iamRole);
 // CodeDeploy application, deployment group and deployment config names:
 // https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html
 const codeDeployNamePattern = /^[\w.+=,@-]{1,100}$/;

@@ -131,6 +131,11 @@ export const namingRules = {
     action: codePipelineName,
 } satisfies Record<string, NamingRule>;
 
+/** The rule's length and characters as one regular expression (its other conditions, if any, are checked apart). */
+export function namePattern(rule: NamingRule): RegExp {
+    return new RegExp(`^${rule.character.source}{1,${rule.maxLength}}$`);
+}
+
 /** What is wrong with `name` under `rule`, completing "expected a name ...", or undefined when it keeps the rule. */
 export function namingProblem(rule: NamingRule, name: string): { tooLong?: true; expected: string } | undefined {
     if (name.length > rule.maxLength || name.length === 0) {
