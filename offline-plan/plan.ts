@@ -73,10 +73,50 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         return { createTime: replayed, rules: ruleResults, ...measurements };
     })()]);
     phases.end("access checks");
-    const ok = stacks.every((s) => !s.error) && disagreements.length === 0 && collisions.length === 0 && createTime.every((c) => c.ok)
-        && access.every((f) => f.ok) && rules.every((r) => r.enforcement === "advisory" || r.violations.length === 0);
-    return { stacks, disagreements, collisions, createTime, access, rules, quotas: measured, namesChecked, ok };
+    const checked = { stacks, disagreements, collisions, createTime, access, rules, quotas: measured, namesChecked };
+    return { ...checked, ok: checkGroups(checked).every((group) => group.failures.length === 0) };
 }
+
+/** A group of checks: how many passed, and each failure (and note) with its message. */
+export interface CheckGroup {
+    name: string;
+    /** `14/14 checks as AWS makes them`, `yes`... */
+    status: string;
+    failures: { what: string; message?: string }[];
+    /** Not failures: what could not be verified, advisory rules' warnings. */
+    notes: { label: string; what: string; message?: string }[];
+}
+
+/** Every check of the plan, by group, in the order they run: the plan holds when none of them has a failure. */
+export function checkGroups(result: Omit<PlanResult, "ok">): CheckGroup[] {
+    const counted = (passed: number, total: number, unit: string) => `${passed}/${total} ${unit}`;
+    const failedCreateTime = result.createTime.filter((c) => !c.ok);
+    const failedAccess = result.access.filter((f) => !f.ok);
+    const mandatory = result.rules.filter((r) => r.enforcement === "mandatory");
+    return [
+        {
+            name: "stacks evaluated", status: counted(result.stacks.filter((s) => !s.error).length, result.stacks.length, "stacks"),
+            failures: result.stacks.filter((s) => s.error).map((s) => ({ what: `stack ${s.file.stack}: NOT EVALUATED`, message: s.error })), notes: [],
+        },
+        {
+            name: "create time, in deployment order", status: counted(result.createTime.length - failedCreateTime.length, result.createTime.length, "checks as AWS makes them"),
+            failures: failedCreateTime.map((c) => ({ what: `stack ${c.stack}, ${c.resource}: ${c.check}`, message: c.message })), notes: [],
+        },
+        {
+            name: "access chain", status: counted(result.access.length - failedAccess.length, result.access.length, "checks as expected"),
+            failures: failedAccess.map((f) => ({ what: f.check.hop, message: f.message })),
+            notes: result.access.filter((f) => f.result === "NotVerified").map((f) => ({ label: "NOT VERIFIED", what: f.check.hop, message: f.message })),
+        },
+        {
+            name: "policy rules", status: counted(result.rules.filter((r) => r.enforcement !== "mandatory" || r.violations.length === 0).length, result.rules.length, "rules pass"),
+            failures: mandatory.flatMap((r) => r.violations.map((v) => ({ what: `${r.rule} (mandatory): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
+            notes: result.rules.filter((r) => r.enforcement !== "mandatory").flatMap((r) => r.violations.map((v) => ({ label: "warn", what: `${r.rule} (${r.enforcement}): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
+        },
+        { name: "stack files agree", status: result.disagreements.length === 0 ? "yes" : "NO", failures: result.disagreements.map((what) => ({ what })), notes: [] },
+        { name: "no two stacks declare the same resources", status: result.collisions.length === 0 ? "yes" : "NO", failures: result.collisions.map((what) => ({ what })), notes: [] },
+    ];
+}
+
 
 /** One evaluated stack's resources as the policy pack sees them under `pulumi preview`. */
 export interface StackRuleResources {

@@ -5,7 +5,7 @@ import { targetsDeployedHere } from "../program/providers";
 import { AccessFinding } from "../verification/evaluation";
 import { awsResources, className, policyDocuments, summarize } from "./describe";
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
-import { declaredResources, PlanResult } from "./plan";
+import { checkGroups, declaredResources, PlanResult } from "./plan";
 
 /** The whole report: every resource per account, who may do what, every check and rule, and the changes against an earlier plan. */
 export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
@@ -124,46 +124,6 @@ export function accountTitle(result: PlanResult): (account: string) => string {
         ]);
         return [...new Set(roles)].join(", ") || (planned.has(account) ? "unknown" : "not in this plan");
     };
-}
-
-/** A group of checks: how many passed, and each failure (and note) with its message. */
-export interface CheckGroup {
-    name: string;
-    /** `14/14 checks as AWS makes them`, `yes`... */
-    status: string;
-    failures: { what: string; message?: string }[];
-    /** Not failures: what could not be verified, advisory rules' warnings. */
-    notes: { label: string; what: string; message?: string }[];
-}
-
-/** Every check of the plan, by group, in the order they run. */
-export function checkGroups(result: PlanResult): CheckGroup[] {
-    const counted = (passed: number, total: number, unit: string) => `${passed}/${total} ${unit}`;
-    const failedCreateTime = result.createTime.filter((c) => !c.ok);
-    const failedAccess = result.access.filter((f) => !f.ok);
-    const mandatory = result.rules.filter((r) => r.enforcement === "mandatory");
-    return [
-        {
-            name: "stacks evaluated", status: counted(result.stacks.filter((s) => !s.error).length, result.stacks.length, "stacks"),
-            failures: result.stacks.filter((s) => s.error).map((s) => ({ what: `stack ${s.file.stack}: NOT EVALUATED`, message: s.error })), notes: [],
-        },
-        {
-            name: "create time, in deployment order", status: counted(result.createTime.length - failedCreateTime.length, result.createTime.length, "checks as AWS makes them"),
-            failures: failedCreateTime.map((c) => ({ what: `stack ${c.stack}, ${c.resource}: ${c.check}`, message: c.message })), notes: [],
-        },
-        {
-            name: "access chain", status: counted(result.access.length - failedAccess.length, result.access.length, "checks as expected"),
-            failures: failedAccess.map((f) => ({ what: f.check.hop, message: f.message })),
-            notes: result.access.filter((f) => f.result === "NotVerified").map((f) => ({ label: "NOT VERIFIED", what: f.check.hop, message: f.message })),
-        },
-        {
-            name: "policy rules", status: counted(result.rules.filter((r) => r.enforcement !== "mandatory" || r.violations.length === 0).length, result.rules.length, "rules pass"),
-            failures: mandatory.flatMap((r) => r.violations.map((v) => ({ what: `${r.rule} (mandatory): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
-            notes: result.rules.filter((r) => r.enforcement !== "mandatory").flatMap((r) => r.violations.map((v) => ({ label: "warn", what: `${r.rule} (${r.enforcement}): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
-        },
-        { name: "stack files agree", status: result.disagreements.length === 0 ? "yes" : "NO", failures: result.disagreements.map((what) => ({ what })), notes: [] },
-        { name: "no two stacks declare the same resources", status: result.collisions.length === 0 ? "yes" : "NO", failures: result.collisions.map((what) => ({ what })), notes: [] },
-    ];
 }
 
 /** The check groups as lines: each group's count, then its failures and notes, each with its message. */

@@ -4,8 +4,8 @@
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { trustDiagram } from "./diagram";
 import type { PlanContents } from "./grants";
-import type { PlanResult } from "./plan";
-import { accountsOf, accountTitle, checkGroups, verdict } from "./report";
+import { checkGroups, PlanResult } from "./plan";
+import { accountsOf, accountTitle, verdict } from "./report";
 
 export function renderSummary(result: PlanResult, contents: PlanContents, planDiff?: PlanDiff): string {
     const title = accountTitle(result);
