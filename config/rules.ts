@@ -259,7 +259,7 @@ function deployedTargetsShareOneAccount(draft: Draft): Problem[] {
 
 /** Where a CodeDeploy application lives: names are unique per account and region. */
 function applicationOf(target: DraftTarget, pipelineRegion: string | undefined): string | undefined {
-    const region = target.region ?? pipelineRegion;
+    const region = regionOf(target, pipelineRegion);
     return target.accountId === undefined || region === undefined || target.applicationName === undefined
         ? undefined : `application ${target.applicationName} in account ${target.accountId} (${region})`;
 }
@@ -324,7 +324,7 @@ function instanceTagsSelectOneGroup(draft: Draft): Problem[] {
     const first = new Map<string, { name: string; group: string; explicit: boolean }>();
     const problems: Problem[] = [];
     for (const { target, index } of targetsOf(draft)) {
-        const region = target.region ?? draft.region;
+        const region = regionOf(target, draft.region);
         const { applicationName, deploymentGroupName } = target;
         const explicit = given(target, "instanceTag");
         const tag = explicit ? target.instanceTag
@@ -469,7 +469,7 @@ function adoptedStoresAreThisPipelines(draft: Draft): Problem[] {
         return [{ path: ["adoptRetained"], message: "a target stack retains nothing on destroy, so it adopts nothing; expected adoptRetained only in the pipeline stack (deploy: pipeline or all)" }];
     }
     const pipelineRegion = draft.region;
-    const storeRegions = pipelineRegion === undefined ? undefined : artifactStoreRegions(pipelineRegion, targetsOf(draft).map(({ target }) => ({ region: target.region ?? pipelineRegion })));
+    const storeRegions = pipelineRegion === undefined ? undefined : artifactStoreRegions(pipelineRegion, targetsOf(draft).map(({ target }) => ({ region: regionOf(target, pipelineRegion) })));
     return adopted.flatMap(([region, key]): Problem[] => {
         const path = ["adoptRetained", region];
         if (key === undefined) {
@@ -547,7 +547,7 @@ function pipelineNameFitsDerivedNames(draft: Draft): Problem[] {
     if (pipelineName === undefined || region === undefined) {
         return [];
     }
-    const storeRegions = artifactStoreRegions(region, targetsOf(draft).map(({ target }) => ({ region: target.region ?? region })));
+    const storeRegions = artifactStoreRegions(region, targetsOf(draft).map(({ target }) => ({ region: regionOf(target, region) })));
     const pipeline: NamedPipeline = {
         pipelineName,
         accountId: draft.pipelineAccountId ?? "000000000000",
@@ -587,6 +587,11 @@ function given<T extends object>(value: T, key: keyof T): boolean {
 }
 
 /** The target entries that are objects, with their index in targets. */
+/** A target's region, as the schema resolves it (config/schema.ts): its own, or else the pipeline's. */
+function regionOf<PipelineRegion extends string | undefined>(target: DraftTarget, pipelineRegion: PipelineRegion): string | PipelineRegion {
+    return target.region ?? pipelineRegion;
+}
+
 function targetsOf(draft: Draft): { target: DraftTarget; index: number }[] {
     return (draft.targets ?? []).flatMap((target, index) => (target ? [{ target, index }] : []));
 }
