@@ -28,7 +28,7 @@ exit status: 0 the plan holds (with --against: and nothing changed), 1 a check f
 stack file, plan folder or --against folder, 3 a bug in the plan, 4 with --against: the plan holds and something changed`;
 
 /** The options `npm run plan` accepts, as node:util parseArgs reads them. */
-export const planOptions = {
+const planOptions = {
     out: { type: "string" },
     against: { type: "string" },
     verbose: { type: "boolean", short: "v" },
@@ -97,7 +97,7 @@ function argumentProblem(e: Error & { code?: string }): string {
  * or the earlier plan's folder, all together. The earlier plan is read whole before anything is
  * written, so `--against` may name the folder this plan replaces.
  */
-export function readInputs(stackFiles: string[], outDir: string, against?: string): { files: StackFile[]; earlier?: PlanContents } {
+function readInputs(stackFiles: string[], outDir: string, against?: string): { files: StackFile[]; earlier?: PlanContents } {
     const problems: string[] = [];
     const folderProblem = planFolderProblem(outDir);
     if (folderProblem) {

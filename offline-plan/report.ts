@@ -109,7 +109,7 @@ export function accountsOf(result: PlanResult): { account: string; resources: Re
 }
 
 /** `N resources to create`, and how many retained ones it adopts (imports) instead, if any. */
-export function resourceCounts(resources: ReturnType<typeof summarize>[]): string {
+function resourceCounts(resources: ReturnType<typeof summarize>[]): string {
     const adopted = resources.filter((r) => r.adopts).length;
     return `${resources.length - adopted} resources to create${adopted ? `, ${adopted} retained ones to adopt` : ""}`;
 }

@@ -46,7 +46,7 @@ function stageIndex(keys: Record<string, string>): number {
  * Stack files that cannot be planned with the others, with why: a file given twice, or a second
  * file for a stack name already taken (a project has one stack of a name, wherever its file lies).
  */
-export function duplicateStackFiles(files: StackFile[]): Map<StackFile, string> {
+function duplicateStackFiles(files: StackFile[]): Map<StackFile, string> {
     const duplicates = new Map<StackFile, string>();
     const byName = new Map<string, StackFile>();
     for (const file of files) {
@@ -101,7 +101,7 @@ export async function evaluateStacks(files: StackFile[], progress: (line: string
  * names, served under that name. Offline the organization cannot be checked (it depends on the
  * backend); the project must be this one, and the stack one planned (and so evaluated) before.
  */
-export function targetStackOutputs(config: ProgramConfig, evaluated: PlannedStack[]): { outputs: Record<string, Record<string, unknown>>; problems: string[] } {
+function targetStackOutputs(config: ProgramConfig, evaluated: PlannedStack[]): { outputs: Record<string, Record<string, unknown>>; problems: string[] } {
     const outputs: Record<string, Record<string, unknown>> = {};
     const problems: string[] = [];
     config.targets.forEach((target, index) => {
