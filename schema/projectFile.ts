@@ -9,8 +9,8 @@
 // project's namespace with neither a default nor a value ("Stack '<stack>' is missing configuration
 // value", workspace `mergeConfig` in pulumi/pulumi sdk/go/common/workspace/config.go).
 import { parseDocument, YAMLMap } from "yaml";
-import { z } from "zod";
-import { configSchema } from "../config/schema";
+import type { z } from "zod";
+import { programKeys } from "./stackFileSchema";
 
 type JsonSchema = z.core.JSONSchema.JSONSchema;
 
@@ -25,7 +25,7 @@ export interface ConfigDeclaration {
 
 /** The declarations of the program's scalar keys, by key, in the schema's order. */
 export function projectConfigDeclarations(): Record<string, ConfigDeclaration> {
-    const keys = z.toJSONSchema(configSchema, { io: "input", target: "draft-07" }) as JsonSchema;
+    const keys = programKeys();
     const required = new Set(keys.required ?? []);
     const declarations: Record<string, ConfigDeclaration> = {};
     for (const [key, field] of Object.entries(keys.properties ?? {})) {

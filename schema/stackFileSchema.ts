@@ -12,8 +12,9 @@ export const schemaFile = "schema/stack-config.schema.json";
 /**
  * The program's keys as JSON Schema of what a stack file holds (zod's input side: defaults make keys
  * optional, `1` and "1" are both versions). Draft-07, the draft every YAML language server reads.
+ * The project files' declarations (projectFile.ts) are read from it too.
  */
-function programKeys(): JsonSchema {
+export function programKeys(): JsonSchema {
     return z.toJSONSchema(configSchema, {
         io: "input",
         target: "draft-07",
