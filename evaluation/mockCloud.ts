@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { kmsReference, partitionOf } from "../definition/names";
+import type { PolicyDocument } from "../policies/document";
 
 /** A resource as the program declared it, with the account and region its provider pins it to. */
 export interface DeclaredResource {
@@ -21,6 +22,33 @@ export interface DeclaredResource {
     custom: boolean;
     /** What the registration request carries besides inputs: identity, parent and resource options. */
     registration?: Registration;
+}
+
+/** Each resource's parsed policy inputs, with the JSON text each was parsed from. */
+const parsedPolicies = new WeakMap<DeclaredResource, Map<string, { text: string; document: PolicyDocument }>>();
+
+/**
+ * The policy document a declared resource's input `field` holds (a JSON string), or undefined; parsed once
+ * for as long as the text is the same, so that the access model, the create-time checks and the plan folder
+ * read one document object, and the IAM evaluator validates it once. Read it, never change it.
+ */
+export function declaredPolicy(resource: DeclaredResource, field: string): PolicyDocument | undefined {
+    const text: unknown = resource.inputs[field];
+    if (typeof text !== "string" || !text) {
+        return undefined;
+    }
+    let ofResource = parsedPolicies.get(resource);
+    if (!ofResource) {
+        ofResource = new Map();
+        parsedPolicies.set(resource, ofResource);
+    }
+    const parsed = ofResource.get(field);
+    if (parsed?.text === text) {
+        return parsed.document;
+    }
+    const document = JSON.parse(text) as PolicyDocument;
+    ofResource.set(field, { text, document });
+    return document;
 }
 
 export interface Registration {

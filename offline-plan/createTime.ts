@@ -5,9 +5,8 @@
 // dependency orders them. Each rule is a small function over the declared resources, the stack order
 // and the dependency graph, and cites the AWS documentation of the check it models.
 import type { StageDeclaration } from "../definition/pipeline";
-import type { DeclaredResource } from "../evaluation/mockCloud";
+import { DeclaredResource, declaredPolicy } from "../evaluation/mockCloud";
 import { policyFields } from "../policies/declared";
-import type { PolicyDocument } from "../policies/document";
 import { accountRootOf, statementsOf } from "../policy-pack/rules/policyDocuments";
 import { AccessCheck, evaluateCheck } from "../verification/evaluation";
 
@@ -43,7 +42,6 @@ export class CreationOrder {
     private readonly rolesByArn = new Map<string, DeclaredResource>();
     private readonly rolesByName = new Map<string | undefined, Map<string, DeclaredResource>>();
     private readonly inlinePolicies = new Map<string | undefined, Map<string, DeclaredResource[]>>();
-    private readonly policies = new Map<DeclaredResource, Map<string, PolicyDocument | undefined>>();
 
     constructor(readonly stacks: StackResources[]) {
         this.resources = stacks.flatMap((s) => s.resources);
@@ -84,16 +82,6 @@ export class CreationOrder {
     /** A role's inline policies (RolePolicy), in the order they are declared. */
     inlinePoliciesOf(role: DeclaredResource): DeclaredResource[] {
         return this.inlinePolicies.get(role.accountId)?.get(role.state.name) ?? [];
-    }
-
-    /** The policy document in a resource's input `field` (a JSON string), parsed once. */
-    policyOf(resource: DeclaredResource, field: string): PolicyDocument | undefined {
-        const ofResource = nested(this.policies, resource, () => new Map<string, PolicyDocument | undefined>());
-        if (!ofResource.has(field)) {
-            const value = resource.inputs[field];
-            ofResource.set(field, typeof value === "string" && value ? JSON.parse(value) as PolicyDocument : undefined);
-        }
-        return ofResource.get(field);
     }
 
     stackOf(resource: DeclaredResource): string {
@@ -174,7 +162,7 @@ function missing(order: CreationOrder, resource: DeclaredResource, needed: Decla
 }
 
 /** The IAM evaluator's verdict on a service or role assuming `role`; undefined if allowed, else why not. */
-async function refusedAssumeRole(order: CreationOrder, principal: string, identityPolicies: DeclaredResource[], role: DeclaredResource, context: Record<string, string>): Promise<string | undefined> {
+async function refusedAssumeRole(principal: string, identityPolicies: DeclaredResource[], role: DeclaredResource, context: Record<string, string>): Promise<string | undefined> {
     const check: AccessCheck = {
         hop: `${principal} assumes ${role.state.arn}`,
         principal,
@@ -183,8 +171,8 @@ async function refusedAssumeRole(order: CreationOrder, principal: string, identi
         resourceAccount: role.accountId ?? "",
         context,
         expect: "allowed",
-        identityPolicies: identityPolicies.map((policy) => ({ name: policy.name, policy: order.policyOf(policy, "policy")! })),
-        resourcePolicy: { kind: "trust policy", policy: order.policyOf(role, "assumeRolePolicy")! },
+        identityPolicies: identityPolicies.map((policy) => ({ name: policy.name, policy: declaredPolicy(policy, "policy")! })),
+        resourcePolicy: { kind: "trust policy", policy: declaredPolicy(role, "assumeRolePolicy")! },
     };
     const finding = await evaluateCheck(check);
     return finding.ok ? undefined : finding.message;
@@ -246,7 +234,7 @@ export async function deploymentGroupChecks(order: CreationOrder): Promise<Creat
         const role = order.roleByArn(group.inputs.serviceRoleArn);
         const absent = missing(order, group, role, `service role ${group.inputs.serviceRoleArn}`);
         const refused = !absent && role
-            ? await refusedAssumeRole(order, "codedeploy.amazonaws.com", [], role, { "aws:SourceAccount": group.accountId ?? "", "aws:SourceArn": group.state.arn })
+            ? await refusedAssumeRole("codedeploy.amazonaws.com", [], role, { "aws:SourceAccount": group.accountId ?? "", "aws:SourceArn": group.state.arn })
             : undefined;
         return result(order, api, group, `its service role exists and CodeDeploy may assume it`, prefixed("InvalidRoleException", absent ?? refused));
     }));
@@ -308,7 +296,7 @@ export async function pipelineRoleChecks(order: CreationOrder): Promise<CreateTi
     const checks = order.ofType("aws:codepipeline/pipeline:Pipeline").map(async (pipeline): Promise<CreateTimeCheck[]> => {
         const serviceRole = order.roleByArn(pipeline.inputs.roleArn);
         const serviceRoleAbsent = missing(order, pipeline, serviceRole, `service role ${pipeline.inputs.roleArn}`);
-        const serviceRoleRefused = !serviceRoleAbsent && serviceRole ? await refusedAssumeRole(order, "codepipeline.amazonaws.com", [], serviceRole, {}) : undefined;
+        const serviceRoleRefused = !serviceRoleAbsent && serviceRole ? await refusedAssumeRole("codepipeline.amazonaws.com", [], serviceRole, {}) : undefined;
         const serviceRoleCheck = result(order, api, pipeline, `its service role ${pipeline.inputs.roleArn} exists and CodePipeline may assume it`,
             prefixed("InvalidStructureException", serviceRoleAbsent ?? serviceRoleRefused));
         if (!serviceRole || serviceRoleAbsent) {
@@ -332,7 +320,7 @@ export async function pipelineRoleChecks(order: CreationOrder): Promise<CreateTi
 
 /** Why the service role, with the policies it has when the pipeline is created, may not assume `role`; and which of its policies is still to come. */
 async function refusedAssumeRoleNow(pipeline: DeclaredResource, serviceRole: DeclaredResource, all: DeclaredResource[], now: DeclaredResource[], role: DeclaredResource, order: CreationOrder): Promise<string | undefined> {
-    const refused = await refusedAssumeRole(order, serviceRole.state.arn, now, role, {});
+    const refused = await refusedAssumeRole(serviceRole.state.arn, now, role, {});
     if (!refused) {
         return undefined;
     }

@@ -1,6 +1,6 @@
 // What a reviewer needs to see of each declared resource, and the pipeline as
 // `aws codepipeline get-pipeline` prints it.
-import type { DeclaredResource } from "../evaluation/mockCloud";
+import { DeclaredResource, declaredPolicy } from "../evaluation/mockCloud";
 import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
 import { policyFields } from "../policies/declared";
 
@@ -62,8 +62,10 @@ export function summarize(resource: DeclaredResource): ResourceSummary {
 /** Every policy document a resource carries, with what it is: trust, identity, bucket or key policy. */
 export function policyDocuments(resource: DeclaredResource): { kind: string; document: unknown }[] {
     return (policyFields[resource.type] ?? [])
-        .filter(({ field }) => typeof resource.inputs[field] === "string" && resource.inputs[field])
-        .map(({ field, kind }) => ({ kind, document: JSON.parse(resource.inputs[field]) }));
+        .flatMap(({ field, kind }) => {
+            const document = declaredPolicy(resource, field);
+            return document ? [{ kind, document }] : [];
+        });
 }
 
 /** The pipeline as `aws codepipeline get-pipeline --name <name>` prints it (metadata dates exist only after creation). */

@@ -1,6 +1,6 @@
 // The access-relevant facts of a set of declared resources, across stacks: roles with their trust
 // and identity policies, buckets and keys with their resource policies, the pipeline's deploy actions.
-import type { DeclaredResource } from "../evaluation/mockCloud";
+import { DeclaredResource, declaredPolicy } from "../evaluation/mockCloud";
 import type { PolicyDocument } from "../policies/document";
 import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
 import { conditionValues, statementsOf } from "../policy-pack/rules/policyDocuments";
@@ -57,16 +57,13 @@ export interface AccessModel {
     organizationId?: string;
 }
 
-const parse = (value: unknown): PolicyDocument | undefined =>
-    typeof value === "string" && value ? JSON.parse(value) as PolicyDocument : (value as PolicyDocument | undefined);
-
 export function accessModel(resources: DeclaredResource[]): AccessModel {
     const ofType = (type: string) => resources.filter((r) => r.type === type && r.accountId);
     const roles = new Map<string, RoleFacts>();
     for (const role of ofType("aws:iam/role:Role")) {
         roles.set(role.state.arn, {
             arn: role.state.arn, name: role.state.name, accountId: role.accountId!,
-            trustPolicy: parse(role.inputs.assumeRolePolicy), identityPolicies: [],
+            trustPolicy: declaredPolicy(role, "assumeRolePolicy"), identityPolicies: [],
         });
     }
     // The first role of a name in an account, as a search in declaration order finds it (a role name has no "/").
@@ -79,7 +76,7 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
     }
     const roleByName = (accountId: string, name: string) => rolesByName.get(accountRole(accountId, name));
     for (const attached of ofType("aws:iam/rolePolicy:RolePolicy")) {
-        roleByName(attached.accountId!, attached.inputs.role)?.identityPolicies.push({ name: attached.name, policy: parse(attached.inputs.policy)! });
+        roleByName(attached.accountId!, attached.inputs.role)?.identityPolicies.push({ name: attached.name, policy: declaredPolicy(attached, "policy")! });
     }
 
     const buckets = new Map<string, BucketFacts>();
@@ -89,13 +86,13 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
     for (const bucketPolicy of ofType("aws:s3/bucketPolicy:BucketPolicy")) {
         const bucket = buckets.get(bucketPolicy.inputs.bucket);
         if (bucket) {
-            bucket.policy = parse(bucketPolicy.inputs.policy);
+            bucket.policy = declaredPolicy(bucketPolicy, "policy");
         }
     }
 
     const keys = new Map<string, KeyFacts>();
     for (const key of ofType("aws:kms/key:Key")) {
-        keys.set(key.state.arn, { arn: key.state.arn, accountId: key.accountId!, policy: parse(key.inputs.policy) });
+        keys.set(key.state.arn, { arn: key.state.arn, accountId: key.accountId!, policy: declaredPolicy(key, "policy") });
     }
 
     const pipelines = ofType("aws:codepipeline/pipeline:Pipeline").map((pipeline): PipelineFacts => ({
