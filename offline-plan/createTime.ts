@@ -9,6 +9,7 @@ import { DeclaredResource, declaredPolicy } from "../evaluation/mockCloud";
 import { policyFields } from "../policies/declared";
 import { accountRootOf, statementsOf } from "../policy-pack/rules/policyDocuments";
 import { AccessCheck, evaluateCheck } from "../verification/evaluation";
+import { entryOf } from "./maps";
 
 /** A stack's declared resources, in the order the stacks deploy. */
 export interface StackResources {
@@ -50,20 +51,20 @@ export class CreationOrder {
             return new Map(resources.filter((r) => r.registration).map((r) => [r.registration!.urn, r]));
         });
         for (const resource of this.resources) {
-            nested(this.byType, resource.type, () => []).push(resource);
+            entryOf(this.byType, resource.type, () => []).push(resource);
         }
         // The first of a name or ARN, as a search in declaration order would find it.
         for (const role of this.ofType("aws:iam/role:Role")) {
             if (!this.rolesByArn.has(role.state.arn)) {
                 this.rolesByArn.set(role.state.arn, role);
             }
-            const ofAccount = nested(this.rolesByName, role.accountId, () => new Map<string, DeclaredResource>());
+            const ofAccount = entryOf(this.rolesByName, role.accountId, () => new Map<string, DeclaredResource>());
             if (!ofAccount.has(role.state.name)) {
                 ofAccount.set(role.state.name, role);
             }
         }
         for (const policy of this.ofType("aws:iam/rolePolicy:RolePolicy")) {
-            nested(nested(this.inlinePolicies, policy.accountId, () => new Map<string, DeclaredResource[]>()), policy.inputs.role, () => []).push(policy);
+            entryOf(entryOf(this.inlinePolicies, policy.accountId, () => new Map<string, DeclaredResource[]>()), policy.inputs.role, () => []).push(policy);
         }
     }
 
@@ -134,15 +135,6 @@ export async function createTimeChecks(stacks: StackResources[]): Promise<Create
         ...sourceBucketChecks(order),
         ...await pipelineRoleChecks(order),
     ];
-}
-
-function nested<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-    let value = map.get(key);
-    if (value === undefined) {
-        value = create();
-        map.set(key, value);
-    }
-    return value;
 }
 
 /** A passing or failing check of `resource`; a failure's message is `api: error`. */

@@ -6,6 +6,7 @@
 import { accountOfArn } from "../definition/names";
 import type { ResourceSummary } from "./describe";
 import type { PlanContents } from "./grants";
+import { entryOf } from "./maps";
 import { accountFileOf } from "./planFiles";
 
 type NodeKind = "role" | "bucket" | "key" | "deployment" | "build" | "pipeline";
@@ -76,19 +77,19 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
     // Each account's nodes and the edges that touch it, in the order they were drawn.
     const nodesOf = new Map<string, DiagramNode[]>();
     for (const node of nodes.values()) {
-        listed(nodesOf, node.account).push(node);
+        entryOf(nodesOf, node.account, () => []).push(node);
     }
     const edgesOf = new Map<string, Edge[]>();
     for (const edge of edges.values()) {
         for (const account of new Set([nodes.get(edge.from)!.account, nodes.get(edge.to)!.account])) {
-            listed(edgesOf, account).push(edge);
+            entryOf(edgesOf, account, () => []).push(edge);
         }
     }
     const byShape = new Map<string, string[]>();
     const descriptions = new Map<string, string>();
     for (const account of accountOrder.filter((a) => nodesOf.has(a))) {
         const shape = shapeOf(account, nodes, nodesOf.get(account)!, edgesOf.get(account) ?? [], descriptions);
-        listed(byShape, shape).push(account);
+        entryOf(byShape, shape, () => []).push(account);
     }
     // The accounts that hold a pipeline first: every other account's edges lead there.
     const holdsPipeline = (group: string[]) => nodesOf.get(group[0])!.some((n) => n.kind === "pipeline");
@@ -98,7 +99,7 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
     const drawnAccounts = new Set(drawn.map((group) => group[0]));
 
     const ids = new Map<string, string>();
-    const idOf = (key: string) => ids.get(key) ?? ids.set(key, `n${ids.size + 1}`).get(key)!;
+    const idOf = (key: string) => entryOf(ids, key, () => `n${ids.size + 1}`);
     const lines = ["flowchart LR"];
     drawn.forEach((group, index) => {
         const names = group.map((account) => `${accountTitle(account)} (${account})`);
@@ -123,11 +124,6 @@ export function trustDiagram(contents: PlanContents, accountTitle: (account: str
         }
     }
     return { lines, nodes: ids.size + (hidden.length > 0 ? 1 : 0) };
-}
-
-/** The list under `key`, a new one at first. */
-function listed<T>(lists: Map<string, T[]>, key: string): T[] {
-    return lists.get(key) ?? lists.set(key, []).get(key)!;
 }
 
 interface Edge {
@@ -194,7 +190,7 @@ function shapeOf(account: string, nodes: Map<string, DiagramNode>, inside: Diagr
         // A node's description by a short name, the same for the same description in every account: a
         // pipeline account's nodes have an edge to each target, and the shape names each node at each edge.
         const description = `${node.kind}(${own.join(";")})`;
-        local.set(node.key, descriptions.get(description) ?? descriptions.set(description, `#${descriptions.size + 1}`).get(description)!);
+        local.set(node.key, entryOf(descriptions, description, () => `#${descriptions.size + 1}`));
     }
     const end = (key: string) => local.get(key) ?? key;
     return mine.map((e) => `${end(e.from)} -${labels(e)}-> ${end(e.to)}`).sort().join("\n");
