@@ -11,24 +11,17 @@ import { parseArgs } from "util";
 import { stackFilesIn } from "../project/stackFiles";
 import { benchmarkStack, writeStackFile } from "./bench";
 import { Command, planCommand } from "./command";
+import { filesIn } from "./writePlan";
 
 const projectRoot = path.resolve(__dirname, "..");
 
-/** Every file below `folder`, relative, with `/`, sorted. */
-function filesIn(folder: string, prefix = ""): string[] {
-    return fs.readdirSync(path.join(folder, prefix), { withFileTypes: true }).flatMap((entry) => {
-        const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-        return entry.isDirectory() ? filesIn(folder, relative) : [relative];
-    }).sort();
-}
-
-/** What differs between two plan folders: files only in one, files whose bytes differ. */
+/** What differs between two plan folders: files (and empty folders) only in one, files whose bytes differ; in file order. */
 export function planFolderDifferences(before: string, after: string): string[] {
-    const [old, current] = [filesIn(before), filesIn(after)];
+    const [old, current] = [filesIn(before).sort(), filesIn(after).sort()];
     return [
         ...old.filter((file) => !current.includes(file)).map((file) => `only before: ${file}`),
         ...current.filter((file) => !old.includes(file)).map((file) => `only after: ${file}`),
-        ...old.filter((file) => current.includes(file) && !fs.readFileSync(path.join(before, file)).equals(fs.readFileSync(path.join(after, file))))
+        ...old.filter((file) => !file.endsWith("/") && current.includes(file) && !fs.readFileSync(path.join(before, file)).equals(fs.readFileSync(path.join(after, file))))
             .map((file) => `differs: ${file}`),
     ];
 }

@@ -225,7 +225,7 @@ function removeEarlierPlan(folder: string, written: Set<string>): void {
 }
 
 /** Every file and empty folder below `folder`, relative, with `/`. */
-function filesIn(folder: string, prefix = ""): string[] {
+export function filesIn(folder: string, prefix = ""): string[] {
     return fs.readdirSync(path.join(folder, prefix), { withFileTypes: true }).flatMap((entry) => {
         const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
         if (!entry.isDirectory()) {

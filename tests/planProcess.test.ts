@@ -31,6 +31,18 @@ describe("the plan's process (offline-plan/preload.js)", () => {
     before(() => (scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-process-"))));
     after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
+    it("tells two plan folders apart by the files only one has and the files whose bytes differ", () => {
+        const [before, after] = [path.join(scratch, "before"), path.join(scratch, "after")];
+        for (const [folder, files] of [[before, { "checks.json": "{}", "plan.txt": "a", "account-1/resources.json": "[]" }], [after, { "checks.json": "{}", "plan.txt": "b", "summary.md": "s" }]] as const) {
+            for (const [file, text] of Object.entries(files)) {
+                fs.mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
+                fs.writeFileSync(path.join(folder, file), text);
+            }
+        }
+        assert.deepEqual(planFolderDifferences(before, after), ["only before: account-1/resources.json", "only after: summary.md", "differs: plan.txt"]);
+        assert.deepEqual(planFolderDifferences(before, before), []);
+    });
+
     it("writes byte for byte the plan folder that the plan run by ts-node writes, for the three-account example", function () {
         this.timeout(240_000);
         const stackFiles = stackFilesIn(path.join(projectRoot, "examples", "three-accounts"));
