@@ -3,6 +3,7 @@
 // the plan folder's own files (resources.json, policies/), so that a folder written earlier, by an
 // older version of the plan, yields its grants through the same code as the plan being made.
 import { accountOfArn, arn, partitionOf } from "../definition/names";
+import { PolicyKind, policyFields } from "../policies/declared";
 import { accountRootOf, Condition, Principal, Statement, statementsOf } from "../policy-pack/rules/policyDocuments";
 import type { ResourceSummary } from "./describe";
 import { accountFileOf, resourcesFile } from "./planFiles";
@@ -10,10 +11,11 @@ import { accountFileOf, resourcesFile } from "./planFiles";
 /** The plan folder's files by relative path (with `/`): parsed JSON for `.json` files, text for the others. */
 export type PlanContents = Map<string, unknown>;
 
-export type GrantKind = "trust" | "identity" | "bucket" | "key" | "managed";
+/** A policy file's kind, or an attached managed policy (whose text the plan does not hold). */
+export type GrantKind = PolicyKind | "managed";
 
-/** The kinds of policy file whose statements are grants (a managed policy's text is not in the plan). */
-const policyKinds = new Set<string>(["trust", "identity", "bucket", "key"] satisfies GrantKind[]);
+/** The kinds of policy the plan writes a file for, as the declared resources carry them. */
+const policyKinds = new Set<string>(Object.values(policyFields).flat().map(({ kind }) => kind));
 
 export interface Grant {
     /** The account whose policy grants it. */
