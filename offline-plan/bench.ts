@@ -13,6 +13,8 @@ import { count, quotas } from "../definition/quotas";
 import { StackFile } from "../project/stackFiles";
 import { Command, planCommand } from "./command";
 import { parsePhaseLines, phasesVariable, planPhases } from "./phases";
+import { accountFileOf } from "./planFiles";
+import { readPlanFolder } from "./writePlan";
 
 const projectRoot = path.resolve(__dirname, "..");
 const regions = ["us-east-2", "us-west-2", "eu-west-1"];
@@ -110,7 +112,7 @@ interface QuotaFigure {
     share: string;
 }
 
-interface PlanContents {
+interface PlanCoverage {
     resources: number;
     createTime: number;
     access: number;
@@ -118,22 +120,21 @@ interface PlanContents {
     largest: Map<string, QuotaFigure>;
 }
 
-/** What the plan of one size covers, read from the plan folder it wrote. */
-function planContents(outDir: string): PlanContents | undefined {
-    try {
-        const checks = JSON.parse(fs.readFileSync(path.join(outDir, "checks.json"), "utf8")) as { createTime: unknown[]; access: unknown[]; quotas: QuotaFigure[] };
-        const resources = fs.readdirSync(outDir).filter((entry) => entry.startsWith("account-"))
-            .reduce((sum, account) => sum + (JSON.parse(fs.readFileSync(path.join(outDir, account, "resources.json"), "utf8")) as unknown[]).length, 0);
-        const largest = new Map<string, QuotaFigure>();
-        for (const q of checks.quotas) {
-            if ((largest.get(q.quota)?.figure ?? -1) < q.figure) {
-                largest.set(q.quota, q);
-            }
-        }
-        return { resources, createTime: checks.createTime.length, access: checks.access.length, largest };
-    } catch {
+/** What the plan of one size covers, read from the plan folder it wrote; undefined when it wrote none. */
+function planCoverage(outDir: string): PlanCoverage | undefined {
+    const read = readPlanFolder(outDir);
+    if (!("contents" in read)) {
         return undefined;
     }
+    const checks = read.contents.get("checks.json") as { createTime: unknown[]; access: unknown[]; quotas: QuotaFigure[] };
+    const resources = [...read.contents].reduce((sum, [file, listed]) => sum + (accountFileOf(file)?.file === "resources" ? (listed as unknown[]).length : 0), 0);
+    const largest = new Map<string, QuotaFigure>();
+    for (const q of checks.quotas) {
+        if ((largest.get(q.quota)?.figure ?? -1) < q.figure) {
+            largest.set(q.quota, q);
+        }
+    }
+    return { resources, createTime: checks.createTime.length, access: checks.access.length, largest };
 }
 
 const median = (values: number[]) => {
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
         });
         const cdkRuns: Measurement[] = [];
         const planRuns: Measurement[][] = sizes.map(() => []);
-        const contents: ReturnType<typeof planContents>[] = [];
+        const coverage: (PlanCoverage | undefined)[] = [];
         for (let run = 1; run <= runs; run++) {
             const line: string[] = [];
             if (cdk) {
@@ -210,14 +211,14 @@ async function main(): Promise<void> {
                 // slower than rewriting them on some file systems, and the median is of the runs that rewrite.
                 const outDir = path.join(scratch, `plan-${index}`);
                 planRuns[index].push(await measure(plan, ["--out", outDir, stackFiles[index]], { ...process.env, [phasesVariable]: "1" }));
-                contents[index] ??= planContents(outDir);
+                coverage[index] ??= planCoverage(outDir);
                 line.push(`${size.targets}: ${seconds(planRuns[index].at(-1)!.wall)}`);
             }
             process.stderr.write(`run ${run}/${runs}: ${line.join(", ")}\n`);
         }
 
         const rows: string[][] = [];
-        const processRow = (label: string, measured: Measurement[], found?: ReturnType<typeof planContents>) => rows.push([
+        const processRow = (label: string, measured: Measurement[], found?: PlanCoverage) => rows.push([
             label, String(found?.resources ?? ""), String(found?.createTime ?? ""), String(found?.access ?? ""),
             seconds(medianOf(measured, (m) => m.wall)), seconds(medianOf(measured, (m) => m.cpu)), megabytes(medianOf(measured, (m) => m.peakMemory)),
             (medianOf(measured, (m) => m.load) ?? 0).toFixed(1), [...new Set(measured.map((m) => m.status))].join("/"),
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
         if (cdk) {
             processRow(`CDK synth, ${cdkTargets} targets`, cdkRuns);
         }
-        sizes.forEach((size, index) => processRow(`plan, ${sizeLabel(size)}`, planRuns[index], contents[index]));
+        sizes.forEach((size, index) => processRow(`plan, ${sizeLabel(size)}`, planRuns[index], coverage[index]));
         console.log(`\n${table(["process", "resources", "create-time checks", "access checks", "wall", "cpu", "peak memory", "load", "exit"], rows)}`);
         console.log("exit: 0 the plan holds (PLAN OK), 1 it does not (PLAN FAILED); load: the 1-minute load average when a run started");
 
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
         })])));
 
         console.log(`\nthe largest figure of each AWS quota (share of its limit); past ${oneStagePerTarget} targets, a canary and waves of ${defaultWaveSize}`);
-        console.log(table(["quota", ...sizes.map(sizeLabel)], Object.values(quotas).map(({ what }) => [what, ...contents.map((found) => {
+        console.log(table(["quota", ...sizes.map(sizeLabel)], Object.values(quotas).map(({ what }) => [what, ...coverage.map((found) => {
             const largest = found?.largest.get(what);
             return largest ? `${count(largest.figure)} (${largest.share})` : "-";
         })])));
