@@ -3,6 +3,7 @@
 import { DeclaredResource, declaredPolicy } from "../evaluation/mockCloud";
 import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
 import { policyFields } from "../policies/declared";
+import { entryOf } from "./maps";
 
 /** The properties worth reading per resource type; other types show none. */
 const keyProperties: Record<string, string[]> = {
@@ -49,6 +50,15 @@ export function className(type: string): string {
 /** The AWS resources (not components or providers) a stack declares, with their key properties. */
 export function awsResources(resources: DeclaredResource[]): DeclaredResource[] {
     return resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+}
+
+/** The AWS resources by the account they are in (`unknown` when it cannot be told), accounts in the order they first appear. */
+export function awsResourcesByAccount(resources: DeclaredResource[]): Map<string, DeclaredResource[]> {
+    const byAccount = new Map<string, DeclaredResource[]>();
+    for (const resource of awsResources(resources)) {
+        entryOf(byAccount, resource.accountId ?? "unknown", () => []).push(resource);
+    }
+    return byAccount;
 }
 
 export function summarize(resource: DeclaredResource): ResourceSummary {

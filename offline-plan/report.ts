@@ -3,7 +3,7 @@
 import { count, QuotaName, quotas, share } from "../definition/quotas";
 import { targetsDeployedHere } from "../program/providers";
 import { AccessFinding } from "../verification/evaluation";
-import { awsResources, className, policyDocuments, summarize } from "./describe";
+import { awsResources, awsResourcesByAccount, className, policyDocuments, summarize } from "./describe";
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { checkGroups, declaredResources, PlanResult } from "./plan";
 
@@ -97,15 +97,11 @@ function diffLines(planDiff: PlanDiff, title: (account: string) => string): stri
 
 /** Per account, in deployment order: the resources it would create, and how many policy documents they carry. */
 export function accountsOf(result: PlanResult): { account: string; resources: ReturnType<typeof summarize>[]; policies: number }[] {
-    const byAccount = new Map<string, { account: string; resources: ReturnType<typeof summarize>[]; policies: number }>();
-    for (const resource of awsResources(declaredResources(result.stacks))) {
-        const account = resource.accountId ?? "unknown";
-        const entry = byAccount.get(account) ?? { account, resources: [], policies: 0 };
-        entry.resources.push(summarize(resource));
-        entry.policies += policyDocuments(resource).length;
-        byAccount.set(account, entry);
-    }
-    return [...byAccount.values()];
+    return [...awsResourcesByAccount(declaredResources(result.stacks))].map(([account, resources]) => ({
+        account,
+        resources: resources.map(summarize),
+        policies: resources.reduce((count, resource) => count + policyDocuments(resource).length, 0),
+    }));
 }
 
 /** `N resources to create`, and how many retained ones it adopts (imports) instead, if any. */
@@ -116,7 +112,7 @@ function resourceCounts(resources: ReturnType<typeof summarize>[]): string {
 
 /** What an account is in this plan: `pipeline account`, `target Staging`...; an account only an earlier plan had is `not in this plan`. */
 export function accountTitle(result: PlanResult): (account: string) => string {
-    const planned = new Set(awsResources(declaredResources(result.stacks)).map((r) => r.accountId ?? "unknown"));
+    const planned = new Set(awsResourcesByAccount(declaredResources(result.stacks)).keys());
     return (account) => {
         const roles = result.stacks.flatMap(({ config }) => !config ? [] : [
             ...(config.deploy !== "target" && config.pipelineAccountId === account ? ["pipeline account"] : []),

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { quotas, share } from "../definition/quotas";
-import { awsResources, getPipelineOutput, policyDocuments, summarize } from "./describe";
+import { awsResourcesByAccount, getPipelineOutput, policyDocuments, summarize } from "./describe";
 import { grantsOf, PlanContents } from "./grants";
 import { declaredResources, PlanResult } from "./plan";
 import { pipelineFile, policyFile, resourcesFile } from "./planFiles";
@@ -167,10 +167,7 @@ function fileSystemProblem(e: unknown): string {
 export function planContents(result: PlanResult): PlanContents {
     const contents: PlanContents = new Map();
     const json = (file: string, content: unknown) => contents.set(file, JSON.parse(JSON.stringify(content)));
-    const resources = awsResources(declaredResources(result.stacks));
-    const accounts = [...new Set(resources.map((r) => r.accountId ?? "unknown"))];
-    for (const account of accounts) {
-        const mine = resources.filter((r) => (r.accountId ?? "unknown") === account);
+    for (const [account, mine] of awsResourcesByAccount(declaredResources(result.stacks))) {
         json(resourcesFile(account), mine.map(summarize));
         for (const resource of mine) {
             for (const { kind, document } of policyDocuments(resource)) {
