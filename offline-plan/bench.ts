@@ -13,7 +13,7 @@ import { count, quotas } from "../definition/quotas";
 import { StackFile } from "../project/stackFiles";
 import { Command, planCommand } from "./command";
 import { parsePhaseLines, phasesVariable, planPhases } from "./phases";
-import { accountFileOf } from "./planFiles";
+import { accountFileOf, checksFile } from "./planFiles";
 import { readPlanFolder } from "./writePlan";
 
 const projectRoot = path.resolve(__dirname, "..");
@@ -126,7 +126,7 @@ function planCoverage(outDir: string): PlanCoverage | undefined {
     if (!("contents" in read)) {
         return undefined;
     }
-    const checks = read.contents.get("checks.json") as { createTime: unknown[]; access: unknown[]; quotas: QuotaFigure[] };
+    const checks = read.contents.get(checksFile) as { createTime: unknown[]; access: unknown[]; quotas: QuotaFigure[] };
     const resources = [...read.contents].reduce((sum, [file, listed]) => sum + (accountFileOf(file)?.file === "resources" ? (listed as unknown[]).length : 0), 0);
     const largest = new Map<string, QuotaFigure>();
     for (const q of checks.quotas) {

@@ -9,7 +9,8 @@ import type { PlanContents } from "./grants";
 import { runPlan } from "./plan";
 import { renderBrief, renderPlan, verdict } from "./report";
 import { renderSummary } from "./summary";
-import { PlanFolderError, planContents, planFolderProblem, readPlanFolder, writePlan } from "./writePlan";
+import { diffFile, planWideFiles, reportFile, summaryFile } from "./planFiles";
+import { accountContents, PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder } from "./writePlan";
 
 /** Like `terraform plan -detailed-exitcode`, but 2 was taken already (a wrong input), so a change is 4. */
 export const exitStatus = { ok: 0, planFailed: 1, badInput: 2, internalError: 3, changed: 4 } as const;
@@ -135,20 +136,37 @@ async function main(): Promise<number> {
     }
     const { files, earlier } = readInputs(command.stackFiles, command.outDir, command.against);
     const started = Date.now();
-    const result = await runPlan({ stackFiles: files, progress: (line) => process.stderr.write(`${line}\n`) });
-    const contents = planContents(result);
+    // The accounts' files depend only on the evaluated stacks: they are written while the checks run.
+    let accounts: { contents: PlanContents; folder: PlanFolder; written: Promise<unknown> } | undefined;
+    const result = await runPlan({
+        stackFiles: files,
+        progress: (line) => process.stderr.write(`${line}\n`),
+        evaluated: (stacks) => {
+            const contents = accountContents(stacks);
+            const folder = PlanFolder.open(command.outDir, [...contents.keys(), ...planWideFiles(earlier !== undefined)]);
+            const written = folder.write(contents);
+            // Awaited once the checks are done; a failure meanwhile is not an unhandled rejection.
+            written.catch(() => undefined);
+            accounts = { contents, folder, written };
+        },
+    });
+    if (!accounts) {
+        throw new Error("the plan never reported its evaluated stacks");
+    }
+    const contents = planContents(result, accounts.contents);
     const planDiff = earlier && diffPlans(command.against!, earlier, contents);
     const report = renderPlan(result, planDiff);
-    contents.set("plan.txt", report);
-    contents.set("summary.md", renderSummary(result, contents, planDiff));
+    contents.set(reportFile, report);
+    contents.set(summaryFile, renderSummary(result, contents, planDiff));
     if (planDiff) {
-        contents.set("diff.json", planDiff);
+        contents.set(diffFile, planDiff);
     }
     const relative = path.relative(process.cwd(), command.outDir);
     const out = relative.startsWith("..") ? command.outDir : relative || ".";
     process.stdout.write(`${command.verbose ? report : renderBrief(result, planDiff, `${out}/plan.txt, ${out}/summary.md, or --verbose`)}\n\n`);
-    const written = await writePlan(command.outDir, contents);
-    process.stdout.write(`Wrote ${written.length} files to ${out}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; `
+    await accounts.written;
+    await accounts.folder.write(new Map([...contents].filter(([file]) => !accounts!.contents.has(file))));
+    process.stdout.write(`Wrote ${contents.size} files to ${out}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; `
         + `grants.json: who may do what, by policy; summary.md: the verdict, checks${planDiff ? ", changes" : ""} and a diagram; plan.txt: the whole report)\n`);
     const changes = planDiff ? `; ${changeCount(planDiff)}` : "";
     process.stdout.write(`${verdict(result)} in ${((Date.now() - started) / 1000).toFixed(1)} s${changes}\n`);

@@ -7,7 +7,7 @@ import { accountOfArn } from "../definition/names";
 import type { ResourceSummary } from "./describe";
 import type { PlanContents } from "./grants";
 import { entryOf } from "./maps";
-import { accountFileOf } from "./planFiles";
+import { accountFileOf, checksFile } from "./planFiles";
 
 type NodeKind = "role" | "bucket" | "key" | "deployment" | "build" | "pipeline";
 
@@ -52,7 +52,7 @@ export interface TrustDiagram {
 /** The diagram of the plan folder's contents: its resources and the passing access checks of `checks.json`. */
 export function trustDiagram(contents: PlanContents, accountTitle: (account: string) => string, limits: DiagramLimits = { maxGroups: 8 }): TrustDiagram {
     const resources = [...contents].flatMap(([file, value]) => (accountFileOf(file)?.file === "resources" ? value as ResourceSummary[] : []));
-    const access = ((contents.get("checks.json") as { access?: AccessEntry[] } | undefined)?.access ?? [])
+    const access = ((contents.get(checksFile) as { access?: AccessEntry[] } | undefined)?.access ?? [])
         .filter((entry) => entry.ok && entry.expect === "allowed");
     const nodes = new Map<string, DiagramNode>();
     const edges = new Map<string, Edge>();

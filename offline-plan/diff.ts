@@ -5,7 +5,7 @@
 // checks other versions of the plan add are named, not mistaken for changes.
 import { isRecord } from "../config/values";
 import { className, ResourceSummary } from "./describe";
-import { accountFileOf, resourcesFile } from "./planFiles";
+import { accountFileOf, checksFile, diffFile, grantsFile, reportFile, resourcesFile, summaryFile } from "./planFiles";
 import { Grant, grantKey, grantsOf, grantSource, grantText, PlanContents } from "./grants";
 
 export interface FieldChange {
@@ -58,19 +58,19 @@ export interface PlanDiff {
 }
 
 /** Files every plan writes that say nothing of their own: the report and summary are renderings, grants are derived. */
-const derivedFiles = new Set(["plan.txt", "summary.md", "grants.json", "diff.json"]);
+const derivedFiles = new Set([reportFile, summaryFile, grantsFile, diffFile]);
 
 export function diffPlans(against: string, earlier: PlanContents, now: PlanContents): PlanDiff {
     const grants = { earlier: grantsOf(earlier), now: grantsOf(now) };
     const accounts = accountsOf(now, earlier)
         .map((account) => accountDiff(account, earlier, now, grants))
         .filter((a) => a.resourcesAdded.length + a.resourcesRemoved.length + a.resourcesChanged.length + a.grantsGained.length + a.grantsLost.length > 0);
-    const [before, after] = [earlier.get("checks.json"), now.get("checks.json")] as Record<string, unknown>[];
+    const [before, after] = [earlier.get(checksFile), now.get(checksFile)] as Record<string, unknown>[];
     const notCompared = { earlier: [] as string[], now: [] as string[] };
     const checks = checkChanges(before, after, notCompared);
     const verdict = typeof before.ok === "boolean" && typeof after.ok === "boolean" && before.ok !== after.ok ? { before: before.ok, after: after.ok } : undefined;
     const otherFilesChanged: string[] = [];
-    const others = (contents: PlanContents) => [...contents.keys()].filter((file) => file !== "checks.json" && !derivedFiles.has(file) && !accountFileOf(file));
+    const others = (contents: PlanContents) => [...contents.keys()].filter((file) => file !== checksFile && !derivedFiles.has(file) && !accountFileOf(file));
     for (const file of new Set([...others(earlier), ...others(now)])) {
         if (!earlier.has(file) || !now.has(file)) {
             (earlier.has(file) ? notCompared.earlier : notCompared.now).push(file);
@@ -191,7 +191,7 @@ function checkChanges(before: Record<string, unknown>, after: Record<string, unk
             continue;
         }
         if (b === undefined || a === undefined) {
-            (b === undefined ? notCompared.now : notCompared.earlier).push(`checks.json ${name}`);
+            (b === undefined ? notCompared.now : notCompared.earlier).push(`${checksFile} ${name}`);
         } else if (Array.isArray(b) && Array.isArray(a)) {
             changes.push(...entryChanges(name, b, a));
         } else if (isRecord(b) && isRecord(a)) {

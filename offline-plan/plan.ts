@@ -15,6 +15,11 @@ import { evaluateStacks, PlannedStack } from "./stacks";
 export interface PlanOptions {
     stackFiles: StackFile[];
     progress?: (line: string) => void;
+    /**
+     * Called with the evaluated stacks once the access checks have started: what depends only on the
+     * stacks (the plan folder's account files) can be done then, beside the checks' worker threads.
+     */
+    evaluated?: (stacks: PlannedStack[]) => void;
 }
 
 export interface PlanResult {
@@ -62,6 +67,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     progress("verifying the access chain with the IAM policy evaluator");
     // Started first: with enough checks, they run in worker threads on the other cores while this one goes on.
     const [access, { createTime, rules, quotas: measured, namesChecked }] = await Promise.all([verifyAccess(resources), (async () => {
+        options.evaluated?.(stacks);
         progress(`replaying creation in deployment order (${stacks.map((s) => s.file.stack).join(", ")}) against what AWS checks at create time`);
         const replayed = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
         phases.end("create-time checks");

@@ -1,5 +1,17 @@
-// The names of the plan folder's per-account files, made and read in one place: the writer names them,
-// and the grants, the diff and the diagram find an account's resources, policies and pipeline by them.
+// The names of the plan folder's files, made and read in one place: the writer names them, and the
+// grants, the diff and the diagram find an account's resources, policies and pipeline by them.
+
+/** The plan folder's files besides the accounts': what was checked, who may do what, the report, the summary, the changes. */
+export const checksFile = "checks.json";
+export const grantsFile = "grants.json";
+export const reportFile = "plan.txt";
+export const summaryFile = "summary.md";
+export const diffFile = "diff.json";
+
+/** The files besides the accounts' that a plan writes, in the order it writes them: diff.json only when it compares with an earlier plan. */
+export function planWideFiles(compared: boolean): string[] {
+    return [checksFile, grantsFile, reportFile, summaryFile, ...(compared ? [diffFile] : [])];
+}
 
 /** `account-<id>/resources.json`: the account's resources. */
 export const resourcesFile = (account: string) => `account-${account}/resources.json`;

@@ -7,7 +7,8 @@ import { quotas, share } from "../definition/quotas";
 import { awsResourcesByAccount, getPipelineOutput, policyDocuments, summarize } from "./describe";
 import { grantsOf, PlanContents } from "./grants";
 import { declaredResources, PlanResult } from "./plan";
-import { pipelineFile, policyFile, resourcesFile } from "./planFiles";
+import type { PlannedStack } from "./stacks";
+import { checksFile, grantsFile, pipelineFile, policyFile, resourcesFile } from "./planFiles";
 
 /** The marker of a plan folder: its first line says what it is, the others list the files the plan wrote. */
 export const markerFile = ".cross-account-pipeline-plan";
@@ -74,34 +75,57 @@ export function planFolderProblem(outDir: string): string | undefined {
 const concurrentWrites = 8;
 
 /**
- * Writes the plan's contents into `outDir`, replacing what an earlier plan wrote there; returns the
- * files written. Text is written as it is, anything else as JSON.
+ * A plan folder being written: opened with the names of every file the plan will write, replacing
+ * what an earlier plan wrote there, then written part by part (the accounts' files while the checks
+ * run, the rest once they are done). Text is written as it is, anything else as JSON.
  */
-export async function writePlan(outDir: string, contents: PlanContents): Promise<string[]> {
-    const problem = planFolderProblem(outDir);
-    if (problem) {
-        throw new PlanFolderError(problem);
-    }
-    try {
-        removeEarlierPlan(outDir, new Set(contents.keys()));
-        // The marker first: a plan interrupted while writing leaves a folder the next plan still recognises.
-        fs.mkdirSync(outDir, { recursive: true });
-        fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...contents.keys()].join("\n") + "\n");
-        for (const dir of new Set([...contents.keys()].map((file) => path.dirname(path.join(outDir, file))))) {
-            fs.mkdirSync(dir, { recursive: true });
+export class PlanFolder {
+    private constructor(readonly dir: string) {}
+
+    /**
+     * Refuses a folder the plan may not write (planFolderProblem); deletes what the earlier plan wrote
+     * there that `files` does not list; marks the folder as the plan's, listing `files`.
+     */
+    static open(outDir: string, files: string[]): PlanFolder {
+        const problem = planFolderProblem(outDir);
+        if (problem) {
+            throw new PlanFolderError(problem);
         }
+        try {
+            removeEarlierPlan(outDir, new Set(files));
+            // The marker first: a plan interrupted while writing leaves a folder the next plan still recognises.
+            fs.mkdirSync(outDir, { recursive: true });
+            fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...files].join("\n") + "\n");
+            for (const dir of new Set(files.map((file) => path.dirname(path.join(outDir, file))))) {
+                fs.mkdirSync(dir, { recursive: true });
+            }
+        } catch (e) {
+            throw new PlanFolderError(`cannot write the plan to ${path.resolve(outDir)}: ${fileSystemProblem(e)}`);
+        }
+        return new PlanFolder(outDir);
+    }
+
+    /** Writes these files, `concurrentWrites` at a time; returns their paths. */
+    async write(contents: PlanContents): Promise<string[]> {
         // A file the earlier plan wrote too is written over, not deleted and created: much faster on some file systems.
         const files = [...contents];
-        await Promise.all(Array.from({ length: concurrentWrites }, async (_, lane) => {
-            for (let i = lane; i < files.length; i += concurrentWrites) {
-                const [file, content] = files[i];
-                await fs.promises.writeFile(path.join(outDir, file), typeof content === "string" ? `${content}\n` : `${JSON.stringify(content, null, 2)}\n`);
-            }
-        }));
-    } catch (e) {
-        throw new PlanFolderError(`cannot write the plan to ${path.resolve(outDir)}: ${fileSystemProblem(e)}`);
+        try {
+            await Promise.all(Array.from({ length: concurrentWrites }, async (_, lane) => {
+                for (let i = lane; i < files.length; i += concurrentWrites) {
+                    const [file, content] = files[i];
+                    await fs.promises.writeFile(path.join(this.dir, file), typeof content === "string" ? `${content}\n` : `${JSON.stringify(content, null, 2)}\n`);
+                }
+            }));
+        } catch (e) {
+            throw new PlanFolderError(`cannot write the plan to ${path.resolve(this.dir)}: ${fileSystemProblem(e)}`);
+        }
+        return files.map(([file]) => path.join(this.dir, file));
     }
-    return [...contents.keys()].map((file) => path.join(outDir, file));
+}
+
+/** Writes the plan's contents into `outDir`, replacing what an earlier plan wrote there; returns the files written. */
+export async function writePlan(outDir: string, contents: PlanContents): Promise<string[]> {
+    return PlanFolder.open(outDir, [...contents.keys()]).write(contents);
 }
 
 /**
@@ -158,27 +182,37 @@ function fileSystemProblem(e: unknown): string {
     return code ? `${where ?? "a file"}: ${fileSystemErrors[code] ?? code}` : message;
 }
 
+/** JSON content as it would read back from its file (no undefined fields), so that it compares equal to the same plan read from its folder. */
+const asWritten = (content: unknown): unknown => JSON.parse(JSON.stringify(content));
+
 /**
- * What the plan knows, as the plan folder holds it: per account the resources, each policy, the
- * pipeline as get-pipeline prints it; `checks.json`; `grants.json`, derived from those files. Each
- * value as JSON would read it back (no undefined fields), so that it compares equal to the same
- * plan read from its folder.
+ * The plan folder's files of each account: its resources, each policy, the pipeline as get-pipeline
+ * prints it. They depend only on the evaluated stacks, so the plan writes them while the checks run.
  */
-export function planContents(result: PlanResult): PlanContents {
+export function accountContents(stacks: PlannedStack[]): PlanContents {
     const contents: PlanContents = new Map();
-    const json = (file: string, content: unknown) => contents.set(file, JSON.parse(JSON.stringify(content)));
-    for (const [account, mine] of awsResourcesByAccount(declaredResources(result.stacks))) {
-        json(resourcesFile(account), mine.map(summarize));
+    for (const [account, mine] of awsResourcesByAccount(declaredResources(stacks))) {
+        contents.set(resourcesFile(account), asWritten(mine.map(summarize)));
         for (const resource of mine) {
             for (const { kind, document } of policyDocuments(resource)) {
-                json(policyFile(account, resource.name, kind), document);
+                contents.set(policyFile(account, resource.name, kind), asWritten(document));
             }
             if (resource.type === "aws:codepipeline/pipeline:Pipeline") {
-                json(pipelineFile(account, resource.inputs.name), getPipelineOutput(resource));
+                contents.set(pipelineFile(account, resource.inputs.name), asWritten(getPipelineOutput(resource)));
             }
         }
     }
-    json("checks.json", {
+    return contents;
+}
+
+/**
+ * What the plan knows, as the plan folder holds it: each account's files (`accounts`, unless given
+ * made from the result); `checks.json`; `grants.json`, derived from the accounts' files.
+ */
+export function planContents(result: PlanResult, accounts = accountContents(result.stacks)): PlanContents {
+    const contents: PlanContents = new Map(accounts);
+    const json = (file: string, content: unknown) => contents.set(file, asWritten(content));
+    json(checksFile, {
         ok: result.ok,
         deploymentOrder: result.stacks.map((s) => s.file.stack),
         stackErrors: result.stacks.filter((s) => s.error).map((s) => ({ stack: s.file.stack, error: s.error })),
@@ -191,7 +225,7 @@ export function planContents(result: PlanResult): PlanContents {
         namesChecked: result.namesChecked,
         access: result.access.map((f) => ({ hop: f.check.hop, principal: f.check.principal, action: f.check.action, resource: f.check.resource, expect: f.check.expect, result: f.result, ok: f.ok, message: f.message })),
     });
-    json("grants.json", grantsOf(contents));
+    json(grantsFile, grantsOf(contents));
     return contents;
 }
 

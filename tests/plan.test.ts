@@ -8,7 +8,9 @@ import { readStackFile } from "../project/stackFiles";
 import { planCommand } from "../offline-plan/command";
 import { runPlan, PlanResult, stackRuleResources, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
-import { planContents, writePlan } from "../offline-plan/writePlan";
+import { accountContents, planContents, writePlan } from "../offline-plan/writePlan";
+import { accountFileOf } from "../offline-plan/planFiles";
+import type { PlannedStack } from "../offline-plan/stacks";
 import { projectRoot as projectDir, selfContainedStackDocument, shippedDeployRoleArn, StackName } from "./fixtures";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -202,6 +204,29 @@ describe("the offline plan", () => {
         const result = await plan(broken);
         assert.equal(result.ok, false);
         assert.match(result.stacks[0].error!, /pipelineAccountId: "12345" is not an AWS account id; expected exactly 12 digits/);
+    });
+
+    it("hands over the evaluated stacks once, with the checks started, and they are the stacks it reports", async () => {
+        const handed: PlannedStack[][] = [];
+        const progress: string[] = [];
+        const result = await runPlan({
+            stackFiles: [readStackFile(stackFile("accountB")), readStackFile(stackFile("accountA"))],
+            progress: (line) => progress.push(line),
+            evaluated: (stacks) => {
+                handed.push(stacks);
+                progress.push("(evaluated)");
+            },
+        });
+        assert.equal(handed.length, 1);
+        assert.equal(handed[0], result.stacks);
+        assert.ok(progress.indexOf("(evaluated)") > progress.findIndex((line) => line.startsWith("verifying the access chain")), progress.join("\n"));
+    });
+
+    it("makes each account's files from the evaluated stacks alone, as the whole plan's contents hold them", () => {
+        const accounts = accountContents(shippedPlan.stacks);
+        const whole = planContents(shippedPlan);
+        assert.deepEqual([...accounts.keys()], [...whole.keys()].filter((file) => accountFileOf(file)));
+        assert.deepEqual(planContents(shippedPlan, accounts), whole);
     });
 
     it("writes per account the resources, each policy as a file, and the pipeline as get-pipeline prints it", async () => {

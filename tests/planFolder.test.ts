@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { PlanResult } from "../offline-plan/plan";
-import { markerFile, PlanFolderError, planContents, planFolderProblem, writePlan } from "../offline-plan/writePlan";
+import { markerFile, PlanFolder, PlanFolderError, planContents, planFolderProblem, writePlan } from "../offline-plan/writePlan";
 import { projectRoot } from "./fixtures";
 
 // The folder's rules do not depend on what was planned: an empty plan writes checks.json, grants.json and plan.txt.
@@ -25,6 +25,27 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         assert.match(marker[0], /^Written by `npm run plan` of cross-account-pipeline/);
         assert.deepEqual(marker.slice(1), ["checks.json", "grants.json", "plan.txt", ""]);
         assert.equal(fs.readFileSync(path.join(folder, "plan.txt"), "utf8"), "the report\n");
+    });
+
+    it("written in parts, lists every file from the start and ends as the same plan written at once", async () => {
+        const [atOnce, inParts] = [path.join(scratch, "at-once"), path.join(scratch, "in-parts")];
+        const contents = new Map<string, unknown>([["account-111111111111/resources.json", [{ name: "pipeline-key" }]], ...planContents(emptyPlan), ["plan.txt", "the report"]]);
+        await writePlan(atOnce, contents);
+        const folder = PlanFolder.open(inParts, [...contents.keys()]);
+        const marked = fs.readFileSync(path.join(inParts, markerFile), "utf8");
+        assert.equal(marked, fs.readFileSync(path.join(atOnce, markerFile), "utf8"), "the marker lists every file before any is written");
+        assert.deepEqual(await folder.write(new Map([...contents].slice(0, 1))), [path.join(inParts, "account-111111111111/resources.json")]);
+        assert.ok(!fs.existsSync(path.join(inParts, "checks.json")), "only the part given is written");
+        await folder.write(new Map([...contents].slice(1)));
+        for (const file of [markerFile, ...contents.keys()]) {
+            assert.equal(fs.readFileSync(path.join(inParts, file), "utf8"), fs.readFileSync(path.join(atOnce, file), "utf8"), file);
+        }
+    });
+
+    it("opened, refuses a folder holding what the plan did not write before writing anything", () => {
+        fs.writeFileSync(path.join(scratch, "notes.txt"), "mine");
+        assert.throws(() => PlanFolder.open(scratch, ["checks.json"]), (e: Error) => e instanceof PlanFolderError && /notes\.txt/.test(e.message));
+        assert.deepEqual(fs.readdirSync(scratch), ["notes.txt"]);
     });
 
     it("writes into an empty folder", async () => {
