@@ -45,6 +45,16 @@ describe("access checks on every core (verification/parallelChecks.ts)", () => {
         assert.deepEqual(answer.flatMap((a) => a.findings), inline.map(({ check: _, ...finding }) => finding));
     });
 
+    it("lets the event loop turn between chunks, so that I/O this thread started goes on while it checks", async () => {
+        const many = Array.from({ length: 4 }, () => checks).flat();
+        assert.ok(many.length > 2 * chunkSize);
+        let evaluated = false;
+        const turned = new Promise<boolean>((resolve) => setImmediate(() => resolve(evaluated)));
+        await evaluateChecks(many, 0);
+        evaluated = true;
+        assert.equal(await turned, false, "a callback waiting for the event loop ran before the last check");
+    });
+
     it("starts a worker per core but this one while each thread gets 1000 checks, and none for fewer", () => {
         assert.equal(workerCount(45, 2), 0, "one target's checks stay on this thread");
         assert.equal(workerCount(765, 2), 0, "so do 25 targets' checks");

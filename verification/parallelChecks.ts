@@ -6,6 +6,7 @@
 // evaluated one after the other.
 import * as os from "os";
 import * as path from "path";
+import { setImmediate as nextTurn } from "timers/promises";
 import { Worker } from "worker_threads";
 import { AccessCheck, AccessFinding, evaluateCheck } from "./evaluation";
 
@@ -49,6 +50,9 @@ export async function evaluateChecks(checks: AccessCheck[], workers = workerCoun
         for (let i = chunk * chunkSize; i < Math.min(checks.length, (chunk + 1) * chunkSize); i++) {
             findings[i] = await evaluateCheck(checks[i]);
         }
+        // A check awaits only settled promises, so without this the event loop would not turn until the
+        // last chunk: I/O this thread has started (the plan folder's files) goes on between chunks.
+        await nextTurn();
     }
     for (const { chunk, findings: found } of (await answered).flat()) {
         found.forEach((finding, offset) => (findings[chunk * chunkSize + offset] = { check: checks[chunk * chunkSize + offset], ...finding }));
