@@ -1,6 +1,6 @@
 // How long each phase of the plan takes, for `npm run bench`. With CROSS_ACCOUNT_PIPELINE_PLAN_PHASES
 // set, the plan prints two lines per phase on stderr (`plan phase: <name> <ms>`, `plan phase: <name> cpu <ms>`),
-// the last ones, writing (the report and the plan folder), when the process exits. Without it, nothing.
+// the last ones, writing (the report and what the plan folder still lacks once the checks are done), when the process exits. Without it, nothing.
 import { performance } from "perf_hooks";
 
 export const phasesVariable = "CROSS_ACCOUNT_PIPELINE_PLAN_PHASES";
