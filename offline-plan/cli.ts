@@ -137,23 +137,24 @@ async function main(): Promise<number> {
     const { files, earlier } = readInputs(command.stackFiles, command.outDir, command.against);
     const started = Date.now();
     // The accounts' files depend only on the evaluated stacks: they are written while the checks run.
-    let accounts: { contents: PlanContents; folder: PlanFolder; written: Promise<unknown> } | undefined;
+    let evaluated: { accounts: PlanContents; folder: PlanFolder; written: Promise<string[]> } | undefined;
     const result = await runPlan({
         stackFiles: files,
         progress: (line) => process.stderr.write(`${line}\n`),
         evaluated: (stacks) => {
-            const contents = accountContents(stacks);
-            const folder = PlanFolder.open(command.outDir, [...contents.keys(), ...planWideFiles(earlier !== undefined)]);
-            const written = folder.write(contents);
+            const accounts = accountContents(stacks);
+            const folder = PlanFolder.open(command.outDir, [...accounts.keys(), ...planWideFiles(earlier !== undefined)]);
+            const written = folder.write(accounts);
             // Awaited once the checks are done; a failure meanwhile is not an unhandled rejection.
             written.catch(() => undefined);
-            accounts = { contents, folder, written };
+            evaluated = { accounts, folder, written };
         },
     });
-    if (!accounts) {
+    if (!evaluated) {
         throw new Error("the plan never reported its evaluated stacks");
     }
-    const contents = planContents(result, accounts.contents);
+    const { accounts, folder, written } = evaluated;
+    const contents = planContents(result, accounts);
     const planDiff = earlier && diffPlans(command.against!, earlier, contents);
     const report = renderPlan(result, planDiff);
     contents.set(reportFile, report);
@@ -164,8 +165,8 @@ async function main(): Promise<number> {
     const relative = path.relative(process.cwd(), command.outDir);
     const out = relative.startsWith("..") ? command.outDir : relative || ".";
     process.stdout.write(`${command.verbose ? report : renderBrief(result, planDiff, `${out}/plan.txt, ${out}/summary.md, or --verbose`)}\n\n`);
-    await accounts.written;
-    await accounts.folder.write(new Map([...contents].filter(([file]) => !accounts!.contents.has(file))));
+    await written;
+    await folder.write(new Map([...contents].filter(([file]) => !accounts.has(file))));
     process.stdout.write(`Wrote ${contents.size} files to ${out}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; `
         + `grants.json: who may do what, by policy; summary.md: the verdict, checks${planDiff ? ", changes" : ""} and a diagram; plan.txt: the whole report)\n`);
     const changes = planDiff ? `; ${changeCount(planDiff)}` : "";
