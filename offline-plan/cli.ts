@@ -137,7 +137,7 @@ async function main(): Promise<number> {
     const { files, earlier } = readInputs(command.stackFiles, command.outDir, command.against);
     const started = Date.now();
     // The accounts' files depend only on the evaluated stacks: they are written while the checks run.
-    let evaluated: { accounts: PlanContents; folder: PlanFolder; written: Promise<string[]> } | undefined;
+    let accountFiles: { accounts: PlanContents; folder: PlanFolder; written: Promise<string[]> } | undefined;
     const result = await runPlan({
         stackFiles: files,
         progress: (line) => process.stderr.write(`${line}\n`),
@@ -147,13 +147,13 @@ async function main(): Promise<number> {
             const written = folder.write(accounts);
             // Awaited once the checks are done; a failure meanwhile is not an unhandled rejection.
             written.catch(() => undefined);
-            evaluated = { accounts, folder, written };
+            accountFiles = { accounts, folder, written };
         },
     });
-    if (!evaluated) {
+    if (!accountFiles) {
         throw new Error("the plan never reported its evaluated stacks");
     }
-    const { accounts, folder, written } = evaluated;
+    const { accounts, folder, written } = accountFiles;
     const contents = planContents(result, accounts);
     const planDiff = earlier && diffPlans(command.against!, earlier, contents);
     const report = renderPlan(result, planDiff);
