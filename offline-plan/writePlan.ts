@@ -8,7 +8,7 @@ import { awsResourcesByAccount, getPipelineOutput, policyDocuments, summarize } 
 import { grantsOf, PlanContents } from "./grants";
 import { declaredResources, PlanResult } from "./plan";
 import type { PlannedStack } from "./stacks";
-import { checksFile, grantsFile, pipelineFile, policyFile, resourcesFile } from "./planFiles";
+import { accountFileOf, checksFile, grantsFile, pipelineFile, policyFile, resourcesFile } from "./planFiles";
 
 /** The marker of a plan folder: its first line says what it is, the others list the files the plan wrote. */
 export const markerFile = ".cross-account-pipeline-plan";
@@ -86,7 +86,10 @@ export class PlanFolder {
 
     /**
      * Refuses a folder the plan may not write (planFolderProblem); deletes what the earlier plan wrote
-     * there that `files` does not list; marks the folder as the plan's, listing `files`.
+     * there but its accounts' files that `files` lists too (written over later); marks the folder as
+     * the plan's, listing `files`. The earlier plan's checks, grants, report, summary and diff go at
+     * once: a plan that stops before writing its own leaves a folder without a verdict (which
+     * `--against` refuses), never the earlier verdict beside this plan's accounts' files.
      */
     static open(outDir: string, files: string[]): PlanFolder {
         const problem = planFolderProblem(outDir);
@@ -94,7 +97,7 @@ export class PlanFolder {
             throw new PlanFolderError(problem);
         }
         try {
-            removeEarlierPlan(outDir, new Set(files));
+            removeEarlierPlan(outDir, new Set(files.filter((file) => accountFileOf(file))));
             // The marker first: a plan interrupted while writing leaves a folder the next plan still recognises.
             fs.mkdirSync(outDir, { recursive: true });
             fs.writeFileSync(path.join(outDir, markerFile), [markerHeading, ...files].join("\n") + "\n");

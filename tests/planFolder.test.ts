@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { PlanResult } from "../offline-plan/plan";
-import { markerFile, PlanFolder, PlanFolderError, planContents, planFolderProblem, writePlan } from "../offline-plan/writePlan";
+import { markerFile, PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder, writePlan } from "../offline-plan/writePlan";
 import { projectRoot } from "./fixtures";
 
 // The folder's rules do not depend on what was planned: an empty plan writes checks.json, grants.json and plan.txt.
@@ -40,6 +40,18 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         for (const file of [markerFile, ...contents.keys()]) {
             assert.equal(fs.readFileSync(path.join(inParts, file), "utf8"), fs.readFileSync(path.join(atOnce, file), "utf8"), file);
         }
+    });
+
+    it("opened over an earlier plan, drops its verdict at once: a plan stopped before its own leaves a folder --against refuses", async () => {
+        const account = "account-111111111111/resources.json";
+        const contents = new Map<string, unknown>([[account, [{ name: "pipeline-key" }]], ...planContents(emptyPlan), ["plan.txt", "the report"]]);
+        await writePlan(scratch, contents);
+        const folder = PlanFolder.open(scratch, [...contents.keys()]);
+        assert.deepEqual(["checks.json", "grants.json", "plan.txt"].filter((file) => fs.existsSync(path.join(scratch, file))), []);
+        assert.ok(fs.existsSync(path.join(scratch, account)), "an account's file is kept, to be written over");
+        await folder.write(new Map([[account, [{ name: "pipeline-bucket" }]]]));
+        const read = readPlanFolder(scratch);
+        assert.ok("problem" in read && /it has no checks\.json/.test(read.problem), JSON.stringify(read));
     });
 
     it("opened, refuses a folder holding what the plan did not write before writing anything", () => {
