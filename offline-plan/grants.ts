@@ -63,11 +63,11 @@ export function grantsOf(contents: PlanContents): Grant[] {
         }
     }
     for (const [file, listed] of contents) {
-        const resourcesFile = accountFileOf(file);
-        if (resourcesFile?.file !== "resources") {
+        const found = accountFileOf(file);
+        if (found?.file !== "resources") {
             continue;
         }
-        const { account } = resourcesFile;
+        const { account } = found;
         const resources = listed as ResourceSummary[];
         for (const attachment of resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")) {
             const { role, policyArn } = attachment.properties as { role?: string; policyArn?: string };

@@ -123,7 +123,6 @@ export function checkGroups(result: Omit<PlanResult, "ok">): CheckGroup[] {
     ];
 }
 
-
 /** One evaluated stack's resources as the policy pack sees them under `pulumi preview`. */
 export interface StackRuleResources {
     stack: string;
