@@ -82,7 +82,7 @@ const concurrentWrites = 64;
  * run, the rest once they are done). Text is written as it is, anything else as JSON.
  */
 export class PlanFolder {
-    private constructor(readonly dir: string) {}
+    private constructor(readonly dir: string, private readonly listed: ReadonlySet<string>) {}
 
     /**
      * Refuses a folder the plan may not write (planFolderProblem); deletes what the earlier plan wrote
@@ -107,11 +107,18 @@ export class PlanFolder {
         } catch (e) {
             throw new PlanFolderError(`cannot write the plan to ${path.resolve(outDir)}: ${fileSystemProblem(e)}`);
         }
-        return new PlanFolder(outDir);
+        return new PlanFolder(outDir, new Set(files));
     }
 
-    /** Writes these files, `concurrentWrites` at a time; returns their paths. */
+    /**
+     * Writes these files, `concurrentWrites` at a time; returns their paths. Only files the folder was
+     * opened with: one its marker does not list would make the next plan refuse the folder as not its own.
+     */
     async write(contents: PlanContents): Promise<string[]> {
+        const unlisted = [...contents.keys()].filter((file) => !this.listed.has(file));
+        if (unlisted.length > 0) {
+            throw new Error(`the plan folder ${this.dir} was not opened with ${unlisted.join(", ")}: its marker must list every file the plan writes`);
+        }
         // A file the earlier plan wrote too is written over, not deleted and created: much faster on some file systems.
         const files = [...contents];
         try {

@@ -54,6 +54,12 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         assert.ok("problem" in read && /it has no checks\.json/.test(read.problem), JSON.stringify(read));
     });
 
+    it("writes only the files it was opened with, which its marker lists", async () => {
+        const folder = PlanFolder.open(scratch, ["checks.json"]);
+        await assert.rejects(folder.write(new Map<string, unknown>([["checks.json", {}], ["plan.txt", "the report"]])), /was not opened with plan\.txt: its marker must list every file/);
+        assert.ok(!fs.existsSync(path.join(scratch, "plan.txt")) && !fs.existsSync(path.join(scratch, "checks.json")), "nothing of the part is written");
+    });
+
     it("opened, refuses a folder holding what the plan did not write before writing anything", () => {
         fs.writeFileSync(path.join(scratch, "notes.txt"), "mine");
         assert.throws(() => PlanFolder.open(scratch, ["checks.json"]), (e: Error) => e instanceof PlanFolderError && /notes\.txt/.test(e.message));
