@@ -3,6 +3,7 @@
 import { PipelineAccount } from "./components/pipelineAccount";
 import { TargetAccount } from "./components/targetAccount";
 import { loadConfig } from "./config";
+import { producingTargetNames } from "./definition/pipeline";
 import { declareApplications } from "./program/applications";
 import { accountProviders } from "./program/providers";
 import { actionRolesDeclaredHere, actionRolesFromTargetStacks, pipelineAccountNames } from "./program/wiring";
@@ -17,17 +18,19 @@ const providers = accountProviders(config);
 // pipeline account but the names config gives it, so a target stack deploys before the pipeline stack.
 // Each CodeDeploy application once per account and region, shared by its deployment groups (targets).
 const applications = declareApplications(providers.targets);
+const producers = producingTargetNames(config.extraActions);
 const targetAccounts = providers.targets.map(({ target, provider }) => new TargetAccount(target.name, {
     target,
     pipeline: pipelineAccountNames(config, target),
     applicationName: applications.get(target.name)!.applicationName,
+    producesArtifacts: producers.has(target.name),
 }, { provider }));
 
 // The pipeline account: artifact stores, service roles, the pipeline, created after the roles its
 // actions assume (read from each target's stack, or declared above in `deploy: all`).
 const pipelineAccount = providers.pipeline && new PipelineAccount("pipeline", {
     config,
-    actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(targetAccounts) : actionRolesFromTargetStacks(config, config.targets),
+    actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(config, targetAccounts) : actionRolesFromTargetStacks(config, config.targets),
 }, { provider: providers.pipeline });
 
 // Exports: the pipeline part, the target part, or both; a stack exports only what it deployed.
@@ -43,6 +46,6 @@ export = {
         deployRoleArns: pipelineAccount.deployRoleArns,
     } : {}),
     ...(targetAccounts.length > 0 ? {
-        targets: Object.fromEntries(targetAccounts.map((account) => [account.targetName, account.outputs])),
+        targets: Object.fromEntries(targetAccounts.map((account) => [account.target.name, account.outputs])),
     } : {}),
 };

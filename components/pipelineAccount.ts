@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProgramConfig } from "../config";
 import { arn, names, partitionOf } from "../definition/names";
-import { artifactStoreRegions, deployRoleArn, pipelineRoleArn, pipelineStages, targetRolePatterns, withActionRoleArns } from "../definition/pipeline";
+import { actionRoleAccounts, artifactStoreRegions, deployRoleArn, pipelineRoleArn, pipelineStages, withActionRoleArns } from "../definition/pipeline";
 import { artifactGrantees } from "../policies/pipelineAccount";
 import { ArtifactStore } from "./artifactStore";
 import { DeliveryPipeline } from "./deliveryPipeline";
@@ -11,8 +11,8 @@ import { S3SourceTrigger } from "./sourceTrigger";
 
 /** The roles the pipeline's actions assume: read from the target stacks, or declared in this stack. */
 export interface ActionRoles {
-    /** By target name: the ARN of that target's cross-account role. */
-    arnByTarget: Record<string, pulumi.Input<string>>;
+    /** Each action role's ARN as read or declared, by its ARN as computed from config (targetRoleArn). */
+    arnFor: Record<string, pulumi.Input<string>>;
     /** What the pipeline must wait for besides: each role and its policy, when this stack declares them. */
     resources: pulumi.Resource[];
 }
@@ -80,19 +80,19 @@ export class PipelineAccount extends pulumi.ComponentResource {
             region: config.region,
             artifactStores: storeReferences,
             source: source.provider === "S3" ? { bucketName: sourceBucketName } : { connectionArn: source.connectionArn },
-            deployRoles: { arnPattern: targetRolePatterns(config).deploy, accountIds: [...new Set(config.targets.map((t) => t.accountId))] },
+            actionRoles: actionRoleAccounts(config),
         }, { parent: this });
 
         // Each action names the role as read or declared, not as computed: the pipeline waits for it.
-        const roleArnByComputed = Object.fromEntries(config.targets.map((t) => [deployRoleArn(config, t), args.actionRoles.arnByTarget[t.name]]));
-        this.deployRoleArns = pulumi.output(args.actionRoles.arnByTarget);
+        const { arnFor } = args.actionRoles;
+        this.deployRoleArns = pulumi.output(Object.fromEntries(config.targets.map((t) => [t.name, arnFor[deployRoleArn(config, t)]])));
         const pipeline = new DeliveryPipeline(`${name}-delivery`, {
             pipelineName: config.pipelineName,
             region: config.region,
             pipelineRoleArn: roles.pipelineRole.arn,
             buildRoleArn: roles.buildRole.arn,
             artifactStores: storeReferences,
-            stages: pulumi.output(roleArnByComputed).apply((roleArnFor) => withActionRoleArns(pipelineStages(config), roleArnFor)),
+            stages: pulumi.output(arnFor).apply((roleArnFor) => withActionRoleArns(pipelineStages(config), roleArnFor)),
             build: config.build,
             prerequisites: [roles.pipelineRolePolicy, ...(sourceBucket ? [sourceBucket.versioning] : []), ...args.actionRoles.resources],
         }, { parent: this });

@@ -1,7 +1,7 @@
 import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import { names, partitionOf } from "../definition/names";
-import { buildRolePolicy, buildRoleTrustPolicy, pipelineRolePolicy, pipelineRoleTrustPolicy } from "../policies/pipelineAccount";
+import { buildRolePolicy, buildRoleTrustPolicy, pipelineRolePolicy, PipelineRolePolicyArgs, pipelineRoleTrustPolicy } from "../policies/pipelineAccount";
 
 export interface PipelineRolesArgs {
     pipelineName: string;
@@ -10,8 +10,8 @@ export interface PipelineRolesArgs {
     /** Every artifact store of the pipeline; the first is in the pipeline's region. */
     artifactStores: { bucketName: pulumi.Input<string>; keyArn: pulumi.Input<string> }[];
     source: { bucketName: string } | { connectionArn: string };
-    /** The roles in target accounts that the pipeline's actions run as: a pattern of their path, and their accounts. */
-    deployRoles: { arnPattern: string; accountIds: string[] };
+    /** The roles in target accounts that the pipeline's actions run as, by kind: a pattern of their path, and their accounts. */
+    actionRoles: PipelineRolePolicyArgs["actionRoles"];
 }
 
 /** The CodePipeline service role and the CodeBuild service role, each trusted by its service alone. */
@@ -34,7 +34,7 @@ export class PipelineRoles extends pulumi.ComponentResource {
         this.pipelineRolePolicy = new iam.RolePolicy(`${name}-pipeline-policy`, {
             role: this.pipelineRole.name,
             policy: pulumi.output(args.artifactStores).apply((artifactStores) => pulumi.jsonStringify(pipelineRolePolicy({
-                partition, region, pipelineAccountId, pipelineName, artifactStores, source: args.source, deployRoles: args.deployRoles,
+                partition, region, pipelineAccountId, pipelineName, artifactStores, source: args.source, actionRoles: args.actionRoles,
             }))),
         }, { parent: this });
 

@@ -2,16 +2,18 @@ import * as codedeploy from "@pulumi/aws/codedeploy";
 import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetConfig } from "../config";
-import { partitionOf } from "../definition/names";
+import { partitionOf, TargetRoleKind } from "../definition/names";
 import type { StoreName } from "../definition/pipeline";
 import {
     codeDeployLaunchTemplatePolicy, codeDeployServiceRoleTrustPolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy,
-    instanceRolePolicy, instanceRoleTrustPolicy,
+    instanceRolePolicy, instanceRoleTrustPolicy, producerRolePolicy,
 } from "../policies/targetAccount";
 import { Fleet } from "./fleet";
 
 /** The pipeline account as a target knows it: from config alone, so the target stack can deploy first. */
 export interface PipelineAccountNames {
+    /** The pipeline account: it owns the artifact buckets, which every S3 grant names. */
+    accountId: string;
     /** The pipeline account's root, the principal of the cross-account role's trust policy. */
     accountRoot: string;
     /** The one role of that account the cross-account role trusts. */
@@ -19,7 +21,7 @@ export interface PipelineAccountNames {
     /** The artifact store of the target's region. */
     store: StoreName;
     /** The IAM paths of the pipeline's roles here (rolePaths): the pipeline account grants its artifacts to the roles under them. */
-    rolePaths: { deploy: string; instance: string };
+    rolePaths: Record<TargetRoleKind, string>;
 }
 
 export interface TargetAccountArgs {
@@ -27,6 +29,8 @@ export interface TargetAccountArgs {
     pipeline: PipelineAccountNames;
     /** The target's CodeDeploy application, declared once for all its deployment groups (CodeDeployApplication): the group waits for it. */
     applicationName: pulumi.Output<string>;
+    /** An extra action of this target produces artifacts: declare the producer role it runs as, the one role here that writes them. */
+    producesArtifacts: boolean;
 }
 
 /** What a target stack exports for each target (the `targets` output). */
@@ -35,6 +39,8 @@ export interface TargetOutputs {
     instanceRoleArn: pulumi.Output<string>;
     applicationName: pulumi.Output<string>;
     deploymentGroupName: pulumi.Output<string>;
+    /** Only for a target whose extra actions produce artifacts. */
+    producerRoleArn?: pulumi.Output<string>;
 }
 
 export const targetAccountType = "cross-account-pipeline:target:TargetAccount";
@@ -42,14 +48,17 @@ export const targetAccountType = "cross-account-pipeline:target:TargetAccount";
 /**
  * A target account's side of the walkthrough: the cross-account role the pipeline assumes, the EC2
  * instance role the CodeDeploy agent uses, the CodeDeploy service role and deployment group (in the
- * application the target shares with the other groups of that application).
+ * application the target shares with the other groups of that application); and, for a target whose
+ * extra actions produce artifacts, the producer role they run as.
  */
 export class TargetAccount extends pulumi.ComponentResource {
-    readonly targetName: string;
+    readonly target: TargetConfig;
     readonly outputs: TargetOutputs;
     readonly crossAccountRole: iam.Role;
     /** The cross-account role's permissions: a pipeline naming the role must wait for them too. */
     readonly crossAccountRolePolicy: iam.RolePolicy;
+    /** The role and permissions of the target's extra actions that produce artifacts, if it has any. */
+    readonly producerRole?: { role: iam.Role; policy: iam.RolePolicy };
     readonly instanceRole: iam.Role;
     readonly instanceProfile: iam.InstanceProfile;
     readonly deploymentGroup: codedeploy.DeploymentGroup;
@@ -57,16 +66,17 @@ export class TargetAccount extends pulumi.ComponentResource {
     constructor(name: string, args: TargetAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super(targetAccountType, name, {}, opts);
         const { target, pipeline } = args;
-        this.targetName = target.name;
+        this.target = target;
         const partition = partitionOf(target.region);
         const region = target.region;
-        const artifacts = { partition, artifactBucketName: pipeline.store.bucketName, artifactKeyArn: pipeline.store.keyArn };
+        const artifacts = { partition, pipelineAccountId: pipeline.accountId, artifactBucketName: pipeline.store.bucketName, artifactKeyArn: pipeline.store.keyArn };
+        const trustedByThePipelineRole = pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipeline.accountRoot, pipeline.pipelineRoleArn));
 
         this.crossAccountRole = new iam.Role(`${name}-cross-account`, {
             name: target.crossAccountRoleName,
             path: pipeline.rolePaths.deploy,
             description: `Assumed by the pipeline's service role to deploy to ${target.name}`,
-            assumeRolePolicy: pulumi.jsonStringify(crossAccountRoleTrustPolicy(pipeline.accountRoot, pipeline.pipelineRoleArn)),
+            assumeRolePolicy: trustedByThePipelineRole,
         }, { parent: this });
         this.crossAccountRolePolicy = new iam.RolePolicy(`${name}-cross-account-policy`, {
             role: this.crossAccountRole.name,
@@ -76,6 +86,20 @@ export class TargetAccount extends pulumi.ComponentResource {
                 deploymentConfigName: target.deploymentConfigName,
             })),
         }, { parent: this });
+
+        if (args.producesArtifacts) {
+            const role = new iam.Role(`${name}-producer`, {
+                name: target.producerRoleName,
+                path: pipeline.rolePaths.producer,
+                description: `Assumed by the pipeline's service role for the extra actions of ${target.name} that produce artifacts`,
+                assumeRolePolicy: trustedByThePipelineRole,
+            }, { parent: this });
+            const policy = new iam.RolePolicy(`${name}-producer-policy`, {
+                role: role.name,
+                policy: pulumi.jsonStringify(producerRolePolicy(artifacts)),
+            }, { parent: this });
+            this.producerRole = { role, policy };
+        }
 
         this.instanceRole = new iam.Role(`${name}-instance`, {
             name: target.instanceRoleName,
@@ -129,6 +153,7 @@ export class TargetAccount extends pulumi.ComponentResource {
             instanceRoleArn: this.instanceRole.arn,
             applicationName: args.applicationName,
             deploymentGroupName: this.deploymentGroup.deploymentGroupName,
+            ...(this.producerRole ? { producerRoleArn: this.producerRole.role.arn } : {}),
         };
         this.registerOutputs(this.outputs);
     }

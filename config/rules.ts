@@ -1,7 +1,7 @@
 // The rules between config keys, each a small named function. They run over the config as far as it
 // is valid (a value that broke its own rule is undefined here), so that one pass reports every problem.
 import {
-    artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, StageDeclaration, waveStages, wavesOf,
+    artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, producingTargetNames, StageDeclaration, waveStages, wavesOf,
 } from "../definition/pipeline";
 import { accountOfArn, kmsReference, names, partitionOf, rolePaths } from "../definition/names";
 import { count, NamingRule, namingProblem, namingRules, pipelineMeasurements, quotas, withinQuota } from "../definition/quotas";
@@ -128,7 +128,7 @@ const maxRoleNameLength = namingRules.iamRole.maxLength;
 function derivedRoleNamesFit(draft: Draft): Problem[] {
     return targetsOf(draft).flatMap(({ target, index }) => {
         const { name } = target;
-        const tooLong = roleFields.filter((field) => !given(target, field) && name !== undefined && derivedRoleName(name, field).length > maxRoleNameLength);
+        const tooLong = declaredRoleFields(draft, target).filter((field) => !given(target, field) && name !== undefined && derivedRoleName(name, field).length > maxRoleNameLength);
         if (name === undefined || tooLong.length === 0) {
             return [];
         }
@@ -147,7 +147,7 @@ function roleNamesAreUniqueInEachAccount(draft: Draft): Problem[] {
     const problems: Problem[] = [];
     const users = new Map<string, string>();
     for (const { target, index } of targetsOf(draft)) {
-        for (const field of roleFields) {
+        for (const field of declaredRoleFields(draft, target)) {
             const roleName = roleNameIfKnown(target, field);
             if (target.accountId === undefined || roleName === undefined) {
                 continue;
@@ -579,6 +579,14 @@ function pipelineNameFitsDerivedNames(draft: Draft): Problem[] {
 function brokenPart(rule: NamingRule, name: string): string | undefined {
     const problem = namingProblem(rule, name);
     return problem && !problem.tooLong ? `a pipeline name ${problem.expected}` : undefined;
+}
+
+/** The roles a target declares: all but the producer role, which only a target whose extra action produces artifacts has. */
+function declaredRoleFields(draft: Draft, target: DraftTarget): RoleField[] {
+    const producers = producingTargetNames((draft.extraActions ?? []).flatMap((action) => (action?.outputArtifacts === undefined ? [] : [{
+        target: action.target, outputArtifacts: action.outputArtifacts.filter((artifact) => artifact !== undefined),
+    }])));
+    return roleFields.filter((field) => field !== "producerRoleName" || (target.name !== undefined && producers.has(target.name)));
 }
 
 /** Whether config gave the key, valid or not. */

@@ -65,6 +65,7 @@ export const derivedRoleSuffixes = {
     crossAccountRoleName: "-CrossAccount",
     instanceRoleName: "-CodeDeployInstance",
     codeDeployServiceRoleName: "-CodeDeployService",
+    producerRoleName: "-ArtifactProducer",
 } as const;
 export type RoleField = keyof typeof derivedRoleSuffixes;
 export const roleFields = Object.keys(derivedRoleSuffixes) as RoleField[];
@@ -197,6 +198,12 @@ const targetEntry = object({
         .meta({ description: "the role of the deployment group's instances", defaultText: `\`<name>${derivedRoleSuffixes.instanceRoleName}\`` }),
     codeDeployServiceRoleName: roleName().optional()
         .meta({ description: "the role CodeDeploy uses in the target account", defaultText: `\`<name>${derivedRoleSuffixes.codeDeployServiceRoleName}\`` }),
+    producerRoleName: roleName().optional()
+        .meta({
+            description: "the role of this target's extra actions that produce artifacts (`extraActions[].outputArtifacts`), the only role of a target account " +
+                "that may write artifacts; declared only for such a target",
+            defaultText: `\`<name>${derivedRoleSuffixes.producerRoleName}\``,
+        }),
     instanceTag: object({
         key: text(/^.+$/, "the tag key").describe("the tag key"),
         value: text(/^.+$/, "the tag value").describe("the tag value"),
@@ -429,6 +436,7 @@ function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
         crossAccountRoleName: roleNameOf(entry, "crossAccountRoleName"),
         instanceRoleName: roleNameOf(entry, "instanceRoleName"),
         codeDeployServiceRoleName: roleNameOf(entry, "codeDeployServiceRoleName"),
+        producerRoleName: roleNameOf(entry, "producerRoleName"),
         instanceTag: entry.instanceTag ?? defaultInstanceTag(entry),
     };
 }

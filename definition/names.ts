@@ -61,6 +61,9 @@ export const names = {
     sourceTriggerRole: (pipelineName: string) => `${pipelineName}-SourceTrigger`,
 };
 
+/** The kinds of roles a pipeline has in its target accounts, each under its own IAM path (rolePaths). */
+export type TargetRoleKind = "deploy" | "instance" | "producer";
+
 /**
  * The IAM paths of this pipeline's roles in the target accounts, one per kind. A role's ARN includes its
  * path, and `aws:PrincipalArn` of a role session is that role ARN ("AWS global condition context keys",
@@ -70,13 +73,17 @@ export const names = {
  * is in the path as well as the pipeline name: pipeline names are unique only within an account and region,
  * and two pipeline accounts using the default name must not share their target roles' grants. Role names
  * stay unique per account whatever the path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ * Each kind has a path of its own so that a grant to one kind never matches a role of another: the store
+ * lets the deploy and instance paths read, and only the producer path write.
  */
-export function rolePaths(pipelineAccountId: string, pipelineName: string): { deploy: string; instance: string } {
+export function rolePaths(pipelineAccountId: string, pipelineName: string): Record<TargetRoleKind, string> {
     const pipeline = `/cross-account-pipeline/${pipelineAccountId}/${pipelineName}`;
     return {
-        /** The cross-account roles the pipeline assumes: they read and write artifacts. */
+        /** The cross-account roles the pipeline assumes to deploy: they read artifacts. */
         deploy: `${pipeline}/deploy/`,
-        /** The instance roles of the deployment groups: they only read artifacts. */
+        /** The instance roles of the deployment groups: they read artifacts. */
         instance: `${pipeline}/instance/`,
+        /** The roles of extra actions in a target account that produce artifacts: the only target roles that write them. */
+        producer: `${pipeline}/producer/`,
     };
 }

@@ -2,7 +2,7 @@
 // walkthrough's cross-account rules over any such shape.
 import type { ExtraActionConfig, SourceConfig, TargetConfig, WaveConfig } from "../config/types";
 import type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
-import { accountOfArn, arn, kmsReference, names, partitionOf, rolePaths } from "./names";
+import { accountOfArn, arn, kmsReference, names, partitionOf, rolePaths, TargetRoleKind } from "./names";
 import { quotas } from "./quotas";
 
 export type { ActionDeclaration, ArtifactStoreDeclaration, StageDeclaration } from "./declarations";
@@ -25,23 +25,50 @@ export const buildArtifact = "BuildOutput";
 /** The pipeline a target's roles belong to: their IAM paths follow from it (rolePaths). */
 export type PipelineIdentity = Pick<PipelineShape, "pipelineAccountId" | "pipelineName">;
 
-type TargetRoles = Pick<TargetConfig, "region" | "accountId" | "crossAccountRoleName" | "instanceRoleName">;
+/** The config field that names a target's role of each kind. */
+const roleNameFields = { deploy: "crossAccountRoleName", instance: "instanceRoleName", producer: "producerRoleName" } as const satisfies Record<TargetRoleKind, keyof TargetConfig>;
+
+type TargetRoles<Kind extends TargetRoleKind> = Pick<TargetConfig, "region" | "accountId" | (typeof roleNameFields)[Kind]>;
+
+/** A target's role of one kind, under this pipeline's path for that kind (rolePaths). */
+export function targetRoleArn<Kind extends TargetRoleKind>(pipeline: PipelineIdentity, target: TargetRoles<Kind>, kind: Kind): string {
+    const roleName: string = (target as Record<(typeof roleNameFields)[Kind], string>)[roleNameFields[kind]];
+    return arn.role(partitionOf(target.region), target.accountId, roleName, rolePaths(pipeline.pipelineAccountId, pipeline.pipelineName)[kind]);
+}
 
 /** The role each target's deploy action assumes: that target's cross-account role, under this pipeline's deploy path. */
-export function deployRoleArn(pipeline: PipelineIdentity, target: Omit<TargetRoles, "instanceRoleName">): string {
-    return arn.role(partitionOf(target.region), target.accountId, target.crossAccountRoleName, rolePaths(pipeline.pipelineAccountId, pipeline.pipelineName).deploy);
-}
+export const deployRoleArn = (pipeline: PipelineIdentity, target: TargetRoles<"deploy">) => targetRoleArn(pipeline, target, "deploy");
 
 /** The role of a target's instances, under this pipeline's instance path. */
-export function instanceRoleArn(pipeline: PipelineIdentity, target: Omit<TargetRoles, "crossAccountRoleName">): string {
-    return arn.role(partitionOf(target.region), target.accountId, target.instanceRoleName, rolePaths(pipeline.pipelineAccountId, pipeline.pipelineName).instance);
-}
+export const instanceRoleArn = (pipeline: PipelineIdentity, target: TargetRoles<"instance">) => targetRoleArn(pipeline, target, "instance");
 
-/** This pipeline's deploy and instance roles in any account, as ARN patterns (their partition is the pipeline's: targets share it). */
-export function targetRolePatterns(pipeline: PipelineIdentity & Pick<PipelineShape, "region">): { deploy: string; instance: string } {
+/** The role a target's extra actions that produce artifacts run as, under this pipeline's producer path. */
+export const producerRoleArn = (pipeline: PipelineIdentity, target: TargetRoles<"producer">) => targetRoleArn(pipeline, target, "producer");
+
+/** This pipeline's roles of each kind in any account, as ARN patterns (their partition is the pipeline's: targets share it). */
+export function targetRolePatterns(pipeline: PipelineIdentity & Pick<PipelineShape, "region">): Record<TargetRoleKind, string> {
     const partition = partitionOf(pipeline.region);
     const paths = rolePaths(pipeline.pipelineAccountId, pipeline.pipelineName);
-    return { deploy: arn.rolesUnder(partition, paths.deploy), instance: arn.rolesUnder(partition, paths.instance) };
+    return { deploy: arn.rolesUnder(partition, paths.deploy), instance: arn.rolesUnder(partition, paths.instance), producer: arn.rolesUnder(partition, paths.producer) };
+}
+
+/**
+ * The targets that produce artifacts: those an extra action with output artifacts runs in. They are the
+ * exception to "target accounts read artifacts": their producer role writes to the store of their region.
+ */
+export function producingTargetNames(extraActions: readonly Pick<ExtraActionConfig, "target" | "outputArtifacts">[]): Set<string> {
+    return new Set(extraActions.filter((action) => action.target !== undefined && action.outputArtifacts.length > 0).map((action) => action.target!));
+}
+
+/** The roles in target accounts the pipeline's actions run as, by kind: a pattern of their path, and the accounts that have them. */
+export function actionRoleAccounts(shape: Pick<PipelineShape, "region" | "pipelineAccountId" | "pipelineName" | "targets" | "extraActions">): Record<"deploy" | "producer", { arnPattern: string; accountIds: string[] }> {
+    const patterns = targetRolePatterns(shape);
+    const producers = producingTargetNames(shape.extraActions);
+    const accountsOf = (targets: TargetConfig[]) => [...new Set(targets.map((t) => t.accountId))];
+    return {
+        deploy: { arnPattern: patterns.deploy, accountIds: accountsOf(shape.targets) },
+        producer: { arnPattern: patterns.producer, accountIds: accountsOf(shape.targets.filter((t) => producers.has(t.name))) },
+    };
 }
 
 /** The pipeline's service role, by the name config gives it. */
@@ -233,9 +260,17 @@ function waveActions(wave: Wave, part: WaveStage, shape: PipelineShape): ActionD
     return [approve, ...deploys];
 }
 
+/**
+ * An extra action; in a target's account, with that target's deploy role, or, when it produces artifacts,
+ * its producer role: the deploy roles only read (AWS CDK's cross-account CodeDeploy action reads too).
+ */
 function extraAction({ stage, target: targetName, ...action }: ExtraActionConfig, shape: PipelineShape): ActionDeclaration {
     const target = shape.targets.find((t) => t.name === targetName);
-    return { ...action, ...(target ? { roleArn: deployRoleArn(shape, target), ...regionOutside(target.region, shape.region) } : {}) };
+    if (!target) {
+        return action;
+    }
+    const roleArn = action.outputArtifacts.length > 0 ? producerRoleArn(shape, target) : deployRoleArn(shape, target);
+    return { ...action, roleArn, ...regionOutside(target.region, shape.region) };
 }
 
 function regionOutside(region: string, pipelineRegion: string): { region?: string } {

@@ -9,7 +9,7 @@ import type { PlannedStack } from "./stacks";
 
 const comparedFields: (keyof TargetConfig)[] = [
     "accountId", "region", "applicationName", "deploymentGroupName", "deploymentConfigName",
-    "crossAccountRoleName", "instanceRoleName",
+    "crossAccountRoleName", "instanceRoleName", "producerRoleName",
 ];
 
 type Evaluated = PlannedStack & { config: ProgramConfig };

@@ -4,8 +4,8 @@ import { DeclaredResource } from "../evaluation/mockCloud";
 import type { StackFile } from "../project/stackFiles";
 import { checkRules, Enforcement, RuleResource, RuleViolation } from "../policy-pack/rules";
 import { nameChecks, quotaMeasurements, ResourceMeasurement } from "../policy-pack/rules/awsQuotas";
-import { verifyAccess } from "../verification/accessChain";
 import { AccessFinding } from "../verification/evaluation";
+import { Isolation, verifyAccounts } from "../verification/verify";
 import { stackCollisions, stackDisagreements } from "./consistency";
 import { CreateTimeCheck, createTimeChecks } from "./createTime";
 import { phaseTimer } from "./phases";
@@ -32,6 +32,8 @@ export interface PlanResult {
     /** What AWS checks when each resource is created, replayed in deployment order. */
     createTime: CreateTimeCheck[];
     access: AccessFinding[];
+    /** That no target account can change what another deploys, reach another's roles or the pipeline. */
+    isolation: Isolation;
     /** The policy pack's rules (the walkthrough's artifact rules among them), over each stack. */
     rules: PlanRuleResult[];
     /** Every policy size and pipeline count against its AWS quota, per stack: the rule aws-quotas fails those over it. */
@@ -66,7 +68,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     phases.end("agreement");
     progress("verifying the access chain with the IAM policy evaluator");
     // Started first: with enough checks, they run in worker threads on the other cores while this one goes on.
-    const [access, { createTime, rules, quotas: measured, namesChecked }] = await Promise.all([verifyAccess(resources), (async () => {
+    const [{ access, isolation }, { createTime, rules, quotas: measured, namesChecked }] = await Promise.all([verifyAccounts(resources), (async () => {
         options.evaluated?.(stacks);
         progress(`replaying creation in deployment order (${stacks.map((s) => s.file.stack).join(", ")}) against what AWS checks at create time`);
         const replayed = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
@@ -79,7 +81,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         return { createTime: replayed, rules: ruleResults, ...measurements };
     })()]);
     phases.end("access checks");
-    const checked = { stacks, disagreements, collisions, createTime, access, rules, quotas: measured, namesChecked };
+    const checked = { stacks, disagreements, collisions, createTime, access, isolation, rules, quotas: measured, namesChecked };
     return { ...checked, ok: checkGroups(checked).every((group) => group.failures.length === 0) };
 }
 
@@ -98,6 +100,7 @@ export function checkGroups(result: Omit<PlanResult, "ok">): CheckGroup[] {
     const counted = (passed: number, total: number, unit: string) => `${passed}/${total} ${unit}`;
     const failedCreateTime = result.createTime.filter((c) => !c.ok);
     const failedAccess = result.access.filter((f) => !f.ok);
+    const failedIsolation = result.isolation.findings.filter((f) => !f.ok);
     const mandatory = result.rules.filter((r) => r.enforcement === "mandatory");
     return [
         {
@@ -114,6 +117,13 @@ export function checkGroups(result: Omit<PlanResult, "ok">): CheckGroup[] {
             notes: result.access.filter((f) => f.result === "NotVerified").map((f) => ({ label: "NOT VERIFIED", what: f.check.hop, message: f.message })),
         },
         {
+            name: "isolation between accounts",
+            status: `${counted(result.isolation.findings.length - failedIsolation.length, result.isolation.findings.length, "checks as expected")}, ` +
+                `${shapeCount(result.isolation.shapes)}`,
+            failures: failedIsolation.map((f) => ({ what: f.check.hop, message: f.message })),
+            notes: result.isolation.findings.filter((f) => f.ok && f.check.exception).map((f) => ({ label: "EXCEPTION", what: f.check.hop, message: f.check.exception })),
+        },
+        {
             name: "policy rules", status: counted(result.rules.filter((r) => r.enforcement !== "mandatory" || r.violations.length === 0).length, result.rules.length, "rules pass"),
             failures: mandatory.flatMap((r) => r.violations.map((v) => ({ what: `${r.rule} (mandatory): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
             notes: result.rules.filter((r) => r.enforcement !== "mandatory").flatMap((r) => r.violations.map((v) => ({ label: "warn", what: `${r.rule} (${r.enforcement}): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
@@ -121,6 +131,12 @@ export function checkGroups(result: Omit<PlanResult, "ok">): CheckGroup[] {
         { name: "stack files agree", status: result.disagreements.length === 0 ? "yes" : "NO", failures: result.disagreements.map((what) => ({ what })), notes: [] },
         { name: "no two stacks declare the same resources", status: result.collisions.length === 0 ? "yes" : "NO", failures: result.collisions.map((what) => ({ what })), notes: [] },
     ];
+}
+
+/** `1 shape of target account (25 accounts)`: how many accounts the isolation checks cover, through how many. */
+function shapeCount(shapes: Isolation["shapes"]): string {
+    const accounts = shapes.reduce((count, shape) => count + shape.accounts.length, 0);
+    return `${shapes.length} shape${shapes.length === 1 ? "" : "s"} of target account (${accounts} account${accounts === 1 ? "" : "s"})`;
 }
 
 /** One evaluated stack's resources as the policy pack sees them under `pulumi preview`. */

@@ -163,6 +163,7 @@ export function verdict(result: PlanResult, where = "see above"): string {
     const failures = checkGroups(result).reduce((count, group) => count + group.failures.length, 0);
     const resources = awsResources(declaredResources(result.stacks)).length;
     return result.ok
-        ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.createTime.length} create-time checks and ${result.access.length} access checks passed`
+        ? `PLAN OK: ${result.stacks.length} stacks, ${resources} resources, ${result.createTime.length} create-time checks, ${result.access.length} access checks ` +
+            `and ${result.isolation.findings.length} isolation checks passed`
         : `PLAN FAILED: ${failures} problem${failures === 1 ? "" : "s"} (${where})`;
 }

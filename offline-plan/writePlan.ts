@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { quotas, share } from "../definition/quotas";
+import type { AccessFinding } from "../verification/evaluation";
 import { awsResourcesByAccount, getPipelineOutput, policyDocuments, summarize } from "./describe";
 import { grantsOf, PlanContents } from "./grants";
 import { declaredResources, PlanResult } from "./plan";
@@ -235,10 +236,18 @@ export function planContents(result: PlanResult, accounts = accountContents(resu
         rules: result.rules,
         quotas: result.quotas.map((q) => ({ stack: q.stack, resource: q.resource, quota: quotas[q.quota].what, subject: q.subject, figure: q.figure, limit: q.limit, unit: quotas[q.quota].unit, share: share(q), ok: q.ok })),
         namesChecked: result.namesChecked,
-        access: result.access.map((f) => ({ hop: f.check.hop, principal: f.check.principal, action: f.check.action, resource: f.check.resource, expect: f.check.expect, result: f.result, ok: f.ok, message: f.message })),
+        access: result.access.map(findingEntry),
+        isolation: result.isolation.findings.map(findingEntry),
+        isolationShapes: result.isolation.shapes,
     });
     json(grantsFile, grantsOf(contents));
     return contents;
+}
+
+/** An evaluated check as checks.json lists it. */
+function findingEntry(f: AccessFinding) {
+    const { hop, principal, action, resource, expect, exception } = f.check;
+    return { hop, principal, action, resource, expect, result: f.result, ok: f.ok, message: f.message, ...(exception ? { exception } : {}) };
 }
 
 /** The files an earlier plan listed in the folder's marker; undefined for a folder without one. */

@@ -38,9 +38,9 @@ export function allowAccountsRolesUnder(Sid: string, accountRoots: string[], rol
     };
 }
 
-/** An explicit deny for every role under a path, in any account, whatever its own policies allow. */
-export function denyRolesUnder(Sid: string, rolePattern: string, Action: string[], Resource: Arns): PolicyStatement {
-    return denyEveryone(Sid, Action, Resource, { ArnLike: { "aws:PrincipalArn": rolePattern } });
+/** An explicit deny for every role under these paths, in any account, whatever its own policies allow. */
+export function denyRolesUnder(Sid: string, rolePatterns: string[], Action: string[], Resource: Arns): PolicyStatement {
+    return denyEveryone(Sid, Action, Resource, { ArnLike: { "aws:PrincipalArn": rolePatterns } });
 }
 
 /** Narrows an account-root principal to named roles; the roles need not exist when the policy is written. */
@@ -76,11 +76,34 @@ export function serviceTrustPolicy(service: string, source?: ServiceSource): Pol
     });
 }
 
+/**
+ * An identity-policy grant on S3 buckets or objects of one account's only. Bucket names are global and
+ * predictable, so a bucket of the same name in another account (created after the real one was deleted,
+ * or before it existed) must never receive artifacts nor serve them; `aws:ResourceAccount` is the account
+ * that owns the bucket, as AWS's documented CodePipeline service-role policy conditions every S3 statement
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html;
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
+ */
+export function allowOnBucketsOf(bucketOwner: string, Sid: string, Action: string[], Resource: Arns): PolicyStatement {
+    return allow(Sid, Action, Resource, { StringEquals: { "aws:ResourceAccount": bucketOwner } });
+}
+
 export const kmsDecryptActions = ["kms:Decrypt", "kms:DescribeKey"];
 /** What kmsUseActions add to decrypting: what writes artifacts. */
 export const kmsEncryptActions = ["kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
 export const kmsUseActions = [...kmsDecryptActions, ...kmsEncryptActions];
-// No s3:PutObjectAcl (the walkthrough has it): BucketOwnerEnforced disables ACLs, so it could only fail.
-export const artifactReadWriteActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"];
 export const artifactReadActions = ["s3:GetObject", "s3:GetObjectVersion"];
+export const artifactReadWriteActions = [...artifactReadActions, "s3:PutObject"];
+/**
+ * What a producer role does with artifacts in another account's store: as the walkthrough's cross-account
+ * role, with s3:PutObjectAcl, since an upload may carry the bucket-owner-full-control ACL (the only one a
+ * BucketOwnerEnforced bucket accepts, so it can never give an object away).
+ */
+export const producerArtifactActions = [...artifactReadWriteActions, "s3:PutObjectAcl"];
+/**
+ * Whatever changes what a deployment would fetch: an upload (a copy onto itself re-encrypts an object),
+ * a delete (of the object, or of its newest version, which brings back the one before), and the
+ * object's other settings. Denied to every role that only reads.
+ */
+export const artifactChangeActions = ["s3:PutObject*", "s3:DeleteObject*"];
 export const bucketListActions = ["s3:ListBucket", "s3:GetBucketLocation"];

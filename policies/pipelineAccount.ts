@@ -1,46 +1,72 @@
 // Policies of the pipeline account: the artifact key and buckets, the pipeline and build roles.
-import type { TargetConfig } from "../config";
-import { arn, names } from "../definition/names";
-import { PipelineIdentity, targetRolePatterns } from "../definition/pipeline";
+import type { ExtraActionConfig, TargetConfig } from "../config/types";
+import { arn, names, TargetRoleKind } from "../definition/names";
+import { PipelineIdentity, producingTargetNames, targetRolePatterns } from "../definition/pipeline";
 import {
-    allow, allowAccountRoles, allowAccountsRolesUnder, artifactReadActions, artifactReadWriteActions, bucketListActions, denyEveryone, denyRolesUnder,
-    kmsEncryptActions, kmsUseActions, policyDocument, PolicyDocument, PolicyStatement, serviceTrustPolicy,
+    allow, allowAccountRoles, allowAccountsRolesUnder, allowOnBucketsOf, artifactChangeActions, artifactReadActions, artifactReadWriteActions,
+    bucketListActions, denyEveryone, denyRolesUnder, kmsDecryptActions, kmsEncryptActions, kmsUseActions, policyDocument, PolicyDocument,
+    PolicyStatement, producerArtifactActions, serviceTrustPolicy,
 } from "./document";
 
 /** Who in the target accounts reaches an artifact store: this pipeline's roles in the accounts whose targets use it. */
 export interface ArtifactGrantees {
-    /** The target accounts, each once, in the order of their first target. */
+    /** The target accounts, each once, in the order of their first target: their deploy and instance roles read. */
     accountIds: string[];
-    /** The pipeline's deploy and instance roles in any account, as ARN patterns (targetRolePatterns). */
-    roles: { deploy: string; instance: string };
+    /** Those of them with a target whose extra action produces artifacts: their producer roles write as well. */
+    producerAccountIds: string[];
+    /** The pipeline's roles of each kind in any account, as ARN patterns (targetRolePatterns). */
+    roles: Record<TargetRoleKind, string>;
     /** The AWS Organization the target roles must belong to as well, when config names one. */
     organizationId?: string;
 }
 
 /** The target accounts whose deployments use the artifact store of `region`, and this pipeline's roles there. */
 export function artifactGrantees(
-    pipeline: PipelineIdentity & { region: string; targets: Pick<TargetConfig, "accountId" | "region">[]; organizationId?: string }, region: string,
+    pipeline: PipelineIdentity & {
+        region: string;
+        targets: Pick<TargetConfig, "name" | "accountId" | "region">[];
+        extraActions: Pick<ExtraActionConfig, "target" | "outputArtifacts">[];
+        organizationId?: string;
+    },
+    region: string,
 ): ArtifactGrantees {
+    const ofStore = pipeline.targets.filter((t) => t.region === region);
+    const producing = producingTargetNames(pipeline.extraActions);
     return {
-        accountIds: [...new Set(pipeline.targets.filter((t) => t.region === region).map((t) => t.accountId))],
+        accountIds: [...new Set(ofStore.map((t) => t.accountId))],
+        producerAccountIds: [...new Set(ofStore.filter((t) => producing.has(t.name)).map((t) => t.accountId))],
         roles: targetRolePatterns(pipeline),
         ...(pipeline.organizationId ? { organizationId: pipeline.organizationId } : {}),
     };
 }
 
+/** One statement's Sid, actions and resources. */
+interface Grant {
+    sid: string;
+    actions: string[];
+    resource: string | string[];
+}
+
 /**
- * The grant of a store's bucket or key to the target roles: one allow for every target account, narrowed to
- * this pipeline's deploy and instance roles; and, as the instance roles only read, an explicit deny of
- * `writes` to them, which holds whatever their own account's policies grant them. None without target accounts.
+ * The grants of a store's bucket or key to the target roles, none without target accounts: one allow for
+ * every target account, narrowed to this pipeline's deploy and instance roles, to `read`; an explicit deny of
+ * `change` to those roles, which holds whatever their own account's policies grant them (or a role an
+ * administrator there creates under their paths); and, for the accounts that produce artifacts, one allow of
+ * `write` to their producer roles alone, under a path no deploy or instance role is under.
  */
-function targetRoleGrants(partition: string, grantees: ArtifactGrantees, allowed: { sid: string; actions: string[]; resource: string | string[] }, denied: { sid: string; actions: string[]; resource: string }): PolicyStatement[] {
+function targetRoleGrants(partition: string, grantees: ArtifactGrantees, grants: { read: Grant; change: Grant; write: Grant }): PolicyStatement[] {
     if (grantees.accountIds.length === 0) {
         return [];
     }
-    const roots = grantees.accountIds.map((accountId) => arn.accountRoot(partition, accountId));
+    const roots = (accountIds: string[]) => accountIds.map((accountId) => arn.accountRoot(partition, accountId));
+    const readers = [grantees.roles.deploy, grantees.roles.instance];
+    const { read, change, write } = grants;
     return [
-        allowAccountsRolesUnder(allowed.sid, roots, [grantees.roles.deploy, grantees.roles.instance], allowed.actions, allowed.resource, grantees.organizationId),
-        denyRolesUnder(denied.sid, grantees.roles.instance, denied.actions, denied.resource),
+        allowAccountsRolesUnder(read.sid, roots(grantees.accountIds), readers, read.actions, read.resource, grantees.organizationId),
+        denyRolesUnder(change.sid, readers, change.actions, change.resource),
+        ...(grantees.producerAccountIds.length === 0 ? [] : [
+            allowAccountsRolesUnder(write.sid, roots(grantees.producerAccountIds), [grantees.roles.producer], write.actions, write.resource, grantees.organizationId),
+        ]),
     ];
 }
 
@@ -59,9 +85,11 @@ export function artifactKeyPolicy(args: ArtifactKeyPolicyArgs): PolicyDocument {
         // up to IAM policies there, as with any key created by the console.
         { Sid: "EnableAccountAdministration", Effect: "Allow", Principal: { AWS: pipelineAccountRoot }, Action: "kms:*", Resource: "*" },
         allowAccountRoles("AllowPipelineRolesToUseTheKey", pipelineAccountRoot, args.pipelineRoleArns, kmsUseActions, "*"),
-        ...targetRoleGrants(args.partition, args.grantees,
-            { sid: "AllowTargetRolesToUseTheKey", actions: kmsUseActions, resource: "*" },
-            { sid: "DenyInstanceRolesToEncrypt", actions: kmsEncryptActions, resource: "*" }),
+        ...targetRoleGrants(args.partition, args.grantees, {
+            read: { sid: "AllowTargetRolesToDecrypt", actions: kmsDecryptActions, resource: "*" },
+            change: { sid: "DenyReadingRolesToEncrypt", actions: kmsEncryptActions, resource: "*" },
+            write: { sid: "AllowProducerRolesToUseTheKey", actions: kmsUseActions, resource: "*" },
+        }),
     ]);
 }
 
@@ -74,15 +102,17 @@ export interface BucketPolicyArgs {
     grantees?: ArtifactGrantees;
 }
 
-/** The walkthrough's bucket policy, with the grants narrowed to the targets' roles and TLS 1.2 required. */
+/** The walkthrough's bucket policy, with the grants narrowed to the targets' roles, read-only but for producers, and TLS 1.2 required. */
 export function artifactBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
     const bucket = arn.bucket(args.partition, args.bucketName);
     const objects = arn.objects(args.partition, args.bucketName);
     return policyDocument([
         ...bucketGuards(bucket, objects, args.allowedKeyIds),
-        ...(args.grantees ? targetRoleGrants(args.partition, args.grantees,
-            { sid: "AllowTargetRolesToReadAndWriteArtifacts", actions: [...artifactReadWriteActions, ...bucketListActions], resource: [bucket, objects] },
-            { sid: "DenyInstanceRolesToWriteArtifacts", actions: ["s3:PutObject"], resource: objects }) : []),
+        ...(args.grantees ? targetRoleGrants(args.partition, args.grantees, {
+            read: { sid: "AllowTargetRolesToReadArtifacts", actions: [...artifactReadActions, ...bucketListActions], resource: [bucket, objects] },
+            change: { sid: "DenyReadingRolesToChangeArtifacts", actions: artifactChangeActions, resource: objects },
+            write: { sid: "AllowProducerRolesToWriteArtifacts", actions: [...producerArtifactActions, ...bucketListActions], resource: [bucket, objects] },
+        }) : []),
     ]);
 }
 
@@ -92,11 +122,14 @@ export function bucketGuards(bucket: string, objects: string, allowedKeyIds: str
         denyEveryone("DenyInsecureConnections", ["s3:*"], [bucket, objects], { Bool: { "aws:SecureTransport": "false" } }),
         denyEveryone("DenyOutdatedTls", ["s3:*"], [bucket, objects], { NumericLessThan: { "s3:TlsVersion": "1.2" } }),
         denyEveryone("DenyUnEncryptedObjectUploads", ["s3:PutObject"], objects, { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } }),
-        // Only when the upload names a key: without one, S3 applies the bucket's default key, this one.
-        // (StringNotEqualsIfExists would not do: IAM evaluates it as true for a missing key.)
-        denyEveryone("DenyUploadsWithAnotherKey", ["s3:PutObject"], objects, {
+        // An upload that asks for SSE-KMS and names no key is encrypted with the AWS managed key aws/s3, not the
+        // bucket's default key ("If you specify x-amz-server-side-encryption:aws:kms ... but do not provide
+        // x-amz-server-side-encryption-aws-kms-key-id, Amazon S3 uses the AWS managed key (aws/s3)", API_PutObject),
+        // and no target account can decrypt that. StringNotEquals is true for a missing key, so this denies
+        // an upload naming no key as well as one naming another
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms).
+        denyEveryone("DenyUploadsWithoutTheArtifactKey", ["s3:PutObject"], objects, {
             StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": [...new Set(allowedKeyIds)] },
-            Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
         }),
     ];
 }
@@ -121,28 +154,38 @@ export interface PipelineRolePolicyArgs {
     artifactStores: { bucketName: string; keyArn: string }[];
     /** The S3 source bucket, or the CodeStar connection the source action uses. */
     source: { bucketName: string } | { connectionArn: string };
-    /** The roles in other accounts that the pipeline's actions run as: this pipeline's deploy roles, in its target accounts. */
-    deployRoles: { arnPattern: string; accountIds: string[] };
+    /** The roles in other accounts that the pipeline's actions run as, by kind: a pattern of their path, and the accounts they are in. */
+    actionRoles: Record<"deploy" | "producer", { arnPattern: string; accountIds: string[] }>;
 }
 
+// What AWS documents the CodePipeline service role needs on its artifact buckets and their objects
+// ("AllowS3BucketAccess" and "AllowS3ObjectAccess", https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html;
+// the tagging actions for source objects that carry tags), and for an S3 source action on its source bucket
+// (https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html#action-reference-S3-service-role): no more.
+const pipelineBucketActions = ["s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation"];
+const pipelineObjectActions = ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObjectTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"];
+const s3SourceActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"];
+
 export function pipelineRolePolicy(args: PipelineRolePolicyArgs): PolicyDocument {
+    const { partition, pipelineAccountId } = args;
     return policyDocument([
-        allow("ReadAndWriteArtifacts", artifactReadWriteActions, args.artifactStores.map((s) => arn.objects(args.partition, s.bucketName))),
-        allow("ListArtifactBuckets", [...bucketListActions, "s3:GetBucketVersioning"], args.artifactStores.map((s) => arn.bucket(args.partition, s.bucketName))),
+        allowOnBucketsOf(pipelineAccountId, "AccessArtifactBuckets", pipelineBucketActions, args.artifactStores.map((s) => arn.bucket(partition, s.bucketName))),
+        allowOnBucketsOf(pipelineAccountId, "ReadAndWriteArtifacts", pipelineObjectActions, args.artifactStores.map((s) => arn.objects(partition, s.bucketName))),
         allow("UseArtifactKeys", kmsUseActions, args.artifactStores.map((s) => s.keyArn)),
         "bucketName" in args.source
-            ? allow("ReadSourceBundle", [...artifactReadActions, "s3:GetBucketVersioning", "s3:GetBucketLocation"], [arn.bucket(args.partition, args.source.bucketName), arn.objects(args.partition, args.source.bucketName)])
+            ? allowOnBucketsOf(pipelineAccountId, "ReadSourceBundle", s3SourceActions, [arn.bucket(partition, args.source.bucketName), arn.objects(partition, args.source.bucketName)])
             : allow("UseSourceConnection", ["codestar-connections:UseConnection", "codeconnections:UseConnection"], args.source.connectionArn),
-        allow("RunBuild", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"], arn.buildProject(args.partition, args.region, args.pipelineAccountId, names.buildProject(args.pipelineName))),
+        allow("RunBuild", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"], arn.buildProject(partition, args.region, pipelineAccountId, names.buildProject(args.pipelineName))),
         // This pipeline's deploy roles (its deploy path) in its target accounts only, never `role/*` as in
-        // the walkthrough: one pattern and one account id per target account, not an ARN per target.
+        // the walkthrough: one pattern and one account id per target account, not an ARN per target; and its
+        // producer roles only in the accounts that have one.
         // `aws:ResourceAccount` is the account of the role assumed; IAM supports it for sts:AssumeRole
         // ("prevent your IAM principals from assuming any IAM roles outside of your own AWS account",
         // https://aws.amazon.com/about-aws/whats-new/2022/04/iam-access-resource-organization/;
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
-        ...(args.deployRoles.accountIds.length > 0 ? [allow("AssumeTargetDeployRoles", ["sts:AssumeRole"], args.deployRoles.arnPattern, {
-            StringEquals: { "aws:ResourceAccount": args.deployRoles.accountIds },
-        })] : []),
+        ...([["AssumeTargetDeployRoles", args.actionRoles.deploy], ["AssumeTargetProducerRoles", args.actionRoles.producer]] as const)
+            .filter(([, roles]) => roles.accountIds.length > 0)
+            .map(([sid, roles]) => allow(sid, ["sts:AssumeRole"], roles.arnPattern, { StringEquals: { "aws:ResourceAccount": roles.accountIds } })),
     ]);
 }
 
@@ -170,8 +213,8 @@ export function buildRolePolicy(args: BuildRolePolicyArgs): PolicyDocument {
     return policyDocument([
         // The group itself (CreateLogGroup) and its streams (CreateLogStream, PutLogEvents).
         allow("WriteBuildLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], [logGroup, `${logGroup}:*`]),
-        allow("ReadAndWriteArtifacts", artifactReadWriteActions, arn.objects(args.partition, args.artifactBucketName)),
-        allow("ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
+        allowOnBucketsOf(args.pipelineAccountId, "ReadAndWriteArtifacts", artifactReadWriteActions, arn.objects(args.partition, args.artifactBucketName)),
+        allowOnBucketsOf(args.pipelineAccountId, "ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
         allow("UseArtifactKey", kmsUseActions, args.artifactKeyArn),
     ]);
 }

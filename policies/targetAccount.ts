@@ -1,8 +1,8 @@
 // Policies of a target account: the cross-account deploy role, the instances' role, CodeDeploy's role.
 import { arn } from "../definition/names";
 import {
-    allow, artifactReadActions, artifactReadWriteActions, bucketListActions, kmsDecryptActions, kmsUseActions,
-    policyDocument, PolicyDocument, principalArnIn, serviceTrustPolicy, trustPolicy,
+    allow, allowOnBucketsOf, artifactReadActions, bucketListActions, kmsDecryptActions, kmsUseActions,
+    policyDocument, PolicyDocument, principalArnIn, producerArtifactActions, serviceTrustPolicy, trustPolicy,
 } from "./document";
 
 /**
@@ -29,6 +29,8 @@ export function codeDeployServiceRoleTrustPolicy(partition: string, region: stri
 /** Where a target's roles reach the pipeline's artifacts: the store of the target's region (see storeNameForTargets). */
 export interface ArtifactAccess {
     partition: string;
+    /** The account that owns the artifact bucket: the pipeline account (every S3 grant names it). */
+    pipelineAccountId: string;
     artifactBucketName: string;
     /** A key ARN, or `arn:<partition>:kms:<region>:<pipeline account>:key/*`. */
     artifactKeyArn: string;
@@ -42,7 +44,13 @@ export interface CrossAccountRolePolicyArgs extends ArtifactAccess {
     deploymentConfigName: string;
 }
 
-/** The walkthrough's CodeDeploy and S3 policies, scoped to this target's resources instead of `*`. */
+/**
+ * The walkthrough's CodeDeploy and S3 policies, scoped to this target's resources instead of `*`, and reading
+ * artifacts only: a CodeDeploy action has no output artifacts (AWS CDK's cross-account CodeDeploy action
+ * grants its role read access alone), and a role that could write could change what every other target
+ * of the store deploys, since CodeDeploy fetches the newest version of a revision that names none
+ * (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_S3Location.html).
+ */
 export function crossAccountRolePolicy(args: CrossAccountRolePolicyArgs): PolicyDocument {
     const { partition, region, accountId } = args;
     return policyDocument([
@@ -50,8 +58,28 @@ export function crossAccountRolePolicy(args: CrossAccountRolePolicyArgs): Policy
         allow("RegisterApplicationRevisions", ["codedeploy:GetApplication", "codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"], arn.codeDeployApplication(partition, region, accountId, args.applicationName)),
         allow("ReadTheDeploymentConfig", ["codedeploy:GetDeploymentConfig"], arn.deploymentConfig(partition, region, accountId, args.deploymentConfigName)),
         // No codecommit actions on an S3 resource, unlike the walkthrough: they could never match.
-        allow("ReadAndWriteArtifacts", artifactReadWriteActions, arn.objects(partition, args.artifactBucketName)),
-        allow("ListArtifactBucket", bucketListActions, arn.bucket(partition, args.artifactBucketName)),
+        ...artifactReadStatements(args),
+    ]);
+}
+
+/** Read the artifacts and decrypt them: all a deploy or instance role may do with the store. */
+function artifactReadStatements(args: ArtifactAccess) {
+    return [
+        allowOnBucketsOf(args.pipelineAccountId, "ReadArtifacts", artifactReadActions, arn.objects(args.partition, args.artifactBucketName)),
+        allowOnBucketsOf(args.pipelineAccountId, "ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
+        allow("DecryptArtifacts", kmsDecryptActions, args.artifactKeyArn),
+    ];
+}
+
+/**
+ * The role of a target's extra actions that produce artifacts: it reads their inputs and writes their
+ * outputs to the store of the target's region, encrypted with its key. The one exception to read-only
+ * target accounts, and a visible one: the plan lists what it can change.
+ */
+export function producerRolePolicy(args: ArtifactAccess): PolicyDocument {
+    return policyDocument([
+        allowOnBucketsOf(args.pipelineAccountId, "ReadAndWriteArtifacts", producerArtifactActions, arn.objects(args.partition, args.artifactBucketName)),
+        allowOnBucketsOf(args.pipelineAccountId, "ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
         allow("UseArtifactKey", kmsUseActions, args.artifactKeyArn),
     ]);
 }
@@ -62,11 +90,7 @@ export function instanceRoleTrustPolicy(): PolicyDocument {
 
 /** What the CodeDeploy agent needs to fetch a revision: read the artifacts and decrypt them. */
 export function instanceRolePolicy(args: ArtifactAccess): PolicyDocument {
-    return policyDocument([
-        allow("ReadArtifacts", artifactReadActions, arn.objects(args.partition, args.artifactBucketName)),
-        allow("ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
-        allow("DecryptArtifacts", kmsDecryptActions, args.artifactKeyArn),
-    ]);
+    return policyDocument(artifactReadStatements(args));
 }
 
 /**

@@ -33,14 +33,16 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         for (const hop of [
             "the pipeline role assumes the cross-account role",
             "the cross-account role reads artifacts",
-            "the cross-account role writes artifacts with SSE-KMS",
+            "the cross-account role cannot write artifacts with SSE-KMS",
             "the cross-account role decrypts with the artifact key",
-            "the cross-account role generates data keys with the artifact key",
+            "the cross-account role cannot generate data keys with the artifact key",
             "the cross-account role creates a deployment in its deployment group",
             "the instance role reads artifacts",
             "the instance role decrypts artifacts",
             "plain-HTTP reads are refused",
             "uploads without SSE-KMS are refused",
+            "uploads with another key are refused",
+            "uploads with SSE-KMS naming no key (S3 would use aws/s3) are refused",
             "another admin of account 222222222222 cannot read artifacts",
             "another admin of account 222222222222 cannot decrypt artifacts",
             "another admin of account 222222222222 cannot assume the cross-account role",
@@ -115,7 +117,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         assert.match(unverified.message!, /^arn:aws:kms:us-east-2:111111111111:key\/[0-9a-f-]{36} is an existing key \(encryptionKey\), whose key policy this program does not manage: it must allow /);
         const useTheKey = "kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:ReEncrypt\\*, kms:GenerateDataKey\\*";
         for (const grant of [
-            `${shippedDeployRoleArn} ${useTheKey}`,
+            `${shippedDeployRoleArn} kms:Decrypt, kms:DescribeKey(;|$)`,
             `arn:aws:iam::111111111111:role/CrossAccountPipeline-CodePipelineService ${useTheKey}`,
             `arn:aws:iam::111111111111:role/CrossAccountPipeline-CodeBuildService ${useTheKey}`,
             `${shippedInstanceRoleArn} kms:Decrypt, kms:DescribeKey(;|$)`,
@@ -136,25 +138,23 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
     const removedGrants: { policyOf: string; property: string; sid: string; hop: string; names: RegExp }[] = [
         { policyOf: "Staging-cross-account", property: "assumeRolePolicy", sid: "AllowPipelineRoleToAssumeRole", hop: "the pipeline role assumes the cross-account role", names: /the trust policy of arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role does not allow sts:AssumeRole/ },
         { policyOf: "pipeline-roles-pipeline-policy", property: "policy", sid: "AssumeTargetDeployRoles", hop: "the pipeline role assumes the cross-account role", names: /the identity policy of arn:aws:iam::111111111111:role\/CrossAccountPipeline-CodePipelineService does not allow sts:AssumeRole/ },
-        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "ReadAndWriteArtifacts", hop: "the cross-account role reads artifacts", names: /the identity policy of arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role does not allow s3:GetObject/ },
-        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowTargetRolesToReadAndWriteArtifacts", hop: "the cross-account role writes artifacts with SSE-KMS", names: /the bucket policy of arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/.* does not allow s3:PutObject/ },
-        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowTargetRolesToUseTheKey", hop: "the cross-account role decrypts with the artifact key", names: /the key policy of arn:aws:kms:us-east-2:111111111111:key\/.* does not allow kms:Decrypt/ },
-        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "UseArtifactKey", hop: "the cross-account role generates data keys with the artifact key", names: /the identity policy of .*CrossAccount_Role does not allow kms:GenerateDataKey/ },
+        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "ReadArtifacts", hop: "the cross-account role reads artifacts", names: /the identity policy of arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role does not allow s3:GetObject/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowTargetRolesToReadArtifacts", hop: "the cross-account role reads artifacts", names: /the bucket policy of arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/.* does not allow s3:GetObject/ },
+        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowTargetRolesToDecrypt", hop: "the cross-account role decrypts with the artifact key", names: /the key policy of arn:aws:kms:us-east-2:111111111111:key\/.* does not allow kms:Decrypt/ },
+        { policyOf: "Staging-cross-account-policy", property: "policy", sid: "DecryptArtifacts", hop: "the cross-account role decrypts with the artifact key", names: /the identity policy of .*CrossAccount_Role does not allow kms:Decrypt/ },
         { policyOf: "Staging-cross-account-policy", property: "policy", sid: "DeployToTheDeploymentGroup", hop: "the cross-account role creates a deployment in its deployment group", names: /the identity policy of .*CrossAccount_Role does not allow codedeploy:CreateDeployment by .* on .*deploymentgroup:AccountBApplicationName\/AccountBApplicationGroupName/ },
         { policyOf: "Staging-cross-account-policy", property: "policy", sid: "RegisterApplicationRevisions", hop: "the cross-account role registers the revision with its application", names: /CrossAccount_Role does not allow codedeploy:RegisterApplicationRevision by .* on arn:aws:codedeploy:us-east-2:222222222222:application:AccountBApplicationName$/ },
         { policyOf: "Staging-cross-account-policy", property: "policy", sid: "ReadTheDeploymentConfig", hop: "the cross-account role reads the deployment config", names: /CrossAccount_Role does not allow codedeploy:GetDeploymentConfig by .* on arn:aws:codedeploy:us-east-2:222222222222:deploymentconfig:CodeDeployDefault.OneAtATime$/ },
         { policyOf: "Staging-instance-policy", property: "policy", sid: "ReadArtifacts", hop: "the instance role reads artifacts", names: /the identity policy of .*Staging-CodeDeployInstance does not allow s3:GetObject/ },
-        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowTargetRolesToReadAndWriteArtifacts", hop: "the instance role reads artifacts", names: /the bucket policy of .* does not allow s3:GetObject by arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/instance\/Staging-CodeDeployInstance/ },
-        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowTargetRolesToUseTheKey", hop: "the instance role decrypts artifacts", names: /the key policy of .* does not allow kms:Decrypt by .*Staging-CodeDeployInstance/ },
-        // The explicit denies keep the instance role read-only even when its own account lets it do anything.
-        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyInstanceRolesToWriteArtifacts", hop: "the instance role, even allowed everything in its account, cannot write artifacts", names: /Staging-CodeDeployInstance may s3:PutObject on .*, which must be refused/ },
-        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "DenyInstanceRolesToEncrypt", hop: "the instance role, even allowed everything in its account, cannot generate data keys", names: /Staging-CodeDeployInstance may kms:GenerateDataKey on .*, which must be refused/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "AllowTargetRolesToReadArtifacts", hop: "the instance role reads artifacts", names: /the bucket policy of .* does not allow s3:GetObject by arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/instance\/Staging-CodeDeployInstance/ },
+        { policyOf: "pipeline-us-east-2-key", property: "policy", sid: "AllowTargetRolesToDecrypt", hop: "the instance role decrypts artifacts", names: /the key policy of .* does not allow kms:Decrypt by .*Staging-CodeDeployInstance/ },
         { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyInsecureConnections", hop: "plain-HTTP reads are refused", names: /CrossAccount_Role may s3:GetObject on .*, which must be refused/ },
-        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUnEncryptedObjectUploads", hop: "uploads without SSE-KMS are refused", names: /CrossAccount_Role may s3:PutObject on .*, which must be refused/ },
-        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUploadsWithAnotherKey", hop: "uploads with another key are refused", names: /may s3:PutObject on .*, which must be refused/ },
     ];
     const pipelineHop = (hop: string) => `CrossAccountPipeline: ${hop}`;
     removedGrants.push(
+        // The bucket's guards, proven on the pipeline role, a writer: every upload must be SSE-KMS and name the artifact key.
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUploadsWithoutTheArtifactKey", hop: pipelineHop("uploads with another key are refused"), names: /CodePipelineService may s3:PutObject on .*, which must be refused/ },
+        { policyOf: "pipeline-us-east-2-bucket-policy", property: "policy", sid: "DenyUploadsWithoutTheArtifactKey", hop: pipelineHop("uploads with SSE-KMS naming no key (S3 would use aws/s3) are refused"), names: /CodePipelineService may s3:PutObject on .*, which must be refused/ },
         { policyOf: "pipeline-roles-pipeline-policy", property: "policy", sid: "ReadSourceBundle", hop: pipelineHop("the pipeline role reads the source bundle"), names: /the identity policy of .*CrossAccountPipeline-CodePipelineService and the bucket policy of arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-source\/source.zip do not allow s3:GetObject/ },
         { policyOf: "pipeline-roles-pipeline-policy", property: "policy", sid: "RunBuild", hop: pipelineHop("the pipeline role starts the build"), names: /does not allow codebuild:StartBuild .* on arn:aws:codebuild:us-east-2:111111111111:project\/CrossAccountPipeline-Build/ },
         { policyOf: "pipeline-roles-pipeline-policy", property: "policy", sid: "ReadAndWriteArtifacts", hop: pipelineHop("the pipeline role writes artifacts with SSE-KMS"), names: /the identity policy of .*CodePipelineService and the bucket policy of .* do not allow s3:PutObject/ },
@@ -172,6 +172,15 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         });
     }
 
+    it("refuses uploads without SSE-KMS by either guard: the walkthrough's, and the one requiring the artifact key, which such an upload does not name", async () => {
+        const hop = pipelineHop("uploads without SSE-KMS are refused");
+        const withoutWalkthroughs = withoutStatement(shippedResources, "pipeline-us-east-2-bucket-policy", "policy", "DenyUnEncryptedObjectUploads");
+        assert.ok(!failures(await verifyAccess(withoutWalkthroughs)).some((f) => f.check.hop === hop));
+        const withoutBoth = withoutStatement(withoutWalkthroughs, "pipeline-us-east-2-bucket-policy", "policy", "DenyUploadsWithoutTheArtifactKey");
+        const failed = failures(await verifyAccess(withoutBoth)).find((f) => f.check.hop === hop);
+        assert.match(failed?.message ?? "", /CodePipelineService may s3:PutObject on .*, which must be refused/);
+    });
+
     /** A deep copy of the resources with one statement of a policy edited. */
     function withStatement(resourceName: string, property: string, sid: string, edit: (statement: Record<string, any>) => void): DeclaredResource[] {
         return withPolicyEdited(shippedResources, resourceName, property, (document) => edit(statementWithSid(document, sid)));
@@ -180,13 +189,13 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
 
     it("refuses a target account's other roles only while the grants name the pipeline's paths, trailing '/' included", async () => {
         // The account roots alone would let in every principal of the target account.
-        const unnarrowed = withStatement("pipeline-us-east-2-bucket-policy", "policy", "AllowTargetRolesToReadAndWriteArtifacts", (st) => { delete st.Condition; });
+        const unnarrowed = withStatement("pipeline-us-east-2-bucket-policy", "policy", "AllowTargetRolesToReadArtifacts", (st) => { delete st.Condition; });
         assert.deepEqual(await failedHops(unnarrowed), [
             "Staging/Deploy: another admin of account 222222222222 cannot read artifacts",
             "Staging/Deploy: a role of account 222222222222 under another pipeline's path cannot read artifacts",
         ]);
         // A prefix without its closing '/' would let in the roles of a pipeline whose name starts like this one's.
-        const prefix = withStatement("pipeline-us-east-2-key", "policy", "AllowTargetRolesToUseTheKey", (st) => {
+        const prefix = withStatement("pipeline-us-east-2-key", "policy", "AllowTargetRolesToDecrypt", (st) => {
             st.Condition.ArnLike["aws:PrincipalArn"] = st.Condition.ArnLike["aws:PrincipalArn"].map((p: string) => p.replace(/\/CrossAccountPipeline\/(deploy|instance)\/\*$/, "/CrossAccountPipeline*"));
         });
         assert.deepEqual(await failedHops(prefix), ["Staging/Deploy: a role of account 222222222222 under another pipeline's path cannot decrypt artifacts"]);
@@ -207,7 +216,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         assert.equal(outside?.result, "ImplicitlyDenied");
         // Without the organization's condition, the same request would be allowed: the check proves the condition.
         const unconditioned = withPolicyEdited(run.resources, "pipeline-us-east-2-bucket-policy", "policy", (document) => {
-            delete statementWithSid(document, "AllowTargetRolesToReadAndWriteArtifacts").Condition.StringEquals;
+            delete statementWithSid(document, "AllowTargetRolesToReadArtifacts").Condition.StringEquals;
         });
         assert.deepEqual(failures(await verifyAccess(unconditioned)).map((f) => f.check.hop), [
             "Staging/Deploy: the cross-account role, were account 222222222222 outside organization o-a1b2c3d4e5, could not read artifacts",
@@ -225,7 +234,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
 
     it("keeps the cross-account role from other keys with its key/* identity policy: its own account's by that policy, the pipeline account's by their key policies", async () => {
         const widened = withPolicyEdited(shippedResources, "Staging-cross-account-policy", "policy", (document) => {
-            statementWithSid(document, "UseArtifactKey").Resource = "*";
+            statementWithSid(document, "DecryptArtifacts").Resource = "*";
         });
         const failed = failures(await verifyAccess(widened)).map((f) => f.check.hop);
         assert.deepEqual(failed, ["Staging/Deploy: the cross-account role cannot use a key of its own account"]);

@@ -12,6 +12,7 @@ export const targetAccountId = "222222222222";
 export const shippedRolePaths = {
     deploy: "/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/",
     instance: "/cross-account-pipeline/111111111111/CrossAccountPipeline/instance/",
+    producer: "/cross-account-pipeline/111111111111/CrossAccountPipeline/producer/",
 };
 /** The shipped Staging target's cross-account role and instance role. */
 export const shippedDeployRoleArn = `arn:aws:iam::222222222222:role${shippedRolePaths.deploy}CrossAccount_Role`;
@@ -109,6 +110,7 @@ export function target(name: string, accountId: string, fields: Partial<TargetCo
         crossAccountRoleName: `${name}-CrossAccount`,
         instanceRoleName: `${name}-CodeDeployInstance`,
         codeDeployServiceRoleName: `${name}-CodeDeployService`,
+        producerRoleName: `${name}-ArtifactProducer`,
         instanceTag: { key: "CodeDeployDeploymentGroup", value: `${name}App/${name}Group` },
         requireApproval: false,
         credentials: {},

@@ -16,7 +16,7 @@ describe("access checks on every core (verification/parallelChecks.ts)", () => {
         // The shipped checks, with the cross-account role's policy widened to any key: one check then fails,
         // and its message, which names the policy at fault, must come back from a worker as it is made here.
         const resources = withPolicyEdited([...pipeline.resources, ...target.resources], "Staging-cross-account-policy", "policy", (document) => {
-            statementWithSid(document, "UseArtifactKey").Resource = "*";
+            statementWithSid(document, "DecryptArtifacts").Resource = "*";
         });
         checks = accessChecks(accessModel(resources)).checks;
     });

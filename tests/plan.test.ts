@@ -45,7 +45,7 @@ describe("the offline plan", () => {
         assert.ok(shippedPlan.createTime.some((c) => c.api === "CreatePipeline/UpdatePipeline" && c.check.startsWith(`action role ${shippedDeployRoleArn}`)));
         assert.ok(shippedPlan.access.length > 15 && shippedPlan.access.every((f) => f.ok));
         assert.equal(shippedPlan.ok, true);
-        assert.match(verdict(shippedPlan), /^PLAN OK: 2 stacks, \d+ resources, \d+ create-time checks and \d+ access checks passed$/);
+        assert.match(verdict(shippedPlan), /^PLAN OK: 2 stacks, \d+ resources, \d+ create-time checks, \d+ access checks and \d+ isolation checks passed$/);
         assert.match(renderPlan(shippedPlan), /Deployment order: accountB, accountA \(target stacks first/);
     });
 

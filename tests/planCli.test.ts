@@ -32,7 +32,7 @@ describe("npm run plan, as a command", () => {
         const report = fs.readFileSync(path.join(out, "plan.txt"), "utf8");
         assert.ok(Buffer.byteLength(report) > 64 * 1024, `the report must exceed a pipe's buffer; it has ${Buffer.byteLength(report)} bytes`);
         assert.ok(run.stdout.startsWith(`${report}\n`), `received ${Buffer.byteLength(run.stdout)} bytes, the report alone has ${Buffer.byteLength(report)}`);
-        assert.match(run.stdout.slice(report.length + 1), /^Wrote \d+ files to .*\nPLAN OK: 1 stacks, \d+ resources, \d+ create-time checks and \d+ access checks passed in [\d.]+ s\n$/);
+        assert.match(run.stdout.slice(report.length + 1), /^Wrote \d+ files to .*\nPLAN OK: 1 stacks, \d+ resources, \d+ create-time checks, \d+ access checks and \d+ isolation checks passed in [\d.]+ s\n$/);
     });
 
     it("reports every input problem together, exits 2 before planning, and touches nothing", function () {
@@ -66,7 +66,7 @@ describe("npm run plan, as a command", () => {
         assert.ok(lines.includes("Account 111111111111 (pipeline account): 27 resources, 9 policies"), first.stdout);
         const accessChecks = /^ {2}access chain: (\d+)\/\1 checks as expected$/m.exec(first.stdout)?.[1];
         assert.ok(accessChecks, first.stdout);
-        assert.match(lines[lines.length - 1], new RegExp(`^PLAN OK: 2 stacks, 36 resources, \\d+ create-time checks and ${accessChecks} access checks passed in [\\d.]+ s$`));
+        assert.match(lines[lines.length - 1], new RegExp(`^PLAN OK: 2 stacks, 36 resources, \\d+ create-time checks, ${accessChecks} access checks and \\d+ isolation checks passed in [\\d.]+ s$`));
         assert.ok(!first.stdout.includes("+ aws.kms.Key") && !first.stdout.includes("Who may do what"), "the listing is not printed by default");
         assert.match(fs.readFileSync(path.join(earlier, "plan.txt"), "utf8"), /\+ aws\.kms\.Key .*\n[\s\S]*Who may do what/);
 
@@ -76,17 +76,17 @@ describe("npm run plan, as a command", () => {
         assert.match(unchanged.stdout, new RegExp(`passed in [\\d.]+ s; no change against ${earlier}\n$`));
         assert.match(fs.readFileSync(path.join(same, "summary.md"), "utf8"), /\n## Changes: no change against /);
 
-        // The earlier plan, as if its deploy role could not write artifacts: this plan grants it.
+        // The earlier plan, as if its deploy role could not read object versions: this plan grants it.
         const policyFile = path.join(earlier, "account-222222222222", "policies", "Staging-cross-account-policy.identity-policy.json");
         const policy = JSON.parse(fs.readFileSync(policyFile, "utf8"));
-        policy.Statement.find((s: { Sid: string }) => s.Sid === "ReadAndWriteArtifacts").Action = ["s3:GetObject", "s3:GetObjectVersion"];
+        policy.Statement.find((s: { Sid: string }) => s.Sid === "ReadArtifacts").Action = ["s3:GetObject"];
         fs.writeFileSync(policyFile, JSON.stringify(policy));
         const widened = plan("--out", changed, "--against", earlier);
         assert.equal(widened.status, exitStatus.changed, widened.stderr);
-        assert.match(widened.stdout, /\n {2}Account 222222222222 \(target Staging\)\n {4}Grants gained:\n {6}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:PutObject on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* /);
+        assert.match(widened.stdout, /\n {2}Account 222222222222 \(target Staging\)\n {4}Grants gained:\n {6}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* /);
         assert.match(widened.stdout, /; 2 changes against .*\n$/);
         assert.equal(JSON.parse(fs.readFileSync(path.join(changed, "diff.json"), "utf8")).changes, 2);
-        assert.match(fs.readFileSync(path.join(changed, "summary.md"), "utf8"), /### Account 222222222222 \(target Staging\)\n\n```diff\nGrants gained:\n {2}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:PutObject/);
+        assert.match(fs.readFileSync(path.join(changed, "summary.md"), "utf8"), /### Account 222222222222 \(target Staging\)\n\n```diff\nGrants gained:\n {2}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion/);
 
         const failing = plan("--out", failed, "--against", earlier, path.join(projectRoot, "Pulumi.accountB.yaml"));
         assert.equal(failing.status, exitStatus.planFailed, "a failed plan is a failure, whatever changed");

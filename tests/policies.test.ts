@@ -6,8 +6,9 @@ import {
     sourceTriggerTrustPolicy,
 } from "../policies/pipelineAccount";
 import {
-    codeDeployServiceRoleTrustPolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy,
+    codeDeployServiceRoleTrustPolicy, crossAccountRolePolicy, crossAccountRoleTrustPolicy, instanceRolePolicy, instanceRoleTrustPolicy, producerRolePolicy,
 } from "../policies/targetAccount";
+import type { ExtraActionConfig } from "../config";
 import { pipelineAccountId, target, targetAccountId } from "./fixtures";
 
 const productionAccountId = "333333333333";
@@ -53,7 +54,7 @@ const targets = [
     target("Staging", targetAccountId, { crossAccountRoleName: "CrossAccount_Role" }),
     target("Production", productionAccountId),
 ];
-const pipeline = { pipelineAccountId, pipelineName, region, targets };
+const pipeline = { pipelineAccountId, pipelineName, region, targets, extraActions: [] as ExtraActionConfig[] };
 const grantees = artifactGrantees(pipeline, region);
 const rolesUnder = (kind: string) => `arn:aws:iam::*:role/cross-account-pipeline/${pipelineAccountId}/${pipelineName}/${kind}/*`;
 const roots = (...accounts: string[]) => accounts.map((a) => `arn:aws:iam::${a}:root`);
@@ -61,14 +62,30 @@ const principalArnPatterns = (s: Statement) => [s.Condition?.ArnLike?.["aws:Prin
 /** The document's size as S3 and KMS count it: its JSON, in bytes. */
 const bytes = (document: PolicyDocument) => Buffer.byteLength(JSON.stringify(document));
 
+/** An extra action of `targetName` that produces an artifact. */
+const producing = (targetName: string, stage = targetName): ExtraActionConfig => ({
+    stage, name: "Report", category: "Test", owner: "AWS", provider: "CodeBuild", version: "1", target: targetName,
+    inputArtifacts: ["BuildOutput"], outputArtifacts: [`${targetName}Report`], configuration: {}, runOrder: 2,
+});
+
 describe("artifactGrantees", () => {
-    it("lists the target accounts of the store's region, each once, and this pipeline's deploy and instance role paths", () => {
+    it("lists the target accounts of the store's region, each once, and this pipeline's role paths of each kind", () => {
         const west = target("West", productionAccountId, { region: "us-west-2" });
         const sameAccount = target("StagingTwo", targetAccountId);
         assert.deepEqual(artifactGrantees({ ...pipeline, targets: [...targets, sameAccount, west] }, region), {
-            accountIds: [targetAccountId, productionAccountId], roles: { deploy: rolesUnder("deploy"), instance: rolesUnder("instance") },
+            accountIds: [targetAccountId, productionAccountId], producerAccountIds: [],
+            roles: { deploy: rolesUnder("deploy"), instance: rolesUnder("instance"), producer: rolesUnder("producer") },
         });
         assert.deepEqual(artifactGrantees({ ...pipeline, targets: [...targets, west] }, "us-west-2").accountIds, [productionAccountId]);
+    });
+
+    it("lists as producers only the accounts of the store's region where an extra action with output artifacts runs", () => {
+        const west = target("West", "444444444444", { region: "us-west-2" });
+        const readsOnly = { ...producing("Staging"), outputArtifacts: [] };
+        const extraActions = [producing("Production"), producing("West"), readsOnly];
+        const withExtras = { ...pipeline, targets: [...targets, west], extraActions };
+        assert.deepEqual(artifactGrantees(withExtras, region).producerAccountIds, [productionAccountId]);
+        assert.deepEqual(artifactGrantees(withExtras, "us-west-2").producerAccountIds, ["444444444444"]);
     });
 
     it("carries the organization when config names one", () => {
@@ -89,21 +106,31 @@ describe("artifact key policy", () => {
     const keyPolicy = (g = grantees) => artifactKeyPolicy({ partition, pipelineAccountId, pipelineRoleArns: [pipelineRoleArn, buildRoleArn], grantees: g });
     const statements = statementsOf(keyPolicy());
 
-    it("grants every target account in one statement: their roots, narrowed by ArnLike aws:PrincipalArn to this pipeline's deploy and instance roles", () => {
-        const grant = bySid(statements, "AllowTargetRolesToUseTheKey");
+    it("lets every target account decrypt in one statement: their roots, narrowed by ArnLike aws:PrincipalArn to this pipeline's deploy and instance roles", () => {
+        const grant = bySid(statements, "AllowTargetRolesToDecrypt");
         assert.equal(grant.Effect, "Allow");
         assert.deepEqual(awsPrincipals(grant), roots(targetAccountId, productionAccountId));
         assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
-        assert.deepEqual(grant.Action, ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]);
-        assert.equal(statements.filter((s) => awsPrincipals(s).includes(`arn:aws:iam::${targetAccountId}:root`)).length, 1, "one statement for all targets");
+        assert.deepEqual(grant.Action, ["kms:Decrypt", "kms:DescribeKey"]);
+        assert.equal(statements.filter((s) => s.Effect === "Allow" && awsPrincipals(s).includes(`arn:aws:iam::${targetAccountId}:root`)).length, 1, "one statement for all targets");
     });
 
-    it("denies the instance roles, of any account, every action that encrypts: they may only decrypt, whatever their own account grants them", () => {
-        const deny = bySid(statements, "DenyInstanceRolesToEncrypt");
+    it("denies the deploy and instance roles, of any account, every action that encrypts: they only decrypt, whatever their own account grants them", () => {
+        const deny = bySid(statements, "DenyReadingRolesToEncrypt");
         assert.equal(deny.Effect, "Deny");
         assert.equal(deny.Principal, "*");
-        assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": rolesUnder("instance") } });
+        assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
         assert.deepEqual([...deny.Action].sort(), ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+    });
+
+    it("lets only the producer roles of the accounts that produce artifacts encrypt, in a statement of their own", () => {
+        assert.ok(!statements.some((s) => s.Sid === "AllowProducerRolesToUseTheKey"), "no producer, no grant to encrypt");
+        const withProducer = statementsOf(keyPolicy({ ...grantees, producerAccountIds: [productionAccountId] }));
+        const grant = bySid(withProducer, "AllowProducerRolesToUseTheKey");
+        assert.deepEqual(awsPrincipals(grant), roots(productionAccountId));
+        assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("producer")] } });
+        assert.ok(grant.Action.includes("kms:GenerateDataKey*"));
+        assert.ok(!principalArnPatterns(bySid(withProducer, "DenyReadingRolesToEncrypt")).includes(rolesUnder("producer")));
     });
 
     it("grows by one account root per target account, and not at all for another target of an account it names", () => {
@@ -113,7 +140,7 @@ describe("artifact key policy", () => {
     });
 
     it("with an organization, also requires aws:PrincipalOrgID of the target roles", () => {
-        const grant = bySid(statementsOf(keyPolicy({ ...grantees, organizationId: "o-a1b2c3d4e5" })), "AllowTargetRolesToUseTheKey");
+        const grant = bySid(statementsOf(keyPolicy({ ...grantees, organizationId: "o-a1b2c3d4e5" })), "AllowTargetRolesToDecrypt");
         assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } });
         assert.deepEqual(awsPrincipals(grant), roots(targetAccountId, productionAccountId), "the organization narrows the accounts, it does not replace them");
     });
@@ -131,7 +158,7 @@ describe("artifact key policy", () => {
     });
 
     it("has no target statements for a store no target uses", () => {
-        assert.deepEqual(statementsOf(keyPolicy({ ...grantees, accountIds: [] })).map((s) => s.Sid), ["EnableAccountAdministration", "AllowPipelineRolesToUseTheKey"]);
+        assert.deepEqual(statementsOf(keyPolicy({ ...grantees, accountIds: [], producerAccountIds: [] })).map((s) => s.Sid), ["EnableAccountAdministration", "AllowPipelineRolesToUseTheKey"]);
     });
 });
 
@@ -169,12 +196,13 @@ describe("artifact bucket policy", () => {
         assert.deepEqual(statement.Resource, [objectsArn]);
     });
 
-    it("denies uploads that name another key than the artifact key, listing each allowed id once", () => {
+    it("denies uploads that name another key than the artifact key, or none (S3 would use aws/s3), listing each allowed id once", () => {
         const { statement, value } = denyOn("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id");
+        assert.equal(statement.Sid, "DenyUploadsWithoutTheArtifactKey");
         assert.deepEqual(value, [keyArn, otherKey]);
         assert.deepEqual(statement.Action, ["s3:PutObject"]);
-        // Only uploads that name a key: the others get the bucket's default key, the artifact key.
-        assert.deepEqual(statement.Condition?.Null, { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" });
+        // StringNotEquals holds for a key the request does not carry: no Null or IfExists may exempt an upload naming none.
+        assert.deepEqual(Object.keys(statement.Condition!), ["StringNotEquals"]);
     });
 
     it("allows only fixed account principals, which S3 Block Public Access does not count as public", () => {
@@ -185,23 +213,30 @@ describe("artifact bucket policy", () => {
         }
     });
 
-    it("grants every target account in one statement, narrowed to this pipeline's deploy and instance roles: read, write and list", () => {
-        const grant = bySid(statements, "AllowTargetRolesToReadAndWriteArtifacts");
+    it("grants every target account in one statement, narrowed to this pipeline's deploy and instance roles: read and list, nothing that writes", () => {
+        const grant = bySid(statements, "AllowTargetRolesToReadArtifacts");
         assert.deepEqual(awsPrincipals(grant), roots(targetAccountId, productionAccountId));
         assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
-        assert.deepEqual([...grant.Action].sort(), ["s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject"]);
-        assert.ok(!grant.Action.includes("s3:PutObjectAcl"), "no ACLs: the bucket enforces its owner");
+        assert.deepEqual([...grant.Action].sort(), ["s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
         assert.deepEqual(grant.Resource, [bucketArn, objectsArn]);
         assert.equal(statements.filter((s) => s.Effect === "Allow").length, 1);
     });
 
-    it("keeps the instance roles, of any account, read-only by an explicit deny of uploads", () => {
-        const deny = bySid(statements, "DenyInstanceRolesToWriteArtifacts");
+    it("keeps the deploy and instance roles, of any account, from changing any artifact by an explicit deny, whatever their account grants them", () => {
+        const deny = bySid(statements, "DenyReadingRolesToChangeArtifacts");
         assert.equal(deny.Principal, "*");
-        assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": rolesUnder("instance") } });
-        assert.deepEqual(deny.Action, ["s3:PutObject"]);
+        assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
+        assert.deepEqual(deny.Action, ["s3:PutObject*", "s3:DeleteObject*"]);
         assert.deepEqual(deny.Resource, [objectsArn]);
-        assert.ok(!principalArnPatterns(deny).includes(rolesUnder("deploy")), "the deploy roles keep their write");
+    });
+
+    it("lets only the producer roles of the accounts that produce artifacts write, under their own path", () => {
+        const withProducer = statementsOf(bucketPolicy({ ...grantees, producerAccountIds: [productionAccountId] }));
+        const grant = bySid(withProducer, "AllowProducerRolesToWriteArtifacts");
+        assert.deepEqual(awsPrincipals(grant), roots(productionAccountId));
+        assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("producer")] } });
+        assert.ok(grant.Action.includes("s3:PutObject") && !grant.Action.some((a) => a.startsWith("s3:Delete")), grant.Action.join(", "));
+        assert.ok(!principalArnPatterns(bySid(withProducer, "DenyReadingRolesToChangeArtifacts")).includes(rolesUnder("producer")));
     });
 
     it("grows by one account root per target account: 20 KB holds the 498 target accounts one pipeline can deploy to", () => {
@@ -211,7 +246,7 @@ describe("artifact bucket policy", () => {
     });
 
     it("has only the guards for a bucket no target uses (the source bucket)", () => {
-        const guards = ["DenyInsecureConnections", "DenyOutdatedTls", "DenyUnEncryptedObjectUploads", "DenyUploadsWithAnotherKey"];
+        const guards = ["DenyInsecureConnections", "DenyOutdatedTls", "DenyUnEncryptedObjectUploads", "DenyUploadsWithoutTheArtifactKey"];
         assert.deepEqual(statementsOf(artifactBucketPolicy({ partition, bucketName, allowedKeyIds: [keyArn] })).map((s) => s.Sid), guards);
         assert.deepEqual(statementsOf(bucketPolicy({ ...grantees, accountIds: [] })).map((s) => s.Sid), guards);
     });
@@ -240,37 +275,66 @@ describe("service roles: trusted by their service, with the confused-deputy keys
     }
 });
 
+/** The S3 statements of a document, each with the buckets' owner it names (aws:ResourceAccount), if any. */
+const s3Statements = (statements: Statement[]) => statements.filter((st) => st.Action.some((a) => a.startsWith("s3:")))
+    .map((st) => ({ sid: st.Sid, owner: st.Condition?.StringEquals?.["aws:ResourceAccount"] }));
+
 describe("pipeline role", () => {
-    const deployRoles = { arnPattern: rolesUnder("deploy"), accountIds: [targetAccountId, productionAccountId] };
-    const policy = (roles = deployRoles) => statementsOf(pipelineRolePolicy({
-        partition, region, pipelineAccountId, pipelineName,
-        artifactStores: [{ bucketName, keyArn }], source: { bucketName: "pipe-source" }, deployRoles: roles,
-    }));
+    const actionRoles = {
+        deploy: { arnPattern: rolesUnder("deploy"), accountIds: [targetAccountId, productionAccountId] },
+        producer: { arnPattern: rolesUnder("producer"), accountIds: [] as string[] },
+    };
+    const args = (roles = actionRoles) => ({
+        partition, region, pipelineAccountId, pipelineName, artifactStores: [{ bucketName, keyArn }], source: { bucketName: "pipe-source" }, actionRoles: roles,
+    });
+    const policy = (roles = actionRoles) => statementsOf(pipelineRolePolicy(args(roles)));
+    const assuming = (statements: Statement[]) => statements.filter((s) => s.Action.some((a) => a.startsWith("sts:")));
 
     it("may assume only this pipeline's deploy roles, and only in its target accounts (aws:ResourceAccount)", () => {
-        const assuming = policy().filter((s) => s.Action.some((a) => a.startsWith("sts:")));
-        assert.equal(assuming.length, 1);
-        assert.deepEqual(assuming[0].Action, ["sts:AssumeRole"]);
-        assert.deepEqual(assuming[0].Resource, [`arn:aws:iam::*:role/cross-account-pipeline/${pipelineAccountId}/Pipe/deploy/*`]);
-        assert.deepEqual(assuming[0].Condition, { StringEquals: { "aws:ResourceAccount": [targetAccountId, productionAccountId] } });
+        const [deploy, ...others] = assuming(policy());
+        assert.deepEqual(others, []);
+        assert.deepEqual(deploy.Action, ["sts:AssumeRole"]);
+        assert.deepEqual(deploy.Resource, [`arn:aws:iam::*:role/cross-account-pipeline/${pipelineAccountId}/Pipe/deploy/*`]);
+        assert.deepEqual(deploy.Condition, { StringEquals: { "aws:ResourceAccount": [targetAccountId, productionAccountId] } });
+    });
+
+    it("may assume the producer roles only in the accounts that have one", () => {
+        const statements = assuming(policy({ ...actionRoles, producer: { ...actionRoles.producer, accountIds: [productionAccountId] } }));
+        const producer = bySid(statements, "AssumeTargetProducerRoles");
+        assert.deepEqual(producer.Resource, [`arn:aws:iam::*:role/cross-account-pipeline/${pipelineAccountId}/Pipe/producer/*`]);
+        assert.deepEqual(producer.Condition, { StringEquals: { "aws:ResourceAccount": [productionAccountId] } });
+    });
+
+    it("has on its buckets exactly what AWS documents for the service role and the S3 source action, each statement naming the buckets' owner", () => {
+        const statements = policy();
+        const actionsOf = (sid: string) => [...bySid(statements, sid).Action].sort();
+        assert.deepEqual(actionsOf("AccessArtifactBuckets"), ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning"]);
+        assert.deepEqual(bySid(statements, "AccessArtifactBuckets").Resource, [bucketArn]);
+        assert.deepEqual(actionsOf("ReadAndWriteArtifacts"), [
+            "s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:PutObject", "s3:PutObjectAcl", "s3:PutObjectTagging",
+        ]);
+        assert.deepEqual(bySid(statements, "ReadAndWriteArtifacts").Resource, [objectsArn]);
+        assert.deepEqual(actionsOf("ReadSourceBundle"), [
+            "s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging",
+        ]);
+        assert.ok(!allActions(statements).some((a) => a === "s3:ListBucket" || a.startsWith("s3:Delete")), allActions(statements).join(", "));
+        assert.deepEqual(s3Statements(statements), ["AccessArtifactBuckets", "ReadAndWriteArtifacts", "ReadSourceBundle"].map((sid) => ({ sid, owner: pipelineAccountId })));
     });
 
     it("grows by an account id per target account", () => {
-        const size = (accountIds: string[]) => JSON.stringify(pipelineRolePolicy({
-            partition, region, pipelineAccountId, pipelineName, artifactStores: [{ bucketName, keyArn }], source: { bucketName: "pipe-source" }, deployRoles: { ...deployRoles, accountIds },
-        })).length;
+        const size = (accountIds: string[]) => JSON.stringify(pipelineRolePolicy(args({ ...actionRoles, deploy: { ...actionRoles.deploy, accountIds } }))).length;
         assert.equal(size([targetAccountId, productionAccountId]) - size([targetAccountId]), `,"${productionAccountId}"`.length);
     });
 
     it("fits IAM's 10,240 characters for the largest pipeline: 498 target accounts, a store in each of three regions", () => {
         const stores = ["us-east-2", "us-west-2", "eu-west-1"].map((r) => ({ bucketName: `crossaccountpipeline-${pipelineAccountId}-${r}-artifacts`, keyArn: keyArn.replace(region, r) }));
         const accountIds = Array.from({ length: 498 }, (_, i) => String(200000000000 + i));
-        const document = JSON.stringify(pipelineRolePolicy({ partition, region, pipelineAccountId, pipelineName, artifactStores: stores, source: { bucketName: "pipe-source" }, deployRoles: { ...deployRoles, accountIds } }));
+        const document = JSON.stringify(pipelineRolePolicy({ ...args({ ...actionRoles, deploy: { ...actionRoles.deploy, accountIds } }), artifactStores: stores }));
         assert.ok(document.replace(/\s/g, "").length < 10240, `${document.length} characters`);
     });
 
     it("may assume no role at all without target accounts", () => {
-        assert.deepEqual(policy({ ...deployRoles, accountIds: [] }).filter((s) => s.Action.some((a) => a.startsWith("sts:"))), []);
+        assert.deepEqual(assuming(policy({ ...actionRoles, deploy: { ...actionRoles.deploy, accountIds: [] } })), []);
     });
 
     it("names no wildcard resource", () => {
@@ -280,9 +344,7 @@ describe("pipeline role", () => {
 
     it("uses the artifact key by ARN, and a CodeStar connection instead of a source bucket when configured", () => {
         const connectionArn = `arn:aws:codestar-connections:${region}:${pipelineAccountId}:connection/abcd-1234`;
-        const statements = statementsOf(pipelineRolePolicy({
-            partition, region, pipelineAccountId, pipelineName, artifactStores: [{ bucketName, keyArn }], source: { connectionArn }, deployRoles,
-        }));
+        const statements = statementsOf(pipelineRolePolicy({ ...args(), source: { connectionArn } }));
         assert.deepEqual(bySid(statements, "UseArtifactKeys").Resource, [keyArn]);
         assert.deepEqual(bySid(statements, "UseSourceConnection").Resource, [connectionArn]);
         assert.ok(!statements.some((s) => s.Sid === "ReadSourceBundle"));
@@ -290,12 +352,17 @@ describe("pipeline role", () => {
 });
 
 describe("build role policy", () => {
+    const statements = statementsOf(buildRolePolicy({ partition, region, pipelineAccountId, pipelineName, artifactBucketName: bucketName, artifactKeyArn: keyArn }));
+
     it("reaches only its own log group, the artifact bucket and the artifact key", () => {
-        const statements = statementsOf(buildRolePolicy({ partition, region, pipelineAccountId, pipelineName, artifactBucketName: bucketName, artifactKeyArn: keyArn }));
         assert.deepEqual([...new Set(allResources(statements))].sort(), [
             `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/aws/codebuild/Pipe-Build`,
             `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/aws/codebuild/Pipe-Build:*`, bucketArn, objectsArn, keyArn,
         ].sort());
+    });
+
+    it("names the buckets' owner in every S3 statement", () => {
+        assert.deepEqual(s3Statements(statements).map((s) => s.owner), [pipelineAccountId, pipelineAccountId]);
     });
 });
 
@@ -311,7 +378,7 @@ describe("cross-account role", () => {
 
     const args = {
         partition, region, accountId: targetAccountId, applicationName: "App", deploymentGroupName: "Group",
-        deploymentConfigName: "CodeDeployDefault.OneAtATime", artifactBucketName: bucketName, artifactKeyArn: keyArn,
+        deploymentConfigName: "CodeDeployDefault.OneAtATime", pipelineAccountId, artifactBucketName: bucketName, artifactKeyArn: keyArn,
     };
     const statements = statementsOf(crossAccountRolePolicy(args));
     const codeDeployArns = {
@@ -341,11 +408,14 @@ describe("cross-account role", () => {
         assert.deepEqual(allActions(statements).filter((a) => a.startsWith("codecommit:") || a === "s3:PutObjectAcl"), []);
     });
 
-    it("reads and writes the artifacts with the artifact key", () => {
-        assert.deepEqual(resourcesOf("s3:PutObject"), [objectsArn]);
+    it("reads the artifacts and decrypts them, and nothing that writes: a CodeDeploy action has no output artifacts", () => {
         assert.deepEqual(resourcesOf("s3:GetObject"), [objectsArn]);
         assert.deepEqual(resourcesOf("kms:Decrypt"), [keyArn]);
-        assert.deepEqual(resourcesOf("kms:GenerateDataKey*"), [keyArn]);
+        assert.deepEqual(allActions(statements).filter((a) => /^s3:(Put|Delete)|^kms:(Encrypt|ReEncrypt|GenerateDataKey)/.test(a)), []);
+    });
+
+    it("names the buckets' owner, the pipeline account, in every S3 statement", () => {
+        assert.deepEqual(s3Statements(statements).map((s) => s.owner), [pipelineAccountId, pipelineAccountId]);
     });
 });
 
@@ -357,8 +427,9 @@ describe("instance role", () => {
     });
 
     it("may only read the artifacts and decrypt them with the artifact key", () => {
-        const statements = statementsOf(instanceRolePolicy({ partition, artifactBucketName: bucketName, artifactKeyArn: keyArn }));
+        const statements = statementsOf(instanceRolePolicy({ partition, pipelineAccountId, artifactBucketName: bucketName, artifactKeyArn: keyArn }));
         assert.ok(statements.every((s) => s.Effect === "Allow"));
+        assert.deepEqual(s3Statements(statements).map((s) => s.owner), [pipelineAccountId, pipelineAccountId]);
         const grants = statements.flatMap((s) => s.Action.map((action) => `${action} ${s.Resource.join(",")}`)).sort();
         assert.deepEqual(grants, [
             `kms:Decrypt ${keyArn}`,
@@ -368,5 +439,22 @@ describe("instance role", () => {
             `s3:GetObjectVersion ${objectsArn}`,
             `s3:ListBucket ${bucketArn}`,
         ]);
+    });
+});
+
+describe("producer role", () => {
+    const statements = statementsOf(producerRolePolicy({ partition, pipelineAccountId, artifactBucketName: bucketName, artifactKeyArn: keyArn }));
+
+    it("reads and writes the artifacts of its store with the artifact key, and deletes nothing", () => {
+        const grants = statements.flatMap((s) => s.Action.map((action) => `${action} ${s.Resource.join(",")}`)).sort();
+        assert.deepEqual(grants.filter((g) => g.startsWith("s3:")), [
+            `s3:GetBucketLocation ${bucketArn}`, `s3:GetObject ${objectsArn}`, `s3:GetObjectVersion ${objectsArn}`, `s3:ListBucket ${bucketArn}`,
+            `s3:PutObject ${objectsArn}`, `s3:PutObjectAcl ${objectsArn}`,
+        ]);
+        assert.ok(grants.includes(`kms:GenerateDataKey* ${keyArn}`) && grants.includes(`kms:Decrypt ${keyArn}`));
+    });
+
+    it("names the buckets' owner in every S3 statement", () => {
+        assert.deepEqual(s3Statements(statements).map((s) => s.owner), [pipelineAccountId, pipelineAccountId]);
     });
 });

@@ -106,8 +106,8 @@ describe("the program, stack by stack as shipped", () => {
     it("names in the target's policies the artifact bucket by its name and the key by the pipeline account's keys of that region", () => {
         const policy = json(resourcesOf(target, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "Staging-cross-account-policy")!.inputs.policy);
         const resources = (sid: string) => policy.Statement.find((s: { Sid: string }) => s.Sid === sid).Resource;
-        assert.equal(resources("ReadAndWriteArtifacts"), `arn:aws:s3:::${pipeline.outputs.artifactBucketName}/*`);
-        assert.equal(resources("UseArtifactKey"), "arn:aws:kms:us-east-2:111111111111:key/*");
+        assert.equal(resources("ReadArtifacts"), `arn:aws:s3:::${pipeline.outputs.artifactBucketName}/*`);
+        assert.equal(resources("DecryptArtifacts"), "arn:aws:kms:us-east-2:111111111111:key/*");
     });
 
     it("reads in the pipeline stack each target's role from the stack that deploys it, and assumes that role", () => {
@@ -152,7 +152,7 @@ describe("the program, stack by stack as shipped", () => {
             (error: Error) => {
                 // One line, without a stack trace (a RunError); Pulumi prefixes the input it was computing.
                 assert.ok(pulumi.RunError.isInstance(error), "a RunError: Pulumi prints no stack trace");
-                assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB has no output targets\.Staging: run `pulumi up -s accountB` before the pipeline stack$/);
+                assert.match(error.message, /^(error serializing property "\w+": )?target stack organization\/cross-account-pipeline\/accountB has no output targets\.Staging\.crossAccountRoleArn: run `pulumi up -s accountB` before the pipeline stack$/);
                 return true;
             },
         );
@@ -253,10 +253,10 @@ describe("targets in another region than the pipeline", () => {
     it("grants each target only on its region's store: the Europe roles on the eu-west-1 bucket and key", () => {
         const europePolicy = resourcesOf(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "Europe-cross-account-policy")!;
         const document = json(europePolicy.inputs.policy);
-        const bucketStatement = document.Statement.find((s: { Sid: string }) => s.Sid === "ReadAndWriteArtifacts");
+        const bucketStatement = document.Statement.find((s: { Sid: string }) => s.Sid === "ReadArtifacts");
         assert.equal(bucketStatement.Resource, "arn:aws:s3:::crossaccountpipeline-111111111111-eu-west-1-artifacts/*");
         // The eu-west-1 keys of the pipeline account: the eu-west-1 key's policy is the one that grants the role.
-        assert.equal(document.Statement.find((s: { Sid: string }) => s.Sid === "UseArtifactKey").Resource, "arn:aws:kms:eu-west-1:111111111111:key/*");
+        assert.equal(document.Statement.find((s: { Sid: string }) => s.Sid === "DecryptArtifacts").Resource, "arn:aws:kms:eu-west-1:111111111111:key/*");
         const europeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "eu-west-1")!.inputs.policy);
         assert.ok(JSON.stringify(europeKeyPolicy).includes("arn:aws:iam::444444444444:root"));
         const homeKeyPolicy = json(resourcesOf(run, "aws:kms/key:Key").find((k) => k.region === "us-east-2")!.inputs.policy);

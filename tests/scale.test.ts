@@ -33,13 +33,24 @@ describe("a pipeline of 250 target accounts over three regions", () => {
         assert.equal(deployActions.length, 250);
         const byHop = new Map(result.access.map((f) => [f.check.hop, f]));
         for (const { label, region } of deployActions) {
-            for (const hop of ["the pipeline role assumes the cross-account role", "the cross-account role writes artifacts with SSE-KMS", "the cross-account role decrypts with the artifact key",
+            for (const hop of ["the pipeline role assumes the cross-account role", "the cross-account role reads artifacts", "the cross-account role decrypts with the artifact key",
                 "the cross-account role creates a deployment in its deployment group", "the instance role reads artifacts"]) {
                 assert.equal(byHop.get(`${label}: ${hop}`)?.result, "Allowed", `${label}: ${hop}`);
             }
             assert.match(byHop.get(`${label}: the cross-account role reads artifacts`)!.check.resource, new RegExp(`^arn:aws:s3:::crossaccountpipeline-111111111111-${region}-artifacts/`));
             const refused = result.access.filter((f) => f.check.hop.startsWith(`${label}: `) && f.check.expect === "denied");
-            assert.ok(refused.length >= 18 && refused.every((f) => f.result !== "Allowed"), `${label}: ${refused.length} refusals`);
+            assert.ok(refused.length >= 16 && refused.every((f) => f.result !== "Allowed"), `${label}: ${refused.length} refusals`);
+            assert.equal(byHop.get(`${label}: the cross-account role cannot write artifacts with SSE-KMS`)?.result, "ExplicitlyDenied");
+        }
+
+        // The accounts stay apart, every account covered through one of each shape: one per region's store here.
+        assert.deepEqual(result.isolation.findings.filter((f) => !f.ok).map((f) => `${f.check.hop}: ${f.message}`), []);
+        const { shapes } = result.isolation;
+        assert.equal(shapes.reduce((count, shape) => count + shape.accounts.length, 0), 250);
+        assert.equal(shapes.length, 3, shapes.map((s) => `${s.representative}: ${s.accounts.length}`).join(", "));
+        for (const shape of shapes) {
+            const representative = `account ${shape.representative} `;
+            assert.ok(result.isolation.findings.some((f) => f.check.hop.startsWith(representative) && f.check.hop.includes("creates under the deploy path") && f.check.action === "s3:PutObject"));
         }
     });
 });

@@ -21,6 +21,8 @@ export interface AccessCheck {
     resourcePolicy?: { kind: PolicyKind; policy: PolicyDocument };
     /** A check on an existing key, whose key policy this program does not declare: it cannot be evaluated. */
     unverifiedKey?: boolean;
+    /** An access that crosses between target accounts on purpose (a producer's writes): why, as the plan lists it. */
+    exception?: string;
 }
 
 export interface AccessFinding {

@@ -11,11 +11,11 @@ describe("policy rule no-allow-to-everyone", () => {
 
     it('reports a bucket policy grant to Principal "*"', () => {
         const resources = withChange(stacks.accountA, types.bucketPolicy, declaredNames.artifactBucketPolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
-            statement(document, "AllowTargetRolesToReadAndWriteArtifacts").Principal = "*";
+            statement(document, "AllowTargetRolesToReadArtifacts").Principal = "*";
         }));
         assertViolation(onlyViolation(rule, resources), {
             type: types.bucketPolicy, name: declaredNames.artifactBucketPolicy,
-            problem: /statement "AllowTargetRolesToReadAndWriteArtifacts" of policy allows Principal "\*"/, fix,
+            problem: /statement "AllowTargetRolesToReadArtifacts" of policy allows Principal "\*"/, fix,
         });
     });
 

@@ -40,11 +40,11 @@ describe("policy rule no-unconditioned-foreign-root", () => {
 
     it("reports a key policy grant to the target account's root without its aws:PrincipalArn condition", () => {
         const resources = withChange(stacks.accountA, types.key, declaredNames.artifactKey, (key) => editPolicy(key.props, "policy", (document) => {
-            delete statement(document, "AllowTargetRolesToUseTheKey").Condition;
+            delete statement(document, "AllowTargetRolesToDecrypt").Condition;
         }));
         assertViolation(onlyViolation(rule, resources), {
             type: types.key, name: declaredNames.artifactKey,
-            problem: new RegExp(`statement "AllowTargetRolesToUseTheKey" of policy trusts the root of account ${targetAccountId}`),
+            problem: new RegExp(`statement "AllowTargetRolesToDecrypt" of policy trusts the root of account ${targetAccountId}`),
             fix: /add a condition that narrows it/,
         });
     });

@@ -28,7 +28,7 @@ describe("policy rule no-wildcard-deploy-permissions", () => {
     it('reports S3 permissions on Resource "*"', () => {
         assertViolation(onlyViolation(rule, onResourceStar(stacks.accountA, declaredNames.pipelineRolePolicy, "ReadAndWriteArtifacts")), {
             type: types.rolePolicy, name: declaredNames.pipelineRolePolicy,
-            problem: /statement "ReadAndWriteArtifacts" of policy allows s3:GetObject, s3:GetObjectVersion, s3:PutObject on Resource "\*"/, fix,
+            problem: /statement "ReadAndWriteArtifacts" of policy allows s3:PutObject, s3:PutObjectAcl, s3:GetObject, s3:GetObjectVersion, s3:PutObjectTagging, s3:GetObjectTagging, s3:GetObjectVersionTagging on Resource "\*"/, fix,
         });
     });
 

@@ -136,7 +136,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
             types.bucketPolicy, declaredNames.artifactBucketPolicy, (policy) => { policy.props.policy = unknownStringValue; });
         // The key policy is known, and grants the target account's root without narrowing it to the deploy role.
         const unnarrowed = changed(viewsOf(stacks.accountA), types.key, declaredNames.artifactKey, (key) => editPolicy(key.props, "policy", (document) => {
-            delete statement(document, "AllowTargetRolesToUseTheKey").Condition;
+            delete statement(document, "AllowTargetRolesToDecrypt").Condition;
         }));
         const diagnostics = await pack.analyzeStack(preview(unnarrowed.engine));
         assert.deepEqual(diagnostics.map((d) => [d.policyName, d.urn]), [
