@@ -65,6 +65,15 @@ export const names = {
 export type TargetRoleKind = "deploy" | "instance" | "producer";
 
 /**
+ * Which kind of a pipeline's target roles a role ARN, ARN pattern or IAM path names, by the path rolePaths
+ * gives it (`/cross-account-pipeline/<account>/<pipeline>/<kind>/`); undefined for anything else, a
+ * pattern that spans kinds (`.../<pipeline>/*`) included.
+ */
+export function targetRoleKindOf(roleArnOrPath: string): TargetRoleKind | undefined {
+    return /\/cross-account-pipeline\/[^/*]+\/[^/*]+\/(deploy|instance|producer)\//.exec(roleArnOrPath)?.[1] as TargetRoleKind | undefined;
+}
+
+/**
  * The IAM paths of this pipeline's roles in the target accounts, one per kind. A role's ARN includes its
  * path, and `aws:PrincipalArn` of a role session is that role ARN ("AWS global condition context keys",
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn),

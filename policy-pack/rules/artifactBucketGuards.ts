@@ -7,7 +7,7 @@ import { knownString, resourcesOfType, Rule, RuleResource, RuleViolation, source
 
 export const artifactBucketGuardsRule: Rule = {
     name: "artifact-bucket-guards",
-    description: "Every artifact bucket denies requests without TLS and uploads without SSE-KMS, blocks all public access, and enforces bucket-owner ownership.",
+    description: "Every artifact bucket denies requests without TLS and uploads without SSE-KMS or naming no allowed key, blocks all public access, and enforces bucket-owner ownership.",
     enforcement: "mandatory",
     check: (resources) => artifactBuckets(resources).flatMap((bucket) =>
         [bucketPolicy, publicAccessBlock, ownershipControls].flatMap((setting) => settingViolations(resources, bucket, setting))),
@@ -56,7 +56,8 @@ function settingViolations(resources: RuleResource[], bucket: Bucket, setting: B
 
 const bucketPolicy: BucketSetting = {
     type: "aws:s3/bucketPolicy:BucketPolicy",
-    whenMissing: (bucket) => `artifact bucket "${bucket.name}" has no bucket policy; add an aws.s3.BucketPolicy that ${denyTls(bucket)} and ${denyUnencryptedUploads(bucket)}`,
+    whenMissing: (bucket) => `artifact bucket "${bucket.name}" has no bucket policy; add an aws.s3.BucketPolicy that ${denyTls(bucket)}, ${denyUnencryptedUploads(bucket)} ` +
+        `and ${denyUploadsWithoutKey(bucket)}`,
     problems: (policy, bucket) => {
         const statements = statementsOf(policy.props.policy);
         if (!statements) {
@@ -65,6 +66,7 @@ const bucketPolicy: BucketSetting = {
         const missing = [
             ...(statements.some((s) => deniesInsecureTransport(s, bucket)) ? [] : [denyTls(bucket)]),
             ...(statements.some((s) => deniesUploadsWithoutKms(s, bucket)) ? [] : [denyUnencryptedUploads(bucket)]),
+            ...(statements.some((s) => deniesUploadsNamingNoKey(s, bucket)) ? [] : [denyUploadsWithoutKey(bucket)]),
         ];
         return missing.map((statement) => `the policy of artifact bucket "${bucket.name}" lets through requests it must refuse; add a statement that ${statement}`);
     },
@@ -74,6 +76,11 @@ const denyTls = (bucket: Bucket) =>
     `denies requests without TLS ({Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["${bucketArn(bucket)}", "${objectsArn(bucket)}"], Condition: {Bool: {"aws:SecureTransport": "false"}}})`;
 const denyUnencryptedUploads = (bucket: Bucket) =>
     `denies uploads without SSE-KMS ({Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "${objectsArn(bucket)}", Condition: {StringNotEquals: {"s3:x-amz-server-side-encryption": "aws:kms"}}})`;
+
+const denyUploadsWithoutKey = (bucket: Bucket) =>
+    `denies uploads that name no key or another key, since S3 encrypts an SSE-KMS upload naming none with the AWS managed key aws/s3, which no other account ` +
+    `can use ({Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "${objectsArn(bucket)}", Condition: {StringNotEquals: ` +
+    `{"s3:x-amz-server-side-encryption-aws-kms-key-id": ["<the artifact key's ARN>"]}}}, with no Null or IfExists condition that exempts an upload naming none)`;
 
 // The partition does not matter here: coversResource compares ARNs whatever partition they name.
 const bucketArn = (bucket: Bucket) => arn.bucket("aws", bucket.name);
@@ -89,6 +96,14 @@ function deniesInsecureTransport(statement: Statement, bucket: Bucket): boolean 
 function deniesUploadsWithoutKms(statement: Statement, bucket: Bucket): boolean {
     return deniesEveryone(statement, "s3:PutObject", [objectsArn(bucket)]) &&
         (conditionValues(statement, ["StringNotEquals", "StringNotEqualsIfExists"], "s3:x-amz-server-side-encryption") ?? []).includes("aws:kms");
+}
+
+/** Denies everyone an upload whose key id is not one of the allowed ones, an upload naming none included. */
+function deniesUploadsNamingNoKey(statement: Statement, bucket: Bucket): boolean {
+    const keyId = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+    // StringNotEquals holds for a key the request does not carry; a Null test on it, or StringNotEqualsIfExists, exempts such an upload.
+    return deniesEveryone(statement, "s3:PutObject", [objectsArn(bucket)]) && conditionValues(statement, ["StringNotEquals"], keyId) !== undefined &&
+        !statement.conditions.some((c) => c.key === keyId && c.operator !== "StringNotEquals");
 }
 
 function deniesEveryone(statement: Statement, action: string, arns: string[]): boolean {

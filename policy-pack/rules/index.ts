@@ -7,6 +7,7 @@ import { crossAccountActionsRule } from "./crossAccountActions";
 import { noAllowToEveryoneRule } from "./noAllowToEveryone";
 import { noUnconditionedForeignRootRule } from "./noUnconditionedForeignRoot";
 import { noWildcardDeployPermissionsRule } from "./noWildcardDeployPermissions";
+import { onlyProducersWriteRule } from "./onlyProducersWrite";
 import { Enforcement, Rule, RuleResource, RuleViolation } from "./rule";
 
 export type { Enforcement, ResourceRef, Rule, RuleResource, RuleViolation } from "./rule";
@@ -19,6 +20,7 @@ export const rules: readonly Rule[] = [
     artifactBucketGuardsRule,
     noAllowToEveryoneRule,
     noUnconditionedForeignRootRule,
+    onlyProducersWriteRule,
     noWildcardDeployPermissionsRule,
     awsQuotasRule,
 ];

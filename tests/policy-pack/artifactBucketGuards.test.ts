@@ -24,6 +24,16 @@ describe("policy rule artifact-bucket-guards", () => {
         });
     });
 
+    it("reports a bucket policy that lets through an SSE-KMS upload naming no key, which S3 would encrypt with aws/s3", () => {
+        const fix = /add a statement that denies uploads that name no key or another key, .*"s3:x-amz-server-side-encryption-aws-kms-key-id"/;
+        assertViolation(onlyViolation(rule, withoutStatement(declaredNames.artifactBucketPolicy, "DenyUploadsWithoutTheArtifactKey")), { ...onThePolicy, fix });
+        // The deny as this program wrote it before: only for uploads that name a key.
+        const exempting = withChange(stacks.accountA, types.bucketPolicy, declaredNames.artifactBucketPolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
+            document.Statement.find((s) => s.Sid === "DenyUploadsWithoutTheArtifactKey")!.Condition.Null = { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" };
+        }));
+        assertViolation(onlyViolation(rule, exempting), { ...onThePolicy, fix });
+    });
+
     it("reports a TLS deny that covers the objects but not the bucket", () => {
         const resources = withChange(stacks.accountA, types.bucketPolicy, declaredNames.artifactBucketPolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
             const tls = document.Statement.find((s) => s.Sid === "DenyInsecureConnections")!;
@@ -34,7 +44,7 @@ describe("policy rule artifact-bucket-guards", () => {
 
     it("reports an artifact bucket without a bucket policy", () => {
         assertViolation(onlyViolation(rule, without(stacks.accountA, types.bucketPolicy, declaredNames.artifactBucketPolicy)), {
-            type: types.bucket, name: declaredNames.artifactBucket, problem: /has no bucket policy/, fix: /add an aws.s3.BucketPolicy that denies requests without TLS .* and denies uploads without SSE-KMS/,
+            type: types.bucket, name: declaredNames.artifactBucket, problem: /has no bucket policy/, fix: /add an aws.s3.BucketPolicy that denies requests without TLS .*, denies uploads without SSE-KMS .* and denies uploads that name no key or another key/,
         });
     });
 
