@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProgramConfig } from "../config";
-import { arn, names, partitionOf } from "../definition/names";
-import { actionRoleAccounts, artifactStoreRegions, deployRoleArn, pipelineRoleArn, pipelineStages, withActionRoleArns } from "../definition/pipeline";
+import { names } from "../definition/names";
+import { actionRoleAccounts, artifactStoreRegions, deployRoleArn, pipelineStages, storeUserRoleArns, withActionRoleArns } from "../definition/pipeline";
 import { artifactGrantees } from "../policies/pipelineAccount";
 import { ArtifactStore } from "./artifactStore";
 import { DeliveryPipeline } from "./deliveryPipeline";
@@ -38,9 +38,8 @@ export class PipelineAccount extends pulumi.ComponentResource {
     constructor(name: string, args: PipelineAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:pipeline:PipelineAccount", name, {}, opts);
         const { config } = args;
-        const partition = partitionOf(config.region);
         // The pipeline account's roles that use the stores, by the names config gives them (as the target stacks name the pipeline role).
-        const pipelineRoleArns = [pipelineRoleArn(config), arn.role(partition, config.pipelineAccountId, names.buildRole(config.pipelineName))];
+        const pipelineRoleArns = storeUserRoleArns(config);
 
         this.artifactStores = artifactStoreRegions(config.region, config.targets).map((region) => new ArtifactStore(`${name}-${region}`, {
             pipelineName: config.pipelineName,

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { pipelineStages } from "../definition/pipeline";
 import { notValid, problemsOf } from "./problems";
-import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, Problem, validPart } from "./rules";
+import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, policiesFitTheirQuotas, Problem, validPart } from "./rules";
 import { configKeys, configNamespace, configSchema, ProgramConfig, resolved } from "./schema";
 import { RawConfig } from "./types";
 
@@ -23,7 +23,8 @@ export class ConfigError extends Error {
 
 /**
  * The schema with the rules between keys: those over the draft run even when some keys are bad (so that
- * all problems come together); CodePipeline's quotas and the pipeline's artifact rules run once everything else is valid.
+ * all problems come together); CodePipeline's quotas, the sizes of the policies that grow with the targets
+ * and the pipeline's artifact rules run once everything else is valid.
  */
 const programConfigSchema = configSchema
     .superRefine((config, context) => {
@@ -33,7 +34,7 @@ const programConfigSchema = configSchema
     .transform(resolved)
     .superRefine((config, context) => {
         const stages = pipelineStages(config);
-        addProblems(context, [...pipelineFitsItsQuotas(config, stages), ...pipelineFollowsArtifactRules(config, stages)]);
+        addProblems(context, [...pipelineFitsItsQuotas(config, stages), ...policiesFitTheirQuotas(config), ...pipelineFollowsArtifactRules(config, stages)]);
     });
 
 function addProblems(context: z.RefinementCtx, problems: Problem[]): void {

@@ -1,10 +1,13 @@
 // The rules between config keys, each a small named function. They run over the config as far as it
 // is valid (a value that broke its own rule is undefined here), so that one pass reports every problem.
 import {
-    artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, producingTargetNames, StageDeclaration, waveStages, wavesOf,
+    actionRoleAccounts, artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, producingTargetNames, StageDeclaration, storeUserRoleArns,
+    waveStages, wavesOf,
 } from "../definition/pipeline";
-import { accountOfArn, kmsReference, names, partitionOf, rolePaths } from "../definition/names";
-import { count, NamingRule, namingProblem, namingRules, pipelineMeasurements, quotas, withinQuota } from "../definition/quotas";
+import { accountOfArn, arn, kmsReference, names, partitionOf, rolePaths } from "../definition/names";
+import { count, NamingRule, namingProblem, namingRules, pipelineMeasurements, policySize, quotas, withinQuota } from "../definition/quotas";
+import type { PolicyDocument } from "../policies/document";
+import { artifactBucketPolicy, artifactGrantees, artifactKeyPolicy, pipelineRolePolicy } from "../policies/pipelineAccount";
 import {
     ConfigDocument, defaultInstanceTag, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields, targetNamesOf,
 } from "./schema";
@@ -114,6 +117,96 @@ export function pipelineFitsItsQuotas(config: ProgramConfig, stages: StageDeclar
         }] : [];
     });
     return [...problems, ...splitNamesTooLong, ...duplicateStageNames(stages).map((message) => ({ path: ["targets"], message }))];
+}
+
+/** A key id as KMS makes one (36 characters, as a multi-Region key's `mrk-` id too): a key's ARN has this length before the key exists. */
+const placeholderKeyId = "00000000-0000-0000-0000-000000000000";
+
+/** A policy document the pipeline stack declares whose size grows with the target accounts, and the quota it is held to. */
+interface GrowingPolicy {
+    what: string;
+    quota: "bucketPolicy" | "keyPolicy" | "roleInlinePolicies";
+    document: PolicyDocument;
+    /** The target accounts it names, and what one more of them adds, as the quota counts it. */
+    accounts: number;
+    perAccount: number;
+}
+
+/**
+ * The policies that grow by an account per target account, each as the program would declare it for this config: every
+ * artifact store's bucket and key policy (they name each target account's root, whose length is the partition's:
+ * `arn:aws-us-gov:iam::<id>:root` is 7 bytes longer than `arn:aws:iam::<id>:root`) and the pipeline role's policy
+ * (which names each target account's id). The key's ARN, not known before the key exists, has its final length.
+ */
+export function growingPolicies(config: ProgramConfig): GrowingPolicy[] {
+    const partition = partitionOf(config.region);
+    const keyArnIn = (region: string) => (region === config.region && config.encryptionKey && kmsReference(config.encryptionKey)?.kind === "key"
+        ? config.encryptionKey : `arn:${partition}:kms:${region}:${config.pipelineAccountId}:key/${placeholderKeyId}`);
+    const regions = artifactStoreRegions(config.region, config.targets);
+    const stores = regions.map((region) => ({ region, bucketName: names.artifactBucket(config.pipelineName, config.pipelineAccountId, region), keyArn: keyArnIn(region) }));
+    const rootBytes = policySize("bucketPolicy", `,"${arn.accountRoot(partition, config.pipelineAccountId)}"`);
+    const storePolicies = stores.flatMap(({ region, bucketName, keyArn }): GrowingPolicy[] => {
+        const grantees = artifactGrantees(config, region);
+        const accounts = grantees.accountIds.length;
+        const allowedKeyIds = [keyArn, ...(region === config.region && config.encryptionKey ? [config.encryptionKey] : [])];
+        return [
+            { what: `the bucket policy of the artifact store of ${region}`, quota: "bucketPolicy", accounts, perAccount: rootBytes,
+                document: artifactBucketPolicy({ partition, bucketName, allowedKeyIds, grantees }) },
+            // An existing key's policy is its owner's, not declared here.
+            ...(region === config.region && config.encryptionKey ? [] : [{
+                what: `the key policy of the artifact store of ${region}`, quota: "keyPolicy" as const, accounts, perAccount: rootBytes,
+                document: artifactKeyPolicy({ partition, pipelineAccountId: config.pipelineAccountId, pipelineRoleArns: storeUserRoleArns(config), grantees }),
+            }]),
+        ];
+    });
+    const actionRoles = actionRoleAccounts(config);
+    const pipelineRole: GrowingPolicy = {
+        what: "the pipeline role's policy", quota: "roleInlinePolicies", accounts: actionRoles.deploy.accountIds.length,
+        perAccount: policySize("roleInlinePolicies", `,"${config.pipelineAccountId}"`),
+        document: pipelineRolePolicy({
+            partition, region: config.region, pipelineAccountId: config.pipelineAccountId, pipelineName: config.pipelineName, artifactStores: stores, actionRoles,
+            source: config.source.provider === "S3" ? { bucketName: names.sourceBucket(config.pipelineName, config.pipelineAccountId, config.region) } : { connectionArn: config.source.connectionArn },
+        }),
+    };
+    return [...storePolicies, pipelineRole];
+}
+
+/** How many target accounts a growing policy holds within its quota: as many as it names, and what is left of the quota, or less. */
+function accountsThatFit(policy: Pick<GrowingPolicy, "quota" | "document" | "accounts" | "perAccount">): number {
+    const left = quotas[policy.quota].limit - policySize(policy.quota, JSON.stringify(policy.document));
+    return policy.accounts + Math.floor(left / policy.perAccount);
+}
+
+/** How many target accounts one artifact store of this config holds: the fewest its bucket and key policies hold (the README's table per partition). */
+export function targetAccountsPerStore(config: ProgramConfig): number {
+    return Math.min(...growingPolicies(config).filter((p) => p.quota !== "roleInlinePolicies").map(accountsThatFit));
+}
+
+/**
+ * The policies that grow by a target account fit their quotas: refused here, before any resource is declared, saying
+ * how many target accounts fit with this partition, pipeline name and region, and the way out. Past the bucket
+ * policy's 20 KB, S3 would refuse PutBucketPolicy in the middle of an update.
+ */
+export function policiesFitTheirQuotas(config: ProgramConfig): Problem[] {
+    if (config.deploy === "target") {
+        return [];
+    }
+    const partition = partitionOf(config.region);
+    return growingPolicies(config).flatMap(({ what, quota, document, accounts, perAccount }) => {
+        const figure = policySize(quota, JSON.stringify(document));
+        const { limit, source, unit } = quotas[quota];
+        if (figure <= limit) {
+            return [];
+        }
+        const fit = accountsThatFit({ quota, document, accounts, perAccount });
+        return [{
+            path: ["targets"],
+            message: `${what} would name ${count(accounts)} target accounts and be ${count(figure)} ${unit}, and AWS allows ${count(limit)} (${source}); ` +
+                `in partition ${partition}, where each target account adds ${perAccount} ${unit}, at most ${count(fit)} target accounts fit one artifact store ` +
+                `with this pipelineName and region: ` +
+                `deploy the others with a second pipeline (another pipeline stack with its own pipelineName)`,
+        }];
+    });
 }
 
 function targetNamesAreUnique(draft: Draft): Problem[] {

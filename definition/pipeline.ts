@@ -76,6 +76,11 @@ export function pipelineRoleArn(shape: Pick<PipelineShape, "region" | "pipelineA
     return arn.role(partitionOf(shape.region), shape.pipelineAccountId, names.pipelineRole(shape.pipelineName));
 }
 
+/** The pipeline account's roles that use the artifact stores, by the names config gives them: the pipeline role and the build role. */
+export function storeUserRoleArns(shape: Pick<PipelineShape, "region" | "pipelineAccountId" | "pipelineName">): string[] {
+    return [pipelineRoleArn(shape), arn.role(partitionOf(shape.region), shape.pipelineAccountId, names.buildRole(shape.pipelineName))];
+}
+
 /** An artifact store as the target accounts name it, before it exists: from config alone. */
 export interface StoreName {
     bucketName: string;
