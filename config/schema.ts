@@ -341,7 +341,8 @@ const configShape = {
         .meta({ description: "no longer read (a target stack reads nothing from the pipeline stack); accepted so that older stack files keep working, with a warning", defaultText: "none" }),
     pipelineName: text(stageNamePattern, `1-100 characters of letters, digits, '.', '@', '_' or '-'`, { invalid: "is not a valid pipeline name" })
         .default(defaults.pipelineName)
-        .describe("pipeline name; prefixes the roles, project, rule, buckets and alias, so it must suit each of their naming rules"),
+        .describe("pipeline name, unique in the pipeline account across regions (its IAM roles and its target roles' paths name no region); " +
+            "prefixes the roles, project, rule, buckets and alias, so it must suit each of their naming rules"),
     pipelineCredentials: structured(credentials("the pipeline account")).meta({
         description: "`{profile}` or `{assumeRoleArn}` (a role of the pipeline account) for the pipeline account's provider",
         defaultText: "ambient",

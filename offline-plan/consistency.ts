@@ -40,6 +40,20 @@ export function stackDisagreements(stacks: PlannedStack[]): string[] {
 }
 
 /** How a target stack differs from the pipeline stack's entry for the target it is named for. */
+/**
+ * CodePipeline names a pipeline uniquely per account and region, but IAM names are account-wide: the pipeline's
+ * roles (`<pipelineName>-CodePipelineService` and the others) and its target roles' paths
+ * (`/cross-account-pipeline/<account>/<pipelineName>/...`) name no region, so pipelines of one name in two
+ * regions of one account would declare the same roles, and assume each other's target roles.
+ */
+function oneNameInTwoRegions(pipeline: string, declaring: { stack: string; region: string }[]): string[] {
+    const regions = [...new Set(declaring.map((d) => d.region))];
+    return regions.length < 2 ? [] : [
+        `stacks ${declaring.map((d) => `${d.stack} (${d.region})`).join(" and ")} both deploy ${pipeline}: its IAM roles and its target roles' paths are ` +
+        `named by account and pipelineName, not region, so they would be the same roles; give each region's pipeline its own pipelineName`,
+    ];
+}
+
 function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, targetStack: Evaluated): string[] {
     const where = `${targetStack.file.file} and ${pipelineStack.file.file}`;
     const config = targetStack.config;
@@ -68,22 +82,25 @@ function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, tar
 
 /**
  * Stacks that would declare the same resources in one account: two stacks deploying one target (the
- * same cross-account role), two stacks deploying one pipeline, or two stacks declaring one CodeDeploy
+ * same cross-account role), two stacks deploying one pipeline, two stacks declaring one CodeDeploy
  * application for different targets of it (the second CreateApplication fails with ApplicationAlreadyExistsException,
- * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html). Each is named with
- * what they share and how to deploy it from one stack.
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateApplication.html), or pipelines of one
+ * name in two regions of one account (below). Each is named with what they share and how to part them.
  */
 export function stackCollisions(stacks: PlannedStack[]): string[] {
     const declaredBy = new Map<string, string[]>();
     const declare = (what: string, stack: string) => declaredBy.set(what, [...(declaredBy.get(what) ?? []), stack]);
     const applications = new Map<string, { stack: string; targets: string[] }[]>();
     const stacksOfTarget = new Map<string, number>();
+    const pipelineRegions = new Map<string, { stack: string; region: string }[]>();
     for (const { file, config } of stacks) {
         if (!config) {
             continue;
         }
         if (config.deploy !== "target") {
             declare(`pipeline ${config.pipelineName} in account ${config.pipelineAccountId} (${config.region})`, file.stack);
+            const named = `pipeline ${config.pipelineName} in account ${config.pipelineAccountId}`;
+            pipelineRegions.set(named, [...(pipelineRegions.get(named) ?? []), { stack: file.stack, region: config.region }]);
         }
         for (const target of targetsDeployedHere(config)) {
             declare(`target ${target.name}'s roles in account ${target.accountId} (role ${target.crossAccountRoleName})`, file.stack);
@@ -98,6 +115,7 @@ export function stackCollisions(stacks: PlannedStack[]): string[] {
         `stacks ${declaring.join(" and ")} both deploy ${what}: the same resources would be declared twice in one account; ${fix}`;
     return [
         ...[...declaredBy].filter(([, declaring]) => declaring.length > 1).map(([what, declaring]) => collision(what, declaring, "deploy it from one stack only")),
+        ...[...pipelineRegions].flatMap(([what, declaring]) => oneNameInTwoRegions(what, declaring)),
         // One target deployed twice is named above; an application collides on its own when stacks declare it for different targets.
         ...[...applications].filter(([, declaring]) => declaring.length > 1).flatMap(([what, declaring]) => {
             const targets = [...new Set(declaring.flatMap((d) => d.targets))];

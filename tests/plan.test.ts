@@ -185,6 +185,26 @@ describe("the offline plan", () => {
         ]);
     });
 
+    it("refuses pipelines of one name in two regions of one account in one line: IAM names their roles and paths by account, not region", async () => {
+        const west = editedStackFile(path.join(scratch, "two-regions"), "accountA", "west", (config) => {
+            config["cross-account-pipeline:deploy"] = "all";
+            config["cross-account-pipeline:region"] = "us-west-2";
+        });
+        const result = await plan(stackFile("accountA"), stackFile("accountB"), west);
+        assert.deepEqual(result.collisions.filter((c) => c.includes("us-west-2")), [
+            "stacks accountA (us-east-2) and west (us-west-2) both deploy pipeline CrossAccountPipeline in account 111111111111: its IAM roles and its target roles' " +
+            "paths are named by account and pipelineName, not region, so they would be the same roles; give each region's pipeline its own pipelineName",
+        ]);
+        const renamed = editedStackFile(path.join(scratch, "two-regions-renamed"), "accountA", "west", (config) => {
+            config["cross-account-pipeline:deploy"] = "all";
+            config["cross-account-pipeline:region"] = "us-west-2";
+            config["cross-account-pipeline:pipelineName"] = "CrossAccountPipelineWest";
+            config[targetsKey][0].crossAccountRoleName = "CrossAccount_Role_West";
+            config[targetsKey][0].name = "StagingWest";
+        });
+        assert.deepEqual((await plan(stackFile("accountA"), stackFile("accountB"), renamed)).collisions, []);
+    });
+
     it("plans a deploy: all stack alone, with its create-time checks", async () => {
         const all = editedStackFile(path.join(scratch, "all"), "accountA", "all", (config) => (config["cross-account-pipeline:deploy"] = "all"));
         const result = await plan(all);
