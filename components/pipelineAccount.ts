@@ -93,6 +93,7 @@ export class PipelineAccount extends pulumi.ComponentResource {
             artifactStores: storeReferences,
             stages: pulumi.output(arnFor).apply((roleArnFor) => withActionRoleArns(pipelineStages(config), roleArnFor)),
             build: config.build,
+            buildLogRetentionDays: config.buildLogRetentionDays,
             prerequisites: [roles.pipelineRolePolicy, ...(sourceBucket ? [sourceBucket.versioning] : []), ...args.actionRoles.resources],
         }, { parent: this });
 

@@ -40,6 +40,7 @@ export const defaults = {
         "    - '**/*'",
     ].join("\n"),
     artifactRetentionDays: 30,
+    buildLogRetentionDays: 90,
     fleet: { size: 1, instanceType: "t3.micro", amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", vpc: "default" as "default" | "new" },
 };
 
@@ -103,6 +104,16 @@ function text(pattern: RegExp, expected: string, wording?: Wording) {
 function wholeNumber() {
     const error = expecting("a whole number of at least 1");
     return z.union([z.int({ error }).min(1), z.string({ error }).regex(/^0*[1-9][0-9]*$/).transform(Number)], { error });
+}
+
+// The retention periods CloudWatch Logs accepts: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** A log retention in days that CloudWatch Logs accepts, written as a number or as its digits. */
+function logRetention() {
+    const error = expecting(`one of CloudWatch Logs' retention periods in days: ${logRetentionDays.join(", ")}`);
+    return z.union([z.int({ error }), z.string({ error }).regex(/^[0-9]+$/).transform(Number)], { error })
+        .refine((days) => logRetentionDays.includes(days), { error });
 }
 
 /** true or false, written as a boolean or as its text. */
@@ -389,6 +400,8 @@ const configShape = {
     artifactRetentionDays: wholeNumber().prefault(defaults.artifactRetentionDays)
         .describe("days an artifact or source bundle stays recoverable after it was deleted or replaced (noncurrent versions expire then); " +
             "current artifacts never expire: CodeDeploy redeploys the last successful revision on scale-out and rollback"),
+    buildLogRetentionDays: logRetention().prefault(defaults.buildLogRetentionDays)
+        .describe("days the build's logs are kept in their CloudWatch log group, which this program declares, so `pulumi destroy` removes it"),
     protectArtifacts: flag().prefault(true).describe("protect the key and artifact bucket from `pulumi destroy`"),
     adoptRetained: structured(z.partialRecord(region(), z.string({ error: expecting("the ARN of the retained key of that region's artifact store") })
         .refine((key) => kmsReference(key) !== undefined, {

@@ -24,8 +24,8 @@ export const arn = {
         `arn:${partition}:codepipeline:${region}:${accountId}:${pipelineName}`,
     buildProject: (partition: string, region: string, accountId: string, projectName: string) =>
         `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`,
-    buildLogGroup: (partition: string, region: string, accountId: string, projectName: string) =>
-        `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/codebuild/${projectName}`,
+    logGroup: (partition: string, region: string, accountId: string, logGroupName: string) =>
+        `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`,
     eventRule: (partition: string, region: string, accountId: string, ruleName: string) =>
         `arn:${partition}:events:${region}:${accountId}:rule/${ruleName}`,
     codeDeployApplication: (partition: string, region: string, accountId: string, applicationName: string) =>
@@ -57,6 +57,12 @@ export const names = {
     pipelineRole: (pipelineName: string) => `${pipelineName}-CodePipelineService`,
     buildRole: (pipelineName: string) => `${pipelineName}-CodeBuildService`,
     buildProject: (pipelineName: string) => `${pipelineName}-Build`,
+    /**
+     * The build's log group, declared here with its retention, instead of the `/aws/codebuild/<project>` CodeBuild
+     * makes for itself when a project names none (kept forever, and left behind by `pulumi destroy`). A name of
+     * its own: a pipeline that already ran builds has that group, so declaring it would fail with ResourceAlreadyExistsException.
+     */
+    buildLogGroup: (pipelineName: string) => `/cross-account-pipeline/${pipelineName}/build`,
     sourceTriggerRule: (pipelineName: string) => `${pipelineName}-SourceChanged`,
     sourceTriggerRole: (pipelineName: string) => `${pipelineName}-SourceTrigger`,
 };

@@ -209,10 +209,10 @@ export interface BuildRolePolicyArgs {
 }
 
 export function buildRolePolicy(args: BuildRolePolicyArgs): PolicyDocument {
-    const logGroup = arn.buildLogGroup(args.partition, args.region, args.pipelineAccountId, names.buildProject(args.pipelineName));
+    const logGroup = arn.logGroup(args.partition, args.region, args.pipelineAccountId, names.buildLogGroup(args.pipelineName));
     return policyDocument([
-        // The group itself (CreateLogGroup) and its streams (CreateLogStream, PutLogEvents).
-        allow("WriteBuildLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], [logGroup, `${logGroup}:*`]),
+        // The group exists (the program declares it, with its retention): the build only adds streams to it and writes them.
+        allow("WriteBuildLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [logGroup, `${logGroup}:*`]),
         allowOnBucketsOf(args.pipelineAccountId, "ReadAndWriteArtifacts", artifactReadWriteActions, arn.objects(args.partition, args.artifactBucketName)),
         allowOnBucketsOf(args.pipelineAccountId, "ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
         allow("UseArtifactKey", kmsUseActions, args.artifactKeyArn),

@@ -59,7 +59,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
             "the build role reads the source artifact",
             "the build role writes the build artifact with SSE-KMS",
             "the build role generates data keys with the artifact key",
-            "the build role writes its logs (logs:CreateLogGroup)",
+            "the build role writes its logs (logs:CreateLogStream)",
             "the build role writes its logs (logs:PutLogEvents)",
         ]) {
             assert.ok(hops.includes(hop), `missing check: ${hop}`);
@@ -160,7 +160,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
         { policyOf: "pipeline-roles-pipeline-policy", property: "policy", sid: "ReadAndWriteArtifacts", hop: pipelineHop("the pipeline role writes artifacts with SSE-KMS"), names: /the identity policy of .*CodePipelineService and the bucket policy of .* do not allow s3:PutObject/ },
         { policyOf: "pipeline-roles-build-policy", property: "policy", sid: "UseArtifactKey", hop: pipelineHop("the build role decrypts with the artifact key"), names: /the identity policy of .*CrossAccountPipeline-CodeBuildService does not allow kms:Decrypt/ },
         { policyOf: "pipeline-roles-build-policy", property: "policy", sid: "ReadAndWriteArtifacts", hop: pipelineHop("the build role writes the build artifact with SSE-KMS"), names: /the identity policy of .*CodeBuildService and the bucket policy of .* do not allow s3:PutObject/ },
-        { policyOf: "pipeline-roles-build-policy", property: "policy", sid: "WriteBuildLogs", hop: pipelineHop("the build role writes its logs (logs:CreateLogGroup)"), names: /CodeBuildService does not allow logs:CreateLogGroup .* on arn:aws:logs:us-east-2:111111111111:log-group:\/aws\/codebuild\/CrossAccountPipeline-Build$/ },
+        { policyOf: "pipeline-roles-build-policy", property: "policy", sid: "WriteBuildLogs", hop: pipelineHop("the build role writes its logs (logs:CreateLogStream)"), names: /CodeBuildService does not allow logs:CreateLogStream .* on arn:aws:logs:us-east-2:111111111111:log-group:\/cross-account-pipeline\/CrossAccountPipeline\/build:log-stream:build-1$/ },
         { policyOf: "pipeline-source-trigger-role-policy", property: "policy", sid: "StartThePipeline", hop: pipelineHop("the source trigger starts the pipeline"), names: /CrossAccountPipeline-SourceTrigger does not allow codepipeline:StartPipelineExecution/ },
     );
     for (const removed of removedGrants) {

@@ -100,6 +100,7 @@ describe("parseConfig", () => {
             { name: "a role name IAM refuses", overrides: { targets: [stagingEntry({ crossAccountRoleName: "Cross Account" })] }, key: "targets[0].crossAccountRoleName", value: `"Cross Account"`, expected: "an IAM role name" },
             { name: "an approval flag that is not a boolean", overrides: { targets: [stagingEntry({ requireApproval: "yes" })] }, key: "targets[0].requireApproval", value: `"yes"`, expected: "expected true or false" },
             { name: "a retention that is not a whole number", overrides: { artifactRetentionDays: "0" }, key: "artifactRetentionDays", value: `"0"`, expected: "a whole number of at least 1" },
+            { name: "a log retention CloudWatch Logs does not offer", overrides: { buildLogRetentionDays: "100" }, key: "buildLogRetentionDays", value: `"100"`, expected: "one of CloudWatch Logs' retention periods in days: 1, 3, 5, 7, 14, 30, 60, 90, 120" },
             { name: "a pipeline name too long for the bucket name", overrides: { pipelineName: "P".repeat(40) }, key: "pipelineName", value: `"${"P".repeat(40)}"`, expected: "must fit 63 characters); expected at most 30 characters" },
             { name: "a pipeline name too long for a target region's bucket name", overrides: { pipelineName: "P".repeat(30), targets: [stagingEntry({ region: "ap-southeast-2" })] }, key: "pipelineName", value: `"${"P".repeat(30)}"`, expected: "expected at most 25 characters" },
             { name: "an unknown source provider", overrides: { source: { provider: "GitHub" } }, key: "source.provider", value: `"GitHub"`, expected: `expected "S3" or "CodeStarSourceConnection"` },
@@ -515,6 +516,10 @@ describe("parseConfig", () => {
             assert.equal(config.artifactRetentionDays, defaults.artifactRetentionDays);
             assert.equal(config.artifactRetentionDays, 30);
             assert.equal(config.protectArtifacts, true);
+        });
+
+        it("keeps the build's logs for 90 days", () => {
+            assert.equal(withoutOptional().buildLogRetentionDays, 90);
         });
 
         it("fills a CodeStar source's branch with main", () => {

@@ -63,10 +63,10 @@ describe("npm run plan, as a command", () => {
         const first = plan("--out", earlier);
         assert.equal(first.status, exitStatus.ok, first.stderr);
         const lines = first.stdout.trimEnd().split("\n");
-        assert.ok(lines.includes("Account 111111111111 (pipeline account): 27 resources, 9 policies"), first.stdout);
+        assert.ok(lines.includes("Account 111111111111 (pipeline account): 28 resources, 9 policies"), first.stdout);
         const accessChecks = /^ {2}access chain: (\d+)\/\1 checks as expected$/m.exec(first.stdout)?.[1];
         assert.ok(accessChecks, first.stdout);
-        assert.match(lines[lines.length - 1], new RegExp(`^PLAN OK: 2 stacks, 36 resources, \\d+ create-time checks, ${accessChecks} access checks and \\d+ isolation checks passed in [\\d.]+ s$`));
+        assert.match(lines[lines.length - 1], new RegExp(`^PLAN OK: 2 stacks, 37 resources, \\d+ create-time checks, ${accessChecks} access checks and \\d+ isolation checks passed in [\\d.]+ s$`));
         assert.ok(!first.stdout.includes("+ aws.kms.Key") && !first.stdout.includes("Who may do what"), "the listing is not printed by default");
         assert.match(fs.readFileSync(path.join(earlier, "plan.txt"), "utf8"), /\+ aws\.kms\.Key .*\n[\s\S]*Who may do what/);
 

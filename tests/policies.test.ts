@@ -356,13 +356,17 @@ describe("build role policy", () => {
 
     it("reaches only its own log group, the artifact bucket and the artifact key", () => {
         assert.deepEqual([...new Set(allResources(statements))].sort(), [
-            `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/aws/codebuild/Pipe-Build`,
-            `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/aws/codebuild/Pipe-Build:*`, bucketArn, objectsArn, keyArn,
+            `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/cross-account-pipeline/Pipe/build`,
+            `arn:aws:logs:${region}:${pipelineAccountId}:log-group:/cross-account-pipeline/Pipe/build:*`, bucketArn, objectsArn, keyArn,
         ].sort());
     });
 
     it("names the buckets' owner in every S3 statement", () => {
         assert.deepEqual(s3Statements(statements).map((s) => s.owner), [pipelineAccountId, pipelineAccountId]);
+    });
+
+    it("writes its streams into the log group the program declares, and creates no log group", () => {
+        assert.deepEqual(bySid(statements, "WriteBuildLogs").Action, ["logs:CreateLogStream", "logs:PutLogEvents"]);
     });
 });
 

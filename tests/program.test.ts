@@ -94,6 +94,20 @@ describe("the program, stack by stack as shipped", () => {
         assert.equal(definition.inputs.stages[0].actions[0].configuration.PollForSourceChanges, "false");
     });
 
+    it("declares the build's log group with its retention, and the project writes there, so that pulumi destroy removes the logs", () => {
+        const [logGroup] = resourcesOf(pipeline, "aws:cloudwatch/logGroup:LogGroup");
+        assert.deepEqual([logGroup.inputs.name, logGroup.inputs.retentionInDays, logGroup.region], ["/cross-account-pipeline/CrossAccountPipeline/build", 90, "us-east-2"]);
+        const [project] = resourcesOf(pipeline, "aws:codebuild/project:Project");
+        assert.deepEqual(project.inputs.logsConfig, { cloudwatchLogs: { status: "ENABLED", groupName: "/cross-account-pipeline/CrossAccountPipeline/build" } });
+        assert.ok(!logGroup.registration?.retainOnDelete && !logGroup.registration?.protect, "removed with the stack");
+    });
+
+    it("keeps the build's logs as long as buildLogRetentionDays says", async () => {
+        const a = shipped("accountA");
+        const run = await runProgram({ stack: "accountA", config: { ...a.config, "cross-account-pipeline:buildLogRetentionDays": "365" }, stackOutputs: { [targetStackName]: target.outputs } });
+        assert.equal(resourcesOf(run, "aws:cloudwatch/logGroup:LogGroup")[0].inputs.retentionInDays, 365);
+    });
+
     it("trusts in the target account the pipeline account narrowed to exactly the pipeline role, named from config", () => {
         const role = resourcesOf(target, "aws:iam/role:Role").find((r) => r.inputs.name === "CrossAccount_Role")!;
         assert.deepEqual(json(role.inputs.assumeRolePolicy).Statement, [{

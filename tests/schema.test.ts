@@ -177,7 +177,7 @@ describe("the project files (Pulumi.yaml)", () => {
 
         it(`${file} declares the program's scalar keys as config/schema.ts does`, () => {
             assert.deepEqual(JSON.parse(JSON.stringify(declarationsIn(text))), JSON.parse(JSON.stringify(projectConfigDeclarations())), "run `npm run schema` and commit the result");
-            assert.deepEqual(Object.keys(projectConfigDeclarations()), ["deploy", "region", "pipelineAccountId", "pipelineName", "artifactRetentionDays", "protectArtifacts"]);
+            assert.deepEqual(Object.keys(projectConfigDeclarations()), ["deploy", "region", "pipelineAccountId", "pipelineName", "artifactRetentionDays", "buildLogRetentionDays", "protectArtifacts"]);
         });
 
         // The CLI refuses a stack lacking a declared key of the project's namespace that has neither a

@@ -144,10 +144,10 @@ function pipelineAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipe
                 { hop: `${label}: the build role generates data keys with the artifact key`, ...buildRole, action: "kms:GenerateDataKey", ...home.onKey, context: {}, expect: "allowed" },
             );
         }
-        const logGroup = arn.buildLogGroup(partitionOf(pipeline.region), pipeline.region, pipeline.accountId, build.configuration?.ProjectName ?? "");
+        const logGroup = arn.logGroup(partitionOf(pipeline.region), pipeline.region, pipeline.accountId, project.logGroupName);
         const buildRole = actor(model, project.serviceRoleArn);
-        for (const [action, resource] of [["logs:CreateLogGroup", logGroup], ["logs:CreateLogStream", `${logGroup}:log-stream:build-1`], ["logs:PutLogEvents", `${logGroup}:log-stream:build-1`]]) {
-            found.add({ hop: `${label}: the build role writes its logs (${action})`, ...buildRole, action, resource, resourceAccount: pipeline.accountId, context: {}, expect: "allowed" });
+        for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
+            found.add({ hop: `${label}: the build role writes its logs (${action})`, ...buildRole, action, resource: `${logGroup}:log-stream:build-1`, resourceAccount: pipeline.accountId, context: {}, expect: "allowed" });
         }
     }
 

@@ -51,8 +51,8 @@ export interface AccessModel {
     instanceRoleArns: Map<string, string[]>;
     /** EventBridge targets: what they start, with which role. */
     eventTargets: { targetArn: string; roleArn?: string }[];
-    /** CodeBuild projects by name: their ARN and service role. */
-    buildProjects: Map<string, { arn: string; serviceRoleArn: string }>;
+    /** CodeBuild projects by name: their ARN, service role and log group (CodeBuild's own `/aws/codebuild/<project>` when they name none). */
+    buildProjects: Map<string, { arn: string; serviceRoleArn: string; logGroupName: string }>;
     /** The AWS Organization the artifact grants require of their principals (`aws:PrincipalOrgID`), if any. */
     organizationId?: string;
 }
@@ -114,8 +114,11 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
         }
     }
     const eventTargets = ofType("aws:cloudwatch/eventTarget:EventTarget").map((target) => ({ targetArn: target.inputs.arn as string, roleArn: target.inputs.roleArn as string | undefined }));
-    const buildProjects = new Map(ofType("aws:codebuild/project:Project").map((project) =>
-        [project.inputs.name as string, { arn: project.state.arn as string, serviceRoleArn: project.inputs.serviceRole as string }]));
+    const buildProjects = new Map(ofType("aws:codebuild/project:Project").map((project) => [project.inputs.name as string, {
+        arn: project.state.arn as string,
+        serviceRoleArn: project.inputs.serviceRole as string,
+        logGroupName: (project.inputs.logsConfig?.cloudwatchLogs?.groupName as string | undefined) ?? `/aws/codebuild/${project.inputs.name}`,
+    }]));
     const organizationId = [...buckets.values(), ...keys.values()].flatMap((store) => statementsOf(store.policy) ?? [])
         .flatMap((statement) => (statement.effect === "Allow" ? conditionValues(statement, ["StringEquals"], "aws:PrincipalOrgID") ?? [] : []))[0];
     return { roles, buckets, keys, pipelines, deploymentGroups, instanceRoleArns, eventTargets, buildProjects, ...(organizationId ? { organizationId } : {}) };

@@ -112,6 +112,7 @@ const namedProperties: Record<string, { property: string; what: string; rule: Na
     "aws:kms/alias:Alias": [{ property: "name", what: "KMS alias", rule: namingRules.kmsAlias }],
     "aws:codebuild/project:Project": [{ property: "name", what: "CodeBuild project name", rule: namingRules.codeBuildProject }],
     "aws:cloudwatch/eventRule:EventRule": [{ property: "name", what: "EventBridge rule name", rule: namingRules.eventRule }],
+    "aws:cloudwatch/logGroup:LogGroup": [{ property: "name", what: "log group name", rule: namingRules.logGroup }],
     "aws:codepipeline/pipeline:Pipeline": [{ property: "name", what: "pipeline name", rule: namingRules.pipeline }],
 };
 
