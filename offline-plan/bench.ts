@@ -116,6 +116,7 @@ interface PlanCoverage {
     resources: number;
     createTime: number;
     access: number;
+    isolation: number;
     /** The largest figure of each quota, by what it limits (checks.json's `quota`). */
     largest: Map<string, QuotaFigure>;
 }
@@ -126,7 +127,7 @@ function planCoverage(outDir: string): PlanCoverage | undefined {
     if (!("contents" in read)) {
         return undefined;
     }
-    const checks = read.contents.get(checksFile) as { createTime: unknown[]; access: unknown[]; quotas: QuotaFigure[] };
+    const checks = read.contents.get(checksFile) as { createTime: unknown[]; access: unknown[]; isolation: unknown[]; quotas: QuotaFigure[] };
     const resources = [...read.contents].reduce((sum, [file, listed]) => sum + (accountFileOf(file)?.file === "resources" ? (listed as unknown[]).length : 0), 0);
     const largest = new Map<string, QuotaFigure>();
     for (const q of checks.quotas) {
@@ -134,7 +135,7 @@ function planCoverage(outDir: string): PlanCoverage | undefined {
             largest.set(q.quota, q);
         }
     }
-    return { resources, createTime: checks.createTime.length, access: checks.access.length, largest };
+    return { resources, createTime: checks.createTime.length, access: checks.access.length, isolation: checks.isolation.length, largest };
 }
 
 const median = (values: number[]) => {
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
 
         const rows: string[][] = [];
         const processRow = (label: string, measured: Measurement[], found?: PlanCoverage) => rows.push([
-            label, String(found?.resources ?? ""), String(found?.createTime ?? ""), String(found?.access ?? ""),
+            label, String(found?.resources ?? ""), String(found?.createTime ?? ""), String(found?.access ?? ""), String(found?.isolation ?? ""),
             seconds(medianOf(measured, (m) => m.wall)), seconds(medianOf(measured, (m) => m.cpu)), megabytes(medianOf(measured, (m) => m.peakMemory)),
             (medianOf(measured, (m) => m.load) ?? 0).toFixed(1), [...new Set(measured.map((m) => m.status))].join("/"),
         ]);
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
             processRow(`CDK synth, ${cdkTargets} targets`, cdkRuns);
         }
         sizes.forEach((size, index) => processRow(`plan, ${sizeLabel(size)}`, planRuns[index], coverage[index]));
-        console.log(`\n${table(["process", "resources", "create-time checks", "access checks", "wall", "cpu", "peak memory", "load", "exit"], rows)}`);
+        console.log(`\n${table(["process", "resources", "create-time checks", "access checks", "isolation checks", "wall", "cpu", "peak memory", "load", "exit"], rows)}`);
         console.log("exit: 0 the plan holds (PLAN OK), 1 it does not (PLAN FAILED); load: the 1-minute load average when a run started");
 
         console.log("\nplan phases: median ms, wall (cpu)");

@@ -29,6 +29,9 @@ export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
     section("Who may do what, in and across the accounts (verified with the IAM policy evaluator)");
     lines.push(...renderGrants(result.access));
 
+    section("What no target account can do to another (verified with the IAM policy evaluator)");
+    lines.push(...renderIsolation(result.isolation));
+
     section("AWS quotas: the largest figure of each, as a share of its limit (every figure in plan/checks.json)");
     lines.push(...renderQuotas(result));
 
@@ -156,6 +159,19 @@ function renderGrants(findings: AccessFinding[]): string[] {
         lines.push(...[...new Set(refused.map((f) => f.check.hop.replace(/^[^:]+: /, "")))].map((hop) => `    x ${hop}`));
     }
     return lines;
+}
+
+/** The shapes of target account and the account that stood for each, what was refused them, and the exceptions. */
+function renderIsolation(isolation: PlanResult["isolation"]): string[] {
+    const listed = (accounts: string[]) => (accounts.length <= 8 ? accounts.join(", ") : `${accounts.slice(0, 8).join(", ")} and ${accounts.length - 8} more`);
+    const refused = [...new Set(isolation.findings.filter((f) => f.ok && f.check.expect === "denied").map((f) => f.check.hop.replace(/^account \d{12} \([^)]*\): /, "")))];
+    const exceptions = isolation.findings.filter((f) => f.check.exception);
+    return [
+        ...isolation.shapes.map((shape) => `  checked through account ${shape.representative}, for ${shape.accounts.length} account${shape.accounts.length === 1 ? "" : "s"} ` +
+            `of its shape (pipeline ${shape.pipeline}): ${listed(shape.accounts)}`),
+        ...(refused.length > 0 ? ["  Refused, as they must be:", ...refused.map((hop) => `    x ${hop}`)] : []),
+        ...(exceptions.length > 0 ? ["  Exceptions, by configuration:", ...exceptions.map((f) => `    ! ${f.check.exception}`)] : []),
+    ];
 }
 
 /** The verdict line; a failed plan's refers to where its problems are listed (`where`). */

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { checkGroups, runPlan } from "../offline-plan/plan";
-import { verdict } from "../offline-plan/report";
+import { renderPlan, verdict } from "../offline-plan/report";
 import { readStackFile } from "../project/stackFiles";
 import type { AccessFinding } from "../verification/evaluation";
 import { isolationChecks } from "../verification/isolation";
@@ -175,6 +175,7 @@ describe("the accounts stay apart, proven with the IAM policy evaluator", () => 
         assert.equal(plan.ok, true);
         const group = () => checkGroups(plan).find((g) => g.name === "isolation between accounts")!;
         assert.match(group().status, /^(\d+)\/\1 checks as expected, 1 shape of target account \(1 account\)$/);
+        assert.match(renderPlan(plan), /\nWhat no target account can do to another \(verified with the IAM policy evaluator\)\n=+\n {2}checked through account 222222222222, for 1 account of its shape \(pipeline CrossAccountPipeline\): 222222222222\n {2}Refused, as they must be:\n {4}x its cross-account role cannot change the artifacts of us-east-2 \(s3:PutObject\)\n/);
         const readWrite = withPolicyEdited(shippedResources, "pipeline-us-east-2-bucket-policy", "policy", (document) => {
             statementWithSid(document, "AllowTargetRolesToReadArtifacts").Action.push("s3:PutObject");
             document.Statement = document.Statement.filter((s: { Sid: string }) => s.Sid !== "DenyReadingRolesToChangeArtifacts");
