@@ -171,7 +171,10 @@ export function growingPolicies(config: ProgramConfig): GrowingPolicy[] {
     return [...storePolicies, pipelineRole];
 }
 
-/** How many target accounts a growing policy holds within its quota: as many as it names, and what is left of the quota, or less. */
+/**
+ * How many target accounts a growing policy holds within its quota: as many as it names, and what is left of the quota,
+ * or less. Accounts added are counted as readers: one that also produces artifacts adds its root to the producers' statement too.
+ */
 function accountsThatFit(policy: Pick<GrowingPolicy, "quota" | "document" | "accounts" | "perAccount">): number {
     const left = quotas[policy.quota].limit - policySize(policy.quota, JSON.stringify(policy.document));
     return policy.accounts + Math.floor(left / policy.perAccount);

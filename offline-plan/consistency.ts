@@ -39,7 +39,6 @@ export function stackDisagreements(stacks: PlannedStack[]): string[] {
     return problems;
 }
 
-/** How a target stack differs from the pipeline stack's entry for the target it is named for. */
 /**
  * CodePipeline names a pipeline uniquely per account and region, but IAM names are account-wide: the pipeline's
  * roles (`<pipelineName>-CodePipelineService` and the others) and its target roles' paths
@@ -54,6 +53,7 @@ function oneNameInTwoRegions(pipeline: string, declaring: { stack: string; regio
     ];
 }
 
+/** How a target stack differs from the pipeline stack's entry for the target it is named for. */
 function targetDisagreements(pipelineStack: Evaluated, target: TargetConfig, targetStack: Evaluated): string[] {
     const where = `${targetStack.file.file} and ${pipelineStack.file.file}`;
     const config = targetStack.config;

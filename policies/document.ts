@@ -92,6 +92,10 @@ export const kmsDecryptActions = ["kms:Decrypt", "kms:DescribeKey"];
 /** What kmsUseActions add to decrypting: what writes artifacts. */
 export const kmsEncryptActions = ["kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
 export const kmsUseActions = [...kmsDecryptActions, ...kmsEncryptActions];
+/** What an upload with SSE-KMS takes of the key, and no more: a data key to encrypt with (S3 decrypts it again for a multipart upload). */
+export const kmsUploadActions = [...kmsDecryptActions, "kms:GenerateDataKey*"];
+/** Denied to every role that only reads: any encryption, and a grant that would let another principal encrypt. */
+export const kmsReadersDenied = [...kmsEncryptActions, "kms:CreateGrant"];
 export const artifactReadActions = ["s3:GetObject", "s3:GetObjectVersion"];
 export const artifactReadWriteActions = [...artifactReadActions, "s3:PutObject"];
 /**
@@ -102,8 +106,8 @@ export const artifactReadWriteActions = [...artifactReadActions, "s3:PutObject"]
 export const producerArtifactActions = [...artifactReadWriteActions, "s3:PutObjectAcl"];
 /**
  * Whatever changes what a deployment would fetch: an upload (a copy onto itself re-encrypts an object),
- * a delete (of the object, or of its newest version, which brings back the one before), and the
- * object's other settings. Denied to every role that only reads.
+ * a delete (of the object, or of its newest version, which brings back the one before), the object's
+ * other settings, a replica written by S3 replication, a restored copy. Denied to every role that only reads.
  */
-export const artifactChangeActions = ["s3:PutObject*", "s3:DeleteObject*"];
+export const artifactChangeActions = ["s3:PutObject*", "s3:DeleteObject*", "s3:Replicate*", "s3:RestoreObject"];
 export const bucketListActions = ["s3:ListBucket", "s3:GetBucketLocation"];

@@ -4,7 +4,7 @@ import { arn, names, TargetRoleKind } from "../definition/names";
 import { PipelineIdentity, producingTargetNames, targetRolePatterns } from "../definition/pipeline";
 import {
     allow, allowAccountRoles, allowAccountsRolesUnder, allowOnBucketsOf, artifactChangeActions, artifactReadActions, artifactReadWriteActions,
-    bucketListActions, denyEveryone, denyRolesUnder, kmsDecryptActions, kmsEncryptActions, kmsUseActions, policyDocument, PolicyDocument,
+    bucketListActions, denyEveryone, denyRolesUnder, kmsDecryptActions, kmsReadersDenied, kmsUploadActions, kmsUseActions, policyDocument, PolicyDocument,
     PolicyStatement, producerArtifactActions, serviceTrustPolicy,
 } from "./document";
 
@@ -87,8 +87,8 @@ export function artifactKeyPolicy(args: ArtifactKeyPolicyArgs): PolicyDocument {
         allowAccountRoles("AllowPipelineRolesToUseTheKey", pipelineAccountRoot, args.pipelineRoleArns, kmsUseActions, "*"),
         ...targetRoleGrants(args.partition, args.grantees, {
             read: { sid: "AllowTargetRolesToDecrypt", actions: kmsDecryptActions, resource: "*" },
-            change: { sid: "DenyReadingRolesToEncrypt", actions: kmsEncryptActions, resource: "*" },
-            write: { sid: "AllowProducerRolesToUseTheKey", actions: kmsUseActions, resource: "*" },
+            change: { sid: "DenyReadingRolesToEncrypt", actions: kmsReadersDenied, resource: "*" },
+            write: { sid: "AllowProducerRolesToUseTheKey", actions: kmsUploadActions, resource: "*" },
         }),
     ]);
 }
@@ -159,18 +159,22 @@ export interface PipelineRolePolicyArgs {
 }
 
 // What AWS documents the CodePipeline service role needs on its artifact buckets and their objects
-// ("AllowS3BucketAccess" and "AllowS3ObjectAccess", https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html;
-// the tagging actions for source objects that carry tags), and for an S3 source action on its source bucket
+// ("AllowS3BucketAccess" and "AllowS3ObjectAccess", https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html),
+// with the tagging actions the page requires "when the S3 objects in your source bucket have tags" (the tags are copied
+// with the source artifact) for an S3 source only; and for an S3 source action on its source bucket
 // (https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html#action-reference-S3-service-role): no more.
 const pipelineBucketActions = ["s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation"];
-const pipelineObjectActions = ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObjectTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"];
+const pipelineObjectActions = ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject", "s3:GetObjectVersion"];
+const sourceTagActions = ["s3:PutObjectTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"];
 const s3SourceActions = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"];
 
 export function pipelineRolePolicy(args: PipelineRolePolicyArgs): PolicyDocument {
     const { partition, pipelineAccountId } = args;
+    const s3Source = "bucketName" in args.source;
     return policyDocument([
         allowOnBucketsOf(pipelineAccountId, "AccessArtifactBuckets", pipelineBucketActions, args.artifactStores.map((s) => arn.bucket(partition, s.bucketName))),
-        allowOnBucketsOf(pipelineAccountId, "ReadAndWriteArtifacts", pipelineObjectActions, args.artifactStores.map((s) => arn.objects(partition, s.bucketName))),
+        allowOnBucketsOf(pipelineAccountId, "ReadAndWriteArtifacts", [...pipelineObjectActions, ...(s3Source ? sourceTagActions : [])],
+            args.artifactStores.map((s) => arn.objects(partition, s.bucketName))),
         allow("UseArtifactKeys", kmsUseActions, args.artifactStores.map((s) => s.keyArn)),
         "bucketName" in args.source
             ? allowOnBucketsOf(pipelineAccountId, "ReadSourceBundle", s3SourceActions, [arn.bucket(partition, args.source.bucketName), arn.objects(partition, args.source.bucketName)])

@@ -1,7 +1,7 @@
 // Policies of a target account: the cross-account deploy role, the instances' role, CodeDeploy's role.
 import { arn } from "../definition/names";
 import {
-    allow, allowOnBucketsOf, artifactReadActions, bucketListActions, kmsDecryptActions, kmsUseActions,
+    allow, allowOnBucketsOf, artifactReadActions, bucketListActions, kmsDecryptActions, kmsUploadActions,
     policyDocument, PolicyDocument, principalArnIn, producerArtifactActions, serviceTrustPolicy, trustPolicy,
 } from "./document";
 
@@ -80,7 +80,7 @@ export function producerRolePolicy(args: ArtifactAccess): PolicyDocument {
     return policyDocument([
         allowOnBucketsOf(args.pipelineAccountId, "ReadAndWriteArtifacts", producerArtifactActions, arn.objects(args.partition, args.artifactBucketName)),
         allowOnBucketsOf(args.pipelineAccountId, "ListArtifactBucket", bucketListActions, arn.bucket(args.partition, args.artifactBucketName)),
-        allow("UseArtifactKey", kmsUseActions, args.artifactKeyArn),
+        allow("UseArtifactKey", kmsUploadActions, args.artifactKeyArn),
     ]);
 }
 

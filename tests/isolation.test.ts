@@ -130,6 +130,24 @@ describe("the accounts stay apart, proven with the IAM policy evaluator", () => 
             "role CrossAccountPipeline-CodePipelineService of account 111111111111 cannot write to a bucket named crossaccountpipeline-111111111111-us-east-2-artifacts in another account (999999999999)"));
     });
 
+    it("checks, through itself, an account that another target's trust names: the account checked for its shape would not be let in", async () => {
+        // Staging and Canary are of one shape, Production of another; Production's deploy role also trusts Canary's roles under the pipeline's path.
+        const staging = { name: "Staging", accountId: "222222222222", applicationName: "App", deploymentGroupName: "Staging" };
+        const run = await runAllInOne([staging, { ...staging, name: "Canary", accountId: "555555555555", deploymentGroupName: "Canary" }, production]);
+        const trustsCanary = withPolicyEdited(run.resources, "Production-cross-account", "assumeRolePolicy", (trust) => {
+            trust.Statement.push({
+                Sid: "AlsoTheCanary", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "sts:AssumeRole",
+                Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::555555555555:role/cross-account-pipeline/*" } },
+            });
+        });
+        const { shapes, findings } = await isolationOf(trustsCanary);
+        // Canary now has a shape of its own; Production's trust is another shape of trust, which every shape's account tries.
+        assert.deepEqual(shapes.map((s) => s.accounts), [["222222222222", "333333333333"], ["555555555555"]]);
+        assert.ok(failures(findings).includes(
+            "account 555555555555 (Canary/Deploy): a role its administrator creates under the deploy path with every permission cannot assume the cross-account role of another target account (333333333333)"),
+            failures(findings).join("\n"));
+    });
+
     it("fails when a target's deploy role trusts another target account", async () => {
         const resources = (await runAllInOne([...targetsOf(shipped("accountA").config), production])).resources;
         const trustsStaging = withPolicyEdited(resources, "Production-cross-account", "assumeRolePolicy", (trust) => {
@@ -153,7 +171,7 @@ describe("the accounts stay apart, proven with the IAM policy evaluator", () => 
             assert.deepEqual(exceptions.map((f) => [f.check.principal, f.check.action, f.result]), [[
                 "arn:aws:iam::333333333333:role/cross-account-pipeline/111111111111/CrossAccountPipeline/producer/RoleItsAdministratorCreated", "s3:PutObject", "Allowed",
             ]]);
-            assert.match(exceptions[0].check.exception!, /an extra action of Production produces artifacts: the producer role of account 333333333333, .* can change what every target of us-east-2 deploys/);
+            assert.match(exceptions[0].check.exception!, /^Production\/Report produces artifacts in account 333333333333: its producer role, and any role its administrators create under the producer path, can change what every target of us-east-2 deploys/);
         });
 
         it("keeps the producer to its own region's store, and every other role of its account read-only", () => {
@@ -170,7 +188,7 @@ describe("the accounts stay apart, proven with the IAM policy evaluator", () => 
         });
     });
 
-    it("makes the plan fail with the isolation check named, and lists a producer as an exception", async () => {
+    it("makes the plan fail with the isolation check named, and lists a producer as an exception, which fails nothing", async () => {
         const plan = await runPlan({ stackFiles: ["accountB", "accountA"].map((s) => readStackFile(path.join(projectRoot, `Pulumi.${s}.yaml`))) });
         assert.equal(plan.ok, true);
         const group = () => checkGroups(plan).find((g) => g.name === "isolation between accounts")!;
@@ -180,6 +198,9 @@ describe("the accounts stay apart, proven with the IAM policy evaluator", () => 
             statementWithSid(document, "AllowTargetRolesToReadArtifacts").Action.push("s3:PutObject");
             document.Statement = document.Statement.filter((s: { Sid: string }) => s.Sid !== "DenyReadingRolesToChangeArtifacts");
         });
+        const withProducer = { ...plan, isolation: (await verifyAccounts((await runAllInOne([...targetsOf(shipped("accountA").config), production], { extraActions: [productionReport] })).resources)).isolation };
+        const producerGroup = checkGroups(withProducer).find((g) => g.name === "isolation between accounts")!;
+        assert.deepEqual([producerGroup.failures, producerGroup.notes.map((n) => [n.label, n.message?.slice(0, 26)])], [[], [["EXCEPTION", "Production/Report produces"]]]);
         const failed = { ...plan, isolation: (await verifyAccounts(readWrite)).isolation };
         assert.match(verdict({ ...failed, ok: checkGroups(failed).every((g) => g.failures.length === 0) }), /^PLAN FAILED: \d+ problems/);
         assert.ok(checkGroups(failed).find((g) => g.name === "isolation between accounts")!.failures.some((f) =>

@@ -120,7 +120,7 @@ describe("artifact key policy", () => {
         assert.equal(deny.Effect, "Deny");
         assert.equal(deny.Principal, "*");
         assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
-        assert.deepEqual([...deny.Action].sort(), ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+        assert.deepEqual([...deny.Action].sort(), ["kms:CreateGrant", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]);
     });
 
     it("lets only the producer roles of the accounts that produce artifacts encrypt, in a statement of their own", () => {
@@ -129,7 +129,7 @@ describe("artifact key policy", () => {
         const grant = bySid(withProducer, "AllowProducerRolesToUseTheKey");
         assert.deepEqual(awsPrincipals(grant), roots(productionAccountId));
         assert.deepEqual(grant.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("producer")] } });
-        assert.ok(grant.Action.includes("kms:GenerateDataKey*"));
+        assert.deepEqual(grant.Action, ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"], "what an SSE-KMS upload takes, no kms:Encrypt or ReEncrypt");
         assert.ok(!principalArnPatterns(bySid(withProducer, "DenyReadingRolesToEncrypt")).includes(rolesUnder("producer")));
     });
 
@@ -226,7 +226,7 @@ describe("artifact bucket policy", () => {
         const deny = bySid(statements, "DenyReadingRolesToChangeArtifacts");
         assert.equal(deny.Principal, "*");
         assert.deepEqual(deny.Condition, { ArnLike: { "aws:PrincipalArn": [rolesUnder("deploy"), rolesUnder("instance")] } });
-        assert.deepEqual(deny.Action, ["s3:PutObject*", "s3:DeleteObject*"]);
+        assert.deepEqual(deny.Action, ["s3:PutObject*", "s3:DeleteObject*", "s3:Replicate*", "s3:RestoreObject"]);
         assert.deepEqual(deny.Resource, [objectsArn]);
     });
 
@@ -310,9 +310,12 @@ describe("pipeline role", () => {
         const actionsOf = (sid: string) => [...bySid(statements, sid).Action].sort();
         assert.deepEqual(actionsOf("AccessArtifactBuckets"), ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning"]);
         assert.deepEqual(bySid(statements, "AccessArtifactBuckets").Resource, [bucketArn]);
+        // With an S3 source, the tagging actions AWS documents for source objects that carry tags.
         assert.deepEqual(actionsOf("ReadAndWriteArtifacts"), [
             "s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:PutObject", "s3:PutObjectAcl", "s3:PutObjectTagging",
         ]);
+        const connection = statementsOf(pipelineRolePolicy({ ...args(), source: { connectionArn: `arn:aws:codeconnections:${region}:${pipelineAccountId}:connection/abcd-1234` } }));
+        assert.deepEqual([...bySid(connection, "ReadAndWriteArtifacts").Action].sort(), ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"]);
         assert.deepEqual(bySid(statements, "ReadAndWriteArtifacts").Resource, [objectsArn]);
         assert.deepEqual(actionsOf("ReadSourceBundle"), [
             "s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging",
@@ -455,7 +458,7 @@ describe("producer role", () => {
             `s3:GetBucketLocation ${bucketArn}`, `s3:GetObject ${objectsArn}`, `s3:GetObjectVersion ${objectsArn}`, `s3:ListBucket ${bucketArn}`,
             `s3:PutObject ${objectsArn}`, `s3:PutObjectAcl ${objectsArn}`,
         ]);
-        assert.ok(grants.includes(`kms:GenerateDataKey* ${keyArn}`) && grants.includes(`kms:Decrypt ${keyArn}`));
+        assert.deepEqual(grants.filter((g) => g.startsWith("kms:")), [`kms:Decrypt ${keyArn}`, `kms:DescribeKey ${keyArn}`, `kms:GenerateDataKey* ${keyArn}`]);
     });
 
     it("names the buckets' owner in every S3 statement", () => {

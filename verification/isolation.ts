@@ -8,13 +8,14 @@
 // At scale, not every account is evaluated: accounts of the same shape are decided alike, so one account
 // stands for each shape. Two accounts have the same shape when, with their account id written as a
 // placeholder, they have the same roles of each kind (path and every statement that can allow an action
-// these checks ask about), are named by the same statements of each store's bucket and key policy, and
-// produce artifacts in the same regions: the evaluator then sees the same requests against the same
-// policies, but for the account id. Each shape's representative is checked against every store of the
-// pipeline, and against one role of every other shape of trust in another account.
+// these checks ask about), are named by the same statements of the policies of every other account (the
+// stores' bucket and key policies, the source bucket's, other targets' trust policies, the pipeline
+// role's), and produce artifacts in the same regions: the evaluator then sees the same requests against
+// the same policies, but for the account id. Each shape's representative is checked against every store
+// of the pipeline, and against one role of every shape of trust in another account.
 import { accountOfArn, arn, partitionOf, rolePaths, TargetRoleKind } from "../definition/names";
 import type { PolicyDocument } from "../policies/document";
-import { accountRootOf, coversAction, Statement, statementsOf } from "../policy-pack/rules/policyDocuments";
+import { coversAction, Statement, statementsOf } from "../policy-pack/rules/policyDocuments";
 import type { AccessCheck } from "./evaluation";
 import { AccessModel, accountRegion, crossAccountActions, PipelineFacts } from "./model";
 import { accountOutside, actor, StoreAccess, storeAccess, tls, unbounded } from "./requests";
@@ -32,8 +33,8 @@ export interface IsolationChecks {
 }
 
 // What the checks ask of a store: every change to what a deployment would fetch, and every use of the key that encrypts.
-const artifactChanges = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"];
-const keyEncryption = ["kms:GenerateDataKey", "kms:Encrypt", "kms:ReEncryptTo"];
+const artifactChanges = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ReplicateObject", "s3:RestoreObject"];
+const keyEncryption = ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:Encrypt", "kms:ReEncryptTo", "kms:CreateGrant"];
 const pipelineControl = ["codepipeline:StartPipelineExecution", "codepipeline:UpdatePipeline"];
 /** Every action a check here asks about: a statement that can allow none of them does not make two accounts differ. */
 const askedActions = [...artifactChanges, ...keyEncryption, ...pipelineControl, "codepipeline:PutApprovalResult", "s3:GetObject", "sts:AssumeRole"];
@@ -52,6 +53,8 @@ interface TargetAccountFacts {
     label: string;
     roles: TargetRole[];
     producesIn: Set<string>;
+    /** `<stage>/<action>` of each of its actions that produce artifacts. */
+    producers: string[];
 }
 
 /** The isolation checks of every pipeline among the declared resources (pure), and the shapes of account they cover. */
@@ -64,9 +67,10 @@ export function isolationChecks(model: AccessModel): IsolationChecks {
         }
         const accounts = targetAccountsOf(model, pipeline);
         const stores = pipeline.artifactStores.flatMap((s) => storeAccess(model, pipeline, s.region ?? pipeline.region) ?? []);
+        const naming = statementsNaming(model);
         const byShape = new Map<string, TargetAccountFacts[]>();
         for (const account of accounts.values()) {
-            const key = shapeOf(model, account, stores);
+            const key = shapeOf(model, account, naming);
             byShape.set(key, [...(byShape.get(key) ?? []), account]);
         }
         const victims = trustShapes(model, accounts);
@@ -86,11 +90,12 @@ function targetAccountsOf(model: AccessModel, pipeline: PipelineFacts): Map<stri
     for (const { stage, action } of crossAccountActions(pipeline)) {
         const accountId = accountOfArn(action.roleArn!)!;
         const region = action.region ?? pipeline.region;
-        const account = accounts.get(accountId) ?? { accountId, label: `${stage}/${action.name}`, roles: [], producesIn: new Set<string>() };
+        const account = accounts.get(accountId) ?? { accountId, label: `${stage}/${action.name}`, roles: [], producesIn: new Set<string>(), producers: [] };
         accounts.set(accountId, account);
         const produces = (action.outputArtifacts ?? []).length > 0;
         if (produces) {
             account.producesIn.add(region);
+            account.producers.push(`${stage}/${action.name}`);
         }
         const roles: TargetRole[] = [
             { arn: action.roleArn!, kind: produces ? "producer" : "deploy", region },
@@ -105,8 +110,39 @@ function targetAccountsOf(model: AccessModel, pipeline: PipelineFacts): Map<stri
     return accounts;
 }
 
+/** A declared policy statement, by where it is, and the account whose policy it is. */
+interface NamingStatement {
+    owner: string;
+    label: string;
+}
+
+/**
+ * Every statement of every declared policy (trust and identity policies of roles, bucket and key policies), indexed
+ * by each account id its text names: what another account's policies say of an account, whatever form they name it
+ * in (a root, a role ARN, a condition).
+ */
+function statementsNaming(model: AccessModel): Map<string, NamingStatement[]> {
+    const documents = [
+        ...[...model.roles.values()].flatMap((role) => [
+            { owner: role.accountId, label: `trust policy of ${role.arn}`, policy: role.trustPolicy },
+            ...role.identityPolicies.map(({ name, policy }) => ({ owner: role.accountId, label: `identity policy ${name}`, policy })),
+        ]),
+        ...[...model.buckets.values()].map((bucket) => ({ owner: bucket.accountId, label: `bucket policy of ${bucket.name}`, policy: bucket.policy })),
+        ...[...model.keys.values()].map((key) => ({ owner: key.accountId, label: `key policy of ${key.arn}`, policy: key.policy })),
+    ];
+    const naming = new Map<string, NamingStatement[]>();
+    for (const { owner, label, policy } of documents) {
+        for (const statement of statementsOf(policy) ?? []) {
+            for (const accountId of new Set(JSON.stringify(statement).match(/\d{12}/g) ?? [])) {
+                naming.set(accountId, [...(naming.get(accountId) ?? []), { owner, label: `${label}, ${statement.label}` }]);
+            }
+        }
+    }
+    return naming;
+}
+
 /** What decides every check of an account but its id (see the head of this file), as one string. */
-function shapeOf(model: AccessModel, account: TargetAccountFacts, stores: StoreAccess[]): string {
+function shapeOf(model: AccessModel, account: TargetAccountFacts, naming: Map<string, NamingStatement[]>): string {
     const placeholder = (text: string) => text.split(account.accountId).join("<account>");
     const roles = account.roles.map((role) => placeholder(JSON.stringify({
         kind: role.kind,
@@ -114,11 +150,9 @@ function shapeOf(model: AccessModel, account: TargetAccountFacts, stores: StoreA
         path: role.arn.replace(/[^/]*$/, ""),
         statements: model.roles.get(role.arn)!.identityPolicies.flatMap(({ policy }) => relevantStatements(policy)),
     }))).sort();
-    const namedBy = stores.flatMap((store) => [["bucket", store.bucket.policy], ["key", store.onKey.resourcePolicy?.policy]] as const)
-        .flatMap(([kind, policy]) => (statementsOf(policy) ?? [])
-            .filter((statement) => statement.principals.some((principal) => accountRootOf(principal) === account.accountId))
-            .map((statement) => `${kind} ${statement.label}`));
-    return JSON.stringify({ roles, namedBy: namedBy.sort(), producesIn: [...account.producesIn].sort() });
+    // Its own policies are in `roles`, as far as they matter, and name it throughout (its deployment group's ARN, say).
+    const namedBy = (naming.get(account.accountId) ?? []).filter((statement) => statement.owner !== account.accountId).map((statement) => statement.label);
+    return JSON.stringify({ roles, namedBy: [...new Set(namedBy)].sort(), producesIn: [...account.producesIn].sort() });
 }
 
 /** The statements of a policy that can allow or deny an action these checks ask about. */
@@ -170,8 +204,9 @@ function accountChecks(model: AccessModel, pipeline: PipelineFacts, account: Tar
                     checks.push({
                         hop: hop(`writes the artifacts of ${store.region}, which every target there deploys`), ...as, action: "s3:PutObject", resource: store.object,
                         ...store.onBucket, context: { ...member, ...tls, ...store.sseKms }, expect: "allowed",
-                        exception: `an extra action of ${account.label.split("/")[0]} produces artifacts: the producer role of account ${account.accountId}, and any role its ` +
-                            `administrators create under the producer path, can change what every target of ${store.region} deploys from ${store.bucket.name}`,
+                        exception: `${account.producers.join(", ")} ${account.producers.length === 1 ? "produces" : "produce"} artifacts in account ${account.accountId}: ` +
+                            `its producer role, and any role its administrators create under the producer path, can change what every target of ${store.region} ` +
+                            `deploys from ${store.bucket.name}`,
                     });
                 }
                 continue;

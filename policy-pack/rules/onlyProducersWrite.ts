@@ -15,7 +15,10 @@ export const onlyProducersWriteRule: Rule = {
 };
 
 /** The requests that change what a deployment fetches, or encrypt with a key: one statement allowing any of them writes. */
-const writes = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo"];
+const writes = [
+    "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ReplicateObject", "s3:RestoreObject",
+    "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:CreateGrant",
+];
 
 function writesOf(statement: Statement): string[] {
     return statement.effect === "Allow" ? writes.filter((action) => coversAction(statement, action)) : [];

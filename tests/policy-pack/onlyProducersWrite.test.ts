@@ -38,7 +38,7 @@ describe("policy rule only-producers-write-artifacts", () => {
         const resources = withChange(stacks.accountA, types.key, declaredNames.artifactKey, (key) => editPolicy(key.props, "policy", (document) => {
             statement(document, "AllowTargetRolesToDecrypt").Action.push("kms:GenerateDataKey*");
         }));
-        assert.match(onlyViolation(rule, resources).message, /statement "AllowTargetRolesToDecrypt" of policy allows kms:GenerateDataKey to arn:aws:iam::222222222222:root/);
+        assert.match(onlyViolation(rule, resources).message, /statement "AllowTargetRolesToDecrypt" of policy allows kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext to arn:aws:iam::222222222222:root/);
     });
 
     it("refuses a producer-path grant to an account where no action of the pipeline produces artifacts", () => {
@@ -56,7 +56,7 @@ describe("policy rule only-producers-write-artifacts", () => {
         const direct = withChange(stacks.accountA, types.bucketPolicy, declaredNames.artifactBucketPolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
             document.Statement.push({ Sid: "Direct", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:role/Deployer" }, Action: "s3:*", Resource: "*" });
         }));
-        assert.match(onlyViolation(rule, direct).message, /statement "Direct" of policy allows s3:PutObject, s3:DeleteObject, s3:DeleteObjectVersion to arn:aws:iam::222222222222:role\/Deployer, which are not only producer roles/);
+        assert.match(onlyViolation(rule, direct).message, /statement "Direct" of policy allows s3:PutObject, s3:DeleteObject, s3:DeleteObjectVersion, s3:ReplicateObject, s3:RestoreObject to arn:aws:iam::222222222222:role\/Deployer, which are not only producer roles/);
         const writingDeployRole = withChange(stacks.accountB, types.rolePolicy, declaredNames.crossAccountRolePolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
             statement(document, "ReadArtifacts").Action.push("s3:PutObject");
         }));
