@@ -119,7 +119,8 @@ async function prepare(options: DriverOptions, operation: Operation): Promise<{ 
         checkBackendUrl(options.backendUrl);
     }
 
-    const pulumiCommand = await findPulumiCli();
+    const { requiredPulumiVersion } = fromFiles.project;
+    const pulumiCommand = await findPulumiCli(requiredPulumiVersion === undefined ? undefined : { file: path.join(projectDir, "Pulumi.yaml"), range: requiredPulumiVersion });
     const { url: backendUrl, source } = await chooseBackend(options, fromFiles, pulumiCommand);
     emit({ type: "backend", url: backendUrl, source });
     const secretsProviders = Object.fromEntries(

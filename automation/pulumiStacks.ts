@@ -17,6 +17,7 @@ import {
     StackNotFoundError,
     StepEventMetadata,
 } from "@pulumi/pulumi/automation";
+import { EngineResource, isManagedResource, keptByDestroy } from "../definition/engine";
 import { DriverError, messageOf } from "./errors";
 import { describeFailure, FailureContext, PULUMI_INSTALL_HINT } from "./failures";
 import {
@@ -49,16 +50,35 @@ export interface PulumiWorkspaceSettings {
     stackFiles: Record<string, string>;
 }
 
-/** Finds the Pulumi CLI once; a missing CLI stops the run before any stack starts. */
-export async function findPulumiCli(): Promise<PulumiCommand> {
+/**
+ * Finds the Pulumi CLI once, and checks it is at least the version the project requires (`requiredPulumiVersion`
+ * of Pulumi.yaml, `>=x.y.z`); a missing or older CLI stops the run before any stack starts, in one line.
+ */
+export async function findPulumiCli(required?: { file: string; range: string }): Promise<PulumiCommand> {
+    const minimum = required && minimumVersion(required.file, required.range);
+    let command: PulumiCommand;
     try {
-        return await PulumiCommand.get();
+        command = await PulumiCommand.get();
     } catch (error) {
         const failure = describeFailure(error, { stack: "", backendUrl: "" });
         throw new DriverError(
             failure.kind === "pulumi-cli-missing" ? failure.message : `the Pulumi CLI cannot be run: ${failure.message}; ${PULUMI_INSTALL_HINT}`,
         );
     }
+    if (minimum && command.version && command.version.compare(minimum) < 0) {
+        throw new DriverError(`the Pulumi CLI is ${command.version.format()}, and this project needs ${minimum} or later (requiredPulumiVersion in ${required.file}); ` +
+            "upgrade it: `curl -fsSL https://get.pulumi.com | sh`, or see https://www.pulumi.com/docs/install/");
+    }
+    return command;
+}
+
+/** The version a `requiredPulumiVersion` of the form `>=x.y.z` names; any other form is refused, naming the file. */
+function minimumVersion(file: string, range: string): string {
+    const version = /^>=\s*v?(\d+\.\d+\.\d+)$/.exec(range.trim())?.[1];
+    if (version === undefined) {
+        throw new DriverError(`${file}: requiredPulumiVersion ${JSON.stringify(range)} is not understood here; expected the form ">=3.252.0"`);
+    }
+    return version;
 }
 
 /** The backend URL the CLI uses in this project with this environment (`pulumi whoami --json`). */
@@ -309,40 +329,16 @@ function nameOfUrn(urn: string): string {
     return urn.split("::").slice(3).join("::");
 }
 
-interface StateResource {
-    urn: string;
-    type: string;
-    protect?: boolean;
-    parent?: string;
-    dependencies?: string[];
-    propertyDependencies?: Record<string, string[]>;
-    deletedWith?: string;
-}
-
 /**
- * What `destroy --exclude-protected` leaves in an exported state, and what it would delete.
- * It keeps each protected resource and what that resource cannot lose: its parents, its
- * dependencies (also per property) and what it is deleted with, transitively
- * (pulumi/pulumi#8359, #20120, #21612). The stack resource and providers are not counted.
+ * What `destroy --exclude-protected` leaves in an exported state (keptByDestroy), and what it would delete.
+ * The stack resource and providers are not counted.
  */
 export function summarizeState(deployment: unknown): StateSummary {
-    const resources = ((deployment as { resources?: StateResource[] } | undefined)?.resources ?? []).filter(
+    const resources = ((deployment as { resources?: EngineResource[] } | undefined)?.resources ?? []).filter(
         (resource) => typeof resource?.urn === "string",
     );
-    const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
-    const kept = new Set<string>();
-    const keep = (urn: string | undefined): void => {
-        const resource = urn === undefined ? undefined : byUrn.get(urn);
-        if (resource === undefined || kept.has(resource.urn)) {
-            return;
-        }
-        kept.add(resource.urn);
-        [resource.parent, resource.deletedWith, ...(resource.dependencies ?? []), ...Object.values(resource.propertyDependencies ?? {}).flat()].forEach(
-            keep,
-        );
-    };
-    resources.filter((resource) => resource.protect).forEach((resource) => keep(resource.urn));
-    const managed = resources.filter(({ type = "" }) => type !== "pulumi:pulumi:Stack" && !type.startsWith("pulumi:providers:"));
+    const kept = keptByDestroy(resources);
+    const managed = resources.filter(({ type = "" }) => isManagedResource(type));
     const keptNames: ResourceName[] = managed.filter((r) => kept.has(r.urn)).map((r) => ({ type: r.type, name: nameOfUrn(r.urn) }));
     return { destroyable: managed.filter((r) => !kept.has(r.urn)).length, kept: keptNames };
 }

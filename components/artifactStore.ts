@@ -10,6 +10,8 @@ export interface ArtifactStoreArgs {
     pipelineAccountId: string;
     /** The store's region: the pipeline's, or a target's for a cross-region deploy. */
     region: string;
+    /** The region of the provider the store is declared with (the pipeline's): an adopted resource of another region names its own. */
+    providerRegion: string;
     /** The pipeline account's roles that use the store (pipeline and build roles). */
     pipelineRoleArns: string[];
     /** The target roles that read and write this store. */
@@ -47,7 +49,7 @@ export class ArtifactStore extends pulumi.ComponentResource {
             this.keyArn = kms.getKeyOutput({ keyId: args.existingKey, region }, { parent: this }).arn;
             allowedKeyIds = [this.keyArn, args.existingKey];
         } else {
-            const adoptedKey = args.adoptRetained === undefined ? {} : adoptionOptions(keyIdOf(args.adoptRetained), region, notReportedByAws.key);
+            const adoptedKey = args.adoptRetained === undefined ? {} : adoptionOptions(keyIdOf(args.adoptRetained), args, notReportedByAws.key);
             const key = new kms.Key(`${name}-key`, {
                 description: `Artifacts of pipeline ${args.pipelineName} in ${region}, shared with its target accounts`,
                 region,
@@ -68,6 +70,7 @@ export class ArtifactStore extends pulumi.ComponentResource {
         const bucket = new EncryptedBucket(`${name}-bucket`, {
             bucketName: names.artifactBucket(args.pipelineName, args.pipelineAccountId, region),
             region,
+            providerRegion: args.providerRegion,
             kmsKeyArn: this.keyArn,
             allowedKeyIds,
             grantees: args.grantees,

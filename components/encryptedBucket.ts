@@ -8,6 +8,8 @@ import { ArtifactGrantees, artifactBucketPolicy } from "../policies/pipelineAcco
 export interface EncryptedBucketArgs {
     bucketName: string;
     region: string;
+    /** The region of the provider the bucket is declared with: an adopted bucket of another region names its own. */
+    providerRegion: string;
     /** The customer managed key every object is encrypted with. */
     kmsKeyArn: pulumi.Input<string>;
     /** The key identifiers an upload may name: the key ARN, and the alias ARN if the pipeline uses one. */
@@ -40,7 +42,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
         super("cross-account-pipeline:storage:EncryptedBucket", name, {}, opts);
         const region = args.region;
         // The bucket and each of its settings are imported by the bucket's name.
-        const adopted = (notReported: string[] = []) => (args.adopt ? adoptionOptions(args.bucketName, region, notReported) : {});
+        const adopted = (notReported: string[] = []) => (args.adopt ? adoptionOptions(args.bucketName, args, notReported) : {});
         const retained = { parent: this, retainOnDelete: true, ...adopted() };
 
         this.bucket = new s3.Bucket(name, { bucket: args.bucketName, region, forceDestroy: false }, {

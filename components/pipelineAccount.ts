@@ -45,6 +45,7 @@ export class PipelineAccount extends pulumi.ComponentResource {
             pipelineName: config.pipelineName,
             pipelineAccountId: config.pipelineAccountId,
             region,
+            providerRegion: config.region,
             pipelineRoleArns,
             grantees: artifactGrantees(config, region),
             retentionDays: config.artifactRetentionDays,
@@ -64,11 +65,14 @@ export class PipelineAccount extends pulumi.ComponentResource {
         const sourceBucket = source.provider === "S3" ? new EncryptedBucket(`${name}-source`, {
             bucketName: sourceBucketName,
             region: config.region,
+            providerRegion: config.region,
             kmsKeyArn: homeStore.keyArn,
             allowedKeyIds: [homeStore.keyArn],
             expireNoncurrentVersionsAfterDays: config.artifactRetentionDays,
-            protect: false,
-            // Retained with the pipeline region's store, and adopted with it.
+            // Retained with the pipeline region's store, protected and adopted with it: `pulumi destroy` (the driver's
+            // `--exclude-protected`) keeps a protected resource in the stack, so the next `up` finds it there; a retained
+            // one it did not keep stays in AWS and out of the stack, and CreateBucket fails on it (BucketAlreadyOwnedByYou).
+            protect: config.protectArtifacts,
             adopt: config.adoptRetained[config.region] !== undefined,
         }, { parent: this }) : undefined;
         this.sourceBucketName = sourceBucket?.bucketName;

@@ -10,7 +10,7 @@ import { runPlan } from "./plan";
 import { renderBrief, renderPlan, verdict } from "./report";
 import { renderSummary } from "./summary";
 import { diffFile, planWideFiles, reportFile, summaryFile } from "./planFiles";
-import { accountContents, PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder } from "./writePlan";
+import { PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder } from "./writePlan";
 
 /** Like `terraform plan -detailed-exitcode`, but 2 was taken already (a wrong input), so a change is 4. */
 export const exitStatus = { ok: 0, planFailed: 1, badInput: 2, internalError: 3, changed: 4 } as const;
@@ -140,9 +140,9 @@ async function main(): Promise<number> {
     let accountFiles: { accounts: PlanContents; folder: PlanFolder; written: Promise<string[]> } | undefined;
     const result = await runPlan({
         stackFiles: files,
+        ...(earlier ? { earlier: { folder: command.against!, contents: earlier } } : {}),
         progress: (line) => process.stderr.write(`${line}\n`),
-        evaluated: (stacks) => {
-            const accounts = accountContents(stacks);
+        evaluated: (accounts) => {
             const folder = PlanFolder.open(command.outDir, [...accounts.keys(), ...planWideFiles(earlier !== undefined)]);
             const written = folder.write(accounts);
             // Awaited once the checks are done; a failure meanwhile is not an unhandled rejection.

@@ -2,6 +2,7 @@
 // `aws codepipeline get-pipeline` prints it.
 import { DeclaredResource, declaredPolicy } from "../evaluation/mockCloud";
 import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
+import { replacingInputs } from "../definition/replacement";
 import { policyFields } from "../policies/declared";
 import { entryOf } from "./maps";
 
@@ -38,6 +39,11 @@ export interface ResourceSummary {
     region?: string;
     /** The id of the retained resource this stack adopts (imports) instead of creating it (`adoptRetained`). */
     adopts?: string;
+    /** Protected: `pulumi up` refuses to delete or replace it, and `pulumi destroy --exclude-protected` keeps it. */
+    protect?: true;
+    /** Retained on delete: a delete leaves it in AWS. */
+    retainOnDelete?: true;
+    /** Its key properties, and the inputs whose change replaces it (replacingInputs), as far as declared. */
     properties: Record<string, unknown>;
 }
 
@@ -62,11 +68,16 @@ export function awsResourcesByAccount(resources: DeclaredResource[]): Map<string
 }
 
 export function summarize(resource: DeclaredResource): ResourceSummary {
-    const properties = Object.fromEntries((keyProperties[resource.type] ?? [])
+    // The region is the summary's own field; the other replacing inputs are properties, so that the next plan can tell a replacement.
+    const shown = new Set([...(keyProperties[resource.type] ?? []), ...(replacingInputs[resource.type] ?? []).filter((input) => input !== "region")]);
+    const properties = Object.fromEntries([...shown]
         .map((key) => [key, resource.state[key] ?? resource.inputs[key]])
         .filter(([, value]) => value !== undefined));
-    const adopts = resource.registration?.importId;
-    return { type: resource.type, name: resource.name, accountId: resource.accountId, region: resource.region, ...(adopts ? { adopts } : {}), properties };
+    const { importId: adopts, protect, retainOnDelete } = resource.registration ?? {};
+    return {
+        type: resource.type, name: resource.name, accountId: resource.accountId, region: resource.region,
+        ...(adopts ? { adopts } : {}), ...(protect ? { protect } : {}), ...(retainOnDelete ? { retainOnDelete } : {}), properties,
+    };
 }
 
 /** Every policy document a resource carries, with what it is: trust, identity, bucket or key policy. */

@@ -7,6 +7,10 @@ import { nameChecks, quotaMeasurements, ResourceMeasurement } from "../policy-pa
 import { AccessFinding } from "../verification/evaluation";
 import { Isolation, verifyAccounts } from "../verification/verify";
 import { stackCollisions, stackDisagreements } from "./consistency";
+import { accountContents } from "./accountFiles";
+import { className } from "./describe";
+import type { PlanContents } from "./grants";
+import { comeBackProblems, LifecycleProblem, LifecycleStep, nextUp, opCounts } from "./lifecycle";
 import { CreateTimeCheck, createTimeChecks } from "./createTime";
 import { phaseTimer } from "./phases";
 import { ruleResourcesOfDeclared } from "./ruleResources";
@@ -16,10 +20,12 @@ export interface PlanOptions {
     stackFiles: StackFile[];
     progress?: (line: string) => void;
     /**
-     * Called with the evaluated stacks once the access checks have started: what depends only on the
-     * stacks (the plan folder's account files) can be done then, beside the checks' worker threads.
+     * Called with the accounts' files of the plan folder (accountContents), which depend only on the evaluated stacks,
+     * once the access checks have started: they can be written then, beside the checks' worker threads.
      */
-    evaluated?: (stacks: PlannedStack[]) => void;
+    evaluated?: (accounts: PlanContents) => void;
+    /** The earlier plan's folder (`--against`), as given, and its contents: what the next `pulumi up` does is replayed against it. */
+    earlier?: { folder: string; contents: PlanContents };
 }
 
 export interface PlanResult {
@@ -36,6 +42,8 @@ export interface PlanResult {
     isolation: Isolation;
     /** The policy pack's rules (the walkthrough's artifact rules among them), over each stack. */
     rules: PlanRuleResult[];
+    /** Tearing down and coming back, and, against an earlier plan, what the next `pulumi up` does to each resource. */
+    lifecycle: { comeBack: LifecycleProblem[]; nextUp?: { against: string; steps: LifecycleStep[] } };
     /** Every policy size and pipeline count against its AWS quota, per stack: the rule aws-quotas fails those over it. */
     quotas: PlanQuota[];
     /** How many declared names were checked against their AWS naming rules (aws-quotas reports the broken ones). */
@@ -61,6 +69,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const phases = phaseTimer();
     const stacks = await evaluateStacks(options.stackFiles, progress);
     const resources = declaredResources(stacks);
+    // Made once, for whoever needs them: the writer of the plan folder, and the replay of the next up.
+    const accounts = options.evaluated || options.earlier ? accountContents(stacks) : undefined;
     phases.end("evaluation");
     progress("checking that the stack files agree with each other");
     const disagreements = stackDisagreements(stacks);
@@ -69,7 +79,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     progress("verifying the access chain with the IAM policy evaluator");
     // Started first: with enough checks, they run in worker threads on the other cores while this one goes on.
     const [{ access, isolation }, { createTime, rules, quotas: measured, namesChecked }] = await Promise.all([verifyAccounts(resources), (async () => {
-        options.evaluated?.(stacks);
+        if (accounts) {
+            options.evaluated?.(accounts);
+        }
         progress(`replaying creation in deployment order (${stacks.map((s) => s.file.stack).join(", ")}) against what AWS checks at create time`);
         const replayed = await createTimeChecks(stacks.filter((s) => s.run).map((s) => ({ stack: s.file.stack, resources: s.run!.resources })));
         phases.end("create-time checks");
@@ -81,7 +93,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         return { createTime: replayed, rules: ruleResults, ...measurements };
     })()]);
     phases.end("access checks");
-    const checked = { stacks, disagreements, collisions, createTime, access, isolation, rules, quotas: measured, namesChecked };
+    const lifecycle = {
+        comeBack: comeBackProblems(stacks),
+        ...(options.earlier && accounts ? { nextUp: { against: options.earlier.folder, steps: nextUp(options.earlier.contents, accounts) } } : {}),
+    };
+    const checked = { stacks, disagreements, collisions, createTime, access, isolation, lifecycle, rules, quotas: measured, namesChecked };
     return { ...checked, ok: checkGroups(checked).every((group) => group.failures.length === 0) };
 }
 
@@ -128,9 +144,26 @@ export function checkGroups(result: Omit<PlanResult, "ok">): CheckGroup[] {
             failures: mandatory.flatMap((r) => r.violations.map((v) => ({ what: `${r.rule} (mandatory): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
             notes: result.rules.filter((r) => r.enforcement !== "mandatory").flatMap((r) => r.violations.map((v) => ({ label: "warn", what: `${r.rule} (${r.enforcement}): stack ${v.stack}, ${v.resource.type} ${v.resource.name}`, message: v.message }))),
         },
+        lifecycleGroup(result.lifecycle),
         { name: "stack files agree", status: result.disagreements.length === 0 ? "yes" : "NO", failures: result.disagreements.map((what) => ({ what })), notes: [] },
         { name: "no two stacks declare the same resources", status: result.collisions.length === 0 ? "yes" : "NO", failures: result.collisions.map((what) => ({ what })), notes: [] },
     ];
+}
+
+/** Tearing down and coming back, and what the next `pulumi up` would refuse: each a failure with its way out. */
+function lifecycleGroup(lifecycle: PlanResult["lifecycle"]): CheckGroup {
+    const refused = lifecycle.nextUp?.steps.filter((step) => step.problem) ?? [];
+    const counts = lifecycle.nextUp && opCounts(lifecycle.nextUp.steps);
+    return {
+        name: "lifecycle",
+        status: `destroy and come back: ${lifecycle.comeBack.length === 0 ? "yes" : "NO"}` +
+            (lifecycle.nextUp ? `; the next up against ${lifecycle.nextUp.against}: ${counts || "no change"}${refused.length > 0 ? `, ${refused.length} refused` : ""}` : ""),
+        failures: [
+            ...lifecycle.comeBack.map((p) => ({ what: `stack ${p.stack}, ${p.what}: destroy and come back`, message: p.message })),
+            ...refused.map((step) => ({ what: `the next up ${step.op === "import" ? "imports" : `${step.op}s`} ${className(step.type)} ${step.name} (account ${step.account})`, message: step.problem })),
+        ],
+        notes: [],
+    };
 }
 
 /** `1 shape of target account (25 accounts)`: how many accounts the isolation checks cover, through how many. */

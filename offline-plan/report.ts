@@ -5,6 +5,7 @@ import { targetsDeployedHere } from "../program/providers";
 import { AccessFinding } from "../verification/evaluation";
 import { awsResources, awsResourcesByAccount, className, policyDocuments, summarize } from "./describe";
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
+import { opCounts, stepLines } from "./lifecycle";
 import { checkGroups, declaredResources, PlanResult } from "./plan";
 
 /** The whole report: every resource per account, who may do what, every check and rule, and the changes against an earlier plan. */
@@ -46,7 +47,7 @@ export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
     }
     if (planDiff) {
         section(`Changes: ${diffHeadline(planDiff)}`);
-        lines.push(...diffLines(planDiff, title));
+        lines.push(...nextUpLines(result), ...diffLines(planDiff, title));
     }
     return lines.join("\n");
 }
@@ -65,7 +66,7 @@ export function renderBrief(result: PlanResult, planDiff: PlanDiff | undefined, 
         ...renderQuotas(result),
         "Checks:",
         ...checkLines(result),
-        ...(planDiff ? ["", `Changes: ${diffHeadline(planDiff)}`, ...diffLines(planDiff, title)] : []),
+        ...(planDiff ? ["", `Changes: ${diffHeadline(planDiff)}`, ...nextUpLines(result), ...diffLines(planDiff, title)] : []),
         "",
         `The whole listing (each resource, who may do what, each rule): ${listing}`,
     ];
@@ -92,6 +93,12 @@ function deploymentOrderLine(result: PlanResult): string {
 
 function warningLines(result: PlanResult): string[] {
     return result.stacks.flatMap((stack) => (stack.run?.warnings ?? []).map((warning) => `  warning, stack ${stack.file.stack}: ${warning}`));
+}
+
+/** What the next `pulumi up` does, replacements first, ahead of the rest of the changes. */
+function nextUpLines(result: PlanResult): string[] {
+    const nextUp = result.lifecycle.nextUp;
+    return nextUp && nextUp.steps.length > 0 ? [`  Next \`pulumi up\`: ${opCounts(nextUp.steps)}`, ...stepLines(nextUp.steps).map((line) => `    ${line}`)] : [];
 }
 
 function diffLines(planDiff: PlanDiff, title: (account: string) => string): string[] {

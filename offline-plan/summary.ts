@@ -4,6 +4,7 @@
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { trustDiagram } from "./diagram";
 import type { PlanContents } from "./grants";
+import { opCounts, stepLines } from "./lifecycle";
 import { checkGroups, PlanResult } from "./plan";
 import { accountsOf, accountTitle, verdict } from "./report";
 
@@ -42,6 +43,10 @@ export function renderSummary(result: PlanResult, contents: PlanContents, planDi
     }
     if (planDiff) {
         lines.push(`## Changes: ${cell(diffHeadline(planDiff))}`, "");
+        const nextUp = result.lifecycle.nextUp;
+        if (nextUp && nextUp.steps.length > 0) {
+            lines.push(`### Next \`pulumi up\`: ${opCounts(nextUp.steps)}`, "", "```diff", ...stepLines(nextUp.steps), "```", "");
+        }
         for (const block of diffBlocks(planDiff, title)) {
             // A `diff` block: GitHub and GitLab colour the lines that start with + and -.
             lines.push(`### ${block.heading}`, "", "```diff", ...block.lines, "```", "");

@@ -5,11 +5,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { quotas, share } from "../definition/quotas";
 import type { AccessFinding } from "../verification/evaluation";
-import { awsResourcesByAccount, getPipelineOutput, policyDocuments, summarize } from "./describe";
+import { accountContents, asWritten } from "./accountFiles";
 import { grantsOf, PlanContents } from "./grants";
-import { declaredResources, PlanResult } from "./plan";
-import type { PlannedStack } from "./stacks";
-import { accountFileOf, checksFile, grantsFile, pipelineFile, policyFile, resourcesFile } from "./planFiles";
+import type { PlanResult } from "./plan";
+import { accountFileOf, checksFile, grantsFile } from "./planFiles";
 
 /** The marker of a plan folder: its first line says what it is, the others list the files the plan wrote. */
 export const markerFile = ".cross-account-pipeline-plan";
@@ -193,29 +192,6 @@ const fileSystemErrors: Record<string, string> = {
 function fileSystemProblem(e: unknown): string {
     const { code, path: where, message } = e as NodeJS.ErrnoException;
     return code ? `${where ?? "a file"}: ${fileSystemErrors[code] ?? code}` : message;
-}
-
-/** JSON content as it would read back from its file (no undefined fields), so that it compares equal to the same plan read from its folder. */
-const asWritten = (content: unknown): unknown => JSON.parse(JSON.stringify(content));
-
-/**
- * The plan folder's files of each account: its resources, each policy, the pipeline as get-pipeline
- * prints it. They depend only on the evaluated stacks, so the plan writes them while the checks run.
- */
-export function accountContents(stacks: PlannedStack[]): PlanContents {
-    const contents: PlanContents = new Map();
-    for (const [account, mine] of awsResourcesByAccount(declaredResources(stacks))) {
-        contents.set(resourcesFile(account), asWritten(mine.map(summarize)));
-        for (const resource of mine) {
-            for (const { kind, document } of policyDocuments(resource)) {
-                contents.set(policyFile(account, resource.name, kind), asWritten(document));
-            }
-            if (resource.type === "aws:codepipeline/pipeline:Pipeline") {
-                contents.set(pipelineFile(account, resource.inputs.name), asWritten(getPipelineOutput(resource)));
-            }
-        }
-    }
-    return contents;
 }
 
 /**

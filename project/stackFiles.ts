@@ -160,6 +160,8 @@ export interface ProjectFile {
     stackConfigDir: string;
     /** `backend.url`: the backend the project asks the Pulumi CLI to use, if any. */
     backendUrl?: string;
+    /** `requiredPulumiVersion`, as written (`>=3.252.0`): the oldest Pulumi CLI the project runs with. */
+    requiredPulumiVersion?: string;
 }
 
 /** Reads `Pulumi.yaml` (or `Pulumi.yml`) of a project directory; an error names the file and what is wrong. */
@@ -186,11 +188,13 @@ export function parseProjectFile(file: string, text: string): ProjectFile {
     const stackConfigDir = topLevel(document, "stackConfigDir");
     const backend = topLevel(document, "backend");
     const backendUrl = backend instanceof Map ? backend.get("url") : undefined;
+    const requiredPulumiVersion = topLevel(document, "requiredPulumiVersion");
     return {
         name,
         config: projectConfigValues(file, name, topLevel(document, "config") ?? null),
         stackConfigDir: path.resolve(path.dirname(file), typeof stackConfigDir === "string" ? stackConfigDir : "."),
         ...(typeof backendUrl === "string" && backendUrl !== "" ? { backendUrl } : {}),
+        ...(typeof requiredPulumiVersion === "string" ? { requiredPulumiVersion } : {}),
     };
 }
 

@@ -1,6 +1,6 @@
 // The `config:` block of a project file (`Pulumi.yaml`) declares the program's scalar keys with their type,
-// description and default, so that `pulumi config set` and `pulumi preview` check them before the program
-// runs (https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options). Generated from
+// description and default, so that `pulumi preview`, `up` and `destroy` check them before the program
+// runs (`pulumi config set` does not) (https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options). Generated from
 // config/schema.ts by `npm run schema`; tests/schema.test.ts fails when a project file's declarations differ.
 //
 // Declared: the keys every stack sets (required) and the scalar keys with a plain default. Left to the

@@ -8,9 +8,10 @@ import { readStackFile } from "../project/stackFiles";
 import { planCommand } from "../offline-plan/command";
 import { runPlan, PlanResult, stackRuleResources, stackRuleResults } from "../offline-plan/plan";
 import { renderPlan, verdict } from "../offline-plan/report";
-import { accountContents, planContents, writePlan } from "../offline-plan/writePlan";
+import { accountContents } from "../offline-plan/accountFiles";
+import type { PlanContents } from "../offline-plan/grants";
+import { planContents, writePlan } from "../offline-plan/writePlan";
 import { accountFileOf } from "../offline-plan/planFiles";
-import type { PlannedStack } from "../offline-plan/stacks";
 import { projectRoot as projectDir, selfContainedStackDocument, shippedDeployRoleArn, StackName } from "./fixtures";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -226,19 +227,19 @@ describe("the offline plan", () => {
         assert.match(result.stacks[0].error!, /pipelineAccountId: "12345" is not an AWS account id; expected exactly 12 digits/);
     });
 
-    it("hands over the evaluated stacks once, with the checks started, and they are the stacks it reports", async () => {
-        const handed: PlannedStack[][] = [];
+    it("hands over the accounts' files of the evaluated stacks once, with the checks started", async () => {
+        const handed: PlanContents[] = [];
         const progress: string[] = [];
         const result = await runPlan({
             stackFiles: [readStackFile(stackFile("accountB")), readStackFile(stackFile("accountA"))],
             progress: (line) => progress.push(line),
-            evaluated: (stacks) => {
-                handed.push(stacks);
+            evaluated: (accounts) => {
+                handed.push(accounts);
                 progress.push("(evaluated)");
             },
         });
         assert.equal(handed.length, 1);
-        assert.equal(handed[0], result.stacks);
+        assert.deepEqual(handed[0], accountContents(result.stacks));
         assert.ok(progress.indexOf("(evaluated)") > progress.findIndex((line) => line.startsWith("verifying the access chain")), progress.join("\n"));
     });
 

@@ -7,7 +7,7 @@ import { markerFile, PlanFolder, PlanFolderError, planContents, planFolderProble
 import { projectRoot } from "./fixtures";
 
 // The folder's rules do not depend on what was planned: an empty plan writes checks.json, grants.json and plan.txt.
-const emptyPlan: PlanResult = { stacks: [], disagreements: [], collisions: [], createTime: [], access: [], isolation: { findings: [], shapes: [] }, rules: [], quotas: [], namesChecked: 0, ok: true };
+const emptyPlan: PlanResult = { stacks: [], disagreements: [], collisions: [], createTime: [], access: [], isolation: { findings: [], shapes: [] }, lifecycle: { comeBack: [] }, rules: [], quotas: [], namesChecked: 0, ok: true };
 
 describe("the plan folder: the plan replaces only a folder it wrote itself", () => {
     let scratch: string;

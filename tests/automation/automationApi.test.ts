@@ -384,3 +384,33 @@ describe("automation on the Automation API: engine events", () => {
             { FAKE_PULUMI_VERSION: "3.200.0" },
         ));
 });
+
+describe("automation on the Automation API: the Pulumi CLI's version", () => {
+    const requiring = (range: string) => ({ ...exampleStackFiles(), "Pulumi.yaml": `name: ${PROJECT}\nrequiredPulumiVersion: "${range}"\nruntime:\n  name: nodejs\n` });
+
+    it("refuses, in one line and before any stack starts, a CLI older than the project's requiredPulumiVersion", () =>
+        withFakeCli(
+            requiring(">=3.252.0"),
+            async (cli) => {
+                await assert.rejects(preview({ projectDir: cli.projectDir, backendUrl: cli.stateUrl, passphrase: "p" }), (error: Error) => {
+                    assert.ok(error instanceof DriverError);
+                    assert.strictEqual(error.message, `the Pulumi CLI is 3.251.9, and this project needs 3.252.0 or later (requiredPulumiVersion in ${path.join(cli.projectDir, "Pulumi.yaml")}); ` +
+                        "upgrade it: `curl -fsSL https://get.pulumi.com | sh`, or see https://www.pulumi.com/docs/install/");
+                    return true;
+                });
+                assert.deepStrictEqual(cli.invocations().map((call) => call.command), ["version"]);
+            },
+            { FAKE_PULUMI_VERSION: "3.251.9" },
+        ));
+
+    it("runs with the version the project requires, and names a requiredPulumiVersion it does not understand", async () => {
+        await withFakeCli(requiring(">=3.252.0"), async (cli) => {
+            cli.scenario(exampleScenario());
+            const report = await preview({ projectDir: cli.projectDir, stacks: ["accountB"], backendUrl: cli.stateUrl, passphrase: "p" });
+            assert.strictEqual(report.ok, true);
+        });
+        await withFakeCli(requiring("^3.252"), async (cli) => {
+            await assert.rejects(preview({ projectDir: cli.projectDir, backendUrl: cli.stateUrl, passphrase: "p" }), /requiredPulumiVersion "\^3\.252" is not understood here; expected the form ">=3\.252\.0"/);
+        });
+    });
+});

@@ -39,7 +39,8 @@ const yaml = require("js-yaml");
 const startedAt = Date.now();
 const argv = process.argv.slice(2);
 const env = process.env;
-const VERSION = env.FAKE_PULUMI_VERSION || require("@pulumi/pulumi/package.json").version;
+// The oldest CLI the project supports (Pulumi.yaml requiredPulumiVersion), unless a test names another.
+const VERSION = env.FAKE_PULUMI_VERSION || "3.252.0";
 
 // ---- arguments --------------------------------------------------------------------------------
 

@@ -1,0 +1,31 @@
+// Each account's files of the plan folder, made from the evaluated stacks alone: its resources, each policy, the
+// pipeline as get-pipeline prints it. The plan writes them while its checks run, and replays the next `pulumi up`
+// against an earlier plan's files of the same shape.
+import { awsResourcesByAccount, getPipelineOutput, policyDocuments, summarize } from "./describe";
+import type { PlanContents } from "./grants";
+import { pipelineFile, policyFile, resourcesFile } from "./planFiles";
+import type { PlannedStack } from "./stacks";
+
+/** JSON content as it would read back from its file (no undefined fields), so that it compares equal to the same plan read from its folder. */
+export const asWritten = (content: unknown): unknown => JSON.parse(JSON.stringify(content));
+
+/**
+ * The plan folder's files of each account: its resources, each policy, the pipeline as get-pipeline
+ * prints it. They depend only on the evaluated stacks, so the plan writes them while the checks run.
+ */
+export function accountContents(stacks: PlannedStack[]): PlanContents {
+    const contents: PlanContents = new Map();
+    for (const [account, mine] of awsResourcesByAccount(stacks.flatMap((s) => s.run?.resources ?? []))) {
+        contents.set(resourcesFile(account), asWritten(mine.map(summarize)));
+        for (const resource of mine) {
+            for (const { kind, document } of policyDocuments(resource)) {
+                contents.set(policyFile(account, resource.name, kind), asWritten(document));
+            }
+            if (resource.type === "aws:codepipeline/pipeline:Pipeline") {
+                contents.set(pipelineFile(account, resource.inputs.name), asWritten(getPipelineOutput(resource)));
+            }
+        }
+    }
+    return contents;
+}
+
