@@ -145,7 +145,12 @@ export interface CliEnvironment {
     projectDir: string;
     write: (line: string) => void;
     ask: (question: string) => Promise<boolean>;
+    /** Calls `handler` on each interrupt (Ctrl-C, SIGTERM) until the returned function is called. */
+    onInterrupt?: (handler: () => void) => () => void;
 }
+
+/** The exit code of a run stopped by an interrupt, as a shell reports one killed by SIGINT. */
+export const INTERRUPTED_EXIT_CODE = 130;
 
 /** Runs the command line and returns its exit code: 0 all done, 1 something failed or was not applied, 2 bad usage or setup. */
 export async function runCli(argv: readonly string[], environment: CliEnvironment): Promise<number> {
@@ -163,6 +168,19 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
     }
     const { command } = parsed;
     const printer = new RunPrinter(write);
+    // The first interrupt lets every running update stop at a safe point and starts nothing more; a second stops them at once.
+    const cancel = new AbortController();
+    const terminate = new AbortController();
+    const stopListening = environment.onInterrupt?.(() => {
+        if (!cancel.signal.aborted) {
+            write("Interrupted: nothing more starts, and each running Pulumi CLI stops at a safe point, its state consistent. " +
+                "Interrupt again to stop them at once, which may leave pending operations and a lock in their state.");
+            cancel.abort();
+        } else if (!terminate.signal.aborted) {
+            write("Interrupted again: stopping the running Pulumi CLIs at once; their stacks may need `pulumi cancel` and `pulumi refresh` before the next run.");
+            terminate.abort();
+        }
+    });
     const options: DriverOptions = {
         projectDir: environment.projectDir,
         stacks: command.stacks,
@@ -171,6 +189,8 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
         concurrency: command.concurrency,
         credentials: Object.fromEntries(Object.entries(command.profiles).map(([stack, profile]) => [stack, { profile }])),
         onEvent: (event) => printer.onEvent(event),
+        signal: cancel.signal,
+        terminate: terminate.signal,
     };
     try {
         const report = await runCommand(command, options, environment, printer);
@@ -179,12 +199,13 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
             return 1;
         }
         printer.printReport(report);
-        return report.ok ? 0 : 1;
+        return report.interrupted ? INTERRUPTED_EXIT_CODE : report.ok ? 0 : 1;
     } catch (error) {
         // Setup problems (stack files, passphrase, Pulumi CLI) arrive as DriverError with a clear message.
         write(`deploy: ${error instanceof DriverError ? "" : "unexpected error: "}${messageOf(error)}`);
-        return 2;
+        return cancel.signal.aborted ? INTERRUPTED_EXIT_CODE : 2;
     } finally {
+        stopListening?.();
         printer.stop();
     }
 }
@@ -314,11 +335,22 @@ function askOnTerminal(question: string): Promise<boolean> {
     });
 }
 
+/** SIGINT (a terminal's Ctrl-C) and SIGTERM (a CI runner's cancel): handled, so that Node does not exit and leave the CLIs it runs behind. */
+export function onProcessInterrupt(handler: () => void): () => void {
+    process.on("SIGINT", handler);
+    process.on("SIGTERM", handler);
+    return () => {
+        process.off("SIGINT", handler);
+        process.off("SIGTERM", handler);
+    };
+}
+
 if (require.main === module) {
     runCli(process.argv.slice(2), {
         projectDir: path.resolve(__dirname, ".."),
         write: (line) => console.log(line),
         ask: askOnTerminal,
+        onInterrupt: onProcessInterrupt,
     }).then((exitCode) => {
         process.exitCode = exitCode;
     });

@@ -10,6 +10,7 @@ import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackDefinition, StackRole } from "./stackFiles";
 import {
     ChangeCounts,
+    OperationNotStarted,
     ResourceChange,
     ResourceName,
     StackHandle,
@@ -20,7 +21,7 @@ import {
 
 export type Operation = "preview" | "up" | "destroy" | "refresh" | "outputs";
 
-export type StackStatus = "succeeded" | "failed" | "skipped" | "refused";
+export type StackStatus = "succeeded" | "failed" | "skipped" | "refused" | "interrupted";
 
 export interface StackResult {
     stack: string;
@@ -53,6 +54,8 @@ export interface RunReport {
     roleArnChecks: RoleArnCheck[];
     /** `up`: why a phase was not applied (not confirmed, or a preview failed). */
     notApplied?: string;
+    /** The run was cancelled (`signal`): what ran stopped at a safe point, nothing more started. */
+    interrupted?: true;
 }
 
 export type DriverEvent =
@@ -89,6 +92,10 @@ export interface DriverRequest {
     /** `up`: asked before each phase is applied; without it every phase is applied after its preview. */
     confirm?: ConfirmApply;
     onEvent?: (event: DriverEvent) => void;
+    /** Cancels the run: nothing more starts, and each running operation is asked to stop at a safe point. */
+    signal?: AbortSignal;
+    /** After `signal`: the running operations were told to stop at once. */
+    terminate?: AbortSignal;
 }
 
 /**
@@ -182,9 +189,13 @@ class Run {
         private readonly emit: (event: DriverEvent) => void,
     ) {}
 
-    /** Runs one phase; false when the run stops here (`up` not applied). */
+    /** Runs one phase; false when the run stops here (`up` not applied, or the run interrupted). */
     async phase(phase: StackDefinition[], index: number, phases: StackDefinition[][]): Promise<boolean> {
-        const { operation, concurrency } = this.request;
+        const { operation, concurrency, signal } = this.request;
+        if (signal?.aborted) {
+            phases.slice(index).flat().forEach((stack) => this.skip(stack, "not started: the run was interrupted"));
+            return false;
+        }
         const runnable = phase.filter((stack) => this.mayRun(stack));
         if (operation !== "up") {
             const results = await runBounded(runnable, concurrency, (stack) => this.runStack(operation, stack));
@@ -205,6 +216,10 @@ class Run {
             this.stop("not confirmed", runnable, [], later);
             return false;
         }
+        if (signal?.aborted) {
+            this.stop("the run was interrupted", runnable, [], later);
+            return false;
+        }
         const results = await runBounded(runnable, concurrency, (stack) => this.runStack("up", stack));
         results.forEach((result) => this.record(result));
         return true;
@@ -213,7 +228,9 @@ class Run {
     async report(): Promise<RunReport> {
         const { operation } = this.request;
         const roleArnChecks = operation === "up" ? await this.checkRoleArns() : [];
+        const interrupted = this.request.signal?.aborted === true;
         const ok =
+            !interrupted &&
             this.notApplied === undefined &&
             this.results.every((result) => result.status === "succeeded" || (result.status === "skipped" && !this.unfinished.has(result.stack))) &&
             roleArnChecks.every((check) => check.problem === undefined);
@@ -224,11 +241,16 @@ class Run {
             ...(operation === "up" ? { previews: this.previews } : {}),
             roleArnChecks,
             ...(this.notApplied !== undefined ? { notApplied: this.notApplied } : {}),
+            ...(interrupted ? { interrupted: true as const } : {}),
         };
     }
 
     /** True when `stack` may run; otherwise records why it is skipped. */
     private mayRun(stack: StackDefinition): boolean {
+        if (this.request.signal?.aborted) {
+            this.skip(stack, "not started: the run was interrupted");
+            return false;
+        }
         const blockers = this.blockersOf(stack);
         if (blockers.length > 0) {
             this.skip(stack, `not run because ${blockers.join(", ")}`);
@@ -304,22 +326,37 @@ class Run {
         try {
             outcome = await this.task(operation, stack, listener);
         } catch (error) {
-            outcome = { status: "failed", message: messageOf(error) };
+            outcome =
+                error instanceof OperationNotStarted ? { status: "skipped", message: error.message }
+                : this.request.signal?.aborted ? this.interruptedOutcome(stack)
+                : { status: "failed", message: messageOf(error) };
         }
         const result: StackResult = { stack: stack.name, role: stack.role, seconds: (Date.now() - startedAt) / 1000, ...outcome };
         this.emit({ type: "finished", operation, result });
         return result;
     }
 
+    /** How a stack ends when the run was interrupted while it ran: cleanly, or at once, and what that leaves. */
+    private interruptedOutcome(stack: StackDefinition): StackOutcome {
+        return this.request.terminate?.aborted
+            ? {
+                status: "interrupted",
+                message: "terminated at once: its state may hold pending operations and a lock; `pulumi cancel` (if it says the stack is locked), " +
+                    `then \`pulumi refresh -s ${stack.name}\`, which offers to clear the pending operations, before the next run`,
+            }
+            : { status: "interrupted", message: "the Pulumi CLI stopped at a safe point, its state consistent; run the operation again to finish it" };
+    }
+
     private async task(operation: Operation, stack: StackDefinition, listener: StackListener): Promise<StackOutcome> {
         const open = (mode: "select" | "create-or-select") => this.workspace.openStack(stack.name, mode);
+        const { signal } = this.request;
         switch (operation) {
             case "preview":
                 return this.preview(stack, listener);
             case "up":
-                return { status: "succeeded", ...(await (await open("create-or-select")).up(listener)) };
+                return { status: "succeeded", ...(await (await open("create-or-select")).up(listener, signal)) };
             case "refresh":
-                return { status: "succeeded", ...(await (await open("select")).refresh(listener)) };
+                return { status: "succeeded", ...(await (await open("select")).refresh(listener, signal)) };
             case "outputs":
                 return { status: "succeeded", outputs: await (await open("select")).outputs() };
             case "destroy":
@@ -331,7 +368,7 @@ class Run {
     private async preview(stack: StackDefinition, listener: StackListener): Promise<StackOutcome> {
         const handle = await this.workspace.openStack(stack.name, "select-or-temporary");
         try {
-            const report = await handle.preview(listener);
+            const report = await handle.preview(listener, this.request.signal);
             return { status: "succeeded", ...report, ...(handle.existed ? {} : { newStack: true }), ...this.caveatOf(stack) };
         } finally {
             await handle.release();
@@ -370,7 +407,7 @@ class Run {
         if (handle === undefined) {
             return { status: "skipped", message: "the stack does not exist in the backend: nothing to destroy" };
         }
-        const report = await handle.destroy(listener);
+        const report = await handle.destroy(listener, this.request.signal);
         const { kept } = await handle.state();
         if (kept.length === 0) {
             return { status: "succeeded", ...report };

@@ -26,7 +26,8 @@ interface FailurePattern {
 const FAILURE_PATTERNS: readonly FailurePattern[] = [
     {
         kind: "pulumi-cli-missing",
-        matches: /spawn \S*pulumi ENOENT/,
+        // The CLI missing, or, run through the driver's wrapper (pulumiInItsOwnGroup), not found by it on PATH.
+        matches: /spawn \S*pulumi ENOENT|exit code 127: \S*pulumi version/,
         message: () => `the Pulumi CLI was not found on PATH; ${PULUMI_INSTALL_HINT}`,
     },
     {

@@ -73,6 +73,12 @@ export function formatRoleArnChecks(checks: readonly RoleArnCheck[]): string[] {
 
 /** The last line: did the run do what was asked, and if not, which stacks and checks failed. */
 export function formatOutcome(report: RunReport): string {
+    if (report.interrupted) {
+        const done = report.stacks.filter((s) => s.status === "succeeded").map((s) => s.stack);
+        const stopped = report.stacks.filter((s) => s.status === "interrupted").map((s) => s.stack);
+        return `Interrupted: ${done.length > 0 ? `${report.operation} finished for ${done.join(", ")}; ` : ""}` +
+            `${stopped.length > 0 ? `stopped ${stopped.join(", ")}; ` : ""}nothing else started.`;
+    }
     if (report.notApplied !== undefined) {
         const applied = report.stacks.filter((s) => s.status === "succeeded").map((s) => s.stack);
         return applied.length === 0

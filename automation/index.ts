@@ -2,6 +2,7 @@
 // outputs of every stack of the project, in the right order.
 
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { PulumiCommand } from "@pulumi/pulumi/automation";
 import { ConfirmApply, DriverEvent, DriverRequest, Operation, planPhases, RunReport, runOperation } from "./driver";
@@ -18,7 +19,7 @@ import {
     usesPassphrase,
 } from "./environment";
 import { DriverError } from "./errors";
-import { backendUrlOfCli, createPulumiWorkspace, findPulumiCli } from "./pulumiStacks";
+import { backendUrlOfCli, CANCELLED_MARKER, createPulumiWorkspace, findPulumiCli } from "./pulumiStacks";
 import { ProjectStacks, readProjectStacks, selectStacks, stackDefinitionsThroughWorkspace } from "./stackFiles";
 import { StackWorkspace } from "./stackWorkspace";
 
@@ -44,6 +45,16 @@ export interface DriverOptions extends BackendOptions {
     policyPack?: string;
     /** Everything that happens while the run goes on, stack by stack. */
     onEvent?: (event: DriverEvent) => void;
+    /**
+     * Cancels the run: no stack or phase starts any more, and each running Pulumi CLI gets one SIGINT and stops at a
+     * safe point, its state consistent; those stacks end `interrupted`. A service cancels a run with it.
+     */
+    signal?: AbortSignal;
+    /**
+     * After `signal`: stops the running Pulumi CLIs at once (a second signal each), which may leave pending operations
+     * and a lock in their state; the command line's second Ctrl-C.
+     */
+    terminate?: AbortSignal;
 }
 
 export interface UpOptions extends DriverOptions {
@@ -60,33 +71,52 @@ export interface DestroyOptions extends DriverOptions {
 }
 
 /** Shows what every stack would change; changes nothing and leaves the project's files as they were. */
-export async function preview(options: DriverOptions): Promise<RunReport> {
-    const { workspace, request } = await prepare(options, "preview");
-    return runOperation(workspace, request);
+export function preview(options: DriverOptions): Promise<RunReport> {
+    return run(options, "preview");
 }
 
 /** Phase by phase (the stacks others read first): previews with the policy pack, asks if `confirm` is given, applies; then cross-checks the role ARNs. */
-export async function up(options: UpOptions): Promise<RunReport> {
-    const { workspace, request } = await prepare(options, "up");
-    return runOperation(workspace, { ...request, confirm: options.confirm });
+export function up(options: UpOptions): Promise<RunReport> {
+    return run(options, "up", { confirm: options.confirm });
 }
 
 /** Destroys the stacks that read others first (keeping protected resources); refuses a stack still read by a stack outside the run that has resources, unless forced. */
-export async function destroy(options: DestroyOptions): Promise<RunReport> {
-    const { workspace, request } = await prepare(options, "destroy");
-    return runOperation(workspace, { ...request, force: options.force === true });
+export function destroy(options: DestroyOptions): Promise<RunReport> {
+    return run(options, "destroy", { force: options.force === true });
 }
 
 /** Refreshes every stack's state from the cloud, in deployment order. */
-export async function refresh(options: DriverOptions): Promise<RunReport> {
-    const { workspace, request } = await prepare(options, "refresh");
-    return runOperation(workspace, request);
+export function refresh(options: DriverOptions): Promise<RunReport> {
+    return run(options, "refresh");
 }
 
 /** Reads every stack's outputs (`StackResult.outputs`). */
-export async function outputs(options: DriverOptions): Promise<RunReport> {
-    const { workspace, request } = await prepare(options, "outputs");
-    return runOperation(workspace, request);
+export function outputs(options: DriverOptions): Promise<RunReport> {
+    return run(options, "outputs");
+}
+
+/** Prepares and runs one operation; a second interrupt (`terminate`) reaches the CLIs still running. */
+async function run(options: DriverOptions, operation: Operation, extra: Pick<DriverRequest, "confirm" | "force"> = {}): Promise<RunReport> {
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "cross-account-pipeline-run-"));
+    const terminate = () => {
+        const signalled = workspace?.terminateRunning() ?? 0;
+        options.onEvent?.({ type: "note", text: `terminating ${signalled} running Pulumi CLI${signalled === 1 ? "" : "s"} at once` });
+    };
+    // An operation the SDK starts after the abort would not hear it (it listens once the CLI runs): the wrapper
+    // (pulumiInItsOwnGroup) refuses to start one once this file exists.
+    const refuseNewOperations = () => fs.writeFileSync(path.join(runDir, CANCELLED_MARKER), "");
+    let workspace: StackWorkspace | undefined;
+    options.signal?.addEventListener("abort", refuseNewOperations, { once: true });
+    options.terminate?.addEventListener("abort", terminate, { once: true });
+    try {
+        const prepared = await prepare(options, operation, runDir);
+        workspace = prepared.workspace;
+        return await runOperation(workspace, { ...prepared.request, ...extra });
+    } finally {
+        options.signal?.removeEventListener("abort", refuseNewOperations);
+        options.terminate?.removeEventListener("abort", terminate);
+        fs.rmSync(runDir, { recursive: true, force: true });
+    }
 }
 
 /** The phases an operation would run, by stack name, without running anything (reads only the project's files). */
@@ -95,7 +125,7 @@ export function plan(options: Pick<DriverOptions, "projectDir" | "stacks">, oper
     return planPhases(selectStacks(definitions, options.stacks), operation).map((phase) => phase.map((stack) => stack.name));
 }
 
-async function prepare(options: DriverOptions, operation: Operation): Promise<{ workspace: StackWorkspace; request: DriverRequest }> {
+async function prepare(options: DriverOptions, operation: Operation, runDir: string): Promise<{ workspace: StackWorkspace; request: DriverRequest }> {
     const emit = options.onEvent ?? (() => undefined);
     const projectDir = path.resolve(options.projectDir);
     if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
@@ -141,10 +171,11 @@ async function prepare(options: DriverOptions, operation: Operation): Promise<{ 
         secretsProviders,
         policyPacks: [policyPack],
         stackFiles: fromFiles.files,
+        runDir,
     });
     const projectStacks = await stackDefinitionsThroughWorkspace(workspace, fromFiles, (stack, text) => emit({ type: "note", stack, text }));
     const stacks = projectStacks.filter((stack) => requested.includes(stack.name));
-    return { workspace, request: { operation, stacks, projectStacks, concurrency, onEvent: options.onEvent } };
+    return { workspace, request: { operation, stacks, projectStacks, concurrency, onEvent: options.onEvent, signal: options.signal, terminate: options.terminate } };
 }
 
 /** The backend the user chose (the option, or what the Pulumi CLI is set to use), else the project's own file backend. */

@@ -7,6 +7,7 @@
 // stacks, which pass `--stack` and leave that file alone, still run together.
 
 import * as fs from "fs";
+import * as path from "path";
 import {
     EngineEvent,
     LocalWorkspace,
@@ -25,6 +26,7 @@ import {
     ChangeOp,
     ChangeReport,
     OpenMode,
+    OperationNotStarted,
     ResourceChange,
     ResourceName,
     StackHandle,
@@ -48,7 +50,22 @@ export interface PulumiWorkspaceSettings {
     policyPacks: string[];
     /** Each stack's file: a temporary record's `stack init` writes into it, and `release()` puts it back. */
     stackFiles: Record<string, string>;
+    /**
+     * Where each running Pulumi CLI's wrapper (pulumiInItsOwnGroup) leaves its pid, so that a second interrupt can
+     * reach it without a terminal; passed to every CLI process as CROSS_ACCOUNT_PIPELINE_RUN_DIR.
+     */
+    runDir: string;
 }
+
+/**
+ * The Pulumi CLI as the driver runs it: through a wrapper that runs it in a process group of its own (see the
+ * wrapper's head), so that a terminal's Ctrl-C reaches each CLI once, through the driver's cancellation. Windows
+ * has no process groups to separate: there the CLI is run as it is.
+ */
+const ownGroupRoot = process.platform === "win32" ? undefined : path.join(__dirname, "pulumiInItsOwnGroup");
+
+/** In `runDir`, once the run is interrupted: the wrapper then starts no preview, update, destroy or refresh. */
+export const CANCELLED_MARKER = "cancelled";
 
 /**
  * Finds the Pulumi CLI once, and checks it is at least the version the project requires (`requiredPulumiVersion`
@@ -58,7 +75,7 @@ export async function findPulumiCli(required?: { file: string; range: string }):
     const minimum = required && minimumVersion(required.file, required.range);
     let command: PulumiCommand;
     try {
-        command = await PulumiCommand.get();
+        command = await PulumiCommand.get(ownGroupRoot ? { root: ownGroupRoot } : {});
     } catch (error) {
         const failure = describeFailure(error, { stack: "", backendUrl: "" });
         throw new DriverError(
@@ -119,7 +136,7 @@ export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: Pu
                 workDir: settings.projectDir,
                 pulumiCommand,
                 secretsProvider: settings.secretsProviders[stackName],
-                envVars: { ...settings.env, ...settings.stackEnv[stackName] },
+                envVars: { ...settings.env, ...settings.stackEnv[stackName], CROSS_ACCOUNT_PIPELINE_RUN_DIR: settings.runDir },
             });
             return await lock.run(async () => {
                 if (!missing.has(stackName)) {
@@ -153,6 +170,18 @@ export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: Pu
         }
     };
     return {
+        terminateRunning(): number {
+            const pids = fs.existsSync(settings.runDir) ? fs.readdirSync(settings.runDir).flatMap((file) => /^pulumi-(\d+)\.pid$/.exec(file)?.[1] ?? []) : [];
+            // The wrapper passes a signal on as one more SIGINT: the CLI's "terminate immediately".
+            return pids.filter((pid) => {
+                try {
+                    process.kill(Number(pid), "SIGTERM");
+                    return true;
+                } catch {
+                    return false; // it has just ended
+                }
+            }).length;
+        },
         openStack(stackName: string, mode: OpenMode): Promise<StackHandle> {
             const known = selected.get(stackName);
             if (known) {
@@ -170,12 +199,13 @@ export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: Pu
     };
 }
 
-/** The options that stream a running operation to a listener; the same for preview, up, destroy and refresh. */
+/** The options that stream a running operation to a listener and cancel it; the same for preview, up, destroy and refresh. */
 interface StreamOptions {
     color: "never";
     onOutput: (chunk: string) => void;
     onError: (chunk: string) => void;
     onEvent: (event: EngineEvent) => void;
+    signal?: AbortSignal;
 }
 
 class PulumiStackHandle implements StackHandle {
@@ -187,43 +217,45 @@ class PulumiStackHandle implements StackHandle {
         private readonly removeTemporaryRecord?: () => Promise<void>,
     ) {}
 
-    async preview(listener: StackListener): Promise<ChangeReport> {
+    async preview(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport> {
         const { policyPacks, stackFiles } = this.settings;
         // A preview writes nothing of the user's: yet the CLI saves a new `encryptionsalt` into a
         // passphrase stack's file that has none (pulumi/pulumi `GetSecretsManager`, "must save").
         const restoreStackFile = keepFile(stackFiles[this.stack.name]);
         try {
-            return (await this.operate(listener, (options) => this.stack.preview({ ...options, policyPacks }), (result) => result.changeSummary))
+            return (await this.operate(listener, signal, (options) => this.stack.preview({ ...options, policyPacks }), (result) => result.changeSummary))
                 .report;
         } finally {
             restoreStackFile();
         }
     }
 
-    async up(listener: StackListener): Promise<ChangeReport & { outputs: StackOutputs }> {
+    async up(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport & { outputs: StackOutputs }> {
         const { policyPacks } = this.settings;
         const { result, report } = await this.operate(
             listener,
+            signal,
             (options) => this.stack.up({ ...options, policyPacks }),
             (upResult) => upResult.summary.resourceChanges,
         );
         return { ...report, outputs: plainOutputs(result.outputs) };
     }
 
-    async destroy(listener: StackListener): Promise<ChangeReport> {
+    async destroy(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport> {
         // `--exclude-protected`: everything but the protected resources (the artifact key and
         // buckets) and what they need; a plain destroy would stop at the first protected one.
         return (
             await this.operate(
                 listener,
+                signal,
                 (options) => this.stack.destroy({ ...options, excludeProtected: true }),
                 (result) => result.summary.resourceChanges,
             )
         ).report;
     }
 
-    async refresh(listener: StackListener): Promise<ChangeReport> {
-        return (await this.operate(listener, (options) => this.stack.refresh(options), (result) => result.summary.resourceChanges))
+    async refresh(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport> {
+        return (await this.operate(listener, signal, (options) => this.stack.refresh(options), (result) => result.summary.resourceChanges))
             .report;
     }
 
@@ -252,9 +284,14 @@ class PulumiStackHandle implements StackHandle {
 
     private operate<R>(
         listener: StackListener,
+        signal: AbortSignal | undefined,
         run: (options: StreamOptions) => Promise<R>,
         opMapOf: (result: R) => OpMap | undefined,
     ): Promise<{ result: R; report: ChangeReport }> {
+        // The SDK listens for the abort only once the CLI runs: an operation asked for after it would run to its end.
+        if (signal?.aborted) {
+            return Promise.reject(new OperationNotStarted());
+        }
         return this.mapFailure(async () => {
             const resources: ResourceChange[] = [];
             const stdout = lineSplitter((line) => listener.line(line));
@@ -270,7 +307,7 @@ class PulumiStackHandle implements StackHandle {
                 }
             };
             try {
-                const result = await run({ color: "never", onOutput: stdout.push, onError: stderr.push, onEvent });
+                const result = await run({ color: "never", onOutput: stdout.push, onError: stderr.push, onEvent, signal });
                 return { result, report: { changes: countChanges(opMapOf(result)), resources } };
             } finally {
                 stdout.flush();

@@ -51,16 +51,21 @@ export interface StackListener {
     resourceDone(): void;
 }
 
+/**
+ * Each operation takes the run's AbortSignal: aborted, it sends the running Pulumi CLI one SIGINT, which makes it
+ * stop at a safe point with its state consistent ("^C received; cancelling"); already aborted, the operation does
+ * not start and rejects with OperationNotStarted.
+ */
 export interface StackHandle {
     /** False when the stack did not exist: opened with `select-or-temporary`, its record is temporary. */
     readonly existed: boolean;
     /** A preview with the project's policy pack. */
-    preview(listener: StackListener): Promise<ChangeReport>;
+    preview(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport>;
     /** An update with the project's policy pack (the driver previews first). */
-    up(listener: StackListener): Promise<ChangeReport & { outputs: StackOutputs }>;
+    up(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport & { outputs: StackOutputs }>;
     /** Destroys every resource but the protected ones (and what they need). */
-    destroy(listener: StackListener): Promise<ChangeReport>;
-    refresh(listener: StackListener): Promise<ChangeReport>;
+    destroy(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport>;
+    refresh(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport>;
     outputs(): Promise<StackOutputs>;
     /** The stack's config as Pulumi gives it to the program: fully qualified keys, strings (objects as JSON). */
     config(): Promise<Record<string, string>>;
@@ -74,8 +79,20 @@ export interface StackHandle {
  * its record (no cloud resources); `select-or-temporary` creates a record that `release()` removes,
  * so that a stack can be previewed without leaving anything behind.
  */
+/** An operation asked for after the run was interrupted: nothing ran. */
+export class OperationNotStarted extends Error {
+    constructor() {
+        super("not started: the run was interrupted");
+    }
+}
+
 export type OpenMode = "select" | "create-or-select" | "select-or-temporary";
 
 export interface StackWorkspace {
     openStack(stackName: string, mode: OpenMode): Promise<StackHandle>;
+    /**
+     * A second interrupt: every Pulumi CLI still running gets one more signal, which makes it terminate at once
+     * (it may leave pending operations and a lock in its state); how many were signalled.
+     */
+    terminateRunning(): number;
 }

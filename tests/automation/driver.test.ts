@@ -376,3 +376,56 @@ describe("automation driver: role ARN cross-check after up", () => {
         assert.strictEqual(report.ok, true);
     });
 });
+
+describe("automation driver: an interrupted run", () => {
+    it("stops what runs at a safe point, starts nothing more, and says so in the report", async () => {
+        const workspace = new FakeWorkspace(healthyStacks(400));
+        const cancel = new AbortController();
+        // Interrupted once both target stacks' updates are under way.
+        void workspace.whenRunning("up", 2).then(() => cancel.abort());
+        const report = await runOperation(workspace, request("up", [A, B, C], { signal: cancel.signal }));
+        assert.deepStrictEqual(workspace.interrupted.sort(), ["accountB", "accountC"], "each running operation told to stop once");
+        assert.deepStrictEqual(workspace.started("up"), ["accountB", "accountC"], "the pipeline stack is not started");
+        assert.deepStrictEqual(workspace.started("preview"), ["accountB", "accountC"]);
+        assert.strictEqual(report.interrupted, true);
+        assert.strictEqual(report.ok, false);
+        assert.deepStrictEqual(report.stacks.map((s) => [s.stack, s.status]), [["accountB", "interrupted"], ["accountC", "interrupted"], ["accountA", "skipped"]]);
+        assert.match(resultOf(report, "accountB")!.message!, /^the Pulumi CLI stopped at a safe point, its state consistent/);
+        assert.strictEqual(resultOf(report, "accountA")!.message, "not started: the run was interrupted");
+    });
+
+    it("on a second interrupt, says the stacks stopped at once may need `pulumi cancel` and a refresh", async () => {
+        const workspace = new FakeWorkspace(healthyStacks(400));
+        const cancel = new AbortController();
+        const terminate = new AbortController();
+        void workspace.whenRunning("destroy", 1).then(() => {
+            cancel.abort();
+            terminate.abort();
+        });
+        const report = await runOperation(workspace, request("destroy", [B], { signal: cancel.signal, terminate: terminate.signal }));
+        assert.match(resultOf(report, "accountB")!.message!, /^terminated at once: its state may hold pending operations and a lock; `pulumi cancel` .* `pulumi refresh -s accountB`/);
+    });
+
+    it("starts no stack that was waiting for a free slot", async () => {
+        const workspace = new FakeWorkspace(healthyStacks(400));
+        const cancel = new AbortController();
+        void workspace.whenRunning("refresh", 1).then(() => cancel.abort());
+        const report = await runOperation(workspace, request("refresh", [A, B, C], { signal: cancel.signal, concurrency: 1 }));
+        assert.deepStrictEqual(workspace.started("refresh"), ["accountB"]);
+        assert.deepStrictEqual(workspace.interrupted, ["accountB"]);
+        assert.deepStrictEqual(report.stacks.map((s) => [s.stack, s.status, s.message]), [
+            ["accountB", "interrupted", resultOf(report, "accountB")!.message],
+            ["accountC", "skipped", "not started: the run was interrupted"],
+            ["accountA", "skipped", "not started: the run was interrupted"],
+        ]);
+    });
+
+    it("starts nothing when interrupted before it began", async () => {
+        const workspace = new FakeWorkspace(healthyStacks());
+        const cancel = new AbortController();
+        cancel.abort();
+        const report = await runOperation(workspace, request("preview", [A, B, C], { signal: cancel.signal }));
+        assert.deepStrictEqual(workspace.started("preview"), []);
+        assert.ok(report.stacks.every((s) => s.status === "skipped") && report.interrupted);
+    });
+});

@@ -6,6 +6,7 @@ import {
     ChangeCounts,
     ChangeReport,
     OpenMode,
+    OperationNotStarted,
     ResourceChange,
     ResourceName,
     StackHandle,
@@ -43,6 +44,11 @@ export interface RecordedCall {
 
 export class FakeWorkspace implements StackWorkspace {
     readonly calls: RecordedCall[] = [];
+    /** The stacks whose running operation was told to stop: once when the run's signal aborted, again on terminateRunning. */
+    readonly interrupted: string[] = [];
+    private readonly runningStacks = new Set<string>();
+    private readonly listening = new Map<FakeAction, number>();
+    private waiting: { action: FakeAction; count: number; resolve: () => void }[] = [];
     /** Most operations (preview/up/destroy/refresh) that were running at the same moment. */
     maxRunning = 0;
     private running = 0;
@@ -59,8 +65,8 @@ export class FakeWorkspace implements StackWorkspace {
         if (!existed && mode === "create-or-select") {
             stack.exists = true;
         }
-        const operate = (action: FakeAction, listener: StackListener): Promise<ChangeReport> =>
-            this.track(stackName, action, true, async () => {
+        const operate = (action: FakeAction, listener: StackListener, signal?: AbortSignal): Promise<ChangeReport> =>
+            this.track(stackName, action, true, signal, async () => {
                 (stack.lines ?? []).forEach((line) => listener.line(line));
                 listener.resourceDone();
                 if (action === "destroy") {
@@ -70,19 +76,29 @@ export class FakeWorkspace implements StackWorkspace {
             });
         return {
             existed,
-            preview: (listener) => operate("preview", listener),
-            up: async (listener) => ({ ...(await operate("up", listener)), outputs: stack.outputs ?? {} }),
-            destroy: (listener) => operate("destroy", listener),
-            refresh: (listener) => operate("refresh", listener),
-            outputs: () => this.track(stackName, "outputs", false, async () => stack.outputs ?? {}),
-            config: () => this.track(stackName, "config", false, async () => ({})),
-            state: () => this.track(stackName, "state", false, async () => ({ destroyable: stack.destroyable ?? 0, kept: stack.kept ?? [] })),
+            preview: (listener, signal) => operate("preview", listener, signal),
+            up: async (listener, signal) => ({ ...(await operate("up", listener, signal)), outputs: stack.outputs ?? {} }),
+            destroy: (listener, signal) => operate("destroy", listener, signal),
+            refresh: (listener, signal) => operate("refresh", listener, signal),
+            outputs: () => this.track(stackName, "outputs", false, undefined, async () => stack.outputs ?? {}),
+            config: () => this.track(stackName, "config", false, undefined, async () => ({})),
+            state: () => this.track(stackName, "state", false, undefined, async () => ({ destroyable: stack.destroyable ?? 0, kept: stack.kept ?? [] })),
             release: async () => {
                 if (!existed) {
-                    await this.track(stackName, "release", false, async () => undefined);
+                    await this.track(stackName, "release", false, undefined, async () => undefined);
                 }
             },
         };
+    }
+
+    /** Resolves once `count` operations of `action` are running, each listening for the run's signal. */
+    whenRunning(action: FakeAction, count: number): Promise<void> {
+        return new Promise((resolve) => this.waiting.push({ action, count, resolve }));
+    }
+
+    terminateRunning(): number {
+        this.interrupted.push(...this.runningStacks);
+        return this.runningStacks.size;
     }
 
     /** Stack names whose `action` started, in start order. */
@@ -99,23 +115,50 @@ export class FakeWorkspace implements StackWorkspace {
         return new Set(this.calls.map((call) => call.action));
     }
 
-    private async track<T>(stackName: string, action: FakeAction, counted: boolean, run: () => Promise<T>): Promise<T> {
+    /** An operation, as the CLI runs it: an abort of the run's signal while it runs stops it, as a cancelled CLI fails. */
+    private async track<T>(stackName: string, action: FakeAction, counted: boolean, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
         const stack = this.stacks[stackName] ?? {};
+        if (signal?.aborted) {
+            throw new OperationNotStarted();
+        }
         this.calls.push({ stack: stackName, action, event: "start" });
         if (counted) {
             this.running++;
             this.maxRunning = Math.max(this.maxRunning, this.running);
+            this.runningStacks.add(stackName);
         }
+        let stop: (() => void) | undefined;
         try {
-            await new Promise((resolve) => setTimeout(resolve, stack.delayMs ?? 0));
+            await new Promise<void>((resolve, reject) => {
+                const timer = setTimeout(resolve, stack.delayMs ?? 0);
+                stop = () => {
+                    this.interrupted.push(stackName);
+                    clearTimeout(timer);
+                    reject(new Error(`${action} canceled`));
+                };
+                signal?.addEventListener("abort", stop, { once: true });
+                this.listening.set(action, (this.listening.get(action) ?? 0) + 1);
+                this.waiting = this.waiting.filter((waiter) => {
+                    const reached = waiter.action === action && this.listening.get(action)! >= waiter.count;
+                    if (reached) {
+                        waiter.resolve();
+                    }
+                    return !reached;
+                });
+            });
             const failure = stack.failures?.[action];
             if (failure) {
                 throw failure;
             }
             return await run();
         } finally {
+            if (stop) {
+                signal?.removeEventListener("abort", stop);
+                this.listening.set(action, this.listening.get(action)! - 1);
+            }
             if (counted) {
                 this.running--;
+                this.runningStacks.delete(stackName);
             }
             this.calls.push({ stack: stackName, action, event: "end" });
         }

@@ -24,7 +24,8 @@ export interface ScenarioStack {
     policyViolation?: string;
     /** Config an ESC environment adds (`pulumi config --json` shows it; the stack file does not have it). */
     environmentConfig?: Record<string, unknown>;
-    delayMs?: number;
+    /** How long each operation takes, or each named one (the others take FAKE_PULUMI_OPERATION_MS). */
+    delayMs?: number | Partial<Record<"preview" | "up" | "destroy" | "refresh", number>>;
     fail?: Partial<Record<"preview" | "up" | "destroy" | "refresh", string>>;
 }
 
@@ -41,6 +42,14 @@ export interface Invocation {
     env: { PULUMI_BACKEND_URL?: string; PULUMI_CONFIG_PASSPHRASE?: string; AWS_PROFILE?: string; PULUMI_HOME?: string };
 }
 
+/** An operation of the fake CLI that started (and now listens for signals), or a signal one received. */
+export interface ProcessEvent {
+    event: "started" | "SIGINT" | "SIGTERM";
+    command: string;
+    stack?: string;
+    pid: number;
+}
+
 export interface FakeCli {
     /** A project directory: Pulumi.yaml, the stack files given, a policy-pack/ stub. */
     projectDir: string;
@@ -53,9 +62,15 @@ export interface FakeCli {
     cloudDir: string;
     scenario(stacks: Record<string, ScenarioStack>): void;
     invocations(): Invocation[];
+    /** Every signal an invocation received, in order. */
+    signals(): ProcessEvent[];
+    /** The operations (preview, up, destroy, refresh) that started, in order. */
+    started(): ProcessEvent[];
     /** Stack records of a file backend directory (or of the cloud's host directory). */
     records(stacksDir?: string): string[];
-    record(stack: string, stacksDir?: string): { resources: { urn: string; protect?: boolean }[]; outputs: Record<string, unknown>; secretsProvider: string };
+    record(stack: string, stacksDir?: string): {
+        resources: { urn: string; protect?: boolean }[]; outputs: Record<string, unknown>; secretsProvider: string; locked?: boolean; pendingOperations?: unknown[];
+    };
 }
 
 export const PROJECT = "cross-account-pipeline";
@@ -69,7 +84,10 @@ export async function withFakeCli<T>(stackFiles: Record<string, string>, test: (
     const home = path.join(root, "home");
     const cloudDir = path.join(root, "cloud");
     const logFile = path.join(root, "invocations.jsonl");
+    const signalsFile = path.join(root, "signals.jsonl");
     const scenarioFile = path.join(root, "scenario.json");
+    const processEvents = (): ProcessEvent[] =>
+        fs.existsSync(signalsFile) ? fs.readFileSync(signalsFile, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as ProcessEvent) : [];
     for (const dir of [binDir, projectDir, stateDir, home, cloudDir, path.join(projectDir, "policy-pack")]) {
         fs.mkdirSync(dir, { recursive: true });
     }
@@ -93,6 +111,8 @@ export async function withFakeCli<T>(stackFiles: Record<string, string>, test: (
             fs.existsSync(logFile)
                 ? fs.readFileSync(logFile, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Invocation)
                 : [],
+        signals: () => processEvents().filter((event) => event.event !== "started"),
+        started: () => processEvents().filter((event) => event.event === "started"),
         records: (dir = stacksIn(stateDir)) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((file) => file.replace(/\.json$/, "")).sort() : []),
         record: (stack, dir = stacksIn(stateDir)) => JSON.parse(fs.readFileSync(path.join(dir, `${stack}.json`), "utf8")),
     };
@@ -100,6 +120,7 @@ export async function withFakeCli<T>(stackFiles: Record<string, string>, test: (
         PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
         PULUMI_HOME: home,
         FAKE_PULUMI_LOG: logFile,
+        FAKE_PULUMI_SIGNALS: signalsFile,
         FAKE_PULUMI_SCENARIO: scenarioFile,
         FAKE_PULUMI_CLOUD_DIR: cloudDir,
         FAKE_PULUMI_SELECT_MS: "60",

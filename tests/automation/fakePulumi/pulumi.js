@@ -93,6 +93,49 @@ const fail = (message) => {
 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// ---- signals ------------------------------------------------------------------------------------
+// Each operation's start and every signal received are recorded (FAKE_PULUMI_SIGNALS, a line each, `event`
+// "started", "SIGINT" or "SIGTERM"). While an operation runs, the first
+// SIGINT or SIGTERM cancels it cleanly, as the real CLI does ("^C received; cancelling. If you would like to
+// terminate immediately, press ^C again.", pkg/backend/cancellation_scope.go): the operation stops at a safe
+// point after FAKE_PULUMI_CANCEL_MS and fails with "update canceled", its state consistent. A second signal
+// before that terminates at once ("^C received; terminating"), leaving the stack locked with pending operations.
+const signalsReceived = [];
+let onInterrupt = () => undefined;
+function recordProcessEvent(event) {
+    if (env.FAKE_PULUMI_SIGNALS) {
+        fs.appendFileSync(env.FAKE_PULUMI_SIGNALS, JSON.stringify({ event, command: positional[0], stack: flag("--stack") || flag("-s"), pid: process.pid }) + "\n");
+    }
+}
+for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, () => {
+        signalsReceived.push(signal);
+        recordProcessEvent(signal);
+        onInterrupt(signalsReceived.length);
+    });
+}
+
+/** Sleeps `ms`, or until an interrupt: "completed", "canceled" (one signal), or exits at once on a second. */
+function interruptibleSleep(ms, stack) {
+    recordProcessEvent("started");
+    return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve("completed"), ms);
+        onInterrupt = (count) => {
+            if (count === 1) {
+                process.stdout.write("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n");
+                clearTimeout(timer);
+                setTimeout(() => resolve("canceled"), Number(env.FAKE_PULUMI_CANCEL_MS || 300));
+            } else {
+                process.stdout.write("^C received; terminating\n");
+                const record = readRecord(stack);
+                writeRecord(stack, { ...record, locked: true, pendingOperations: [{ type: "creating" }] });
+                process.stderr.write("error: the update was terminated: its state may hold pending operations\n");
+                finish(255);
+            }
+        };
+    });
+}
+
 // ---- the project, its stacks' files, the scenario ---------------------------------------------
 
 function project() {
@@ -303,7 +346,11 @@ async function operate(operation) {
     if (scenario.fail && scenario.fail[operation]) {
         fail(scenario.fail[operation]);
     }
-    await sleep(scenario.delayMs === undefined ? Number(env.FAKE_PULUMI_OPERATION_MS || 250) : scenario.delayMs);
+    const delayMs = typeof scenario.delayMs === "object" ? scenario.delayMs[operation] : scenario.delayMs;
+    const slept = await interruptibleSleep(delayMs === undefined ? Number(env.FAKE_PULUMI_OPERATION_MS || 250) : delayMs, stack);
+    if (slept === "canceled") {
+        fail(`${operation === "up" ? "update" : operation} canceled`);
+    }
 
     const current = record.resources || [];
     let next = current;
