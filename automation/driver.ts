@@ -5,6 +5,7 @@
 // be up before X is previewed or updated, and X must be gone before Y is destroyed. In this
 // project a pipeline stack reads its target stacks, so targets go first and are destroyed last.
 
+import { setTimeout as sleep } from "timers/promises";
 import { crossCheckRoleArns, RoleArnCheck } from "./crossCheck";
 import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackDefinition, StackRole } from "./stackFiles";
@@ -80,6 +81,14 @@ export interface PhasePreview {
 /** Shown a phase's previews; resolves true to apply that phase. */
 export type ConfirmApply = (preview: PhasePreview) => Promise<boolean>;
 
+/**
+ * The waits before each new `up` of a pipeline stack whose UpdatePipeline could not yet assume a target's new role
+ * (StackFailure "role-not-yet-assumable"). IAM changes are eventually consistent ("Changes that I make are not always
+ * immediately visible", https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency);
+ * the AWS provider gives CreatePipeline two minutes for it, and this gives UpdatePipeline as long, over three more tries.
+ */
+export const ROLE_PROPAGATION_RETRY_DELAYS_MS: readonly number[] = [15_000, 30_000, 75_000];
+
 export interface DriverRequest {
     operation: Operation;
     stacks: readonly StackDefinition[];
@@ -96,6 +105,8 @@ export interface DriverRequest {
     signal?: AbortSignal;
     /** After `signal`: the running operations were told to stop at once. */
     terminate?: AbortSignal;
+    /** Default ROLE_PROPAGATION_RETRY_DELAYS_MS. */
+    rolePropagationRetryDelaysMs?: readonly number[];
 }
 
 /**
@@ -354,13 +365,43 @@ class Run {
             case "preview":
                 return this.preview(stack, listener);
             case "up":
-                return { status: "succeeded", ...(await (await open("create-or-select")).up(listener, signal)) };
+                return this.up(await open("create-or-select"), stack, listener);
             case "refresh":
                 return { status: "succeeded", ...(await (await open("select")).refresh(listener, signal)) };
             case "outputs":
                 return { status: "succeeded", outputs: await (await open("select")).outputs() };
             case "destroy":
                 return this.destroy(stack, listener);
+        }
+    }
+
+    /**
+     * An update; a pipeline stack's is run again while UpdatePipeline cannot yet assume a role that was just created
+     * or changed, a bounded number of times: the engine keeps what the failed update did, so the next one only retries
+     * what is left, the pipeline first.
+     */
+    private async up(handle: StackHandle, stack: StackDefinition, listener: StackListener): Promise<StackOutcome> {
+        const { signal } = this.request;
+        const delays = this.request.rolePropagationRetryDelaysMs ?? ROLE_PROPAGATION_RETRY_DELAYS_MS;
+        for (let retry = 0; ; retry++) {
+            try {
+                return { status: "succeeded", ...(await handle.up(listener, signal)) };
+            } catch (error) {
+                if (!(error instanceof StackFailure && error.kind === "role-not-yet-assumable")) {
+                    throw error;
+                }
+                if (retry === delays.length) {
+                    const waited = delays.reduce((sum, delay) => sum + delay, 0) / 1000;
+                    throw new StackFailure(error.kind, `${error.message}; still so after ${delays.length} more tries over ${waited} s: ` +
+                        "check that each target stack is up and that its roles trust this pipeline's role (npm run plan shows both)");
+                }
+                this.emit({
+                    type: "note",
+                    stack: stack.name,
+                    text: `${error.message}: trying the update again in ${delays[retry] / 1000} s (${retry + 1} of ${delays.length})`,
+                });
+                await sleep(delays[retry], undefined, { signal });
+            }
         }
     }
 

@@ -17,6 +17,7 @@ export type FailureKind =
     | "credentials"
     | "passphrase"
     | "protected-resource"
+    | "role-not-yet-assumable"
     | "command-failed";
 
 /** One stack's operation failed; `message` is already written for a person, without a stack trace. */

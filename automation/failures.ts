@@ -43,6 +43,18 @@ const FAILURE_PATTERNS: readonly FailurePattern[] = [
             `wait for it to finish; if none is running, clear the lock with \`pulumi cancel --stack ${stack}\``,
     },
     {
+        // UpdatePipeline assumes every action role, as CreatePipeline does; a role created or given a new trust
+        // moments before may not be assumable yet, and AWS answers InvalidStructureException "... is not authorized to
+        // perform AssumeRole on ... role ...". The AWS provider retries CreatePipeline on it for two minutes
+        // (terraform-provider-aws internal/service/codepipeline, propagationTimeout) but not UpdatePipeline
+        // (hashicorp/terraform#14263 shows it failing there): the driver retries the update (driver.ts).
+        kind: "role-not-yet-assumable",
+        matches: /UpdatePipeline[^\n]*InvalidStructureException[^\n]*not authorized to perform AssumeRole/,
+        message: ({ stack }, line) =>
+            `stack ${stack}: UpdatePipeline could not assume an action role (${line.trim()}): a role created or changed moments before ` +
+            "may not have propagated in IAM yet",
+    },
+    {
         kind: "stack-not-found",
         matches: /no stack named.*found/,
         message: ({ stack, backendUrl }) =>

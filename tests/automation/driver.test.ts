@@ -429,3 +429,56 @@ describe("automation driver: an interrupted run", () => {
         assert.ok(report.stacks.every((s) => s.status === "skipped") && report.interrupted);
     });
 });
+
+describe("automation driver: a pipeline update while IAM propagates a new role", () => {
+    const notYet = () =>
+        new StackFailure("role-not-yet-assumable", "stack accountA: UpdatePipeline could not assume an action role (…): a role created or changed moments before may not have propagated in IAM yet");
+    const notes = (events: DriverEvent[]) => events.flatMap((event) => (event.type === "note" ? [`${event.stack}: ${event.text}`] : []));
+
+    it("updates the pipeline stack again, after each documented wait, until AWS can assume the role", async () => {
+        const stacks = healthyStacks();
+        stacks.accountA.failures = { up: [notYet(), notYet()] };
+        const workspace = new FakeWorkspace(stacks);
+        const events: DriverEvent[] = [];
+        const report = await runOperation(workspace, request("up", [A, B, C], { rolePropagationRetryDelaysMs: [5, 5, 5], onEvent: (event) => events.push(event) }));
+        assert.strictEqual(report.ok, true);
+        assert.deepStrictEqual(workspace.started("up"), ["accountB", "accountC", "accountA", "accountA", "accountA"]);
+        assert.deepStrictEqual(notes(events).map((note) => note.replace(/\(…\).*: trying/, "… trying")), [
+            "accountA: stack accountA: UpdatePipeline could not assume an action role … trying the update again in 0.005 s (1 of 3)",
+            "accountA: stack accountA: UpdatePipeline could not assume an action role … trying the update again in 0.005 s (2 of 3)",
+        ]);
+    });
+
+    it("gives up after the last wait, saying how long it tried and what to check", async () => {
+        const stacks = healthyStacks();
+        stacks.accountA.failures = { up: notYet() };
+        const workspace = new FakeWorkspace(stacks);
+        const report = await runOperation(workspace, request("up", [A, B, C], { rolePropagationRetryDelaysMs: [5, 10] }));
+        assert.strictEqual(report.ok, false);
+        assert.strictEqual(workspace.started("up").filter((stack) => stack === "accountA").length, 3);
+        assert.match(resultOf(report, "accountA")!.message!, /may not have propagated in IAM yet; still so after 2 more tries over 0\.015 s: check that each target stack is up/);
+    });
+
+    it("does not retry any other failure", async () => {
+        const stacks = healthyStacks();
+        stacks.accountA.failures = { up: new StackFailure("command-failed", "error: something else") };
+        const workspace = new FakeWorkspace(stacks);
+        const report = await runOperation(workspace, request("up", [A, B, C], { rolePropagationRetryDelaysMs: [5] }));
+        assert.strictEqual(resultOf(report, "accountA")!.message, "error: something else");
+        assert.deepStrictEqual(workspace.started("up"), ["accountB", "accountC", "accountA"]);
+    });
+
+    it("stops waiting when the run is interrupted, and starts no further update", async () => {
+        const stacks = healthyStacks();
+        stacks.accountA.failures = { up: notYet() };
+        const workspace = new FakeWorkspace(stacks);
+        const cancel = new AbortController();
+        const report = await runOperation(workspace, request("up", [A, B, C], {
+            signal: cancel.signal,
+            rolePropagationRetryDelaysMs: [60_000],
+            onEvent: (event) => event.type === "note" && cancel.abort(),
+        }));
+        assert.strictEqual(resultOf(report, "accountA")!.status, "interrupted");
+        assert.deepStrictEqual(workspace.started("up"), ["accountB", "accountC", "accountA"]);
+    });
+});

@@ -40,6 +40,26 @@ describe("automation: clear messages for failures", () => {
         }
     });
 
+    it("knows UpdatePipeline's AssumeRole failure, which a role created moments before causes, and no other", () => {
+        const updatePipeline =
+            "  aws:codepipeline/pipeline:Pipeline (pipeline):\n" +
+            "    error:   sdk-v2/provider2.go:572: sdk.helper_schema: updating CodePipeline Pipeline (crossaccountpipeline): operation error " +
+            "CodePipeline: UpdatePipeline, https response error StatusCode: 400, RequestID: 0f3c, InvalidStructureException: Pipeline role " +
+            "arn:aws:iam::111111111111:role/crossaccountpipeline/CodePipeline_Service_Role is not authorized to perform AssumeRole on action role " +
+            "arn:aws:iam::444444444444:role/cross-account-pipeline/CrossAccount_Role: provider=aws@7.48.0";
+        const failure = describeFailure(commandError("error: update failed", updatePipeline), { ...context, stack: "accountA" });
+        assert.strictEqual(failure.kind, "role-not-yet-assumable");
+        assert.match(failure.message, /^stack accountA: UpdatePipeline could not assume an action role \(error: .*444444444444.*\): a role created or changed moments before may not have propagated/);
+
+        // CreatePipeline's is retried by the provider itself; an access denial is no propagation delay.
+        const createPipeline = updatePipeline.replace("UpdatePipeline", "CreatePipeline").replace("updating", "creating");
+        const denied = "    error: updating CodePipeline Pipeline (x): operation error CodePipeline: UpdatePipeline, https response error StatusCode: 400, " +
+            "AccessDeniedException: User: arn:aws:sts::111111111111:assumed-role/Deployer/me is not authorized to perform: codepipeline:UpdatePipeline";
+        for (const stdout of [createPipeline, denied]) {
+            assert.strictEqual(describeFailure(commandError("error: update failed", stdout), context).kind, "command-failed", stdout);
+        }
+    });
+
     it("explains a stack that does not exist yet, naming the backend", () => {
         const error = commandError("error: no stack named 'accountB' found");
         assert.strictEqual(error.name, "StackNotFoundError");

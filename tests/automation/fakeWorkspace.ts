@@ -20,8 +20,8 @@ export type FakeAction = "preview" | "up" | "destroy" | "refresh" | "outputs" | 
 export interface FakeStack {
     /** How long each operation takes. */
     delayMs?: number;
-    /** Throw this from the named operation (after the delay). */
-    failures?: Partial<Record<FakeAction, Error>>;
+    /** Throw this from the named operation (after the delay); a list: one per call, in order, then succeed. */
+    failures?: Partial<Record<FakeAction, Error | Error[]>>;
     /** False: `select` fails with stack-not-found, `select-or-temporary` gives a temporary record. Default true. */
     exists?: boolean;
     changes?: Partial<ChangeCounts>;
@@ -146,7 +146,8 @@ export class FakeWorkspace implements StackWorkspace {
                     return !reached;
                 });
             });
-            const failure = stack.failures?.[action];
+            const failures = stack.failures?.[action];
+            const failure = Array.isArray(failures) ? failures.shift() : failures;
             if (failure) {
                 throw failure;
             }
