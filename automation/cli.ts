@@ -18,6 +18,7 @@ export interface CliCommand {
     force: boolean;
     concurrency?: number;
     backendUrl?: string;
+    organization?: string;
     policyPack?: string;
     /** `--profile STACK=PROFILE`: the AWS profile each named stack runs with. */
     profiles: Record<string, string>;
@@ -41,6 +42,8 @@ export const USAGE = `usage: npm run deploy -- (--preview | --up | --destroy | -
   --concurrency N        at most N stacks at the same time (default 4)
   --backend URL          Pulumi backend (default: the one the Pulumi CLI uses: PULUMI_BACKEND_URL, backend.url in
                          Pulumi.yaml or pulumi login; if none, file://<project>/.pulumi/state)
+  --org NAME             Pulumi Cloud organization of the stacks, each named NAME/<project>/<stack> (default: the one
+                         targets[].stack names, else the CLI's default organization)
   --policy-pack DIR      the policy pack previews and updates run with (default: ./policy-pack)
   --profile STACK=NAME   run STACK with the AWS profile NAME (repeatable); default: the shell's AWS credentials
   --help, -h             this text`;
@@ -112,6 +115,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
             }
             case "--backend":
                 command.backendUrl = valueOf("a backend URL");
+                break;
+            case "--org":
+                command.organization = valueOf("an organization name");
                 break;
             case "--policy-pack":
                 command.policyPack = valueOf("a policy pack directory");
@@ -185,6 +191,7 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
         projectDir: environment.projectDir,
         stacks: command.stacks,
         backendUrl: command.backendUrl,
+        organization: command.organization,
         policyPack: command.policyPack,
         concurrency: command.concurrency,
         credentials: Object.fromEntries(Object.entries(command.profiles).map(([stack, profile]) => [stack, { profile }])),
@@ -292,6 +299,7 @@ class RunPrinter {
                 break; // shown by the periodic status line
             case "backend":
                 this.write(`Backend: ${event.url} (${event.source})`);
+                this.write(`Stacks: ${event.stacks}`);
                 break;
             case "note":
                 this.write(`note: ${event.stack === undefined ? "" : `${event.stack}: `}${event.text}`);

@@ -6,6 +6,7 @@
 // project a pipeline stack reads its target stacks, so targets go first and are destroyed last.
 
 import { setTimeout as sleep } from "timers/promises";
+import { runBounded } from "./bounded";
 import { crossCheckRoleArns, RoleArnCheck } from "./crossCheck";
 import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackDefinition, StackRole } from "./stackFiles";
@@ -65,7 +66,8 @@ export type DriverEvent =
     | { type: "output"; stack: string; line: string }
     | { type: "progress"; stack: string; resourcesDone: number }
     | { type: "finished"; operation: Operation; result: StackResult }
-    | { type: "backend"; url: string; source: string }
+    /** `stacks`: how every stack is named, `<organization>/<project>/<stack>`. */
+    | { type: "backend"; url: string; source: string; stacks: string }
     | { type: "note"; stack?: string; text: string };
 
 /** One phase's previews, shown before it is applied. */
@@ -168,20 +170,6 @@ export async function runOperation(workspace: StackWorkspace, request: DriverReq
         }
     }
     return run.report();
-}
-
-/** Runs `run` over `items`, at most `limit` at a time; results keep the order of `items`. */
-export async function runBounded<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
-    const results = new Array<R>(items.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await run(items[index]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
 }
 
 type StackOutcome = Omit<StackResult, "stack" | "role" | "seconds">;

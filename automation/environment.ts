@@ -22,6 +22,12 @@ export interface BackendOptions {
      * else the backend's default (`passphrase` on a self-managed backend, the service's own on Pulumi Cloud).
      */
     secretsProvider?: string;
+    /**
+     * The organization of the stacks on Pulumi Cloud (every stack is opened as `<organization>/<project>/<stack>`);
+     * default: the one targets[].stack names, else the CLI's default organization. A self-managed backend has one,
+     * `organization`.
+     */
+    organization?: string;
 }
 
 /** How the backend was chosen; `url` when it is known without asking the CLI. */

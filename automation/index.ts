@@ -15,11 +15,13 @@ import {
     credentialsEnv,
     defaultBackendUrl,
     defaultStateDir,
+    isServiceBackend,
     readLogin,
     usesPassphrase,
 } from "./environment";
 import { DriverError } from "./errors";
-import { backendUrlOfCli, CANCELLED_MARKER, createPulumiWorkspace, findPulumiCli } from "./pulumiStacks";
+import { backendUrlOfCli, CANCELLED_MARKER, createPulumiWorkspace, defaultOrganization, findPulumiCli } from "./pulumiStacks";
+import { fullyQualified, organizationOfRun } from "./stackNames";
 import { ProjectStacks, readProjectStacks, selectStacks, stackDefinitionsThroughWorkspace } from "./stackFiles";
 import { StackWorkspace } from "./stackWorkspace";
 
@@ -152,7 +154,10 @@ async function prepare(options: DriverOptions, operation: Operation, runDir: str
     const { requiredPulumiVersion } = fromFiles.project;
     const pulumiCommand = await findPulumiCli(requiredPulumiVersion === undefined ? undefined : { file: path.join(projectDir, "Pulumi.yaml"), range: requiredPulumiVersion });
     const { url: backendUrl, source } = await chooseBackend(options, fromFiles, pulumiCommand);
-    emit({ type: "backend", url: backendUrl, source });
+    const organization =
+        organizationOfRun(fromFiles.definitions, { option: options.organization, service: isServiceBackend(backendUrl) }) ??
+        (await defaultOrganization(pulumiCommand, projectDir, { PULUMI_BACKEND_URL: backendUrl, PULUMI_SKIP_UPDATE_CHECK: "true" }));
+    emit({ type: "backend", url: backendUrl, source, stacks: fullyQualified(organization, fromFiles.project.name, "<stack>") });
     const secretsProviders = Object.fromEntries(
         fromFiles.definitions.map(({ name }) => [name, options.secretsProvider ?? fromFiles.secrets[name].secretsProvider]),
     );
@@ -172,8 +177,12 @@ async function prepare(options: DriverOptions, operation: Operation, runDir: str
         policyPacks: [policyPack],
         stackFiles: fromFiles.files,
         runDir,
+        organization,
+        projectName: fromFiles.project.name,
     });
-    const projectStacks = await stackDefinitionsThroughWorkspace(workspace, fromFiles, (stack, text) => emit({ type: "note", stack, text }));
+    const projectStacks = await stackDefinitionsThroughWorkspace(workspace, fromFiles, (stack, text) => emit({ type: "note", stack, text }), concurrency);
+    // What Pulumi adds to the config (an ESC environment's targets) must read the same organization.
+    organizationOfRun(projectStacks, { option: organization, service: isServiceBackend(backendUrl) });
     const stacks = projectStacks.filter((stack) => requested.includes(stack.name));
     return { workspace, request: { operation, stacks, projectStacks, concurrency, onEvent: options.onEvent, signal: options.signal, terminate: options.terminate } };
 }

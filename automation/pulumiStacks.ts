@@ -1,12 +1,17 @@
 // The StackWorkspace interface on the Pulumi Automation API: one LocalWorkspace per stack (so each
-// stack's Pulumi process gets its own account's credentials) over the project directory.
+// stack's Pulumi process gets its own environment) over the project directory.
 //
-// `pulumi stack select`, `stack init` and `stack rm` rewrite one workspace settings file shared by
-// every stack of the project (~/.pulumi/workspaces/<project>-<hash>-workspace.json) without
-// locking it (pulumi/pulumi#8186, #6287), so they run one at a time here; updates of different
-// stacks, which pass `--stack` and leave that file alone, still run together.
+// Every stack is named in full (stackNames.ts), and none is ever selected: the SDK opens a stack with
+// `pulumi stack select` and creates one with `stack init`, both of which change the stack the user
+// has selected in this project (~/.pulumi/workspaces/<project>-<hash>-workspace.json), and run one
+// CLI command per stack before anything starts. Here one `pulumi stack ls` says which stacks exist,
+// `stack init` gets `--no-select`, as the SDK does for a remote workspace (localWorkspace.js), and
+// every operation passes `--stack`. Only `stack rm`, which always clears the selection
+// (pkg/cmd/pulumi/stack/stack_remove.go), touches that file: it is put back after each, one at a time.
 
+import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import {
     EngineEvent,
@@ -15,10 +20,10 @@ import {
     OutputMap,
     PulumiCommand,
     Stack,
-    StackNotFoundError,
     StepEventMetadata,
 } from "@pulumi/pulumi/automation";
 import { EngineResource, isManagedResource, keptByDestroy } from "../definition/engine";
+import { fullyQualified } from "./stackNames";
 import { DriverError, messageOf } from "./errors";
 import { describeFailure, FailureContext, PULUMI_INSTALL_HINT } from "./failures";
 import {
@@ -55,6 +60,9 @@ export interface PulumiWorkspaceSettings {
      * reach it without a terminal; passed to every CLI process as CROSS_ACCOUNT_PIPELINE_RUN_DIR.
      */
     runDir: string;
+    /** The organization and project of every stack: each is named `<organization>/<project>/<stack>`. */
+    organization: string;
+    projectName: string;
 }
 
 /**
@@ -113,7 +121,35 @@ export async function backendUrlOfCli(pulumiCommand: PulumiCommand, projectDir: 
     return url;
 }
 
-/** One at a time: the commands that rewrite the shared workspace settings file. */
+/**
+ * Runs one Pulumi CLI command with the SDK's own runner (`PulumiCommand.run`, which every SDK method uses), for the
+ * three commands the SDK has no method for: `stack ls --fully-qualify-stack-names`, `stack init --no-select` (the SDK
+ * adds it for remote workspaces only) and `org get-default`. The runner is marked internal in the SDK's typings;
+ * the SDK's version is pinned (package.json), and tests/automation runs these commands through it.
+ */
+function runCommand(pulumiCommand: PulumiCommand, args: string[], cwd: string, env: Record<string, string>): Promise<{ stdout: string }> {
+    const runner = pulumiCommand as unknown as { run(args: string[], cwd: string, env: Record<string, string>): Promise<{ stdout: string }> };
+    return runner.run(args, cwd, env);
+}
+
+/**
+ * The organization a short stack name means on a service backend: the CLI's default organization
+ * (`pulumi org get-default`), else, when none is set, the user's own (`pulumi whoami`), as the CLI resolves it.
+ */
+export async function defaultOrganization(pulumiCommand: PulumiCommand, projectDir: string, env: Record<string, string>): Promise<string> {
+    try {
+        const named = (await runCommand(pulumiCommand, ["org", "get-default"], projectDir, env)).stdout.trim();
+        if (/^[\w.-]+$/.test(named)) {
+            return named;
+        }
+        const workspace = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand, envVars: env });
+        return (await workspace.whoAmI()).user;
+    } catch (error) {
+        throw new DriverError(`the Pulumi CLI cannot say which organization to deploy the stacks in (${describeFailure(error, { stack: "", backendUrl: "" }).message}); pass --org`);
+    }
+}
+
+/** One at a time: `stack rm` and putting the workspace settings file back after it. */
 class SelectionLock {
     private tail: Promise<unknown> = Promise.resolve();
 
@@ -124,51 +160,79 @@ class SelectionLock {
     }
 }
 
+/** The fully qualified names of the project's stacks in the backend, from one `pulumi stack ls`. */
+export async function existingStacks(pulumiCommand: PulumiCommand, projectDir: string, env: Record<string, string>): Promise<Set<string>> {
+    const result = await runCommand(pulumiCommand, ["stack", "ls", "--json", "--fully-qualify-stack-names"], projectDir, env);
+    return new Set((JSON.parse(result.stdout) as { name: string }[]).map((stack) => stack.name));
+}
+
+/**
+ * The file in which the Pulumi CLI keeps the stack selected in this project: `<PULUMI_HOME>/workspaces/<project>-
+ * <sha1 of the Pulumi.yaml path>-workspace.json` (pulumi/pulumi pkg/workspace/workspace.go settingsPath).
+ */
+export function workspaceSettingsFile(projectDir: string, projectName: string, pulumiHome = process.env.PULUMI_HOME): string {
+    const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((file) => path.join(projectDir, file)).find((file) => fs.existsSync(file)) ?? path.join(projectDir, "Pulumi.yaml");
+    const hash = crypto.createHash("sha1").update(projectFile).digest("hex");
+    return path.join(pulumiHome ?? path.join(os.homedir(), ".pulumi"), "workspaces", `${projectName}-${hash}-workspace.json`);
+}
+
+/** Makes `workspace` open and create stacks without selecting them (see the head of this file). */
+function withoutSelecting(workspace: LocalWorkspace): LocalWorkspace {
+    workspace.selectStack = async () => undefined;
+    workspace.createStack = async (stackName: string) => {
+        const secretsProvider = workspace.secretsProvider ? ["--secrets-provider", workspace.secretsProvider] : [];
+        await runCommand(workspace.pulumiCommand, ["stack", "init", stackName, "--no-select", ...secretsProvider], workspace.workDir, workspace.envVars);
+    };
+    return workspace;
+}
+
 export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: PulumiWorkspaceSettings): StackWorkspace {
-    const lock = new SelectionLock();
-    // Stacks known to exist, selected once per run; stacks known not to exist, so as not to ask again.
-    const selected = new Map<string, Promise<StackHandle>>();
-    const missing = new Set<string>();
+    const removals = new SelectionLock();
+    const settingsFile = workspaceSettingsFile(settings.projectDir, settings.projectName, settings.env.PULUMI_HOME);
+    let existing: Promise<Set<string>> | undefined;
     const open = async (stackName: string, mode: OpenMode): Promise<StackHandle> => {
+        const name = fullyQualified(settings.organization, settings.projectName, stackName);
         const context = { stack: stackName, backendUrl: settings.backendUrl };
         try {
-            const workspace = await LocalWorkspace.create({
-                workDir: settings.projectDir,
-                pulumiCommand,
-                secretsProvider: settings.secretsProviders[stackName],
-                envVars: { ...settings.env, ...settings.stackEnv[stackName], CROSS_ACCOUNT_PIPELINE_RUN_DIR: settings.runDir },
-            });
-            return await lock.run(async () => {
-                if (!missing.has(stackName)) {
+            const known = await (existing ??= existingStacks(pulumiCommand, settings.projectDir, settings.env));
+            const workspace = withoutSelecting(
+                await LocalWorkspace.create({
+                    workDir: settings.projectDir,
+                    pulumiCommand,
+                    secretsProvider: settings.secretsProviders[stackName],
+                    envVars: { ...settings.env, ...settings.stackEnv[stackName], CROSS_ACCOUNT_PIPELINE_RUN_DIR: settings.runDir },
+                }),
+            );
+            if (known.has(name)) {
+                return new PulumiStackHandle(await Stack.select(name, workspace), context, settings, true);
+            }
+            if (mode === "select") {
+                throw describeFailure(new Error(`no stack named '${name}' found`), context);
+            }
+            if (mode === "create-or-select") {
+                const created = await Stack.create(name, workspace);
+                known.add(name);
+                return new PulumiStackHandle(created, context, settings, true);
+            }
+            // `stack init` writes the passphrase provider's `encryptionsalt` into the stack file.
+            const restoreStackFile = keepFile(settings.stackFiles[stackName]);
+            const stack = await Stack.create(name, workspace);
+            return new PulumiStackHandle(stack, context, settings, false, async () => {
+                await removals.run(async () => {
+                    const restoreSelection = keepFile(settingsFile);
                     try {
-                        return new PulumiStackHandle(await Stack.select(stackName, workspace), context, settings, true);
-                    } catch (error) {
-                        if (!(error instanceof StackNotFoundError)) {
-                            throw error;
-                        }
-                        missing.add(stackName);
+                        await workspace.removeStack(name, { preserveConfig: true });
+                    } finally {
+                        restoreSelection();
                     }
-                }
-                if (mode === "select") {
-                    throw describeFailure(new Error(`no stack named '${stackName}' found`), context);
-                }
-                if (mode === "create-or-select") {
-                    const created = new PulumiStackHandle(await Stack.create(stackName, workspace), context, settings, true);
-                    missing.delete(stackName);
-                    return created;
-                }
-                // `stack init` writes the passphrase provider's `encryptionsalt` into the stack file.
-                const restoreStackFile = keepFile(settings.stackFiles[stackName]);
-                const stack = await Stack.create(stackName, workspace);
-                return new PulumiStackHandle(stack, context, settings, false, async () => {
-                    await lock.run(() => workspace.removeStack(stackName, { preserveConfig: true }));
-                    restoreStackFile();
                 });
+                restoreStackFile();
             });
         } catch (error) {
             throw describeFailure(error, context);
         }
     };
+    const opened = new Map<string, Promise<StackHandle>>();
     return {
         terminateRunning(): number {
             const pids = fs.existsSync(settings.runDir) ? fs.readdirSync(settings.runDir).flatMap((file) => /^pulumi-(\d+)\.pid$/.exec(file)?.[1] ?? []) : [];
@@ -183,16 +247,16 @@ export function createPulumiWorkspace(pulumiCommand: PulumiCommand, settings: Pu
             }).length;
         },
         openStack(stackName: string, mode: OpenMode): Promise<StackHandle> {
-            const known = selected.get(stackName);
+            const known = opened.get(stackName);
             if (known) {
                 return known;
             }
             const handle = open(stackName, mode);
-            selected.set(stackName, handle);
+            opened.set(stackName, handle);
             // Only an existing stack stays known; a temporary record is gone after release().
             handle.then(
-                (opened) => !opened.existed && selected.delete(stackName),
-                () => selected.delete(stackName),
+                (stack) => !stack.existed && opened.delete(stackName),
+                () => opened.delete(stackName),
             );
             return handle;
         },
@@ -221,7 +285,7 @@ class PulumiStackHandle implements StackHandle {
         const { policyPacks, stackFiles } = this.settings;
         // A preview writes nothing of the user's: yet the CLI saves a new `encryptionsalt` into a
         // passphrase stack's file that has none (pulumi/pulumi `GetSecretsManager`, "must save").
-        const restoreStackFile = keepFile(stackFiles[this.stack.name]);
+        const restoreStackFile = keepFile(stackFiles[this.context.stack]);
         try {
             return (await this.operate(listener, signal, (options) => this.stack.preview({ ...options, policyPacks }), (result) => result.changeSummary))
                 .report;

@@ -5,7 +5,8 @@
 
 import * as path from "path";
 import { configNamespace, DeployMode, deployModes } from "../config";
-import { ProjectFile, projectStackName, readProjectFile, readStackFile, stackFilesIn } from "../project/stackFiles";
+import { ProjectFile, projectStackName, qualifiedStackName, readProjectFile, readStackFile, stackFilesIn } from "../project/stackFiles";
+import { runBounded } from "./bounded";
 import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackWorkspace } from "./stackWorkspace";
 import { isRecord } from "../config/values";
@@ -22,6 +23,8 @@ export interface StackDefinition {
      * StackReference: for a pipeline stack, its targets' `stack`. They must be up before it.
      */
     reads: string[];
+    /** The organizations its StackReferences name (`<organization>/<project>/<stack>` in targets[].stack). */
+    organizations?: string[];
 }
 
 /** A stack file's secrets settings (its `secretsprovider` and `encryptionsalt` lines), which decide whether it needs a passphrase. */
@@ -39,6 +42,8 @@ export interface ProjectStacks {
     secrets: Record<string, StackSecrets>;
     /** Each stack's file, where it is. */
     files: Record<string, string>;
+    /** The stacks whose file imports ESC environments: only the Pulumi CLI knows their whole config. */
+    importingEnvironments: string[];
 }
 
 const deployKey = `${configNamespace}:deploy`;
@@ -72,6 +77,7 @@ export function stackDefinition(
         targets = []; // the program reports a malformed targets list, naming the key
     }
     const reads: string[] = [];
+    const organizations = new Set<string>();
     const problems: string[] = [];
     (Array.isArray(targets) ? targets : []).forEach((target: unknown, index) => {
         const reference = isRecord(target) ? target.stack : undefined;
@@ -89,8 +95,11 @@ export function stackDefinition(
         if (name !== undefined && !reads.includes(name)) {
             reads.push(name);
         }
+        if (name !== undefined) {
+            organizations.add(qualifiedStackName(reference)!.organization);
+        }
     });
-    return problems.length > 0 ? problems : { name: stack, role, reads };
+    return problems.length > 0 ? problems : { name: stack, role, reads, organizations: [...organizations] };
 }
 
 /** Every `Pulumi.<stack>.yaml` of the project (in its `stackConfigDir`), with the project's own config values under each. */
@@ -106,7 +115,7 @@ export function readProjectStacks(projectDir: string): ProjectStacks {
     if (files.length === 0) {
         throw new DriverError(`no stack files (Pulumi.<stack>.yaml) in ${project.stackConfigDir}`);
     }
-    const result: ProjectStacks = { project, definitions: [], secrets: {}, files: {} };
+    const result: ProjectStacks = { project, definitions: [], secrets: {}, files: {}, importingEnvironments: [] };
     const problems: string[] = [];
     for (const file of files) {
         try {
@@ -123,6 +132,9 @@ export function readProjectStacks(projectDir: string): ProjectStacks {
                 hasEncryptionSalt: Boolean(stackFile.secrets?.encryptionSalt),
             };
             result.files[parsed.name] = file;
+            if (stackFile.importsEnvironments) {
+                result.importingEnvironments.push(parsed.name);
+            }
         } catch (error) {
             problems.push(messageOf(error));
         }
@@ -134,35 +146,39 @@ export function readProjectStacks(projectDir: string): ProjectStacks {
 }
 
 /**
- * The definitions as Pulumi sees each stack's config: `pulumi config --json` through the workspace
- * for every stack that exists in the backend; the file reader's for a stack that does not exist
- * yet. When the workspace cannot give a stack's config, its file's is used and `note` says why.
+ * The definitions as Pulumi sees each stack's config. The file reader already reads a stack file as the CLI does
+ * (project-level values under the stack's, stackConfigDir, yaml.v2 typing); only an ESC environment the file
+ * imports adds what the file does not say, so those stacks' config comes from `pulumi config --json` through the
+ * workspace (at most `concurrency` at a time), and every other stack costs no CLI command. A stack not in the
+ * backend yet keeps its file's; when the workspace cannot give a stack's config, `note` says why.
  */
 export async function stackDefinitionsThroughWorkspace(
     workspace: StackWorkspace,
     stacks: ProjectStacks,
     note: (stack: string, text: string) => void,
+    concurrency: number,
 ): Promise<StackDefinition[]> {
     const problems: string[] = [];
-    const definitions = await Promise.all(
-        stacks.definitions.map(async (fromFile) => {
-            let config: Record<string, string>;
-            try {
-                config = await (await workspace.openStack(fromFile.name, "select")).config();
-            } catch (error) {
-                if (!(error instanceof StackFailure && error.kind === "stack-not-found")) {
-                    note(fromFile.name, `config read from its stack file: the Pulumi CLI could not give it (${messageOf(error)})`);
-                }
-                return fromFile;
+    const definitions = await runBounded(stacks.definitions, concurrency, async (fromFile) => {
+        if (!stacks.importingEnvironments.includes(fromFile.name)) {
+            return fromFile;
+        }
+        let config: Record<string, string>;
+        try {
+            config = await (await workspace.openStack(fromFile.name, "select")).config();
+        } catch (error) {
+            if (!(error instanceof StackFailure && error.kind === "stack-not-found")) {
+                note(fromFile.name, `config read from its stack file: the Pulumi CLI could not give it (${messageOf(error)})`);
             }
-            const parsed = stackDefinition(fromFile.name, `stack ${fromFile.name}`, config, stacks.project.name);
-            if (Array.isArray(parsed)) {
-                problems.push(...parsed);
-                return fromFile;
-            }
-            return parsed;
-        }),
-    );
+            return fromFile;
+        }
+        const parsed = stackDefinition(fromFile.name, `stack ${fromFile.name}`, config, stacks.project.name);
+        if (Array.isArray(parsed)) {
+            problems.push(...parsed);
+            return fromFile;
+        }
+        return parsed;
+    });
     if (problems.length > 0) {
         throw new DriverError(problems.join("\n"));
     }

@@ -33,6 +33,8 @@ export interface StackFile {
      * `CROSS_ACCOUNT_PIPELINE_CONFIG_<key>` variable supplies; they are not in `config`.
      */
     unreadableSecrets?: string[];
+    /** The file imports ESC environments (`environment:`), whose values only the Pulumi CLI can add to `config`. */
+    importsEnvironments?: true;
 }
 
 /** A stack file that cannot be read as Pulumi would read it; the message names the file. */
@@ -81,6 +83,7 @@ export function parseStackFile(file: string, text: string, environment: NodeJS.P
     const stackFile: StackFile = {
         stack, file, config: {},
         secrets: { ...(typeof provider === "string" ? { provider } : {}), ...(typeof encryptionSalt === "string" ? { encryptionSalt } : {}) },
+        ...(topLevel(document, "environment") !== undefined ? { importsEnvironments: true as const } : {}),
     };
     for (const [rawKey, value] of config) {
         const name = goKeyText(file, rawKey);

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { destroy, DriverError, DriverEvent, plan, preview, up } from "../../automation";
 import { runCli } from "../../automation/cli";
+import { workspaceSettingsFile } from "../../automation/pulumiStacks";
 import {
     exampleScenario,
     exampleStackFiles,
@@ -19,7 +20,13 @@ import {
     withFakeCli,
 } from "./fakePulumi/fakeCli";
 
-const SELECTION = ["stack select", "stack init", "stack rm"];
+/** What `pulumi stack select <stack>` leaves in the workspace settings file (fakePulumi/pulumi.js); that file's path. */
+function selectStackAsTheUserDid(cli: FakeCli, stack: string): string {
+    const file = workspaceSettingsFile(cli.projectDir, PROJECT, cli.home);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ stack }));
+    return file;
+}
 
 function invocationsOf(cli: FakeCli, command: string, stack?: string): Invocation[] {
     return cli.invocations().filter((call) => call.command === command && (stack === undefined || call.stack === stack));
@@ -62,21 +69,30 @@ function slowTargets() {
 }
 
 describe("automation on the Automation API: up", () => {
-    it("selects stacks one at a time while their updates overlap, and previews each stack with the policy pack before updating it", () =>
+    it("names every stack in full, never selects one, updates the targets together, and previews each stack with the policy pack before updating it", () =>
         withFakeCli(
             exampleStackFiles(),
             async (cli) => {
                 cli.scenario(slowTargets());
                 process.env.PULUMI_BACKEND_URL = cli.stateUrl; // restored by withFakeCli
+                const selected = selectStackAsTheUserDid(cli, "accountC");
                 const { environment, lines, questions } = cliEnvironment(cli);
                 assert.strictEqual(await runCli(["--up", "--yes"], environment), 0, lines.join("\n"));
                 assert.deepStrictEqual(questions, []);
 
-                // Item 5: `stack select`/`init`/`rm` rewrite one shared settings file: never two at once.
-                const selection = cli.invocations().filter((call) => SELECTION.includes(call.command));
-                assert.ok(selection.length >= 6, `${selection.length} selections`);
-                selection.forEach((a, i) => selection.slice(i + 1).forEach((b) => assert.ok(!overlap(a, b), `${a.command} ${a.stack} overlaps ${b.command} ${b.stack}`)));
-                // ...while the target stacks' updates run together.
+                // Issue 22, item 6: the stack the user selected is still selected; no command selected another.
+                assert.strictEqual(fs.readFileSync(selected, "utf8"), JSON.stringify({ stack: "accountC" }));
+                assert.deepStrictEqual(invocationsOf(cli, "stack select"), []);
+                assert.ok(invocationsOf(cli, "stack init").every((call) => call.argv.includes("--no-select")));
+                const aboutAStack = cli.invocations().filter((call) => call.stackArgument !== undefined);
+                assert.ok(aboutAStack.length >= 12, `${aboutAStack.length} commands`);
+                for (const call of aboutAStack) {
+                    assert.strictEqual(call.stackArgument, `organization/${PROJECT}/${call.stack}`, call.argv.join(" "));
+                }
+                // Which stacks exist: one `stack ls`, in full names, before anything else about a stack.
+                assert.strictEqual(invocationsOf(cli, "stack ls").length, 1);
+                assert.ok(invocationsOf(cli, "stack ls")[0].argv.includes("--fully-qualify-stack-names"));
+                // The target stacks' updates run together.
                 assert.ok(overlap(only(cli, "up", "accountB"), only(cli, "up", "accountC")), "the target stacks were not updated together");
 
                 // Item 7: the SDK's `up` skips its own preview, so the driver previews first, both with the pack.
@@ -104,8 +120,7 @@ describe("automation on the Automation API: up", () => {
                 assert.ok(lines.includes(`  ok    accountB Staging: ${roleArnOf("222222222222")} (assumed by accountA)`), lines.join("\n"));
                 assert.ok(lines.includes(`  ok    accountC Prod: ${roleArnOf("333333333333")} (assumed by accountA)`));
             },
-            // A slow settings file: two selections started together would surely overlap.
-            { PULUMI_CONFIG_PASSPHRASE: "correct horse", FAKE_PULUMI_SELECT_MS: "400" },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
         ));
 
     it("asks about the target stacks first, then previews the pipeline stack against their new outputs and asks again", () =>
@@ -151,6 +166,7 @@ describe("automation on the Automation API: previewing changes nothing", () => {
             exampleStackFiles(),
             async (cli) => {
                 cli.scenario(exampleScenario());
+                const selected = selectStackAsTheUserDid(cli, "accountA");
                 const before = snapshot(cli.projectDir);
                 const stackFile = path.join(cli.projectDir, "Pulumi.accountB.yaml");
                 let saltDuringPreview = false;
@@ -173,6 +189,7 @@ describe("automation on the Automation API: previewing changes nothing", () => {
                     type: "backend",
                     url: `file://${path.join(cli.projectDir, ".pulumi", "state")}`,
                     source: "none chosen, so the project's own (git-ignored)",
+                    stacks: `organization/${PROJECT}/<stack>`,
                 });
                 assert.deepStrictEqual(snapshot(cli.projectDir, [".pulumi"]), before);
                 assert.deepStrictEqual(cli.records(path.join(cli.projectDir, ".pulumi", "state", ".pulumi", "stacks", PROJECT)), []);
@@ -181,6 +198,10 @@ describe("automation on the Automation API: previewing changes nothing", () => {
                     assert.ok(removal.argv.includes("--preserve-config"), "stack rm without --preserve-config deletes the stack file");
                     assert.ok(only(cli, "preview", stack).end <= removal.start);
                 }
+                // `stack rm` clears the selection; the driver puts the user's back after each removal, one at a time.
+                assert.strictEqual(fs.readFileSync(selected, "utf8"), JSON.stringify({ stack: "accountA" }));
+                const [first, second] = invocationsOf(cli, "stack rm");
+                assert.ok(!overlap(first, second), "two removals ran together");
                 // The pipeline stack reads stacks that do not exist yet: not previewed, and said why.
                 assert.deepStrictEqual(invocationsOf(cli, "preview", "accountA"), []);
                 assert.match(report.stacks.find((s) => s.stack === "accountA")?.message ?? "", /reads accountB, accountC, which are not deployed yet/);
@@ -222,8 +243,8 @@ describe("automation on the Automation API: previewing changes nothing", () => {
                 cli.scenario(exampleScenario());
                 process.env.PULUMI_BACKEND_URL = cli.stateUrl; // restored by withFakeCli
                 const before = snapshot(cli.projectDir);
-                const { environment, questions } = cliEnvironment(cli, [false]);
-                assert.strictEqual(await runCli(["--up"], environment), 1);
+                const { environment, questions, lines } = cliEnvironment(cli, [false]);
+                assert.strictEqual(await runCli(["--up"], environment), 1, lines.join("\n"));
 
                 assert.deepStrictEqual(questions, ["Apply phase 1 of 2 (accountB, accountC)? [y/N] "]);
                 assert.deepStrictEqual(snapshot(cli.projectDir), before);
@@ -278,6 +299,7 @@ describe("automation on the Automation API: the backend the user chose", () => {
                 type: "backend",
                 url: cli.stateUrl,
                 source: `pulumi login (${path.join(cli.home, "credentials.json")})`,
+                stacks: `organization/${PROJECT}/<stack>`,
             });
             const stackCommands = cli.invocations().filter((call) => call.stack !== undefined);
             assert.ok(stackCommands.length > 0 && stackCommands.every((call) => call.env.PULUMI_BACKEND_URL === cli.stateUrl));
@@ -305,10 +327,36 @@ describe("automation on the Automation API: the backend the user chose", () => {
 
             assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
             assert.ok(cli.invocations().every((call) => call.env.PULUMI_CONFIG_PASSPHRASE === undefined));
-            const cloudStacks = path.join(cli.cloudDir, "api.pulumi.com", "stacks", PROJECT);
+            // The organization the pipeline stack's references name (exampleStackFiles: organization/...).
+            const cloudStacks = path.join(cli.cloudDir, "api.pulumi.com", "stacks", "organization", PROJECT);
             assert.strictEqual(cli.record("accountB", cloudStacks).secretsProvider, "service");
             assert.ok(!fs.readFileSync(path.join(cli.projectDir, "Pulumi.accountB.yaml"), "utf8").includes("encryptionsalt"));
         }));
+
+    it("on Pulumi Cloud, deploys the stacks of the organization the pipeline stack reads, not the CLI's default one", () => {
+        const inAcme = Object.fromEntries(
+            Object.entries(exampleStackFiles()).map(([file, text]) => [file, text.replace(/stack: organization\//g, "stack: acme/")]),
+        );
+        return withFakeCli(
+            inAcme,
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                fs.writeFileSync(path.join(cli.home, "credentials.json"), JSON.stringify({ current: "https://api.pulumi.com", accounts: {} }));
+                const events: DriverEvent[] = [];
+                const report = await up({ projectDir: cli.projectDir, onEvent: (event) => events.push(event) });
+
+                assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+                assert.deepStrictEqual(cli.records(path.join(cli.cloudDir, "api.pulumi.com", "stacks", "acme", PROJECT)), ["accountA", "accountB", "accountC"]);
+                assert.ok(!fs.existsSync(path.join(cli.cloudDir, "api.pulumi.com", "stacks", "globex")), "a stack was created in the default organization");
+                const aboutAStack = cli.invocations().filter((call) => call.stackArgument !== undefined);
+                assert.ok(aboutAStack.every((call) => call.stackArgument === `acme/${PROJECT}/${call.stack}`), aboutAStack.map((c) => c.stackArgument).join(", "));
+                assert.deepStrictEqual(invocationsOf(cli, "org get-default"), [], "the organization was known from the references");
+                const backend = events.find((event) => event.type === "backend");
+                assert.strictEqual(backend?.type === "backend" && backend.stacks, `acme/${PROJECT}/<stack>`);
+            },
+            { FAKE_PULUMI_DEFAULT_ORG: "globex" },
+        );
+    });
 
     it("needs a passphrase only for the stacks that use the passphrase provider", () =>
         withFakeCli(
@@ -333,8 +381,9 @@ describe("automation on the Automation API: config through the workspace", () =>
         withFakeCli(
             {
                 ...exampleStackFiles(),
-                // The targets' stacks come from an ESC environment, not from the file.
-                "Pulumi.accountA.yaml": `config:\n  ${PROJECT}:deploy: pipeline\n  ${PROJECT}:targets:\n    - name: Staging\n    - name: Prod\n`,
+                // The targets' stacks come from an ESC environment the file imports, not from the file.
+                "Pulumi.accountA.yaml":
+                    `environment:\n  - pipeline-targets\nconfig:\n  ${PROJECT}:deploy: pipeline\n  ${PROJECT}:targets:\n    - name: Staging\n    - name: Prod\n`,
             },
             async (cli) => {
                 const scenario = exampleScenario();
@@ -358,7 +407,8 @@ describe("automation on the Automation API: config through the workspace", () =>
                 const report = await preview({ projectDir: cli.projectDir, backendUrl: cli.stateUrl, passphrase: "p", onEvent: (e) => events.push(e) });
                 assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
                 assert.deepStrictEqual(events.find((e) => e.type === "planned"), { type: "planned", operation: "preview", phases: [["accountB", "accountC"], ["accountA"]] });
-                assert.deepStrictEqual(invocationsOf(cli, "config").map((call) => call.stack).sort(), ["accountA", "accountB", "accountC"]);
+                // Only the stack whose file imports an environment needs the CLI to know its config.
+                assert.deepStrictEqual(invocationsOf(cli, "config").map((call) => call.stack), ["accountA"]);
                 const targetsPreviewed = Math.max(only(cli, "preview", "accountB").end, only(cli, "preview", "accountC").end);
                 assert.ok(only(cli, "preview", "accountA").start >= targetsPreviewed);
             },

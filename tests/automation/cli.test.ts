@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { CliEnvironment, parseArguments, runCli } from "../../automation/cli";
-import { exampleStackFiles, withFakeCli } from "./fakePulumi/fakeCli";
+import { exampleStackFiles, PROJECT, withFakeCli } from "./fakePulumi/fakeCli";
 
 const repositoryDir = path.resolve(__dirname, "..", "..");
 
@@ -42,6 +42,8 @@ describe("automation: command line arguments", () => {
                 "--profile",
                 "accountA=pipeline-admin",
                 "--backend=s3://state",
+                "--org",
+                "acme",
                 "--policy-pack",
                 "../packs/strict",
             ]),
@@ -52,6 +54,7 @@ describe("automation: command line arguments", () => {
                 force: false,
                 concurrency: 2,
                 backendUrl: "s3://state",
+                organization: "acme",
                 policyPack: "../packs/strict",
                 profiles: { accountA: "pipeline-admin" },
             },
@@ -104,6 +107,7 @@ describe("automation: command line runs", () => {
             assert.strictEqual(await runCli(["--preview"], environment), 2);
             assert.deepStrictEqual(environment.lines.slice(0, -1), [
                 `Backend: file://${path.join(cli.projectDir, ".pulumi", "state")} (none chosen, so the project's own (git-ignored))`,
+                `Stacks: organization/${PROJECT}/<stack>`,
             ]);
             assert.match(environment.lines[environment.lines.length - 1], /^deploy: stacks accountA, accountB, accountC encrypt their secrets with a passphrase/);
             assert.deepStrictEqual(cli.invocations().map((call) => call.command), ["version"], "a stack command ran");

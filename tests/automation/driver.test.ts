@@ -7,9 +7,9 @@ import {
     PhasePreview,
     planPhases,
     RunReport,
-    runBounded,
     runOperation,
 } from "../../automation/driver";
+import { runBounded } from "../../automation/bounded";
 import { DriverError, StackFailure } from "../../automation/errors";
 import { StackDefinition } from "../../automation/stackFiles";
 import { allStack, FakeStack, FakeWorkspace, pipelineStack, roleArn, targetOutputs, targetStack } from "./fakeWorkspace";

@@ -49,7 +49,8 @@ describe("automation: stack files", () => {
                     "    - { name: Unnamed }\n",
             ),
         );
-        assert.deepStrictEqual(pipeline, { name: "accountA", role: "pipeline", reads: ["accountB", "accountC"] });
+        // The organization of this project's stacks it reads; another project's is none of the run's.
+        assert.deepStrictEqual(pipeline, { name: "accountA", role: "pipeline", reads: ["accountB", "accountC"], organizations: ["organization"] });
         // `pipelineStack` is no longer read: neither required nor an edge.
         const target = `config:\n  ${PROJECT}:deploy: target\n  ${PROJECT}:pipelineStack: organization/${PROJECT}/accountA\n`;
         assert.deepStrictEqual(definitionOf("Pulumi.accountB.yaml", target), { name: "accountB", role: "target", reads: [] });
@@ -92,7 +93,7 @@ describe("automation: stack files", () => {
             (dir) => {
                 const { definitions } = readProjectStacks(dir);
                 assert.deepStrictEqual(definitions, [
-                    { name: "accountA", role: "pipeline", reads: ["accountB"] },
+                    { name: "accountA", role: "pipeline", reads: ["accountB"], organizations: ["organization"] },
                     { name: "accountB", role: "target", reads: [] },
                 ]);
             },

@@ -34,7 +34,10 @@ export interface Invocation {
     argv: string[];
     /** `stack select`, `stack init`, `up`, `config`, ... */
     command: string;
+    /** The short name of the stack it is about. */
     stack?: string;
+    /** That stack as the command named it (`--stack`, or `stack init|rm <name>`). */
+    stackArgument?: string;
     cwd: string;
     start: number;
     end: number;

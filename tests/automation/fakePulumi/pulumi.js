@@ -12,7 +12,13 @@
 //   A `file://` backend's directory must exist (gocloud fileblob); its stacks are
 //   `<dir>/.pulumi/stacks/<project>/<stack>.json`. A service backend's stacks are kept under
 //   FAKE_PULUMI_CLOUD_DIR/<host>/.
-// - `stack select`, `stack init` and `stack rm` read, then rewrite, the workspace settings file
+// - Stack names: `<org>/<project>/<stack>`, `<org>/<stack>` or `<stack>`, whose organization is the
+//   default one (`pulumi org get-default`: FAKE_PULUMI_DEFAULT_ORG), else the user's own, on a
+//   service backend, and must be "organization" on a self-managed one (pkg/backend/diy/store.go);
+//   a service backend keeps each organization's stacks apart. `stack ls --json` names them as the
+//   CLI does, in full with `--fully-qualify-stack-names` (diy/backend.go, httpstate/stack.go String).
+// - `stack select`, `stack init` (unless `--no-select`) and `stack rm` (always: stack_remove.go
+//   clears the selection) read, then rewrite, the workspace settings file
 //   $PULUMI_HOME/workspaces/<project>-<hash>-workspace.json without a lock (#8186, #6287); the
 //   fake holds it for FAKE_PULUMI_SELECT_MS between the read and the write, as a slow disk would.
 // - `stack init` makes the secrets manager: the stack file's provider, else `--secrets-provider`,
@@ -61,6 +67,8 @@ for (let i = 0; i < argv.length; i++) {
     }
 }
 const flag = (name) => (flags[name] ? flags[name][flags[name].length - 1] : undefined);
+/** The stack this invocation is about, as given: `--stack`, or `stack init|rm <name>`. */
+const stackArgument = () => flag("--stack") || flag("-s") || (positional[0] === "stack" && ["init", "rm"].includes(positional[1]) ? positional[2] : undefined);
 
 // ---- outcome and the invocation log -----------------------------------------------------------
 
@@ -71,7 +79,8 @@ function finish(code) {
         const entry = {
             argv,
             command: positional.slice(0, positional[0] === "stack" || positional[0] === "config" ? 2 : 1).join(" "),
-            stack: flag("--stack") || flag("-s") || (positional[0] === "stack" && ["init", "rm"].includes(positional[1]) ? positional[2] : undefined),
+            stack: stackArgument() && stackArgument().split("/").pop(),
+            stackArgument: stackArgument(),
             cwd: process.cwd(),
             start: startedAt,
             end: Date.now(),
@@ -104,7 +113,7 @@ const signalsReceived = [];
 let onInterrupt = () => undefined;
 function recordProcessEvent(event) {
     if (env.FAKE_PULUMI_SIGNALS) {
-        fs.appendFileSync(env.FAKE_PULUMI_SIGNALS, JSON.stringify({ event, command: positional[0], stack: flag("--stack") || flag("-s"), pid: process.pid }) + "\n");
+        fs.appendFileSync(env.FAKE_PULUMI_SIGNALS, JSON.stringify({ event, command: positional[0], stack: stackArgument() && stackArgument().split("/").pop(), pid: process.pid }) + "\n");
     }
 }
 for (const signal of ["SIGINT", "SIGTERM"]) {
@@ -178,7 +187,28 @@ function backendUrl() {
     fail("PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions");
 }
 const isService = (url) => /^https?:\/\//.test(url);
-function stacksDir() {
+/** The default organization of a service backend (`pulumi org set-default`), if one is set. */
+const defaultOrg = () => env.FAKE_PULUMI_DEFAULT_ORG;
+const CURRENT_USER = "fake-user";
+/**
+ * The stack argument resolved as the CLI resolves it: `<org>/<project>/<stack>`, `<org>/<stack>` or `<stack>` (the
+ * default organization, else the user's own; a self-managed backend's only organization is "organization",
+ * pkg/backend/diy/store.go).
+ */
+function stackReference() {
+    const parts = stackArgument().split("/");
+    const stack = parts[parts.length - 1];
+    if (parts.length === 3 && parts[1] !== project().name) {
+        fail(`provided project name "${parts[1]}" doesn't match Pulumi.yaml`);
+    }
+    const service = isService(backendUrl());
+    const organization = parts.length > 1 ? parts[0] : service ? defaultOrg() || CURRENT_USER : "organization";
+    if (!service && organization !== "organization") {
+        fail("organization name must be 'organization'");
+    }
+    return { organization, stack };
+}
+function stacksDir(organization = stackArgument() ? stackReference().organization : "organization") {
     const url = backendUrl();
     if (url.startsWith("file://")) {
         const dir = url.slice("file://".length);
@@ -188,9 +218,28 @@ function stacksDir() {
         return path.join(dir, ".pulumi", "stacks", project().name);
     }
     if (isService(url)) {
-        return path.join(env.FAKE_PULUMI_CLOUD_DIR, new URL(url).host, "stacks", project().name);
+        return path.join(env.FAKE_PULUMI_CLOUD_DIR, new URL(url).host, "stacks", organization, project().name);
     }
     fail(`the fake Pulumi CLI does not model the backend ${url}`);
+}
+/** `pulumi stack ls --json`: the project's stacks, named as the CLI names them (in full with --fully-qualify-stack-names). */
+function listStacks() {
+    const url = backendUrl();
+    const qualify = Boolean(flags["--fully-qualify-stack-names"] || flags["-Q"]);
+    const organizations = isService(url)
+        ? (fs.existsSync(path.join(env.FAKE_PULUMI_CLOUD_DIR, new URL(url).host, "stacks")) ? fs.readdirSync(path.join(env.FAKE_PULUMI_CLOUD_DIR, new URL(url).host, "stacks")) : [])
+        : ["organization"];
+    return organizations.flatMap((organization) => {
+        const dir = stacksDir(organization);
+        const stacks = fs.existsSync(dir) ? fs.readdirSync(dir).map((file) => file.replace(/\.json$/, "")) : [];
+        const elided = isService(url) ? organization === (defaultOrg() || CURRENT_USER) : true;
+        return stacks.map((stack) => ({
+            name: qualify ? `${organization}/${project().name}/${stack}` : elided ? stack : `${organization}/${stack}`,
+            current: false,
+            updateInProgress: false,
+            resourceCount: (JSON.parse(fs.readFileSync(path.join(dir, `${stack}.json`), "utf8")).resources || []).length,
+        }));
+    });
 }
 const recordFile = (stack) => path.join(stacksDir(), `${stack}.json`);
 const readRecord = (stack) => (fs.existsSync(recordFile(stack)) ? JSON.parse(fs.readFileSync(recordFile(stack), "utf8")) : undefined);
@@ -327,7 +376,7 @@ const stepEvent = (kind, op, resource) => ({ [kind]: { metadata: { op, urn: reso
 const SYMBOL = { create: "+", update: "~", delete: "-", same: " " };
 
 async function operate(operation) {
-    const stack = flag("--stack");
+    const { stack } = stackReference();
     const record = requireRecord(stack);
     secretsManagerOf(stack, record, true);
     const scenario = scenarioOf(stack);
@@ -439,7 +488,7 @@ function configOf(stack) {
 }
 
 async function main() {
-    const [command, sub, name] = positional;
+    const [command, sub] = positional;
     if (command === "version") {
         process.stdout.write(`v${VERSION}\n`);
         return;
@@ -450,51 +499,64 @@ async function main() {
         process.stdout.write(JSON.stringify({ user: "fake-user", organizations: [], url }) + "\n");
         return;
     }
+    if (command === "org" && sub === "get-default") {
+        if (!isService(backendUrl())) {
+            fail(`backends of this type "diy" do not support organizations`);
+        }
+        process.stdout.write(`${defaultOrg() || "No Default Org Specified"}\n`);
+        return;
+    }
+    if (command === "stack" && sub === "ls") {
+        process.stdout.write(JSON.stringify(listStacks()) + "\n");
+        return;
+    }
+    const stack = stackArgument() && stackReference().stack;
     if (command === "stack" && sub === "select") {
-        const stack = flag("--stack");
         requireRecord(stack);
-        await setCurrentStack(stack);
+        await setCurrentStack(stackArgument());
         return;
     }
     if (command === "stack" && sub === "init") {
-        if (readRecord(name)) {
-            fail(`stack '${name}' already exists`);
+        if (readRecord(stack)) {
+            fail(`stack '${stackArgument()}' already exists`);
         }
-        const file = readStackFile(name);
+        const file = readStackFile(stack);
         const given = file.secretsprovider || flag("--secrets-provider") || "default";
         const provider = given === "default" ? (isService(backendUrl()) ? "service" : "passphrase") : given;
         if (provider === "passphrase") {
             requirePassphrase();
             if (!file.encryptionsalt) {
-                writeSalt(name);
+                writeSalt(stack);
             }
         }
-        writeRecord(name, { secretsProvider: provider, resources: [], outputs: {}, history: [] });
-        await setCurrentStack(name);
+        writeRecord(stack, { secretsProvider: provider, resources: [], outputs: {}, history: [] });
+        if (!flags["--no-select"]) {
+            await setCurrentStack(stackArgument());
+        }
         return;
     }
     if (command === "stack" && sub === "rm") {
-        const record = requireRecord(name);
+        const record = requireRecord(stack);
         if ((record.resources || []).length > 0 && !flags["--force"]) {
-            fail(`'${name}' still has resources; removal rejected`);
+            fail(`'${stack}' still has resources; removal rejected`);
         }
-        fs.rmSync(recordFile(name));
+        fs.rmSync(recordFile(stack));
         if (!flags["--preserve-config"]) {
-            fs.rmSync(stackFileOf(name), { force: true });
+            fs.rmSync(stackFileOf(stack), { force: true });
         }
+        // The CLI clears the selection after every removal (stack_remove.go).
         await setCurrentStack("");
         return;
     }
     if (command === "stack" && sub === "output") {
-        const record = requireRecord(flag("--stack"));
+        const record = requireRecord(stack);
         if (flags["--show-secrets"]) {
-            secretsManagerOf(flag("--stack"), record, false);
+            secretsManagerOf(stack, record, false);
         }
         process.stdout.write(JSON.stringify(record.outputs || {}) + "\n");
         return;
     }
     if (command === "stack" && sub === "export") {
-        const stack = flag("--stack");
         const record = requireRecord(stack);
         secretsManagerOf(stack, record, false);
         const resources = (record.resources || []).length > 0 ? [stackResource(stack), ...record.resources] : [];
@@ -502,11 +564,10 @@ async function main() {
         return;
     }
     if (command === "stack" && sub === "history") {
-        process.stdout.write(JSON.stringify((requireRecord(flag("--stack")).history || []).slice(0, 1)) + "\n");
+        process.stdout.write(JSON.stringify((requireRecord(stack).history || []).slice(0, 1)) + "\n");
         return;
     }
     if (command === "config" && positional.length === 1) {
-        const stack = flag("--stack");
         const record = requireRecord(stack);
         if (flags["--show-secrets"]) {
             secretsManagerOf(stack, record, false);
