@@ -45,7 +45,8 @@ export const USAGE = `usage: npm run deploy -- (--preview | --up | --destroy | -
   --org NAME             Pulumi Cloud organization of the stacks, each named NAME/<project>/<stack> (default: the one
                          targets[].stack names, else the CLI's default organization)
   --policy-pack DIR      the policy pack previews and updates run with (default: ./policy-pack)
-  --profile STACK=NAME   run STACK with the AWS profile NAME (repeatable); default: the shell's AWS credentials
+  --profile STACK=NAME   STACK's AWS providers use the AWS profile NAME (repeatable); the Pulumi CLI itself (its
+                         backend, its secrets provider) and any other stack use the shell's AWS credentials
   --help, -h             this text`;
 
 const OPERATION_FLAGS: Record<string, CliOperation> = {

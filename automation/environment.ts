@@ -1,15 +1,20 @@
 // What each stack's Pulumi process is given: the backend the user chose, the secrets passphrase
-// when a stack needs one, and the AWS credentials of the stack's account. Pure functions over the
-// options and process.env (and the login file the CLI keeps).
+// when a stack needs one, and the AWS credentials of the stack's account, for its AWS providers only.
+// Pure functions over the options and process.env (and the login file the CLI keeps).
 
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { driverCredentialsVariable } from "../config";
 import { DriverError } from "./errors";
 import { StackSecrets } from "./stackFiles";
 
-/** One account's credentials, handed to that stack's Pulumi process as the standard AWS variables. */
-export type AwsCredentials = { profile: string } | { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+/**
+ * One account's credentials, for the AWS providers of that stack's account only: a profile, or a role the provider
+ * assumes (with the environment's credentials). The Pulumi CLI itself (its s3:// backend, its awskms:// secrets
+ * provider) keeps the environment's credentials.
+ */
+export type AwsCredentials = { profile: string } | { assumeRoleArn: string };
 
 export interface BackendOptions {
     projectDir: string;
@@ -149,25 +154,29 @@ export function backendEnv(
 }
 
 /**
- * The AWS variables for one stack. The other kind of credentials is cleared so that nothing
- * inherited from the shell competes with what was given for this account.
+ * What gives one stack's AWS providers their credentials: the program's driverCredentialsVariable, which only the
+ * program reads (config/index.ts), not AWS_PROFILE, which the Pulumi CLI would use for its backend and secrets
+ * provider too. Static keys are refused here: as provider inputs they would be kept in the stack's state; a stack's
+ * process environment (`environment`) takes them, for the CLI and the providers alike.
  */
 export function credentialsEnv(stackName: string, credentials: AwsCredentials): Record<string, string> {
-    if ("profile" in credentials && isFilled(credentials.profile)) {
-        return { AWS_PROFILE: credentials.profile, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_SESSION_TOKEN: "" };
+    const given = credentials as Record<string, unknown>;
+    const kinds = ["profile", "assumeRoleArn"].filter((kind) => isFilled(given[kind]));
+    if (kinds.length === 1 && Object.keys(given).length === 1) {
+        return { [driverCredentialsVariable]: JSON.stringify({ [kinds[0]]: given[kinds[0]] }) };
     }
-    if ("accessKeyId" in credentials && isFilled(credentials.accessKeyId) && isFilled(credentials.secretAccessKey)) {
-        return {
-            AWS_PROFILE: "",
-            AWS_DEFAULT_PROFILE: "",
-            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-            AWS_SESSION_TOKEN: credentials.sessionToken ?? "",
-        };
+    const keys = "accessKeyId" in given ? "; static keys go in the stack's process environment: environment: { " +
+        `${stackName}: { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } }, which the Pulumi CLI's backend uses too` : "";
+    throw new DriverError(`credentials for stack ${stackName}: expected { profile } or { assumeRoleArn } with a non-empty value${keys}`);
+}
+
+/** Extra variables of each named stack's Pulumi process (`environment`): names must be environment variable names. */
+export function processEnv(stackName: string, variables: Record<string, string>): Record<string, string> {
+    const bad = Object.entries(variables).find(([name, value]) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || typeof value !== "string");
+    if (bad) {
+        throw new DriverError(`environment for stack ${stackName}: ${JSON.stringify(bad[0])} = ${JSON.stringify(bad[1])}; expected variable names and string values`);
     }
-    throw new DriverError(
-        `credentials for stack ${stackName}: expected { profile } or { accessKeyId, secretAccessKey, sessionToken? } with non-empty values`,
-    );
+    return variables;
 }
 
 function isFilled(value: unknown): value is string {

@@ -16,6 +16,7 @@ import {
     defaultBackendUrl,
     defaultStateDir,
     isServiceBackend,
+    processEnv,
     readLogin,
     usesPassphrase,
 } from "./environment";
@@ -39,8 +40,13 @@ export const DEFAULT_CONCURRENCY = 4;
 export interface DriverOptions extends BackendOptions {
     /** Stacks to run, by name; default: every `Pulumi.<stack>.yaml` of the project. Order comes from which stack reads which. */
     stacks?: string[];
-    /** AWS credentials per stack name; a stack without an entry uses the credentials of the environment. */
+    /**
+     * AWS credentials per stack name, for that stack's AWS providers only (not the Pulumi CLI's backend or secrets
+     * provider); a stack without an entry, and the CLI itself, use the credentials of the environment.
+     */
     credentials?: Record<string, AwsCredentials>;
+    /** Extra environment variables per stack name, for that stack's whole Pulumi process: the CLI, the program, the providers. */
+    environment?: Record<string, Record<string, string>>;
     /** At most this many stacks of one phase run at the same time; default 4. */
     concurrency?: number;
     /** The policy pack every preview and update runs with; default: the project's own `policy-pack/`. */
@@ -140,7 +146,7 @@ async function prepare(options: DriverOptions, operation: Operation, runDir: str
     if (!Number.isInteger(concurrency) || concurrency < 1) {
         throw new DriverError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
     }
-    const stackEnv = credentialsByStack(options.credentials ?? {}, fromFiles);
+    const stackEnv = stackEnvironments(options, fromFiles);
     const policyPack = path.resolve(projectDir, options.policyPack ?? "policy-pack");
     if (operation === "preview" || operation === "up") {
         if (!fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml"))) {
@@ -203,11 +209,20 @@ async function chooseBackend(
     return { url, source: choice.source };
 }
 
-function credentialsByStack(credentials: Record<string, AwsCredentials>, stacks: ProjectStacks): Record<string, Record<string, string>> {
+function stackEnvironments(options: DriverOptions, stacks: ProjectStacks): Record<string, Record<string, string>> {
     const names = stacks.definitions.map((s) => s.name);
-    const unknown = Object.keys(credentials).filter((name) => !names.includes(name));
-    if (unknown.length > 0) {
-        throw new DriverError(`credentials given for unknown stack ${unknown.join(", ")} (stacks: ${names.join(", ")})`);
+    const credentials = options.credentials ?? {};
+    const environment = options.environment ?? {};
+    for (const [option, given] of [["credentials", credentials], ["environment", environment]] as const) {
+        const unknown = Object.keys(given).filter((name) => !names.includes(name));
+        if (unknown.length > 0) {
+            throw new DriverError(`${option} given for unknown stack ${unknown.join(", ")} (stacks: ${names.join(", ")})`);
+        }
     }
-    return Object.fromEntries(Object.entries(credentials).map(([stackName, given]) => [stackName, credentialsEnv(stackName, given)]));
+    return Object.fromEntries(
+        names.map((name) => [name, {
+            ...(environment[name] ? processEnv(name, environment[name]) : {}),
+            ...(credentials[name] ? credentialsEnv(name, credentials[name]) : {}),
+        }]),
+    );
 }

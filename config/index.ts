@@ -5,11 +5,12 @@ import type { z } from "zod";
 import { pipelineStages } from "../definition/pipeline";
 import { notValid, problemsOf } from "./problems";
 import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, policiesFitTheirQuotas, Problem, validPart } from "./rules";
-import { configKeys, configNamespace, configSchema, ProgramConfig, resolved } from "./schema";
+import { configKeys, configNamespace, configSchema, Credentials, credentials, ProgramConfig, resolved, targetsDeployedHere } from "./schema";
+import { accountOfArn } from "../definition/names";
 import { RawConfig } from "./types";
 
 export * from "./types";
-export { configKeys, configNamespace, defaults, rawTargetNames } from "./schema";
+export { configKeys, configNamespace, defaults, rawTargetNames, targetsDeployedHere } from "./schema";
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -57,11 +58,19 @@ export function readRawConfig(config = new pulumi.Config(configNamespace)): RawC
 export const pipelineStackNoLongerRead =
     "pipelineStack: no longer needed and can be removed; a target stack reads nothing from the pipeline stack (the pipeline stack reads the target stacks, through targets[].stack)";
 
+/**
+ * Credentials the deploy driver gives one stack's run (`npm run deploy -- --profile STACK=NAME`, the library's
+ * `credentials`), as JSON `{"profile": ...}` or `{"assumeRoleArn": ...}`. Not AWS_PROFILE: the Pulumi CLI runs in
+ * the same environment and would use them for its own backend (s3://) and secrets provider (awskms://). They go to
+ * the providers of this stack's account that have no credentials in config.
+ */
+export const driverCredentialsVariable = "CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS";
+
 /** Reads and validates the stack's config; a user error becomes one RunError (message, no stack trace). */
 export function loadConfig(): ProgramConfig {
     try {
         const raw = readRawConfig();
-        const config = parseConfig(raw);
+        const config = withDriverCredentials(parseConfig(raw), process.env[driverCredentialsVariable]);
         if (raw.pipelineStack) {
             void pulumi.log.warn(pipelineStackNoLongerRead);
         }
@@ -85,4 +94,50 @@ export function parseConfig(raw: RawConfig): ProgramConfig {
         throw new ConfigError(problemsOf(result.error.issues));
     }
     return result.data;
+}
+
+/**
+ * The config with the driver's credentials (driverCredentialsVariable) given to every account of this stack whose
+ * credentials config leaves empty; one stack's credentials are one account's, so a stack deploying into several
+ * such accounts (`deploy: all`) is refused, as is a role of another account.
+ */
+export function withDriverCredentials(config: ProgramConfig, text: string | undefined): ProgramConfig {
+    if (text === undefined || text === "") {
+        return config;
+    }
+    const problem = (message: string) => new ConfigError([`${driverCredentialsVariable} (the deploy driver's credentials for this stack): ${message}`]);
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch {
+        throw problem(`${JSON.stringify(text)} is not JSON; expected {"profile": NAME} or {"assumeRoleArn": ARN}`);
+    }
+    const parsed = credentials("this stack's account").safeParse(value, { error: notValid });
+    if (!parsed.success || (parsed.data.profile === undefined) === (parsed.data.assumeRoleArn === undefined)) {
+        throw problem(`${JSON.stringify(text)}: expected exactly one of {"profile": NAME} or {"assumeRoleArn": ARN}`);
+    }
+    const given = parsed.data;
+    const isEmpty = (c: Credentials) => c.profile === undefined && c.assumeRoleArn === undefined;
+    const deploysPipeline = config.deploy !== "target";
+    const targets = new Set(targetsDeployedHere(config).filter((target) => isEmpty(target.credentials)).map((target) => target.name));
+    const accounts = new Set([
+        ...(deploysPipeline && isEmpty(config.pipelineCredentials) ? [config.pipelineAccountId] : []),
+        ...config.targets.filter((target) => targets.has(target.name)).map((target) => target.accountId),
+    ]);
+    if (accounts.size > 1) {
+        throw problem(`one stack's credentials are one account's, and this stack deploys into ${[...accounts].join(", ")} without credentials in config; ` +
+            "give each account its own (pipelineCredentials, targets[].credentials)");
+    }
+    const roleAccount = given.assumeRoleArn === undefined ? undefined : accountOfArn(given.assumeRoleArn);
+    const [account] = accounts;
+    if (roleAccount !== undefined && account !== undefined && roleAccount !== account) {
+        throw problem(`"${given.assumeRoleArn}" is a role of account ${roleAccount}; expected a role of account ${account}, which this stack deploys into`);
+    }
+    const fill = (c: Credentials): Credentials => (isEmpty(c) ? given : c);
+    return {
+        ...config,
+        pipelineCredentials: deploysPipeline ? fill(config.pipelineCredentials) : config.pipelineCredentials,
+        targets: config.targets.map((target) => (targets.has(target.name) ? { ...target, credentials: given } : target)),
+        ...(config.deployedTargets ? { deployedTargets: config.deployedTargets.map((target) => (targets.has(target.name) ? { ...target, credentials: given } : target)) } : {}),
+    };
 }

@@ -158,7 +158,7 @@ const region = () => z.enum(knownRegions, {
 
 const roleName = () => text(roleNamePattern, "an IAM role name (1-64 letters, digits or + = , . @ _ -)");
 
-const credentials = (account: string) => object({
+export const credentials = (account: string) => object({
     profile: text(/^[\w.@+-]+$/, "the name of an AWS CLI profile").optional()
         .describe("an AWS CLI profile with credentials of this account"),
     assumeRoleArn: text(roleArnPattern, `an IAM role ARN such as "arn:aws:iam::111111111111:role/Deployer"`).optional()
@@ -480,3 +480,12 @@ export type SourceConfig = ProgramConfig["source"];
 export type BuildConfig = ProgramConfig["build"];
 export type ExtraActionConfig = ProgramConfig["extraActions"][number];
 export type WaveConfig = ProgramConfig["waves"][number];
+
+/** The targets whose account resources this stack declares: those `target` lists for a target stack, all for `all`. */
+export function targetsDeployedHere(config: ProgramConfig): TargetConfig[] {
+    switch (config.deploy) {
+        case "pipeline": return [];
+        case "target": return config.deployedTargets ?? [];
+        case "all": return config.targets;
+    }
+}

@@ -3,7 +3,7 @@
 // does not exist; and no two stacks may declare the same resources.
 import type { ProgramConfig, TargetConfig } from "../config";
 import { codeDeployApplications } from "../program/applications";
-import { targetsDeployedHere } from "../program/providers";
+import { targetsDeployedHere } from "../config";
 import { qualifiedStackName } from "../project/stackFiles";
 import type { PlannedStack } from "./stacks";
 

@@ -1,7 +1,7 @@
 // The plan as a person reads it: per account what is created, who may do what, what was verified;
 // in full (plan.txt, --verbose) or brief (the terminal: the counts, the quota headroom, what failed, what changed).
 import { count, QuotaName, quotas, share } from "../definition/quotas";
-import { targetsDeployedHere } from "../program/providers";
+import { targetsDeployedHere } from "../config";
 import { AccessFinding } from "../verification/evaluation";
 import { awsResources, awsResourcesByAccount, className, policyDocuments, summarize } from "./describe";
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";

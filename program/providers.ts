@@ -4,6 +4,7 @@
 // loaded, also registers how to rebuild an aws provider from a resource reference; nothing this program
 // reads carries one (its stack outputs are plain values, and awsx's VPC outputs name no provider).
 import { Provider, ProviderArgs } from "@pulumi/aws/provider";
+import { targetsDeployedHere } from "../config";
 import type { Credentials, ProgramConfig, TargetConfig } from "../config";
 
 export interface AccountProviders {
@@ -31,13 +32,4 @@ export function accountProviders(config: ProgramConfig): AccountProviders {
         provider: new Provider(`target-${target.name}`, providerArgs(target.accountId, target.region, target.credentials, config.pipelineName)),
     }));
     return { pipeline, targets };
-}
-
-/** The targets whose account resources this stack declares: those `target` lists for a target stack, all for `all`. */
-export function targetsDeployedHere(config: ProgramConfig): TargetConfig[] {
-    switch (config.deploy) {
-        case "pipeline": return [];
-        case "target": return config.deployedTargets ?? [];
-        case "all": return config.targets;
-    }
 }

@@ -4,7 +4,8 @@ import type { ProgramConfig, TargetConfig } from "../config";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { readStackFile, stackFilesIn } from "../project/stackFiles";
-import { providerArgs, targetsDeployedHere } from "../program/providers";
+import { ConfigError, driverCredentialsVariable, targetsDeployedHere, withDriverCredentials } from "../config";
+import { providerArgs } from "../program/providers";
 import {
     parsed, pipelineAccountId, projectRoot, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry, targetStackName,
 } from "./fixtures";
@@ -172,4 +173,51 @@ describe("the shipped stack files", () => {
             assert.ok(disabled.includes("aws") || disabled.includes("*"), `disabled: ${JSON.stringify(disabled)}`);
         });
     }
+});
+
+describe("the deploy driver's credentials for a stack (CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS)", () => {
+    const staging = JSON.stringify({ profile: "staging-admin" });
+    const problemOf = (run: () => unknown): string => {
+        try {
+            run();
+        } catch (error) {
+            assert.ok(error instanceof ConfigError, String(error));
+            return error.problems.join("\n");
+        }
+        return assert.fail("accepted");
+    };
+
+    it("reach the providers of the stack's own account, and only those without credentials in config", () => {
+        const target = withDriverCredentials(parsed("accountB"), staging);
+        assert.deepEqual(targetsDeployedHere(target).map((t) => t.credentials), [{ profile: "staging-admin" }]);
+        assert.deepEqual(target.pipelineCredentials, {}, "a target stack has no pipeline account provider");
+        const pipeline = withDriverCredentials(parsed("accountA"), JSON.stringify({ assumeRoleArn: `arn:aws:iam::${pipelineAccountId}:role/Deployer` }));
+        assert.deepEqual(pipeline.pipelineCredentials, { assumeRoleArn: `arn:aws:iam::${pipelineAccountId}:role/Deployer` });
+        assert.deepEqual(pipeline.targets.map((t) => t.credentials), [{}], "the targets' accounts are not this stack's");
+        const configured = withDriverCredentials(parsed("accountB", { targets: [stagingEntry({ credentials: { profile: "from-config" } })] }), staging);
+        assert.deepEqual(targetsDeployedHere(configured).map((t) => t.credentials), [{ profile: "from-config" }]);
+        const without = parsed("accountB");
+        assert.strictEqual(withDriverCredentials(without, undefined), without, "no variable, nothing changed");
+    });
+
+    it("are refused for a stack of several accounts, for a role of another account, and when malformed, naming the variable", () => {
+        assert.match(problemOf(() => withDriverCredentials(parsed("accountA", { deploy: "all" }), staging)),
+            new RegExp(`^${driverCredentialsVariable} \\(the deploy driver's credentials for this stack\\): one stack's credentials are one account's, and this stack deploys into ${pipelineAccountId}, ${targetAccountId} without credentials in config`));
+        assert.match(problemOf(() => withDriverCredentials(parsed("accountB"), JSON.stringify({ assumeRoleArn: `arn:aws:iam::${pipelineAccountId}:role/Deployer` }))),
+            new RegExp(`is a role of account ${pipelineAccountId}; expected a role of account ${targetAccountId}`));
+        assert.match(problemOf(() => withDriverCredentials(parsed("accountB"), "staging-admin")), /"staging-admin" is not JSON/);
+        assert.match(problemOf(() => withDriverCredentials(parsed("accountB"), JSON.stringify({ profile: "a", assumeRoleArn: `arn:aws:iam::${targetAccountId}:role/D` }))),
+            /expected exactly one of/);
+    });
+
+    it("are what the program's target-account provider is created with, under the mocks", async () => {
+        process.env[driverCredentialsVariable] = staging;
+        try {
+            const run = await runProgram({ stack: "accountB", config: qualifiedConfig("accountB") });
+            const providers = run.resources.filter((r) => r.type === "pulumi:providers:aws");
+            assert.deepEqual(providers.map((p) => p.inputs.profile), ["staging-admin"]);
+        } finally {
+            delete process.env[driverCredentialsVariable];
+        }
+    });
 });

@@ -376,6 +376,24 @@ describe("automation on the Automation API: the backend the user chose", () => {
         ));
 });
 
+describe("automation on the Automation API: credentials", () => {
+    it("gives --profile to the stack's AWS providers, and leaves the CLI (its backend, its secrets provider) the environment's", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                process.env.PULUMI_BACKEND_URL = cli.stateUrl;
+                const { environment, lines } = cliEnvironment(cli);
+                assert.strictEqual(await runCli(["--preview", "--stack", "accountB", "--profile", "accountB=staging-admin"], environment), 0, lines.join("\n"));
+                const calls = cli.invocations().filter((call) => call.command !== "version");
+                assert.ok(calls.length >= 3 && calls.every((call) => call.env.AWS_PROFILE === "state-admin"), calls.map((c) => `${c.command} ${c.env.AWS_PROFILE}`).join(", "));
+                assert.ok(invocationsOf(cli, "preview", "accountB").every((call) => call.env.CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS === JSON.stringify({ profile: "staging-admin" })));
+                assert.ok(invocationsOf(cli, "stack ls").every((call) => call.env.CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS === undefined));
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse", AWS_PROFILE: "state-admin" },
+        ));
+});
+
 describe("automation on the Automation API: config through the workspace", () => {
     it("orders the stacks by what `pulumi config` says, which includes an environment's values the stack file lacks", () =>
         withFakeCli(

@@ -8,10 +8,12 @@ import {
     checkBackendUrl,
     credentialsEnv,
     defaultBackendUrl,
+    processEnv,
     readLogin,
     usesPassphrase,
 } from "../../automation/environment";
 import { DriverError } from "../../automation/errors";
+import { driverCredentialsVariable } from "../../config";
 
 const projectDir = path.resolve("/work/project");
 const FILE = "file:///srv/state";
@@ -90,27 +92,26 @@ describe("automation: which stacks need a passphrase", () => {
 });
 
 describe("automation: credentials", () => {
-    it("gives a stack exactly the credentials given for it, clearing the other kind", () => {
+    it("gives a stack's credentials to its AWS providers only, through the program's variable, not AWS_PROFILE", () => {
         assert.deepStrictEqual(credentialsEnv("accountA", { profile: "pipeline-admin" }), {
-            AWS_PROFILE: "pipeline-admin",
-            AWS_ACCESS_KEY_ID: "",
-            AWS_SECRET_ACCESS_KEY: "",
-            AWS_SESSION_TOKEN: "",
+            [driverCredentialsVariable]: JSON.stringify({ profile: "pipeline-admin" }),
         });
-        assert.deepStrictEqual(credentialsEnv("accountB", { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret" }), {
-            AWS_PROFILE: "",
-            AWS_DEFAULT_PROFILE: "",
-            AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
-            AWS_SECRET_ACCESS_KEY: "secret",
-            AWS_SESSION_TOKEN: "",
+        assert.deepStrictEqual(credentialsEnv("accountB", { assumeRoleArn: "arn:aws:iam::222222222222:role/Deployer" }), {
+            [driverCredentialsVariable]: JSON.stringify({ assumeRoleArn: "arn:aws:iam::222222222222:role/Deployer" }),
         });
     });
 
-    it("rejects incomplete credentials, naming the stack", () => {
-        assert.throws(() => credentialsEnv("accountB", { profile: "" }), /credentials for stack accountB/);
+    it("refuses incomplete credentials, and sends static keys to the stack's process environment, naming the stack", () => {
+        assert.throws(() => credentialsEnv("accountB", { profile: "" }), /^DriverError: credentials for stack accountB: expected \{ profile \} or \{ assumeRoleArn \}/);
         assert.throws(
-            () => credentialsEnv("accountB", { accessKeyId: "AKIAEXAMPLE" } as unknown as { profile: string }),
-            /credentials for stack accountB/,
+            () => credentialsEnv("accountB", { profile: "a", assumeRoleArn: "arn:aws:iam::222222222222:role/D" } as unknown as { profile: string }),
+            /credentials for stack accountB: expected \{ profile \} or \{ assumeRoleArn \}/,
         );
+        assert.throws(
+            () => credentialsEnv("accountB", { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s" } as unknown as { profile: string }),
+            /static keys go in the stack's process environment: environment: \{ accountB: \{ AWS_ACCESS_KEY_ID/,
+        );
+        assert.throws(() => processEnv("accountB", { "AWS KEY": "x" }), /environment for stack accountB: "AWS KEY"/);
     });
 });
+

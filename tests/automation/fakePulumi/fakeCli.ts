@@ -42,7 +42,10 @@ export interface Invocation {
     start: number;
     end: number;
     exitCode: number;
-    env: { PULUMI_BACKEND_URL?: string; PULUMI_CONFIG_PASSPHRASE?: string; AWS_PROFILE?: string; PULUMI_HOME?: string };
+    env: {
+        PULUMI_BACKEND_URL?: string; PULUMI_CONFIG_PASSPHRASE?: string; AWS_PROFILE?: string; PULUMI_HOME?: string;
+        CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS?: string;
+    };
 }
 
 /** An operation of the fake CLI that started (and now listens for signals), or a signal one received. */

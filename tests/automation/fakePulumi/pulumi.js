@@ -89,6 +89,7 @@ function finish(code) {
                 PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL,
                 PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE,
                 AWS_PROFILE: env.AWS_PROFILE,
+                CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS: env.CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS,
                 PULUMI_HOME: env.PULUMI_HOME,
             },
         };
