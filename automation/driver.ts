@@ -12,6 +12,7 @@ import { DriverError, messageOf, StackFailure } from "./errors";
 import { StackDefinition, StackRole } from "./stackFiles";
 import {
     ChangeCounts,
+    hasChanges,
     OperationNotStarted,
     ResourceChange,
     ResourceName,
@@ -409,9 +410,7 @@ class Run {
         if (this.request.operation !== "preview") {
             return {}; // `up` previews a stack only after the stacks it reads are up
         }
-        const changing = this.resultsOf(stack.reads).filter(
-            ({ changes }) => changes !== undefined && changes.create + changes.update + changes.replace + changes.delete > 0,
-        );
+        const changing = this.resultsOf(stack.reads).filter(({ changes }) => changes !== undefined && hasChanges(changes));
         if (changing.length === 0) {
             return {};
         }

@@ -2,16 +2,27 @@
 
 import { RoleArnCheck } from "./crossCheck";
 import { DriverEvent, Operation, RunReport, StackResult, StackStatus } from "./driver";
-import { ChangeCounts, ChangeOp } from "./stackWorkspace";
+import { ChangeCounts, ChangeOp, STEP_KINDS, StepKind } from "./stackWorkspace";
 
-const OP_SYMBOLS: Record<ChangeOp, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+/** The four kinds always shown in the summary table, even at 0; any other kind only when it occurs. */
+const ALWAYS_SHOWN: readonly StepKind[] = ["create", "update", "replace", "delete"];
 
-/** `+3 ~1 +-0 -0`: created, updated, replaced, deleted (Pulumi's own symbols). */
+/** The kinds of change that occurred beside the four, in the engine's order. */
+function otherKinds(changes: ChangeCounts): ChangeOp[] {
+    return (Object.keys(STEP_KINDS) as StepKind[]).filter((kind): kind is ChangeOp => kind !== "same" && !ALWAYS_SHOWN.includes(kind) && changes[kind] > 0);
+}
+
+/** `+3 ~1 +-0 -0 =2`: created, updated, replaced, deleted, then any other kind that occurred (Pulumi's own symbols). */
 export function formatChanges(changes: ChangeCounts | undefined): string {
     if (changes === undefined) {
         return "-";
     }
-    return (Object.keys(OP_SYMBOLS) as ChangeOp[]).map((op) => `${OP_SYMBOLS[op]}${changes[op]}`).join(" ");
+    return [...ALWAYS_SHOWN, ...otherKinds(changes)].map((kind) => `${STEP_KINDS[kind]}${changes[kind]}`).join(" ");
+}
+
+/** `3 to create, 0 to update, 0 to replace, 0 to delete, 2 to import, 1 unchanged`: every kind that occurred, in words. */
+export function describeChanges(changes: ChangeCounts): string {
+    return [...ALWAYS_SHOWN, ...otherKinds(changes)].map((kind) => `${changes[kind]} to ${kind.replace(/-/g, " ")}`).concat(`${changes.same} unchanged`).join(", ");
 }
 
 /** `accountA → accountB + accountC`: phases in order, stacks of one phase together. */
@@ -24,11 +35,8 @@ export function formatPreview(result: StackResult): string[] {
     if (result.status !== "succeeded" || result.changes === undefined) {
         return [`${result.stack}: no preview (${result.status}${result.message === undefined ? "" : `: ${result.message.split("\n")[0]}`})`];
     }
-    const { create, update, replace, delete: deleted, same } = result.changes;
-    const header =
-        `${result.stack}${result.newStack ? " (new stack)" : ""}: ${create} to create, ${update} to update, ${replace} to replace, ` +
-        `${deleted} to delete, ${same} unchanged`;
-    const resources = (result.resources ?? []).map(({ op, type, name }) => `    ${OP_SYMBOLS[op].padEnd(2)} ${type}  ${name}`);
+    const header = `${result.stack}${result.newStack ? " (new stack)" : ""}: ${describeChanges(result.changes)}`;
+    const resources = (result.resources ?? []).map(({ op, type, name }) => `    ${STEP_KINDS[op].padEnd(2)} ${type}  ${name}`);
     return [header, ...resources, ...(result.caveat === undefined ? [] : [`    note: ${result.caveat}`])];
 }
 

@@ -28,6 +28,7 @@ import { DriverError, messageOf } from "./errors";
 import { describeFailure, FailureContext, PULUMI_INSTALL_HINT } from "./failures";
 import {
     ChangeCounts,
+    changeCounts,
     ChangeOp,
     ChangeReport,
     OpenMode,
@@ -39,6 +40,7 @@ import {
     StackOutputs,
     StackWorkspace,
     StateSummary,
+    STEP_KINDS,
 } from "./stackWorkspace";
 
 export interface PulumiWorkspaceSettings {
@@ -402,24 +404,20 @@ export function keepFile(file: string): () => void {
     };
 }
 
+/** Every kind of step, counted (0 for those that did not occur). */
 export function countChanges(opMap: OpMap | undefined): ChangeCounts {
-    return {
-        create: opMap?.create ?? 0,
-        update: opMap?.update ?? 0,
-        replace: opMap?.replace ?? 0,
-        delete: opMap?.delete ?? 0,
-        same: opMap?.same ?? 0,
-    };
+    return changeCounts(opMap);
 }
 
-const CHANGE_OPS: readonly string[] = ["create", "update", "replace", "delete"] satisfies ChangeOp[];
+/** The two halves of a replacement, which its `replace` step already stands for in a list of resources. */
+const REPLACEMENT_HALVES: readonly string[] = ["create-replacement", "delete-replaced"] satisfies ChangeOp[];
 
 /**
- * The resource a step changes, or undefined for steps that change nothing (`same`, `read`) and
- * for the create/delete halves of a replacement, which the `replace` step already stands for.
+ * The resource a step changes: every step but `same` and the halves of a replacement (and the engine's own
+ * bookkeeping steps, which are no step kind).
  */
 export function resourceChangeOf(step: Pick<StepEventMetadata, "op" | "urn" | "type">): ResourceChange | undefined {
-    if (!CHANGE_OPS.includes(step.op)) {
+    if (!(step.op in STEP_KINDS) || step.op === "same" || REPLACEMENT_HALVES.includes(step.op)) {
         return undefined;
     }
     return { op: step.op as ChangeOp, type: step.type, name: nameOfUrn(step.urn) };

@@ -2,18 +2,48 @@
 // Automation API; tests implement it with fakes. Implementations throw `StackFailure` (errors.ts)
 // so that the driver can tell a missing stack from any other failure.
 
-/** Resource counts of a preview or an operation, in Pulumi's own terms. */
-export interface ChangeCounts {
-    create: number;
-    update: number;
-    replace: number;
-    delete: number;
-    same: number;
+/**
+ * Every kind of step the engine takes on a resource, in its order (pulumi/pulumi pkg/resource/deploy/step.go
+ * `StepOps`, the SDK's OpType), with the symbol the Pulumi CLI shows for it (`RawPrefix`). `diff` and
+ * `extend-parameterize` are the engine's own bookkeeping and never reach a summary.
+ */
+export const STEP_KINDS = {
+    same: "  ",
+    create: "+",
+    update: "~",
+    delete: "-",
+    replace: "+-",
+    "create-replacement": "++",
+    "delete-replaced": "--",
+    read: ">",
+    "read-replacement": ">>",
+    refresh: "~",
+    discard: "<",
+    "discard-replaced": "<<",
+    "remove-pending-replace": "~",
+    import: "=",
+    "import-replacement": "=>",
+} as const;
+
+export type StepKind = keyof typeof STEP_KINDS;
+
+/** How many resources each kind of step touches (0 for the kinds that do not occur). */
+export type ChangeCounts = Record<StepKind, number>;
+
+/** Steps that change something: every kind but `same`. */
+export type ChangeOp = Exclude<StepKind, "same">;
+
+/** Counts with every kind, 0 where `given` has none. */
+export function changeCounts(given: Partial<Record<string, number>> = {}): ChangeCounts {
+    return Object.fromEntries((Object.keys(STEP_KINDS) as StepKind[]).map((kind) => [kind, given[kind] ?? 0])) as ChangeCounts;
 }
 
-export type ChangeOp = "create" | "update" | "replace" | "delete";
+/** True when any step but `same` occurred. */
+export function hasChanges(changes: ChangeCounts): boolean {
+    return (Object.keys(changes) as StepKind[]).some((kind) => kind !== "same" && changes[kind] > 0);
+}
 
-/** One resource that an operation creates, updates, replaces or deletes. */
+/** One resource that an operation creates, updates, replaces, deletes, imports, reads or discards. */
 export interface ResourceChange {
     op: ChangeOp;
     /** Pulumi type token, e.g. `aws:kms/key:Key`. */

@@ -8,6 +8,7 @@ import * as path from "path";
 import { destroy, DriverError, DriverEvent, plan, preview, up } from "../../automation";
 import { runCli } from "../../automation/cli";
 import { workspaceSettingsFile } from "../../automation/pulumiStacks";
+import { changeCounts } from "../../automation/stackWorkspace";
 import {
     exampleScenario,
     exampleStackFiles,
@@ -376,6 +377,25 @@ describe("automation on the Automation API: the backend the user chose", () => {
         ));
 });
 
+describe("automation on the Automation API: every kind of step", () => {
+    it("counts and lists an import in the preview it asks about, as the engine's summary reports it", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                const scenario = exampleScenario();
+                scenario.accountB.resources![1].import = true; // adopting the application
+                cli.scenario(scenario);
+                process.env.PULUMI_BACKEND_URL = cli.stateUrl;
+                const { environment, lines, questions } = cliEnvironment(cli, [false]);
+                assert.strictEqual(await runCli(["--up", "--stack", "accountB"], environment), 1, lines.join("\n"));
+                assert.strictEqual(questions.length, 1);
+                assert.ok(lines.includes("accountB (new stack): 2 to create, 0 to update, 0 to replace, 0 to delete, 1 to import, 0 unchanged"), lines.join("\n"));
+                assert.ok(lines.includes("    =  aws:codedeploy/application:Application  application"), lines.join("\n"));
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+        ));
+});
+
 describe("automation on the Automation API: credentials", () => {
     it("gives --profile to the stack's AWS providers, and leaves the CLI (its backend, its secrets provider) the environment's", () =>
         withFakeCli(
@@ -442,7 +462,7 @@ describe("automation on the Automation API: engine events", () => {
                 const report = await preview({ projectDir: cli.projectDir, stacks: ["accountB"], backendUrl: cli.stateUrl, passphrase: "p" });
                 // An older CLI gets a file to write its events into, which the SDK tails.
                 assert.match(valueAfter(only(cli, "preview", "accountB"), "--event-log") ?? "", /automation-logs-preview-.*eventlog\.txt$/);
-                assert.deepStrictEqual(report.stacks[0].changes, { create: 3, update: 0, replace: 0, delete: 0, same: 0 });
+                assert.deepStrictEqual(report.stacks[0].changes, changeCounts({ create: 3 }));
                 assert.deepStrictEqual(report.stacks[0].resources?.map((r) => `${r.op} ${r.name}`), [
                     "create cross-account-role",
                     "create application",

@@ -4,6 +4,7 @@ import { StackFailure } from "../../automation/errors";
 import { StackDefinition } from "../../automation/stackFiles";
 import {
     ChangeCounts,
+    changeCounts,
     ChangeReport,
     OpenMode,
     OperationNotStarted,
@@ -72,7 +73,7 @@ export class FakeWorkspace implements StackWorkspace {
                 if (action === "destroy") {
                     stack.destroyable = 0;
                 }
-                return { changes: { create: 0, update: 0, replace: 0, delete: 0, same: 0, ...stack.changes }, resources: stack.resources ?? [] };
+                return { changes: changeCounts(stack.changes), resources: stack.resources ?? [] };
             });
         return {
             existed,

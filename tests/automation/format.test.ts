@@ -9,8 +9,9 @@ import {
     formatSummaryTable,
     StatusBoard,
 } from "../../automation/format";
+import { changeCounts } from "../../automation/stackWorkspace";
 
-const changes = (create: number, update = 0, replace = 0, deleted = 0) => ({ create, update, replace, delete: deleted, same: 0 });
+const changes = (create: number, update = 0, replace = 0, deleted = 0) => changeCounts({ create, update, replace, delete: deleted });
 
 const succeeded: StackResult = { stack: "accountA", role: "pipeline", status: "succeeded", seconds: 61.44, changes: changes(14) };
 const failed: StackResult = {
@@ -31,8 +32,9 @@ describe("automation: what the command line prints", () => {
         ]);
     });
 
-    it("writes changes with Pulumi's symbols", () => {
+    it("writes changes with Pulumi's symbols, every other kind that occurred after the four", () => {
         assert.strictEqual(formatChanges(changes(1, 2, 3, 4)), "+1 ~2 +-3 -4");
+        assert.strictEqual(formatChanges(changeCounts({ import: 2, "import-replacement": 1, discard: 1, same: 5 })), "+0 ~0 +-0 -0 <1 =2 =>1");
         assert.strictEqual(formatChanges(undefined), "-");
     });
 
@@ -55,6 +57,25 @@ describe("automation: what the command line prints", () => {
             "    +- aws:iam/role:Role  pipeline-role",
         ]);
         assert.deepStrictEqual(formatPreview(failed), ["accountB: no preview (failed: AWS credentials for stack accountB are missing)"]);
+    });
+
+    it("counts and lists the steps beyond the four, as an adoption and a destroyed read show them", () => {
+        const adopting: StackResult = {
+            ...succeeded,
+            changes: changeCounts({ create: 1, import: 2, "import-replacement": 1, discard: 1, "remove-pending-replace": 1, same: 3 }),
+            resources: [
+                { op: "import", type: "aws:kms/key:Key", name: "artifact-key" },
+                { op: "import-replacement", type: "aws:s3/bucket:Bucket", name: "artifact-bucket" },
+                { op: "discard", type: "aws:ssm/parameter:Parameter", name: "ami" },
+            ],
+        };
+        assert.deepStrictEqual(formatPreview(adopting), [
+            "accountA: 1 to create, 0 to update, 0 to replace, 0 to delete, 1 to discard, 1 to remove pending replace, 2 to import, " +
+                "1 to import replacement, 3 unchanged",
+            "    =  aws:kms/key:Key  artifact-key",
+            "    => aws:s3/bucket:Bucket  artifact-bucket",
+            "    <  aws:ssm/parameter:Parameter  ami",
+        ]);
     });
 
     it("marks a new stack, and says what a preview could not know", () => {

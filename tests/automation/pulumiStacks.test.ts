@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import type { OpType } from "@pulumi/pulumi/automation";
 import { countChanges, lineSplitter, plainOutputs, resourceChangeOf, summarizeState } from "../../automation/pulumiStacks";
 
 describe("automation: reading the Automation API's results", () => {
@@ -13,23 +14,25 @@ describe("automation: reading the Automation API's results", () => {
     });
 
     it("counts changes, with zero for what the summary leaves out", () => {
-        assert.deepStrictEqual(countChanges({ create: 3, same: 2, "create-replacement": 1 }), {
-            create: 3,
-            update: 0,
-            replace: 0,
-            delete: 0,
-            same: 2,
-        });
-        assert.deepStrictEqual(countChanges(undefined), { create: 0, update: 0, replace: 0, delete: 0, same: 0 });
+        const counted = countChanges({ create: 3, same: 2, "create-replacement": 1, import: 2, "import-replacement": 1, discard: 1 });
+        assert.deepStrictEqual(
+            Object.entries(counted).filter(([, count]) => count > 0),
+            [["same", 2], ["create", 3], ["create-replacement", 1], ["discard", 1], ["import", 2], ["import-replacement", 1]],
+        );
+        assert.strictEqual(Object.keys(counted).length, 15, "every kind of step the engine has, 0 where none occurred");
+        assert.ok(Object.values(countChanges(undefined)).every((count) => count === 0));
     });
 
     it("lists the resources a step changes, once per replacement", () => {
         const urn = "urn:pulumi:accountA::cross-account-pipeline::pkg:index:Pipeline$aws:kms/key:Key::artifact-key";
-        const step = (op: "create" | "same" | "replace" | "create-replacement") => ({ op, urn, type: "aws:kms/key:Key" });
+        const step = (op: OpType) => ({ op, urn, type: "aws:kms/key:Key" });
         assert.deepStrictEqual(resourceChangeOf(step("create")), { op: "create", type: "aws:kms/key:Key", name: "artifact-key" });
-        assert.deepStrictEqual(resourceChangeOf(step("replace"))?.op, "replace");
+        for (const op of ["replace", "import", "import-replacement", "discard", "discard-replaced", "read", "refresh", "remove-pending-replace"] as const) {
+            assert.strictEqual(resourceChangeOf(step(op))?.op, op);
+        }
         assert.strictEqual(resourceChangeOf(step("same")), undefined);
         assert.strictEqual(resourceChangeOf(step("create-replacement")), undefined);
+        assert.strictEqual(resourceChangeOf(step("delete-replaced")), undefined);
     });
 
     it("counts what a destroy would delete, apart from the protected resources and what they need", () => {

@@ -9,6 +9,8 @@ export interface ScenarioResource {
     name: string;
     type: string;
     protect?: boolean;
+    /** Declared with the `import` option: imported when the state lacks it. */
+    import?: boolean;
     /** By name, within the same stack. */
     parent?: string;
     dependencies?: string[];

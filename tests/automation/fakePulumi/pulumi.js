@@ -374,7 +374,7 @@ const stepEvent = (kind, op, resource) => ({ [kind]: { metadata: { op, urn: reso
 
 // ---- the operations ---------------------------------------------------------------------------
 
-const SYMBOL = { create: "+", update: "~", delete: "-", same: " " };
+const SYMBOL = { create: "+", update: "~", delete: "-", same: " ", import: "=" };
 
 async function operate(operation) {
     const { stack } = stackReference();
@@ -408,7 +408,9 @@ async function operate(operation) {
     if (operation === "preview" || operation === "up") {
         const planned = plannedResources(stack);
         for (const resource of planned) {
-            steps.push([current.some((r) => r.urn === resource.urn) ? "same" : "create", resource]);
+            // A resource the program imports (the `import` option) and the state lacks is imported, not created.
+            const imported = (scenarioOf(stack).resources || []).some((r) => r.import && resource.urn.endsWith(`::${r.name}`));
+            steps.push([current.some((r) => r.urn === resource.urn) ? "same" : imported ? "import" : "create", resource]);
         }
         for (const resource of current.filter((r) => !planned.some((p) => p.urn === r.urn))) {
             if (resource.protect) {
