@@ -64,6 +64,7 @@ describe("the offline plan", () => {
         assert.deepEqual(shippedPlan.rules.map((r) => [r.rule, r.violations.length]), [
             ["cross-account-actions", 0], ["artifact-store-encryption", 0], ["artifact-key-protection", 0], ["artifact-bucket-guards", 0],
             ["no-allow-to-everyone", 0], ["no-unconditioned-foreign-root", 0], ["only-producers-write-artifacts", 0], ["no-wildcard-deploy-permissions", 0], ["aws-quotas", 0],
+            ["role-inline-policies-quota", 0],
         ]);
         assert.match(renderPlan(shippedPlan), /pass cross-account-actions \(mandatory\)/);
     });

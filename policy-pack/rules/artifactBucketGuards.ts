@@ -9,6 +9,7 @@ export const artifactBucketGuardsRule: Rule = {
     name: "artifact-bucket-guards",
     description: "Every artifact bucket denies requests without TLS and uploads without SSE-KMS or naming no allowed key, blocks all public access, and enforces bucket-owner ownership.",
     enforcement: "mandatory",
+    scope: "stack",
     check: (resources) => artifactBuckets(resources).flatMap((bucket) =>
         [bucketPolicy, publicAccessBlock, ownershipControls].flatMap((setting) => settingViolations(resources, bucket, setting))),
 };

@@ -11,6 +11,7 @@ export const artifactKeyProtectionRule: Rule = {
     name: "artifact-key-protection",
     description: `Every KMS key of an artifact store rotates, waits ${requiredDeletionWindowDays} days before deletion, and is never deleted by \`pulumi destroy\` (it is protected, or retained on delete).`,
     enforcement: "mandatory",
+    scope: "stack",
     check: (resources) => artifactKeys(resources).flatMap(keyViolations),
 };
 

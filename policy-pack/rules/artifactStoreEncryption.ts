@@ -8,6 +8,7 @@ export const artifactStoreEncryptionRule: Rule = {
     name: "artifact-store-encryption",
     description: "A pipeline with a cross-account action encrypts every artifact store with a customer managed KMS key, named by key ARN or alias ARN.",
     enforcement: "mandatory",
+    scope: "resource",
     check: (resources) => pipelinesIn(resources).flatMap((pipeline): RuleViolation[] => {
         const pipelineAccountId = pipelineAccountOf(pipeline);
         const stages = stagesOf(pipeline);

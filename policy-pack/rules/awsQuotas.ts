@@ -1,6 +1,6 @@
 // AWS's quotas on what a stack declares, measured as AWS counts them (definition/quotas.ts): each policy
-// against its size quota, a role's inline policies together, each pipeline against CodePipeline's stage
-// and action quotas, and each name against its AWS naming rule. What is not known yet (a preview's
+// against its size quota, each pipeline against CodePipeline's stage and action quotas and each name
+// against its AWS naming rule (one resource at a time), and a role's inline policies together. What is not known yet (a preview's
 // computed values) is not measured.
 import {
     describeMeasurement, Measurement, NamingRule, namingProblem, namingRules, pipelineMeasurements, policySize, QuotaName, withinQuota,
@@ -34,6 +34,11 @@ function documentText(document: unknown): string | undefined {
 
 /** Every policy size and every pipeline count the resources declare, known now, each against its quota. */
 export function quotaMeasurements(resources: RuleResource[]): ResourceMeasurement[] {
+    return [...ownMeasurements(resources), ...inlinePolicyMeasurements(resources)];
+}
+
+/** What each resource measures by itself: its own policy documents, and a pipeline's stages and actions. */
+function ownMeasurements(resources: RuleResource[]): ResourceMeasurement[] {
     const measured: ResourceMeasurement[] = [];
     for (const resource of resources) {
         for (const { field } of policyFields[resource.type] ?? []) {
@@ -44,7 +49,6 @@ export function quotaMeasurements(resources: RuleResource[]): ResourceMeasuremen
             }
         }
     }
-    measured.push(...inlinePolicyMeasurements(resources));
     for (const pipeline of pipelinesIn(resources)) {
         const stages = stagesOf(pipeline);
         const name = knownString(pipeline.props.name) ?? pipeline.name;
@@ -136,16 +140,30 @@ export function nameProblem(check: NameCheck): string | undefined {
     return problem && `${check.what} "${check.name}" is ${problem.tooLong ? `${check.name.length} characters` : "not valid"}: AWS allows ${check.rule.text}; expected a name ${problem.expected}`;
 }
 
+const rejected = (measurements: ResourceMeasurement[]) =>
+    measurements.filter((m) => !withinQuota(m)).map((m) => ({ resource: m.resource, message: `${describeMeasurement(m)}, so AWS would reject it` }));
+
+/** What one resource declares against AWS's quotas: checked before the engine creates or updates it. */
 export const awsQuotasRule: Rule = {
     name: "aws-quotas",
-    description: "Every policy fits its AWS size quota (bucket policy 20 KB, key policy 32 KB, a role's inline policies 10,240 characters together, " +
-        "managed policy 6,144, trust policy 2,048), every pipeline CodePipeline's (50 stages, 50 actions per stage, 500 actions), and every name its AWS naming rule.",
+    description: "Every policy fits its AWS size quota (bucket policy 20 KB, key policy 32 KB, managed policy 6,144, trust policy 2,048), " +
+        "every pipeline CodePipeline's (50 stages, 50 actions per stage, 500 actions), and every name its AWS naming rule.",
     enforcement: "mandatory",
+    scope: "resource",
     check: (resources) => [
-        ...quotaMeasurements(resources).filter((m) => !withinQuota(m)).map((m) => ({ resource: m.resource, message: `${describeMeasurement(m)}, so AWS would reject it` })),
+        ...rejected(ownMeasurements(resources)),
         ...nameChecks(resources).flatMap((check) => {
             const problem = nameProblem(check);
             return problem ? [{ resource: check.resource, message: problem }] : [];
         }),
     ],
+};
+
+/** A role's inline policies count together, over several resources (the role and its RolePolicy resources). */
+export const roleInlinePoliciesQuotaRule: Rule = {
+    name: "role-inline-policies-quota",
+    description: "A role's inline policies (its RolePolicy resources and its own inlinePolicies) fit IAM's 10,240 characters together.",
+    enforcement: "mandatory",
+    scope: "stack",
+    check: (resources) => rejected(inlinePolicyMeasurements(resources)),
 };

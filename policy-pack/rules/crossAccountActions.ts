@@ -8,6 +8,7 @@ export const crossAccountActionsRule: Rule = {
     description: "An action consumes an artifact only if it runs in the pipeline account, or the artifact was produced in the pipeline account " +
         "or by an earlier action in the consuming action's account; no Jenkins action runs with a role of another account.",
     enforcement: "mandatory",
+    scope: "resource",
     check: (resources) => pipelinesIn(resources).flatMap((pipeline) => {
         const pipelineAccountId = pipelineAccountOf(pipeline);
         const stages = stagesOf(pipeline);

@@ -2,7 +2,7 @@
 import { artifactBucketGuardsRule } from "./artifactBucketGuards";
 import { artifactKeyProtectionRule } from "./artifactKeyProtection";
 import { artifactStoreEncryptionRule } from "./artifactStoreEncryption";
-import { awsQuotasRule } from "./awsQuotas";
+import { awsQuotasRule, roleInlinePoliciesQuotaRule } from "./awsQuotas";
 import { crossAccountActionsRule } from "./crossAccountActions";
 import { noAllowToEveryoneRule } from "./noAllowToEveryone";
 import { noUnconditionedForeignRootRule } from "./noUnconditionedForeignRoot";
@@ -10,7 +10,7 @@ import { noWildcardDeployPermissionsRule } from "./noWildcardDeployPermissions";
 import { onlyProducersWriteRule } from "./onlyProducersWrite";
 import { Enforcement, Rule, RuleResource, RuleViolation } from "./rule";
 
-export type { Enforcement, ResourceRef, Rule, RuleResource, RuleViolation } from "./rule";
+export type { Enforcement, ResourceRef, Rule, RuleResource, RuleScope, RuleViolation } from "./rule";
 export { unknown } from "./rule";
 
 export const rules: readonly Rule[] = [
@@ -23,6 +23,7 @@ export const rules: readonly Rule[] = [
     onlyProducersWriteRule,
     noWildcardDeployPermissionsRule,
     awsQuotasRule,
+    roleInlinePoliciesQuotaRule,
 ];
 
 export interface RuleResult {

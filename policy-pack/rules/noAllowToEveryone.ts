@@ -6,6 +6,7 @@ export const noAllowToEveryoneRule: Rule = {
     name: "no-allow-to-everyone",
     description: 'No policy statement allows Principal "*".',
     enforcement: "mandatory",
+    scope: "resource",
     check: (resources) => declaredPolicies(resources).flatMap((policy) => policy.statements
         .filter((statement) => statement.effect === "Allow" && appliesToEveryone(statement))
         .map((statement) => violation(policy.resource, `${statement.label} of ${policy.field} allows Principal "*", that is anyone in any account; ` +

@@ -7,6 +7,7 @@ export const noUnconditionedForeignRootRule: Rule = {
     name: "no-unconditioned-foreign-root",
     description: "No trust, key or bucket policy trusts another account's root without a condition narrowing it to some of that account's principals.",
     enforcement: "mandatory",
+    scope: "resource",
     check: (resources) => policiesOfKind(resources, "trust", "key", "bucket").flatMap((policy) => {
         const ownAccount = policy.resource.accountId;
         // Without the policy's own account, "another account" cannot be told.

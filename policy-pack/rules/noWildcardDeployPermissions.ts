@@ -6,6 +6,7 @@ export const noWildcardDeployPermissionsRule: Rule = {
     name: "no-wildcard-deploy-permissions",
     description: 'No identity policy allows S3 or CodeDeploy actions on Resource "*".',
     enforcement: "advisory",
+    scope: "resource",
     check: (resources) => policiesOfKind(resources, "identity").flatMap((policy) => policy.statements.flatMap((statement) => {
         const actions = statement.actions.filter((action) => action === "*" || /^(s3|codedeploy):/i.test(action));
         if (statement.effect !== "Allow" || actions.length === 0 || !statement.resources.includes("*")) {

@@ -11,6 +11,7 @@ export const onlyProducersWriteRule: Rule = {
     description: "No bucket or key policy lets another account's principals change objects or encrypt, but the producer roles of accounts where " +
         "an action produces artifacts; no role under a pipeline's deploy or instance path is allowed either.",
     enforcement: "mandatory",
+    scope: "stack",
     check: (resources) => [...resourcePolicyViolations(resources), ...identityPolicyViolations(resources)],
 };
 

@@ -39,11 +39,20 @@ export interface RuleViolation {
 
 export type Enforcement = "mandatory" | "advisory";
 
+/**
+ * What a rule needs to see. `resource`: each violation concerns one resource and follows from it alone (what
+ * `check` finds on a stack is what it finds on each resource by itself), so the pack runs it as a resource
+ * policy, which the engine checks before it takes each resource's step: `pulumi up` refuses before it changes
+ * anything. `stack`: it relates several resources, so it runs as a stack policy, after the stack's steps.
+ */
+export type RuleScope = "resource" | "stack";
+
 export interface Rule {
     /** Unique, kebab-case: also the policy's name in the pack. */
     name: string;
     description: string;
     enforcement: Enforcement;
+    scope: RuleScope;
     check: (resources: RuleResource[]) => RuleViolation[];
 }
 

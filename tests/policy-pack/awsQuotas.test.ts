@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { policySize } from "../../definition/quotas";
-import { awsQuotasRule as rule, quotaMeasurements } from "../../policy-pack/rules/awsQuotas";
+import { awsQuotasRule as rule, quotaMeasurements, roleInlinePoliciesQuotaRule } from "../../policy-pack/rules/awsQuotas";
 import { RuleResource, unknown } from "../../policy-pack/rules";
 import { declaredNames, DeclaredStacks, declaredStacks, editPolicy, itPassesOnTheShippedStacks, onlyViolation, types, withChange } from "./declaredStacks";
 
@@ -35,17 +35,18 @@ describe("policy rule aws-quotas", () => {
         assert.match(violation.message, /is 32,8\d\d bytes; AWS allows 32,768 \(KMS key policy size/);
     });
 
-    it("adds up a role's inline policies, against IAM's 10,240 characters, and reports the role", () => {
+    it("adds up a role's inline policies, against IAM's 10,240 characters, and reports the role (the stack rule role-inline-policies-quota)", () => {
         // Each of the two is within the limit alone; together they are not.
         const policyOf = (name: string, bytes: number): RuleResource => ({
             type: types.rolePolicy, name, accountId: "222222222222",
             props: { role: "CrossAccount_Role", policy: JSON.stringify({ Version: "2012-10-17", Statement: [padding(bytes)] }) },
         });
         const resources = [...stacks.accountB, policyOf("extra-1", 5000), policyOf("extra-2", 5000)];
-        const violation = onlyViolation(rule, resources);
+        const violation = onlyViolation(roleInlinePoliciesQuotaRule, resources);
         assert.deepEqual(violation.resource, { type: types.role, name: declaredNames.crossAccountRole });
         assert.match(violation.message, /^the total of role CrossAccount_Role's inline policies is 1\d,\d{3} characters without white space; AWS allows 10,240 \(a role's inline policies, together/);
-        assert.deepEqual(rule.check([...stacks.accountB, policyOf("extra-1", 5000)]), []);
+        assert.deepEqual(roleInlinePoliciesQuotaRule.check([...stacks.accountB, policyOf("extra-1", 5000)]), []);
+        assert.deepEqual(rule.check(resources), [], "aws-quotas sees one resource at a time");
     });
 
     it("counts IAM policies without white space, and S3 and KMS policies in bytes as sent", () => {

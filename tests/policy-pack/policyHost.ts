@@ -11,8 +11,8 @@
 // - @pulumi/pulumi/cmd/run-policy-pack: registers ts-node, then requires the folder (package.json `main`);
 //   the pack's `new PolicyPack(...)` serves the Analyzer service on 127.0.0.1 and prints its port.
 // - sdk/go/common/resource/plugin/plugin.go: reads the first line of stdout as the port and dials it;
-//   NewPolicyAnalyzer then calls ConfigureStack; the engine calls GetAnalyzerInfo, and AnalyzeStack at
-//   the end of a preview or update.
+//   NewPolicyAnalyzer then calls ConfigureStack; the engine calls GetAnalyzerInfo, Analyze for each resource
+//   as it comes to the resource's step (before the step runs), and AnalyzeStack at the end of a preview or update.
 import * as grpc from "@grpc/grpc-js";
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -151,17 +151,30 @@ export class PolicyPackProcess {
         }));
     }
 
+    /**
+     * What the engine asks as it comes to one resource's step, before the step runs: the pack's resource policies.
+     * Their diagnostics name no URN; the engine reports them against the resource it asked about (analyzeAll).
+     */
+    async analyze(resource: EngineResource): Promise<Diagnostic[]> {
+        const response = await this.call<analyzerproto.AnalyzeRequest, analyzerproto.AnalyzeResponse>(
+            (req, cb) => this.client.analyze(req, cb), analyzeRequest(resource));
+        return diagnosticsOf(response).map((diagnostic) => ({ ...diagnostic, urn: diagnostic.urn || resource.urn }));
+    }
+
+    /** What the engine asks once the stack's steps are done: the pack's stack policies. */
     async analyzeStack(resources: EngineResource[]): Promise<Diagnostic[]> {
         const response = await this.call<analyzerproto.AnalyzeStackRequest, analyzerproto.AnalyzeResponse>(
             (req, cb) => this.client.analyzeStack(req, cb), analyzeStackRequest(resources));
-        return response.getDiagnosticsList().map((d) => ({
-            policyName: d.getPolicyname(),
-            policyPackName: d.getPolicypackname(),
-            policyPackVersion: d.getPolicypackversion(),
-            enforcementLevel: enforcementLevelOf(d.getEnforcementlevel()),
-            urn: d.getUrn(),
-            message: d.getMessage(),
-        }));
+        return diagnosticsOf(response);
+    }
+
+    /** Everything the pack reports over a preview or an update: each resource as its step comes, then the stack. */
+    async analyzeAsTheEngineDoes(resources: EngineResource[]): Promise<Diagnostic[]> {
+        const perResource: Diagnostic[] = [];
+        for (const resource of resources) {
+            perResource.push(...(await this.analyze(resource)));
+        }
+        return [...perResource, ...(await this.analyzeStack(resources))];
     }
 
     /** Ends the process, as the CLI does when the update is over. */
@@ -217,6 +230,29 @@ function firstLine(child: ReturnType<typeof spawn>, stderr: string[]): Promise<s
             resolve(line.trim());
         });
     });
+}
+
+function diagnosticsOf(response: analyzerproto.AnalyzeResponse): Diagnostic[] {
+    return response.getDiagnosticsList().map((d) => ({
+        policyName: d.getPolicyname(),
+        policyPackName: d.getPolicypackname(),
+        policyPackVersion: d.getPolicypackversion(),
+        enforcementLevel: enforcementLevelOf(d.getEnforcementlevel()),
+        urn: d.getUrn(),
+        message: d.getMessage(),
+    }));
+}
+
+/** One resource as the engine sends it before its step (AnalyzeRequest): no parent, no property dependencies. */
+function analyzeRequest(resource: EngineResource): analyzerproto.AnalyzeRequest {
+    const request = new analyzerproto.AnalyzeRequest()
+        .setType(resource.type).setName(resource.name).setUrn(resource.urn)
+        .setProperties(struct(resource.props)).setOptions(new analyzerproto.AnalyzerResourceOptions().setProtect(resource.protect));
+    if (resource.provider) {
+        const { type, name, urn, props } = resource.provider;
+        request.setProvider(new analyzerproto.AnalyzerProviderResource().setType(type).setName(name).setUrn(urn).setProperties(struct(props)));
+    }
+    return request;
 }
 
 function analyzeStackRequest(resources: EngineResource[]): analyzerproto.AnalyzeStackRequest {

@@ -84,7 +84,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
             assert.deepEqual(stacks[stack].filter((r) => !r.registration).map((r) => r.type).filter((type) => type !== "pulumi:pulumi:StackReference"), [],
                 "every declared resource is sent");
             assert.ok(resources.some((r) => r.provider), "the resources carry their providers");
-            assert.deepEqual(await pack.analyzeStack(resources), []);
+            assert.deepEqual(await pack.analyzeAsTheEngineDoes(resources), []);
         });
     }
 
@@ -94,7 +94,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
         assert.equal(expected.length, 1);
         assert.match(expected[0].urn, /^urn:pulumi:accountA::cross-account-pipeline::.*aws:kms\/key:Key::pipeline-us-east-2-key$/);
         assert.match(expected[0].message, /\nartifact key "pipeline-us-east-2-key" does not rotate; set enableKeyRotation: true/);
-        assert.deepEqual(await pack.analyzeStack(views.engine), expected);
+        assert.deepEqual(await pack.analyzeAsTheEngineDoes(views.engine), expected);
     });
 
     it("reports an advisory policy's violation as advisory", async () => {
@@ -103,7 +103,20 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
         }));
         const expected = expectedDiagnostics(noWildcardDeployPermissionsRule, views);
         assert.deepEqual(expected.map((d) => d.enforcementLevel), ["advisory"]);
-        assert.deepEqual(await pack.analyzeStack(views.engine), expected);
+        assert.deepEqual(await pack.analyzeAsTheEngineDoes(views.engine), expected);
+    });
+
+    it("checks a single-resource rule as the engine comes to that resource, before its step, and a rule of several resources after the steps", async () => {
+        const wildcard = changed(viewsOf(stacks.accountA), types.rolePolicy, declaredNames.pipelineRolePolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
+            statement(document, "ReadAndWriteArtifacts").Resource = "*";
+        }));
+        const atFault = only(wildcard.engine, types.rolePolicy, declaredNames.pipelineRolePolicy);
+        assert.deepEqual(await pack.analyze(atFault), expectedDiagnostics(noWildcardDeployPermissionsRule, wildcard), "reported before the step");
+        assert.deepEqual(await pack.analyzeStack(wildcard.engine), [], "not left for the end of the update");
+
+        const noRotation = changed(viewsOf(stacks.accountA), types.key, declaredNames.artifactKey, (key) => { key.props.enableKeyRotation = false; });
+        assert.deepEqual(await pack.analyze(only(noRotation.engine, types.key, declaredNames.artifactKey)), [], "which key is an artifact key takes the stack");
+        assert.deepEqual(await pack.analyzeStack(noRotation.engine), expectedDiagnostics(artifactKeyProtectionRule, noRotation));
     });
 
     it("accepts the README's teardown stack (protectArtifacts: false): an unprotected key, which the program retains on delete", async () => {
@@ -111,7 +124,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
         const key = only(engineResourcesOf(teardown), types.key, declaredNames.artifactKey);
         assert.equal(key.protect, false, "the engine tells the pack the key is not protected");
         assert.equal(only(teardown, types.key, declaredNames.artifactKey).registration?.retainOnDelete, true);
-        assert.deepEqual(await pack.analyzeStack(engineResourcesOf(teardown)), []);
+        assert.deepEqual(await pack.analyzeAsTheEngineDoes(engineResourcesOf(teardown)), []);
     });
 
     it("takes each resource's account from its provider's allowedAccountIds, JSON-encoded or not", async () => {
@@ -122,7 +135,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
         assert.equal(pipeline.provider?.props.allowedAccountIds, JSON.stringify([pipelineAccountId]), "the engine holds provider config JSON-encoded");
         const asList = withChange(engine, types.pipeline, declaredNames.pipeline, (p) => { p.provider!.props.allowedAccountIds = [pipelineAccountId]; });
         for (const resources of [engine, asList]) {
-            const diagnostics = await pack.analyzeStack(resources);
+            const diagnostics = await pack.analyzeAsTheEngineDoes(resources);
             assert.deepEqual(diagnostics.map((d) => [d.policyName, d.urn]), [[crossAccountActionsRule.name, pipeline.urn]]);
             assert.match(diagnostics[0].message, new RegExp(`run it in the pipeline account ${pipelineAccountId}`));
         }
@@ -138,7 +151,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
         const unnarrowed = changed(viewsOf(stacks.accountA), types.key, declaredNames.artifactKey, (key) => editPolicy(key.props, "policy", (document) => {
             delete statement(document, "AllowTargetRolesToDecrypt").Condition;
         }));
-        const diagnostics = await pack.analyzeStack(preview(unnarrowed.engine));
+        const diagnostics = await pack.analyzeAsTheEngineDoes(preview(unnarrowed.engine));
         assert.deepEqual(diagnostics.map((d) => [d.policyName, d.urn]), [
             [noUnconditionedForeignRootRule.name, only(unnarrowed.engine, types.key, declaredNames.artifactKey).urn],
         ]);
@@ -161,7 +174,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
                 block.props.bucket = unknownStringValue;
                 block.propertyDependencies = { bucket: [bucket] };
             });
-        const diagnostics = await pack.analyzeStack(firstPreview);
+        const diagnostics = await pack.analyzeAsTheEngineDoes(firstPreview);
         assert.deepEqual(diagnostics.map((d) => [d.policyName, d.urn]), [
             ["artifact-key-protection", key],
             ["artifact-bucket-guards", urnOf(types.publicAccessBlock, declaredNames.artifactPublicAccessBlock)],
@@ -187,7 +200,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
             fs.symlinkSync(path.join(packDir, "node_modules"), path.join(alone, "node_modules"), "dir");
             copy = await PolicyPackProcess.start(accountA, alone);
             const views = changed(viewsOf(stacks.accountA), types.key, declaredNames.artifactKey, (key) => { key.props.deletionWindowInDays = 7; });
-            assert.deepEqual(await copy.analyzeStack(views.engine), expectedDiagnostics(artifactKeyProtectionRule, views));
+            assert.deepEqual(await copy.analyzeAsTheEngineDoes(views.engine), expectedDiagnostics(artifactKeyProtectionRule, views));
         } finally {
             await copy?.stop();
             fs.rmSync(alone, { recursive: true, force: true });

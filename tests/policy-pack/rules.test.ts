@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { ruleResourcesOfDeclared } from "../../offline-plan/ruleResources";
-import { checkRules, RuleResource, rules } from "../../policy-pack/rules";
+import { checkRules, RuleResource, RuleViolation, rules } from "../../policy-pack/rules";
 import { shipped } from "../fixtures";
 import { europe, production, runAllInOne, targetsOf } from "../support/stacks";
-import { DeclaredStacks, declaredStacks, types, withChange } from "./declaredStacks";
+import { addJenkinsTestToStaging, declaredNames, DeclaredStacks, declaredStacks, editPolicy, statement, types, withChange } from "./declaredStacks";
 
 describe("the policy rule registry", () => {
     let stacks: DeclaredStacks;
@@ -31,6 +31,35 @@ describe("the policy rule registry", () => {
         assert.deepEqual(results.map((result) => result.rule), rules.map((rule) => rule.name));
         for (const [i, result] of results.entries()) {
             assert.deepEqual(result, { rule: rules[i].name, description: rules[i].description, enforcement: rules[i].enforcement, violations: [] });
+        }
+    });
+
+    it("run per resource only where each violation follows from one resource alone: the stack's findings are each resource's", () => {
+        // One violation of each rule that runs per resource, in the stacks that declare what it checks.
+        const violating: RuleResource[][] = [
+            stacks.accountA, stacks.accountB, stacks.all, twoRegions,
+            withChange(stacks.accountA, types.rolePolicy, declaredNames.pipelineRolePolicy, (policy) => editPolicy(policy.props, "policy", (document) => {
+                statement(document, "ReadAndWriteArtifacts").Resource = "*";
+                document.Statement.push({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" });
+            })),
+            withChange(stacks.accountA, types.key, declaredNames.artifactKey, (key) => editPolicy(key.props, "policy", (document) => {
+                delete statement(document, "AllowTargetRolesToDecrypt").Condition;
+            })),
+            withChange(stacks.accountA, types.pipeline, declaredNames.pipeline, (pipeline) => {
+                addJenkinsTestToStaging(pipeline);
+                delete pipeline.props.artifactStores[0].encryptionKey;
+            }),
+            withChange(stacks.accountB, types.role, declaredNames.crossAccountRole, (role) => { role.props.name = "R".repeat(65); }),
+        ];
+        const key = (v: RuleViolation) => `${v.resource.type} ${v.resource.name}: ${v.message}`;
+        for (const rule of rules.filter((r) => r.scope === "resource")) {
+            let found = 0;
+            for (const resources of violating) {
+                const onTheStack = rule.check(resources).map(key).sort();
+                assert.deepEqual(resources.flatMap((resource) => rule.check([resource])).map(key).sort(), onTheStack, rule.name);
+                found += onTheStack.length;
+            }
+            assert.ok(found > 0, `${rule.name}: no violation to compare`);
         }
     });
 

@@ -1,11 +1,35 @@
-// The policy pack's side: the engine's view of a stack (StackValidationArgs) as rule resources, and
-// each rule as a stack policy that reports its violations against the resource at fault.
-import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
+// The policy pack's side: each rule as the policy the engine runs, and the engine's view of a resource
+// (ResourceValidationArgs, or a stack's PolicyResource) as a rule resource.
+import { Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { Rule, RuleResource, unknown } from "./rules";
 import { parseJson } from "./rules/rule";
 
-/** A rule as a stack validation policy: the rules relate several resources (a bucket and its policy, a pipeline and its key). */
-export function stackPolicy(rule: Rule): StackValidationPolicy {
+/**
+ * A rule as the engine's policy: a resource policy when its violations concern one resource alone (`scope:
+ * "resource"`), which the engine checks on the resource's inputs as it comes to it, before taking its step (a
+ * mandatory violation makes the resource invalid and no step is taken: pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go, analyzeAll), so that `pulumi up`, which the SDK runs with --skip-preview,
+ * refuses before it changes that resource; else a stack policy, which sees the whole stack once its steps are done.
+ */
+export function policyOf(rule: Rule): Policy {
+    return rule.scope === "resource" ? resourcePolicy(rule) : stackPolicy(rule);
+}
+
+function resourcePolicy(rule: Rule): ResourceValidationPolicy {
+    return {
+        name: rule.name,
+        description: rule.description,
+        enforcementLevel: rule.enforcement,
+        validateResource: (args, reportViolation) => {
+            for (const { message } of rule.check([ruleResourceOf(args)])) {
+                reportViolation(message);
+            }
+        },
+    };
+}
+
+/** A rule that relates several resources (a bucket and its policy, a pipeline and its key) as a stack validation policy. */
+function stackPolicy(rule: Rule): StackValidationPolicy {
     return {
         name: rule.name,
         description: rule.description,
@@ -21,12 +45,12 @@ export function stackPolicy(rule: Rule): StackValidationPolicy {
 }
 
 /**
- * A stack resource as the rules see it: plain props with unknowns marked, its provider's account, its
- * protect option, its sources. Not retainOnDelete: the engine's AnalyzerResourceOptions do not carry it.
+ * A resource as the rules see it: plain props with unknowns marked, its provider's account, its protect option,
+ * and, in a stack, its sources. Not retainOnDelete: the engine's AnalyzerResourceOptions do not carry it.
  */
-export function ruleResourceOf(resource: PolicyResource): RuleResource {
+export function ruleResourceOf(resource: Pick<PolicyResource, "type" | "name" | "props" | "opts" | "provider"> & Partial<Pick<PolicyResource, "propertyDependencies">>): RuleResource {
     const accountId = resource.provider && pinnedAccount(plain(() => resource.provider?.props.allowedAccountIds));
-    const dependencies = Object.fromEntries(Object.entries(resource.propertyDependencies)
+    const dependencies = Object.fromEntries(Object.entries(resource.propertyDependencies ?? {})
         .filter(([, sources]) => sources.length > 0)
         .map(([property, sources]) => [property, sources.map(({ type, name }) => ({ type, name }))]));
     return {
