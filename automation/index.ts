@@ -114,13 +114,16 @@ async function run(options: DriverOptions, operation: Operation, extra: Pick<Dri
     // (pulumiInItsOwnGroup) refuses to start one once this file exists.
     const refuseNewOperations = () => fs.writeFileSync(path.join(runDir, CANCELLED_MARKER), "");
     let workspace: StackWorkspace | undefined;
+    let cleanUp: (() => void) | undefined;
     options.signal?.addEventListener("abort", refuseNewOperations, { once: true });
     options.terminate?.addEventListener("abort", terminate, { once: true });
     try {
         const prepared = await prepare(options, operation, runDir);
         workspace = prepared.workspace;
+        cleanUp = prepared.cleanUp;
         return await runOperation(workspace, { ...prepared.request, ...extra });
     } finally {
+        cleanUp?.();
         options.signal?.removeEventListener("abort", refuseNewOperations);
         options.terminate?.removeEventListener("abort", terminate);
         fs.rmSync(runDir, { recursive: true, force: true });
@@ -133,7 +136,11 @@ export function plan(options: Pick<DriverOptions, "projectDir" | "stacks">, oper
     return planPhases(selectStacks(definitions, options.stacks), operation).map((phase) => phase.map((stack) => stack.name));
 }
 
-async function prepare(options: DriverOptions, operation: Operation, runDir: string): Promise<{ workspace: StackWorkspace; request: DriverRequest }> {
+async function prepare(
+    options: DriverOptions,
+    operation: Operation,
+    runDir: string,
+): Promise<{ workspace: StackWorkspace; request: DriverRequest; cleanUp: () => void }> {
     const emit = options.onEvent ?? (() => undefined);
     const projectDir = path.resolve(options.projectDir);
     if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
@@ -169,10 +176,11 @@ async function prepare(options: DriverOptions, operation: Operation, runDir: str
     );
     const needPassphrase = requested.filter((name) => usesPassphrase(fromFiles.secrets[name], backendUrl, secretsProviders[name]));
     const env = backendEnv(backendUrl, options, process.env, needPassphrase);
+    let cleanUp = () => undefined as void;
     if (backendUrl === defaultBackendUrl(projectDir)) {
         // A file backend needs its directory; only the default one is created, so that a mistyped
         // backend path fails instead of starting an empty backend.
-        fs.mkdirSync(defaultStateDir(projectDir), { recursive: true });
+        cleanUp = createdForTheRun(defaultStateDir(projectDir));
     }
     const workspace = createPulumiWorkspace(pulumiCommand, {
         projectDir,
@@ -190,7 +198,30 @@ async function prepare(options: DriverOptions, operation: Operation, runDir: str
     // What Pulumi adds to the config (an ESC environment's targets) must read the same organization.
     organizationOfRun(projectStacks, { option: organization, service: isServiceBackend(backendUrl) });
     const stacks = projectStacks.filter((stack) => requested.includes(stack.name));
-    return { workspace, request: { operation, stacks, projectStacks, concurrency, onEvent: options.onEvent, signal: options.signal, terminate: options.terminate } };
+    return {
+        workspace,
+        request: { operation, stacks, projectStacks, concurrency, onEvent: options.onEvent, signal: options.signal, terminate: options.terminate },
+        cleanUp,
+    };
+}
+
+/**
+ * Creates the default file backend's directory; the function returned removes it again, with what the Pulumi CLI
+ * wrote there (its meta.yaml, a temporary record's backups), when this run created it and it holds no stack at the
+ * end (a preview, a declined `--up`): such a run leaves the project as it found it.
+ */
+function createdForTheRun(stateDir: string): () => void {
+    const created = fs.mkdirSync(stateDir, { recursive: true });
+    if (created === undefined) {
+        return () => undefined;
+    }
+    return () => {
+        const stacksDir = path.join(stateDir, ".pulumi", "stacks");
+        const holdsAStack = fs.existsSync(stacksDir) && fs.readdirSync(stacksDir, { recursive: true }).some((file) => /\.json(\.gz)?$/.test(String(file)));
+        if (!holdsAStack) {
+            fs.rmSync(created, { recursive: true, force: true });
+        }
+    };
 }
 
 /** The backend the user chose (the option, or what the Pulumi CLI is set to use), else the project's own file backend. */

@@ -5,12 +5,12 @@ import type { z } from "zod";
 import { pipelineStages } from "../definition/pipeline";
 import { notValid, problemsOf } from "./problems";
 import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, policiesFitTheirQuotas, Problem, validPart } from "./rules";
-import { configKeys, configNamespace, configSchema, Credentials, credentials, ProgramConfig, resolved, targetsDeployedHere } from "./schema";
+import { configKeys, configNamespace, configSchema, Credentials, credentials, ProgramConfig, resolved, targetsDeployedHere, unlistedRegions } from "./schema";
 import { accountOfArn } from "../definition/names";
 import { RawConfig } from "./types";
 
 export * from "./types";
-export { configKeys, configNamespace, defaults, rawTargetNames, targetsDeployedHere } from "./schema";
+export { configKeys, configNamespace, defaults, rawTargetNames, targetsDeployedHere, unlistedRegions } from "./schema";
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -66,6 +66,11 @@ export const pipelineStackNoLongerRead =
  */
 export const driverCredentialsVariable = "CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS";
 
+/** Said of a region the pinned provider does not list, which it accepts all the same. */
+export function regionNotListed(region: string): string {
+    return `region ${region} is not among the regions the pinned @pulumi/aws lists; it is used as given (the AWS provider accepts any region), so check its spelling`;
+}
+
 /** Reads and validates the stack's config; a user error becomes one RunError (message, no stack trace). */
 export function loadConfig(): ProgramConfig {
     try {
@@ -73,6 +78,9 @@ export function loadConfig(): ProgramConfig {
         const config = withDriverCredentials(parseConfig(raw), process.env[driverCredentialsVariable]);
         if (raw.pipelineStack) {
             void pulumi.log.warn(pipelineStackNoLongerRead);
+        }
+        for (const region of unlistedRegions(config)) {
+            void pulumi.log.warn(regionNotListed(region));
         }
         return config;
     } catch (e) {

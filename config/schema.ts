@@ -152,9 +152,21 @@ const accountId = () => text(/^\d{12}$/, "exactly 12 digits (quote it in YAML to
     missing: `a 12-digit AWS account id (quote it in YAML: "111111111111")`,
 });
 
-const region = () => z.enum(knownRegions, {
-    error: expecting(`one such as "us-east-2"`, { invalid: "is not a known AWS region", missing: `an AWS region such as "us-east-2"` }),
+/**
+ * A region by its form (`us-east-2`, `cn-north-1`, `us-gov-west-1`, `eusc-de-east-1`), not by the pinned provider's
+ * list: the provider accepts any region (skipRegionValidation is true by default in pulumi-aws), so a region AWS
+ * opened after the pin works; one the list lacks is warned about (unlistedRegions).
+ */
+const regionPattern = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
+const region = () => text(regionPattern, `an AWS region such as "us-east-2"`, {
+    invalid: "is not an AWS region name", missing: `an AWS region such as "us-east-2"`,
 });
+
+/** The regions a config names that the pinned provider's list (@pulumi/aws `Region`) lacks: accepted, and worth a second look. */
+export function unlistedRegions(config: { region: string; targets: { region: string }[]; adoptRetained: Record<string, unknown> }): string[] {
+    const named = [config.region, ...config.targets.map((target) => target.region), ...Object.keys(config.adoptRetained)];
+    return [...new Set(named)].filter((name) => !knownRegions.includes(name));
+}
 
 const roleName = () => text(roleNamePattern, "an IAM role name (1-64 letters, digits or + = , . @ _ -)");
 
@@ -407,10 +419,9 @@ const configShape = {
         .refine((key) => kmsReference(key) !== undefined, {
             error: (issue) => `${shown(issue.input)} is not a key ARN; expected e.g. "arn:aws:kms:us-east-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
         }), {
-        // A key outside an enum-keyed record comes as unrecognized_keys (zod 4 at run time, whatever its types say),
-        // reported per key with the key in its path.
-        error: (issue) => ((issue as { code: string }).code === "unrecognized_keys"
-            ? `not a known AWS region; expected regions such as "us-east-2" as keys`
+        // A key that is no region name comes as invalid_key, reported per key with the key in its path.
+        error: (issue) => ((issue as { code: string }).code === "invalid_key"
+            ? `not an AWS region name; expected regions such as "us-east-2" as keys`
             : expecting("an object of region: key ARN")(issue)),
     }).optional()).meta({
         description: "re-creating the stack after `pulumi destroy`: the artifact stores it left, to adopt (import) instead of creating, by region: " +

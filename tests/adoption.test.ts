@@ -215,7 +215,7 @@ describe("re-creating a destroyed stack: adopting what `pulumi destroy` retained
 
         it("an unknown region", () => {
             assert.deepEqual(problemsOf(rawConfig("accountA", { adoptRetained: { "mars-1": homeKey } })), [
-                `adoptRetained.mars-1: not a known AWS region; expected regions such as "us-east-2" as keys`,
+                `adoptRetained.mars-1: not an AWS region name; expected regions such as "us-east-2" as keys`,
             ]);
         });
     });

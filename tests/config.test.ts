@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, defaults, parseConfig } from "../config";
+import { ConfigError, defaults, parseConfig, regionNotListed, unlistedRegions } from "../config";
 import { names } from "../definition/names";
 import { wavesOf } from "../definition/pipeline";
 import { MockCloud } from "../evaluation/mockCloud";
@@ -82,9 +82,9 @@ describe("parseConfig", () => {
             { name: "a missing deploy mode", overrides: { deploy: undefined }, key: "deploy", expected: "expected one of: pipeline, target, all" },
             { name: "a target that is not among targets", stack: "accountB", overrides: { target: "Production" }, key: "target", value: `"Production"`, expected: "expected one of: Staging" },
             { name: "a target stack without a target", stack: "accountB", overrides: { target: undefined }, key: "target", expected: "one of: Staging" },
-            { name: "an unknown pipeline region", overrides: { region: "us-east-9" }, key: "region", value: `"us-east-9"`, expected: "expected one such as \"us-east-2\"" },
+            { name: "a pipeline region that is no region name", overrides: { region: "US-East-2" }, key: "region", value: `"US-East-2" is not an AWS region name`, expected: "expected an AWS region such as \"us-east-2\"" },
             { name: "a missing pipeline region", overrides: { region: undefined }, key: "region", expected: "expected an AWS region" },
-            { name: "an unknown target region", overrides: { targets: [stagingEntry({ region: "mars-north-1" })] }, key: "targets[0].region", value: `"mars-north-1"`, expected: "expected one such as \"us-east-2\"" },
+            { name: "a target region that is no region name", overrides: { targets: [stagingEntry({ region: "mars" })] }, key: "targets[0].region", value: `"mars" is not an AWS region name`, expected: "expected an AWS region such as \"us-east-2\"" },
             { name: "a target in GovCloud, another partition than the pipeline's", overrides: { targets: [stagingEntry({ region: "us-gov-west-1" })] }, key: "targets[0].region", value: `"us-gov-west-1" of target "Staging" is in partition aws-us-gov, the pipeline's region "us-east-2" in partition aws`, expected: "expected a region of partition aws" },
             { name: "a target in China with a pipeline in GovCloud", overrides: { region: "us-gov-west-1", targets: [stagingEntry({ region: "cn-north-1" })] }, key: "targets[0].region", value: `"cn-north-1" of target "Staging" is in partition aws-cn, the pipeline's region "us-gov-west-1" in partition aws-us-gov`, expected: "expected a region of partition aws-us-gov" },
             { name: "an empty targets list", overrides: { targets: [] }, key: "targets", value: "[]", expected: "expected a non-empty list" },
@@ -439,7 +439,7 @@ describe("parseConfig", () => {
             const raw = rawConfig("accountB", {
                 deploy: "target",
                 pipelineAccountId: "1111",
-                region: "us-east-9",
+                region: "us-east",
                 target: "Production",
                 encryptionKey: "alias/foo",
                 targets: [stagingEntry({ accountId: "2222" })],
@@ -489,6 +489,14 @@ describe("parseConfig", () => {
         it("accepts a pipeline and its targets in one partition other than aws", () => {
             const config = parsed("accountA", { region: "us-gov-west-1", targets: [stagingEntry({ region: "us-gov-east-1" })] });
             assert.deepEqual([config.region, config.targets[0].region], ["us-gov-west-1", "us-gov-east-1"]);
+        });
+
+        it("accepts a region the pinned provider does not list yet, as the provider does, and names it to check", () => {
+            const config = parsed("accountA", { targets: [stagingEntry({ region: "ap-southeast-9" })] });
+            assert.equal(config.targets[0].region, "ap-southeast-9");
+            assert.deepEqual(unlistedRegions(config), ["ap-southeast-9"]);
+            assert.deepEqual(unlistedRegions(parsed("accountA")), []);
+            assert.match(regionNotListed("ap-southeast-9"), /^region ap-southeast-9 is not among the regions the pinned @pulumi\/aws lists; it is used as given/);
         });
 
         it("keeps a target's own region", () => {
@@ -548,11 +556,11 @@ describe("parseConfig", () => {
         }
 
         it("fails with the config message and declares no AWS resource or provider", async () => {
-            const { error, types } = await runRecording(qualifiedConfig("accountA", { pipelineAccountId: "12345", region: "us-east-9", protectArtifact: "false" }));
+            const { error, types } = await runRecording(qualifiedConfig("accountA", { pipelineAccountId: "12345", region: "us_east_2", protectArtifact: "false" }));
             assert.ok(error instanceof Error, "the run fails");
             assert.match(error.message, /Invalid configuration \(3 problems\)/);
             assert.ok(error.message.includes(`pipelineAccountId: "12345" is not an AWS account id`), error.message);
-            assert.ok(error.message.includes(`region: "us-east-9" is not a known AWS region`), error.message);
+            assert.ok(error.message.includes(`region: "us_east_2" is not an AWS region name`), error.message);
             assert.ok(error.message.includes(`protectArtifact: unknown key`), error.message);
             assert.deepEqual(types.filter((t) => t.startsWith("aws:") || t.startsWith("pulumi:providers:")), []);
         });
