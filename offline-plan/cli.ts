@@ -4,10 +4,11 @@
 import * as path from "path";
 import { parseArgs } from "node:util";
 import { readStackFile, stackFilesIn, StackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
-import { changeCount, diffPlans } from "./diff";
+import { diffPlans } from "./diff";
 import type { PlanContents } from "./grants";
 import { runPlan } from "./plan";
 import { renderBrief, renderPlan, verdict } from "./report";
+import { reviewChanges } from "./review";
 import { renderSummary } from "./summary";
 import { diffFile, planWideFiles, reportFile, summaryFile } from "./planFiles";
 import { PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder } from "./writePlan";
@@ -156,20 +157,21 @@ async function main(): Promise<number> {
     const { accounts, folder, written } = accountFiles;
     const contents = planContents(result, accounts);
     const planDiff = earlier && diffPlans(command.against!, earlier, contents);
-    const report = renderPlan(result, planDiff);
+    const review = planDiff && reviewChanges(planDiff, earlier!, contents, result.lifecycle.nextUp?.steps ?? []);
+    const report = renderPlan(result, planDiff, review);
     contents.set(reportFile, report);
-    contents.set(summaryFile, renderSummary(result, contents, planDiff));
+    contents.set(summaryFile, renderSummary(result, contents, review));
     if (planDiff) {
         contents.set(diffFile, planDiff);
     }
     const relative = path.relative(process.cwd(), command.outDir);
     const out = relative.startsWith("..") ? command.outDir : relative || ".";
-    process.stdout.write(`${command.verbose ? report : renderBrief(result, planDiff, `${out}/plan.txt, ${out}/summary.md, or --verbose`)}\n\n`);
+    process.stdout.write(`${command.verbose ? report : renderBrief(result, review, `${out}/plan.txt, ${out}/summary.md, or --verbose`)}\n\n`);
     await written;
     await folder.write(new Map([...contents].filter(([file]) => !accounts.has(file))));
     process.stdout.write(`Wrote ${contents.size} files to ${out}/ (per account: resources.json, policies/, the pipeline as get-pipeline prints it; `
         + `grants.json: who may do what, by policy; summary.md: the verdict, checks${planDiff ? ", changes" : ""} and a diagram; plan.txt: the whole report)\n`);
-    const changes = planDiff ? `; ${changeCount(planDiff)}` : "";
+    const changes = review ? `; against ${review.against}: ${review.headline}` : "";
     process.stdout.write(`${verdict(result)} in ${((Date.now() - started) / 1000).toFixed(1)} s${changes}\n`);
     return !result.ok ? exitStatus.planFailed : planDiff && planDiff.changes > 0 ? exitStatus.changed : exitStatus.ok;
 }

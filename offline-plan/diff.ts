@@ -39,6 +39,8 @@ export interface CheckChange {
     check: string;
     change: "now fails" | "refusal no longer checked" | "removed" | "changed" | "added";
     fields: FieldChange[];
+    /** The entry as `checks.json` holds it: the earlier plan's for a check removed, this plan's for the others. */
+    entry: unknown;
 }
 
 export interface PlanDiff {
@@ -175,11 +177,18 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /**
- * The fields of a check that are its result rather than what it checks. Every other string field
- * identifies the check, whatever section it is in: a section a newer plan adds (quotas, sizes)
- * compares the same way, numbers and lists being results.
+ * The fields of a check that are its result rather than what it checks (a quota's `share` is its figure
+ * as a percentage). Every other string field identifies the check, whatever section it is in: a section a
+ * newer plan adds (quotas, sizes) compares the same way, numbers and lists being results.
  */
-const resultFields = new Set(["ok", "result", "message", "violations", "description", "error"]);
+const resultFields = new Set(["ok", "result", "message", "violations", "description", "error", "share"]);
+
+/**
+ * Fields that describe a check in words without being what it checks: an access check's `hop` names the stage
+ * and target it belongs to ("Wave3/Prod: ..."), so renaming a stage rewords every check of it while each still
+ * asks the same principal, action and resource. Neither identity nor sameness looks at them.
+ */
+const describingFields = new Set(["hop"]);
 
 /** Check entries compared by identity, section by section; sections only one plan has are named in `notCompared`. */
 function checkChanges(before: Record<string, unknown>, after: Record<string, unknown>, notCompared: PlanDiff["notCompared"], prefix = ""): CheckChange[] {
@@ -197,7 +206,7 @@ function checkChanges(before: Record<string, unknown>, after: Record<string, unk
         } else if (isRecord(b) && isRecord(a)) {
             changes.push(...checkChanges(b, a, notCompared, `${name}.`));
         } else if (!same(b, a)) {
-            changes.push({ section: name, check: name, change: "changed", fields: fieldChanges(b, a, name) });
+            changes.push({ section: name, check: name, change: "changed", fields: fieldChanges(b, a, name), entry: a });
         }
     }
     const rank: CheckChange["change"][] = ["now fails", "refusal no longer checked", "removed", "changed", "added"];
@@ -219,18 +228,23 @@ function entryChanges(section: string, before: unknown[], after: unknown[]): Che
     for (const [id, entry] of b) {
         if (!a.has(id)) {
             const refusal = isRecord(entry) && entry.expect === "denied";
-            changes.push({ section, check: describeEntry(entry), change: refusal ? "refusal no longer checked" : "removed", fields: [] });
+            changes.push({ section, check: describeEntry(entry), change: refusal ? "refusal no longer checked" : "removed", fields: [], entry });
         }
     }
     for (const [id, entry] of a) {
         const old = b.get(id);
+        const fields = old === undefined ? [] : fieldChanges(withoutDescription(old), withoutDescription(entry));
         if (old === undefined) {
-            changes.push({ section, check: describeEntry(entry), change: failed(entry) ? "now fails" : "added", fields: [] });
-        } else if (!same(old, entry)) {
-            changes.push({ section, check: describeEntry(entry), change: failed(entry) && !failed(old) ? "now fails" : "changed", fields: fieldChanges(old, entry) });
+            changes.push({ section, check: describeEntry(entry), change: failed(entry) ? "now fails" : "added", fields: [], entry });
+        } else if (fields.length > 0) {
+            changes.push({ section, check: describeEntry(entry), change: failed(entry) && !failed(old) ? "now fails" : "changed", fields, entry });
         }
     }
     return changes;
+}
+
+function withoutDescription(entry: unknown): unknown {
+    return isRecord(entry) ? Object.fromEntries(Object.entries(entry).filter(([key]) => !describingFields.has(key))) : entry;
 }
 
 const failed = (entry: unknown) => isRecord(entry) && (entry.ok === false || (Array.isArray(entry.violations) && entry.violations.length > 0));
@@ -240,7 +254,7 @@ function identityOf(entry: unknown): string {
     if (!isRecord(entry)) {
         return JSON.stringify(entry);
     }
-    return JSON.stringify(Object.keys(entry).filter((k) => typeof entry[k] === "string" && !resultFields.has(k)).sort().map((k) => [k, entry[k]]));
+    return JSON.stringify(Object.keys(entry).filter((k) => typeof entry[k] === "string" && !resultFields.has(k) && !describingFields.has(k)).sort().map((k) => [k, entry[k]]));
 }
 
 function describeEntry(entry: unknown): string {

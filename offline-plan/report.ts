@@ -7,9 +7,13 @@ import { awsResources, awsResourcesByAccount, className, policyDocuments, summar
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { opCounts, stepLines } from "./lifecycle";
 import { checkGroups, declaredResources, PlanResult } from "./plan";
+import { Review, reviewLines, someOf } from "./review";
 
-/** The whole report: every resource per account, who may do what, every check and rule, and the changes against an earlier plan. */
-export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
+/**
+ * The whole report: every resource per account, who may do what, every check and rule, and the changes against an
+ * earlier plan: the review, then every change one by one.
+ */
+export function renderPlan(result: PlanResult, planDiff?: PlanDiff, review?: Review): string {
     const lines: string[] = [];
     const section = (title: string) => lines.push("", title, "=".repeat(title.length));
 
@@ -47,30 +51,54 @@ export function renderPlan(result: PlanResult, planDiff?: PlanDiff): string {
     }
     if (planDiff) {
         section(`Changes: ${diffHeadline(planDiff)}`);
-        lines.push(...nextUpLines(result), ...diffLines(planDiff, title));
+        lines.push(...(review ? reviewLines(review) : []), "", "Every change, one by one:", ...nextUpLines(result), ...diffLines(planDiff, title));
     }
     return lines.join("\n");
 }
 
 /**
- * What the terminal shows by default: the order, per account the counts, the quota headroom, every
- * check group with what failed (each failure with its message), and the changes against an earlier plan.
+ * What the terminal shows by default, short whatever the number of accounts or the size of the change: the
+ * order, the accounts (those alike in one line), the quota headroom, every check group with what failed (the
+ * first few failures with their messages), and the review of the changes against an earlier plan.
  */
-export function renderBrief(result: PlanResult, planDiff: PlanDiff | undefined, listing: string): string {
-    const title = accountTitle(result);
+export function renderBrief(result: PlanResult, review: Review | undefined, listing: string): string {
     const lines = [
         deploymentOrderLine(result),
         ...warningLines(result),
-        ...accountsOf(result).map(({ account, resources, policies }) => `Account ${account} (${title(account)}): ${resources.length} resources, ${policies} policies`),
+        ...accountGroups(result).map((group) => `${group.text}: ${group.resources} resources, ${group.policies} policies${group.accounts.length > 1 ? " each" : ""}`),
         "AWS quotas, the largest figure of each as a share of its limit:",
         ...renderQuotas(result),
         "Checks:",
-        ...checkLines(result),
-        ...(planDiff ? ["", `Changes: ${diffHeadline(planDiff)}`, ...nextUpLines(result), ...diffLines(planDiff, title)] : []),
+        ...checkLines(result, briefFailures),
+        ...(review ? ["", ...reviewLines(review)] : []),
         "",
         `The whole listing (each resource, who may do what, each rule): ${listing}`,
     ];
     return lines.join("\n");
+}
+
+/** Failures the terminal and summary.md show per check group, each with its message; plan.txt has them all. */
+export const briefFailures = 5;
+
+/** Accounts alike (the same kind of account, with as many resources and policies) as one entry: `25 target accounts (Target01, ...)`. */
+export function accountGroups(result: PlanResult): { text: string; accounts: string[]; resources: number; policies: number }[] {
+    const title = accountTitle(result);
+    const groups = new Map<string, { kind: string; titles: string[]; accounts: string[]; resources: number; policies: number }>();
+    for (const { account, resources, policies } of accountsOf(result)) {
+        const accountTitleText = title(account);
+        const kind = /^target [^,]+$/.test(accountTitleText) ? "target" : accountTitleText;
+        const key = JSON.stringify([kind, resources.length, policies]);
+        const group = groups.get(key) ?? { kind, titles: [], accounts: [], resources: resources.length, policies };
+        group.titles.push(accountTitleText.replace(/^target /, ""));
+        group.accounts.push(account);
+        groups.set(key, group);
+    }
+    return [...groups.values()].map((group) => ({
+        ...group,
+        text: group.accounts.length === 1
+            ? `Account ${group.accounts[0]} (${title(group.accounts[0])})`
+            : `${group.accounts.length} ${group.kind} accounts (${someOf(group.titles.map((t, i) => `${t} ${group.accounts[i]}`))})`,
+    }));
 }
 
 /** Per quota, the largest figure the stacks declare, its share of the limit and what it is: the headroom a user has left. */
@@ -132,12 +160,13 @@ export function accountTitle(result: PlanResult): (account: string) => string {
     };
 }
 
-/** The check groups as lines: each group's count, then its failures and notes, each with its message. */
-function checkLines(result: PlanResult): string[] {
+/** The check groups as lines: each group's count, then its failures (at most `shown` of a group) and notes, each with its message. */
+function checkLines(result: PlanResult, shown = Infinity): string[] {
     const message = (text?: string) => (text ? text.split("\n").map((line) => `         ${line}`) : []);
     return checkGroups(result).flatMap((group) => [
         `  ${group.name}: ${group.status}`,
-        ...group.failures.flatMap((f) => [`    FAIL ${f.what}`, ...message(f.message)]),
+        ...group.failures.slice(0, shown).flatMap((f) => [`    FAIL ${f.what}`, ...message(f.message)]),
+        ...(group.failures.length > shown ? [`    ... and ${group.failures.length - shown} more failures of ${group.name} (plan.txt)`] : []),
         ...group.notes.flatMap((n) => [`    ${n.label} ${n.what}`, ...message(n.message)]),
     ]);
 }

@@ -1,14 +1,18 @@
 // `plan/summary.md`: one Markdown file a pull request can show as it is (GitHub's job summary, a
 // comment): the verdict, per account the counts, the checks with failures first, the changes
 // against an earlier plan, and the picture of the trust.
-import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { trustDiagram } from "./diagram";
 import type { PlanContents } from "./grants";
-import { opCounts, stepLines } from "./lifecycle";
 import { checkGroups, PlanResult } from "./plan";
-import { accountsOf, accountTitle, verdict } from "./report";
+import { accountGroups, accountTitle, briefFailures, verdict } from "./report";
+import { Review, reviewMarkdown } from "./review";
 
-export function renderSummary(result: PlanResult, contents: PlanContents, planDiff?: PlanDiff): string {
+/**
+ * The summary, short enough for a pull-request comment (GitHub: 65,536 characters) whatever the number of
+ * accounts and the size of the change: accounts alike in one row, at most a few failures per check group, the
+ * review of the changes (review.ts), and a diagram of bounded size.
+ */
+export function renderSummary(result: PlanResult, contents: PlanContents, review?: Review): string {
     const title = accountTitle(result);
     const lines: string[] = [
         `# Cross-account pipeline plan: ${result.ok ? "PLAN OK" : "PLAN FAILED"}`,
@@ -19,9 +23,9 @@ export function renderSummary(result: PlanResult, contents: PlanContents, planDi
         "",
         "## Accounts",
         "",
-        "| account | what it is here | resources | policies |",
-        "|---|---|---:|---:|",
-        ...accountsOf(result).map(({ account, resources, policies }) => `| ${account} | ${cell(title(account))} | ${resources.length} | ${policies} |`),
+        "| accounts | resources | policies |",
+        "|---|---:|---:|",
+        ...accountGroups(result).map((group) => `| ${cell(group.text)} | ${group.resources}${group.accounts.length > 1 ? " each" : ""} | ${group.policies}${group.accounts.length > 1 ? " each" : ""} |`),
         "",
         "## Checks",
         "",
@@ -30,8 +34,11 @@ export function renderSummary(result: PlanResult, contents: PlanContents, planDi
     const failing = groups.filter((g) => g.failures.length > 0);
     for (const group of failing) {
         lines.push(`### FAILED: ${group.name} (${group.status})`, "");
-        for (const failure of group.failures) {
+        for (const failure of group.failures.slice(0, briefFailures)) {
             lines.push(`- **${cell(failure.what)}**${failure.message ? `\n  ${codeBlockSafe(failure.message)}` : ""}`);
+        }
+        if (group.failures.length > briefFailures) {
+            lines.push(`- and ${group.failures.length - briefFailures} more (\`plan.txt\`)`);
         }
         lines.push("");
     }
@@ -41,16 +48,8 @@ export function renderSummary(result: PlanResult, contents: PlanContents, planDi
     if (notes.length > 0) {
         lines.push(...notes.map((n) => `- ${n.label}: ${cell(n.what)}${n.message ? `: ${codeBlockSafe(n.message)}` : ""}`), "");
     }
-    if (planDiff) {
-        lines.push(`## Changes: ${cell(diffHeadline(planDiff))}`, "");
-        const nextUp = result.lifecycle.nextUp;
-        if (nextUp && nextUp.steps.length > 0) {
-            lines.push(`### Next \`pulumi up\`: ${opCounts(nextUp.steps)}`, "", "```diff", ...stepLines(nextUp.steps), "```", "");
-        }
-        for (const block of diffBlocks(planDiff, title)) {
-            // A `diff` block: GitHub and GitLab colour the lines that start with + and -.
-            lines.push(`### ${block.heading}`, "", "```diff", ...block.lines, "```", "");
-        }
+    if (review) {
+        lines.push(...reviewMarkdown(review));
     }
     const diagram = trustDiagram(contents, title);
     lines.push(

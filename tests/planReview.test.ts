@@ -9,6 +9,7 @@ import { diffBlocks, diffPlans, fieldChanges, PlanDiff } from "../offline-plan/d
 import { Grant, grantsOf, PlanContents } from "../offline-plan/grants";
 import { PlanResult, runPlan } from "../offline-plan/plan";
 import { accountTitle } from "../offline-plan/report";
+import { reviewChanges } from "../offline-plan/review";
 import { renderSummary } from "../offline-plan/summary";
 import { planContents, readPlanFolder, writePlan } from "../offline-plan/writePlan";
 import { readStackFile } from "../project/stackFiles";
@@ -139,6 +140,13 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.deepEqual(account.resourcesChanged.map((r) => [r.name, r.fields]), [["Staging-cross-account-policy", [{ path: "identity-policy: Statement.ReadArtifacts.Action", after: "s3:GetObjectVersion" }]]]);
             assert.equal(planDiff.changes, 2);
             assert.match(diffText(planDiff), /Grants gained:\n  \+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* if StringEquals aws:resourceaccount = 111111111111 {2}\[identity policy account-222222222222\/policies\/Staging-cross-account-policy\.identity-policy\.json, statement ReadArtifacts\]/);
+            // The review: one line for the statement, its condition with it; the policy's resource is no other change.
+            const review = reviewChanges(planDiff, earlier, contents, []);
+            assert.deepEqual(review.sections.map((section) => [section.title, section.lines]), [["Access gained and lost, by policy statement", [
+                `+ account ${targetAccountId}, identity policy Staging-cross-account-policy, statement ReadArtifacts: now allows ${crossAccountRole} s3:GetObjectVersion on ${artifactObjects} ` +
+                    "if StringEquals aws:resourceaccount = 111111111111",
+            ]]]);
+            assert.equal(review.headline, "access: 1 policy statement changed");
         });
 
         it("shows a bucket policy that lets one more account's pipeline roles in as grants gained, and one that lets them out as grants lost", () => {
@@ -253,7 +261,7 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
         it("holds the verdict, the counts per account, the checks and a diagram of the verified edges", () => {
             const summary = renderSummary(shipped, contents);
             assert.match(summary, /^# Cross-account pipeline plan: PLAN OK\n\n\*\*PLAN OK: 2 stacks, \d+ resources/);
-            assert.match(summary, new RegExp(`\\| ${targetAccountId} \\| target Staging \\| 9 \\| 5 \\|`));
+            assert.match(summary, new RegExp(`\\| Account ${targetAccountId} \\(target Staging\\) \\| 9 \\| 5 \\|`));
             assert.match(summary, /\| ✅ access chain \| \d+\/\d+ checks as expected \|/);
             const mermaid = /```mermaid\n([\s\S]*?)\n```/.exec(summary)![1].split("\n");
             assert.equal(mermaid[0], "flowchart LR");
@@ -266,14 +274,15 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
         it("puts failures first, each with its message, and with --against holds the diff in diff blocks", async () => {
             const failed = await runPlan({ stackFiles: [readStackFile(path.join(projectRoot, "Pulumi.accountA.yaml"))] });
             const failedContents = planContents(failed);
-            const summary = renderSummary(failed, failedContents, diffPlans("plan-base", contents, failedContents));
+            const summary = renderSummary(failed, failedContents, reviewChanges(diffPlans("plan-base", contents, failedContents), contents, failedContents, []));
             assert.match(summary, /^# Cross-account pipeline plan: PLAN FAILED/);
             const failure = summary.indexOf("### FAILED: stacks evaluated (0/1 stacks)");
             assert.ok(failure > 0 && failure < summary.indexOf("| checks | result |"), summary);
             assert.match(summary, /- \*\*stack accountA: NOT EVALUATED\*\*\n {2}`targets\[0\]\.stack: "organization\/cross-account-pipeline\/accountB" is not among the planned target stacks/);
             assert.match(summary, /\| checks \| result \|\n\|---\|---\|\n\| ❌ stacks evaluated/);
-            assert.match(summary, /## Changes: \d+ changes against plan-base/);
-            assert.match(summary, new RegExp(`### Account ${targetAccountId} \\(not in this plan\\)\n\n\`\`\`diff\nGrants lost:\n  - `));
+            assert.match(summary, /## Changes against `plan-base`: /);
+            assert.match(summary, /### Fails or is refused\n\n```diff\n! verdict: PLAN OK -> PLAN FAILED\n/);
+            assert.match(summary, /### Pipelines, targets and stages\n\n```diff\n- target Staging removed: account 222222222222, us-east-2, stage Staging/);
         });
 
         it("draws 25 targets of the same shape once, with their count, within a bound of nodes and lines", async function () {

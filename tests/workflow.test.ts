@@ -109,7 +109,7 @@ describe("the example GitHub Actions workflow (examples/github-actions)", () => 
         }
         // Pull requests get no cloud credentials.
         assert.equal(workflow.permissions["id-token"], undefined);
-        assert.equal(workflow.jobs.plan.permissions, undefined);
+        assert.equal(workflow.jobs.plan.permissions?.["id-token"], undefined);
     });
 
     it("passes the deploy driver only options it accepts: --up --yes and the job's stack", () => {
@@ -160,6 +160,50 @@ describe("the example GitHub Actions workflow (examples/github-actions)", () => 
             assert.equal(run.status, passing.includes(status) ? 0 : status, `plan exit status ${status}`);
             assert.equal(run.summary, `summary of ${path.join(runnerTemp, "plan")}\n`);
         }
+    });
+
+    it("comments the summary on the pull request once, and updates that comment on each push, whatever the plan said", async () => {
+        const comment = step("plan", "Comment the summary on the pull request");
+        assert.match(comment.uses ?? "", /^actions\/github-script@v\d+$/);
+        assert.match(comment.if ?? "", /^always\(\) && github\.event\.pull_request\.head\.repo\.full_name == github\.repository$/);
+        assert.equal(workflow.jobs.plan.permissions?.["pull-requests"], "write");
+        const runnerTemp = path.join(scratch, "comment");
+        const run = async (existing: { id: number; body: string; user: { type: string } }[]) => {
+            const calls: [string, Record<string, unknown>][] = [];
+            const github = {
+                paginate: async (_method: unknown, parameters: Record<string, unknown>) => (calls.push(["list", parameters]), existing),
+                rest: { issues: {
+                    listComments: () => undefined,
+                    updateComment: async (parameters: Record<string, unknown>) => calls.push(["update", parameters]),
+                    createComment: async (parameters: Record<string, unknown>) => calls.push(["create", parameters]),
+                } },
+            };
+            const context = { repo: { owner: "acme", repo: "pipelines" }, payload: { pull_request: { number: 7 } } };
+            const core = { info: (text: string) => calls.push(["info", { text }]) };
+            // github-script runs the script as the body of an async function with these in scope.
+            const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...parameters: string[]) => (...args: unknown[]) => Promise<void>;
+            const saved = process.env.RUNNER_TEMP;
+            process.env.RUNNER_TEMP = runnerTemp;
+            try {
+                await new AsyncFunction("github", "context", "core", "require", String(comment.with?.script))(github, context, core, require);
+            } finally {
+                process.env.RUNNER_TEMP = saved;
+            }
+            return calls;
+        };
+        assert.deepEqual(await run([]), [["info", { text: "no summary.md: the plan wrote no folder" }]]);
+        fs.mkdirSync(path.join(runnerTemp, "plan"), { recursive: true });
+        fs.writeFileSync(path.join(runnerTemp, "plan", "summary.md"), "# Cross-account pipeline plan: PLAN OK");
+        const marker = "<!-- cross-account-pipeline plan -->";
+        const first = await run([{ id: 1, body: "a person's comment", user: { type: "User" } }]);
+        assert.deepEqual(first.at(-1), ["create", { owner: "acme", repo: "pipelines", issue_number: 7, body: `${marker}\n# Cross-account pipeline plan: PLAN OK` }]);
+        const again = await run([{ id: 1, body: "a person's comment", user: { type: "User" } }, { id: 2, body: `${marker}\nold`, user: { type: "Bot" } }]);
+        assert.deepEqual(again.at(-1), ["update", { owner: "acme", repo: "pipelines", comment_id: 2, body: `${marker}\n# Cross-account pipeline plan: PLAN OK` }]);
+        fs.writeFileSync(path.join(runnerTemp, "plan", "summary.md"), "x".repeat(70_000));
+        const long = await run([]);
+        const body = String(long.at(-1)![1].body);
+        assert.ok(body.length <= 65_536, `${body.length} characters`);
+        assert.match(body, /cut at GitHub's limit of 65,536 characters for a comment/);
     });
 
     it("deploys nothing unless main's plan holds", () => {
