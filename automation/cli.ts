@@ -159,6 +159,9 @@ export interface CliEnvironment {
 /** The exit code of a run stopped by an interrupt, as a shell reports one killed by SIGINT. */
 export const INTERRUPTED_EXIT_CODE = 130;
 
+/** Signals within this long of the first interrupt are the same interrupt (as the Pulumi CLI wrapper counts them). */
+const SAME_INTERRUPT_MS = 1000;
+
 /** Runs the command line and returns its exit code: 0 all done, 1 something failed or was not applied, 2 bad usage or setup. */
 export async function runCli(argv: readonly string[], environment: CliEnvironment): Promise<number> {
     const { write } = environment;
@@ -178,12 +181,16 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
     // The first interrupt lets every running update stop at a safe point and starts nothing more; a second stops them at once.
     const cancel = new AbortController();
     const terminate = new AbortController();
+    // One Ctrl-C can arrive twice (npm passes it on to a script whose shell the terminal signalled too): signals
+    // within a second of the first are that first interrupt.
+    let interruptedAt = 0;
     const stopListening = environment.onInterrupt?.(() => {
         if (!cancel.signal.aborted) {
+            interruptedAt = Date.now();
             write("Interrupted: nothing more starts, and each running Pulumi CLI stops at a safe point, its state consistent. " +
                 "Interrupt again to stop them at once, which may leave pending operations and a lock in their state.");
             cancel.abort();
-        } else if (!terminate.signal.aborted) {
+        } else if (!terminate.signal.aborted && Date.now() - interruptedAt >= SAME_INTERRUPT_MS) {
             write("Interrupted again: stopping the running Pulumi CLIs at once; their stacks may need `pulumi cancel` and `pulumi refresh` before the next run.");
             terminate.abort();
         }
@@ -344,14 +351,12 @@ function askOnTerminal(question: string): Promise<boolean> {
     });
 }
 
-/** SIGINT (a terminal's Ctrl-C) and SIGTERM (a CI runner's cancel): handled, so that Node does not exit and leave the CLIs it runs behind. */
+/** SIGINT (a terminal's Ctrl-C), SIGTERM (a CI runner's cancel) and SIGHUP: handled, so that Node does not exit and leave the CLIs it runs behind. */
 export function onProcessInterrupt(handler: () => void): () => void {
-    process.on("SIGINT", handler);
-    process.on("SIGTERM", handler);
-    return () => {
-        process.off("SIGINT", handler);
-        process.off("SIGTERM", handler);
-    };
+    // SIGHUP: the terminal closed; Node would exit, and the CLIs die mid-update on their closed output.
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    signals.forEach((signal) => process.on(signal, handler));
+    return () => signals.forEach((signal) => process.off(signal, handler));
 }
 
 if (require.main === module) {

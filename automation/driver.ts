@@ -315,6 +315,12 @@ class Run {
     }
 
     private async runStack(operation: Operation, stack: StackDefinition): Promise<StackResult> {
+        if (this.request.signal?.aborted) {
+            // A stack that waited for a free slot: not even opened, so no record is created for it.
+            const result: StackResult = { stack: stack.name, role: stack.role, status: "skipped", seconds: 0, message: new OperationNotStarted().message };
+            this.emit({ type: "finished", operation, result });
+            return result;
+        }
         const startedAt = Date.now();
         this.emit({ type: "started", operation, stack: stack.name });
         let resourcesDone = 0;

@@ -20,10 +20,11 @@ import {
     readLogin,
     usesPassphrase,
 } from "./environment";
+import { driverCredentialsVariable } from "../config";
 import { DriverError } from "./errors";
 import { backendUrlOfCli, CANCELLED_MARKER, createPulumiWorkspace, defaultOrganization, findPulumiCli } from "./pulumiStacks";
 import { fullyQualified, organizationOfRun } from "./stackNames";
-import { ProjectStacks, readProjectStacks, selectStacks, stackDefinitionsThroughWorkspace } from "./stackFiles";
+import { ProjectStacks, readProjectStacks, selectStacks, StackDefinition, stackDefinitionsThroughWorkspace } from "./stackFiles";
 import { StackWorkspace } from "./stackWorkspace";
 
 export { defaultBackendUrl } from "./environment";
@@ -142,10 +143,13 @@ async function prepare(
     runDir: string,
 ): Promise<{ workspace: StackWorkspace; request: DriverRequest; cleanUp: () => void }> {
     const emit = options.onEvent ?? (() => undefined);
-    const projectDir = path.resolve(options.projectDir);
-    if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
-        throw new DriverError(`no Pulumi.yaml in ${projectDir}: projectDir must be the Pulumi project's directory`);
+    const given = path.resolve(options.projectDir);
+    if (!fs.existsSync(path.join(given, "Pulumi.yaml"))) {
+        throw new DriverError(`no Pulumi.yaml in ${given}: projectDir must be the Pulumi project's directory`);
     }
+    // The real path: the Pulumi CLI finds its project from its working directory with no symbolic link in it
+    // (os.Getwd, with PWD set to the same path below), and keys the project's selected stack by that path.
+    const projectDir = fs.realpathSync(given);
     // Everything that can be checked without the Pulumi CLI, first.
     const fromFiles = readProjectStacks(projectDir);
     const requested = selectStacks(fromFiles.definitions, options.stacks).map((stack) => stack.name);
@@ -175,7 +179,7 @@ async function prepare(
         fromFiles.definitions.map(({ name }) => [name, options.secretsProvider ?? fromFiles.secrets[name].secretsProvider]),
     );
     const needPassphrase = requested.filter((name) => usesPassphrase(fromFiles.secrets[name], backendUrl, secretsProviders[name]));
-    const env = backendEnv(backendUrl, options, process.env, needPassphrase);
+    const env = { ...backendEnv(backendUrl, options, process.env, needPassphrase), PWD: projectDir };
     let cleanUp = () => undefined as void;
     if (backendUrl === defaultBackendUrl(projectDir)) {
         // A file backend needs its directory; only the default one is created, so that a mistyped
@@ -194,9 +198,15 @@ async function prepare(
         organization,
         projectName: fromFiles.project.name,
     });
-    const projectStacks = await stackDefinitionsThroughWorkspace(workspace, fromFiles, (stack, text) => emit({ type: "note", stack, text }), concurrency);
-    // What Pulumi adds to the config (an ESC environment's targets) must read the same organization.
-    organizationOfRun(projectStacks, { option: organization, service: isServiceBackend(backendUrl) });
+    let projectStacks: StackDefinition[];
+    try {
+        projectStacks = await stackDefinitionsThroughWorkspace(workspace, fromFiles, (stack, text) => emit({ type: "note", stack, text }), concurrency);
+        // What Pulumi adds to the config (an ESC environment's targets) must read the same organization.
+        organizationOfRun(projectStacks, { option: organization, service: isServiceBackend(backendUrl) }, "as the stack files, --org or the CLI's default chose it");
+    } catch (error) {
+        cleanUp();
+        throw error;
+    }
     const stacks = projectStacks.filter((stack) => requested.includes(stack.name));
     return {
         workspace,
@@ -207,8 +217,9 @@ async function prepare(
 
 /**
  * Creates the default file backend's directory; the function returned removes it again, with what the Pulumi CLI
- * wrote there (its meta.yaml, a temporary record's backups), when this run created it and it holds no stack at the
- * end (a preview, a declined `--up`): such a run leaves the project as it found it.
+ * wrote there (its meta.yaml, a temporary record's backups), when this run created it and no stack file of any
+ * kind is in it at the end (a preview, a declined `--up`): such a run leaves the project as it found it. A stack
+ * file in any of the CLI's forms (`.json`, `.json.gz`, `.json.zst`, ...) keeps it all.
  */
 function createdForTheRun(stateDir: string): () => void {
     const created = fs.mkdirSync(stateDir, { recursive: true });
@@ -217,7 +228,8 @@ function createdForTheRun(stateDir: string): () => void {
     }
     return () => {
         const stacksDir = path.join(stateDir, ".pulumi", "stacks");
-        const holdsAStack = fs.existsSync(stacksDir) && fs.readdirSync(stacksDir, { recursive: true }).some((file) => /\.json(\.gz)?$/.test(String(file)));
+        const holdsAStack = fs.existsSync(stacksDir) &&
+            fs.readdirSync(stacksDir, { recursive: true, withFileTypes: true }).some((entry) => !entry.isDirectory());
         if (!holdsAStack) {
             fs.rmSync(created, { recursive: true, force: true });
         }
@@ -253,7 +265,8 @@ function stackEnvironments(options: DriverOptions, stacks: ProjectStacks): Recor
     return Object.fromEntries(
         names.map((name) => [name, {
             ...(environment[name] ? processEnv(name, environment[name]) : {}),
-            ...(credentials[name] ? credentialsEnv(name, credentials[name]) : {}),
+            // A stack without credentials gets none, whatever the shell holds: it uses the environment's AWS credentials.
+            ...(credentials[name] ? credentialsEnv(name, credentials[name]) : { [driverCredentialsVariable]: "" }),
         }]),
     );
 }

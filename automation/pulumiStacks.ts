@@ -24,6 +24,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import { EngineResource, isManagedResource, keptByDestroy } from "../definition/engine";
 import { fullyQualified } from "./stackNames";
+import { driverCredentialsVariable } from "../config";
 import { DriverError, messageOf } from "./errors";
 import { describeFailure, FailureContext, PULUMI_INSTALL_HINT } from "./failures";
 import {
@@ -174,6 +175,8 @@ export async function existingStacks(pulumiCommand: PulumiCommand, projectDir: s
  */
 export function workspaceSettingsFile(projectDir: string, projectName: string, pulumiHome = process.env.PULUMI_HOME): string {
     const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((file) => path.join(projectDir, file)).find((file) => fs.existsSync(file)) ?? path.join(projectDir, "Pulumi.yaml");
+    // `projectDir` as the CLI finds its project (its working directory, os.Getwd): the driver runs it in the real
+    // path and with PWD set to it (createPulumiWorkspace), so that a symbolic link on the way hashes the same.
     const hash = crypto.createHash("sha1").update(projectFile).digest("hex");
     return path.join(pulumiHome ?? path.join(os.homedir(), ".pulumi"), "workspaces", `${projectName}-${hash}-workspace.json`);
 }
@@ -283,6 +286,15 @@ class PulumiStackHandle implements StackHandle {
         private readonly removeTemporaryRecord?: () => Promise<void>,
     ) {}
 
+    /**
+     * The stack's credentials were given to the driver: they reach its providers through the program
+     * (config/index.ts), which `destroy` and `refresh` run only when asked (`--run-program`), using the provider
+     * configuration kept in the state otherwise.
+     */
+    private get runProgram(): { runProgram?: true } {
+        return this.settings.stackEnv[this.context.stack]?.[driverCredentialsVariable] ? { runProgram: true } : {};
+    }
+
     async preview(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport> {
         const { policyPacks, stackFiles } = this.settings;
         // A preview writes nothing of the user's: yet the CLI saves a new `encryptionsalt` into a
@@ -314,14 +326,14 @@ class PulumiStackHandle implements StackHandle {
             await this.operate(
                 listener,
                 signal,
-                (options) => this.stack.destroy({ ...options, excludeProtected: true }),
+                (options) => this.stack.destroy({ ...options, excludeProtected: true, ...this.runProgram }),
                 (result) => result.summary.resourceChanges,
             )
         ).report;
     }
 
     async refresh(listener: StackListener, signal?: AbortSignal): Promise<ChangeReport> {
-        return (await this.operate(listener, signal, (options) => this.stack.refresh(options), (result) => result.summary.resourceChanges))
+        return (await this.operate(listener, signal, (options) => this.stack.refresh({ ...options, ...this.runProgram }), (result) => result.summary.resourceChanges))
             .report;
     }
 
@@ -360,12 +372,15 @@ class PulumiStackHandle implements StackHandle {
         }
         return this.mapFailure(async () => {
             const resources: ResourceChange[] = [];
+            // One step per resource and kind: the SDK's tail of an event-log file (a CLI before 3.206) may hand an event over twice.
+            const seen = new Set<string>();
             const stdout = lineSplitter((line) => listener.line(line));
             const stderr = lineSplitter((line) => listener.line(line));
             const onEvent = (event: EngineEvent): void => {
                 const step = event.resourcePreEvent?.metadata;
                 const change = step && resourceChangeOf(step);
-                if (change) {
+                if (change && !seen.has(`${step.op} ${step.urn}`)) {
+                    seen.add(`${step.op} ${step.urn}`);
                     resources.push(change);
                 }
                 if (event.resOutputsEvent) {
@@ -413,11 +428,12 @@ export function countChanges(opMap: OpMap | undefined): ChangeCounts {
 const REPLACEMENT_HALVES: readonly string[] = ["create-replacement", "delete-replaced"] satisfies ChangeOp[];
 
 /**
- * The resource a step changes: every step but `same` and the halves of a replacement (and the engine's own
- * bookkeeping steps, which are no step kind).
+ * The resource a step changes: every step but `same`, `read` (a StackReference or a `get` reads on every run; the
+ * CLI shows reads only with --show-reads, and counts one only when what it read changed) and the halves of a
+ * replacement (and the engine's own bookkeeping steps, which are no step kind).
  */
 export function resourceChangeOf(step: Pick<StepEventMetadata, "op" | "urn" | "type">): ResourceChange | undefined {
-    if (!(step.op in STEP_KINDS) || step.op === "same" || REPLACEMENT_HALVES.includes(step.op)) {
+    if (!(step.op in STEP_KINDS) || step.op === "same" || step.op === "read" || REPLACEMENT_HALVES.includes(step.op)) {
         return undefined;
     }
     return { op: step.op as ChangeOp, type: step.type, name: nameOfUrn(step.urn) };

@@ -21,7 +21,7 @@ export interface OrganizationChoice {
  * self-managed backend its only one; undefined on a service backend when neither says (then the CLI's default
  * organization, which is what short references resolve to). A contradiction is a DriverError naming both sides.
  */
-export function organizationOfRun(definitions: readonly StackDefinition[], choice: OrganizationChoice): string | undefined {
+export function organizationOfRun(definitions: readonly StackDefinition[], choice: OrganizationChoice, chosenBy = "--org"): string | undefined {
     const named = new Map<string, string[]>();
     for (const definition of definitions) {
         for (const organization of definition.organizations ?? []) {
@@ -32,7 +32,7 @@ export function organizationOfRun(definitions: readonly StackDefinition[], choic
     if (choice.option !== undefined) {
         const other = [...named.keys()].find((organization) => organization !== choice.option);
         if (other !== undefined) {
-            throw new DriverError(`${readers(other)} (targets[].stack), but the run deploys organization ${choice.option} (--org): name one organization in both`);
+            throw new DriverError(`${readers(other)} (targets[].stack), but the run deploys organization ${choice.option} (${chosenBy}): name one organization in both`);
         }
     }
     if (named.size > 1) {

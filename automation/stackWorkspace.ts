@@ -38,9 +38,9 @@ export function changeCounts(given: Partial<Record<string, number>> = {}): Chang
     return Object.fromEntries((Object.keys(STEP_KINDS) as StepKind[]).map((kind) => [kind, given[kind] ?? 0])) as ChangeCounts;
 }
 
-/** True when any step but `same` occurred. */
+/** True when any step changes something: any but `same` and `read` (reading changes nothing of the stack's). */
 export function hasChanges(changes: ChangeCounts): boolean {
-    return (Object.keys(changes) as StepKind[]).some((kind) => kind !== "same" && changes[kind] > 0);
+    return (Object.keys(changes) as StepKind[]).some((kind) => kind !== "same" && kind !== "read" && changes[kind] > 0);
 }
 
 /** One resource that an operation creates, updates, replaces, deletes, imports, reads or discards. */

@@ -409,9 +409,19 @@ describe("automation on the Automation API: credentials", () => {
                 const calls = cli.invocations().filter((call) => call.command !== "version");
                 assert.ok(calls.length >= 3 && calls.every((call) => call.env.AWS_PROFILE === "state-admin"), calls.map((c) => `${c.command} ${c.env.AWS_PROFILE}`).join(", "));
                 assert.ok(invocationsOf(cli, "preview", "accountB").every((call) => call.env.CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS === JSON.stringify({ profile: "staging-admin" })));
-                assert.ok(invocationsOf(cli, "stack ls").every((call) => call.env.CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS === undefined));
+                assert.ok(invocationsOf(cli, "stack ls").every((call) => call.env.CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS !== JSON.stringify({ profile: "staging-admin" })));
+
+                // destroy and refresh run the program only when asked: asked, so that the providers take the credentials given.
+                assert.strictEqual(await runCli(["--up", "--yes", "--stack", "accountB", "--profile", "accountB=staging-admin"], environment), 0, lines.join("\n"));
+                assert.strictEqual(await runCli(["--refresh", "--stack", "accountB", "--profile", "accountB=staging-admin"], environment), 0, lines.join("\n"));
+                assert.strictEqual(await runCli(["--refresh", "--stack", "accountB"], environment), 0, lines.join("\n"));
+                const [given, ambient] = invocationsOf(cli, "refresh", "accountB");
+                assert.ok(given.argv.includes("--run-program=true"), given.argv.join(" "));
+                assert.ok(!ambient.argv.some((arg) => arg.startsWith("--run-program")), ambient.argv.join(" "));
+                // A stack without credentials has none, whatever the shell exported.
+                assert.strictEqual(ambient.env.CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS, "");
             },
-            { PULUMI_CONFIG_PASSPHRASE: "correct horse", AWS_PROFILE: "state-admin" },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse", AWS_PROFILE: "state-admin", CROSS_ACCOUNT_PIPELINE_AWS_CREDENTIALS: JSON.stringify({ profile: "leftover" }) },
         ));
 });
 

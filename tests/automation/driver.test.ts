@@ -413,6 +413,8 @@ describe("automation driver: an interrupted run", () => {
         const report = await runOperation(workspace, request("refresh", [A, B, C], { signal: cancel.signal, concurrency: 1 }));
         assert.deepStrictEqual(workspace.started("refresh"), ["accountB"]);
         assert.deepStrictEqual(workspace.interrupted, ["accountB"]);
+        // Not even opened: opening may create a stack record (`stack init`).
+        assert.deepStrictEqual(workspace.calls.filter((call) => call.action === "open").map((call) => call.stack), ["accountB"]);
         assert.deepStrictEqual(report.stacks.map((s) => [s.stack, s.status, s.message]), [
             ["accountB", "interrupted", resultOf(report, "accountB")!.message],
             ["accountC", "skipped", "not started: the run was interrupted"],

@@ -80,6 +80,45 @@ describe("automation on the Automation API: interrupts", () => {
             PASSPHRASE,
         ));
 
+    it("a service's terminate, half a second after its cancel: each running CLI has its second SIGINT, and is stopped at once", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                longTargetUpdates(cli);
+                const [cancel, terminate] = [new AbortController(), new AbortController()];
+                const running = up({ projectDir: cli.projectDir, backendUrl: cli.stateUrl, signal: cancel.signal, terminate: terminate.signal });
+                await until("both target updates to run", bothTargetUpdatesRun(cli));
+                cancel.abort();
+                await new Promise((resolve) => setTimeout(resolve, 500));
+                terminate.abort();
+                const report = await running;
+
+                assert.deepStrictEqual(signalsReceived(cli), ["up accountB SIGINT", "up accountB SIGINT", "up accountC SIGINT", "up accountC SIGINT"]);
+                assert.ok(["accountB", "accountC"].every((stack) => cli.record(stack).locked === true), "the fake CLI did not terminate");
+                assert.match(report.stacks.find((s) => s.stack === "accountB")!.message!, /^terminated at once/);
+            },
+            { ...PASSPHRASE, FAKE_PULUMI_CANCEL_MS: "20000" },
+        ));
+
+    it("one Ctrl-C that reaches the driver twice (npm passes it on too) is one interrupt", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                longTargetUpdates(cli);
+                process.env.PULUMI_BACKEND_URL = cli.stateUrl;
+                const deploy = deployProcess(cli, ["--up", "--yes"]);
+                await until("both target updates to run", bothTargetUpdatesRun(cli));
+                ctrlC(deploy.child);
+                await new Promise((resolve) => setTimeout(resolve, 15));
+                process.kill(deploy.child.pid!, "SIGINT");
+
+                assert.strictEqual(await deploy.exit, INTERRUPTED_EXIT_CODE, deploy.output());
+                assert.deepStrictEqual(signalsReceived(cli), ["up accountB SIGINT", "up accountC SIGINT"]);
+                assert.doesNotMatch(deploy.output(), /Interrupted again|terminated at once/);
+            },
+            PASSPHRASE,
+        ));
+
     it("a terminal's Ctrl-C: each CLI gets one SIGINT although the terminal signals it too, and the run exits 130", () =>
         withFakeCli(
             exampleStackFiles(),

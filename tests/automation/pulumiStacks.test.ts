@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import type { OpType } from "@pulumi/pulumi/automation";
 import { countChanges, lineSplitter, plainOutputs, resourceChangeOf, summarizeState } from "../../automation/pulumiStacks";
+import { hasChanges } from "../../automation/stackWorkspace";
 
 describe("automation: reading the Automation API's results", () => {
     it("hands the CLI's output on line by line, whatever the chunks", () => {
@@ -21,16 +22,21 @@ describe("automation: reading the Automation API's results", () => {
         );
         assert.strictEqual(Object.keys(counted).length, 15, "every kind of step the engine has, 0 where none occurred");
         assert.ok(Object.values(countChanges(undefined)).every((count) => count === 0));
+        // What changes the stack: an import does, reading (a StackReference) does not.
+        assert.equal(hasChanges(countChanges({ read: 3, same: 2 })), false);
+        assert.equal(hasChanges(countChanges({ import: 1 })), true);
     });
 
     it("lists the resources a step changes, once per replacement", () => {
         const urn = "urn:pulumi:accountA::cross-account-pipeline::pkg:index:Pipeline$aws:kms/key:Key::artifact-key";
         const step = (op: OpType) => ({ op, urn, type: "aws:kms/key:Key" });
         assert.deepStrictEqual(resourceChangeOf(step("create")), { op: "create", type: "aws:kms/key:Key", name: "artifact-key" });
-        for (const op of ["replace", "import", "import-replacement", "discard", "discard-replaced", "read", "refresh", "remove-pending-replace"] as const) {
+        for (const op of ["replace", "import", "import-replacement", "discard", "discard-replaced", "read-replacement", "refresh", "remove-pending-replace"] as const) {
             assert.strictEqual(resourceChangeOf(step(op))?.op, op);
         }
         assert.strictEqual(resourceChangeOf(step("same")), undefined);
+        // A StackReference reads on every run: not a change to list, as the CLI hides reads.
+        assert.strictEqual(resourceChangeOf(step("read")), undefined);
         assert.strictEqual(resourceChangeOf(step("create-replacement")), undefined);
         assert.strictEqual(resourceChangeOf(step("delete-replaced")), undefined);
     });
