@@ -99,6 +99,27 @@ export function defaultBackendUrl(projectDir: string): string {
 }
 
 /** Pulumi Cloud (or a self-hosted Pulumi service) is reached over HTTP(S); every other URL is a self-managed backend. */
+/**
+ * Creates the default file backend's directory; the function returned removes it again, with what the Pulumi CLI
+ * wrote there (its meta.yaml, a temporary record's backups), when this run created it and no stack file of any
+ * kind is in it at the end (a preview, a declined `--up`): such a run leaves the project as it found it. A stack
+ * file in any of the CLI's forms (`.json`, `.json.gz`, `.json.zst`, ...) keeps it all.
+ */
+export function createdForTheRun(stateDir: string): () => void {
+    const created = fs.mkdirSync(stateDir, { recursive: true });
+    if (created === undefined) {
+        return () => undefined;
+    }
+    return () => {
+        const stacksDir = path.join(stateDir, ".pulumi", "stacks");
+        const holdsAStack = fs.existsSync(stacksDir) &&
+            fs.readdirSync(stacksDir, { recursive: true, withFileTypes: true }).some((entry) => !entry.isDirectory());
+        if (!holdsAStack) {
+            fs.rmSync(created, { recursive: true, force: true });
+        }
+    };
+}
+
 export function isServiceBackend(backendUrl: string): boolean {
     return /^https?:\/\//i.test(backendUrl);
 }

@@ -211,6 +211,23 @@ describe("automation on the Automation API: previewing changes nothing", () => {
             { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
         ));
 
+    it("puts the user's selected stack back for a project reached through a symbolic link, as the CLI keys it by the real path", () =>
+        withFakeCli(
+            exampleStackFiles(),
+            async (cli) => {
+                cli.scenario(exampleScenario());
+                const selected = selectStackAsTheUserDid(cli, "accountA");
+                const link = path.join(path.dirname(cli.projectDir), "linked-project");
+                fs.symlinkSync(cli.projectDir, link);
+                const report = await preview({ projectDir: link, stacks: ["accountB"], backendUrl: cli.stateUrl });
+                assert.strictEqual(report.ok, true, JSON.stringify(report.stacks));
+                assert.strictEqual(invocationsOf(cli, "stack rm").length, 1);
+                assert.strictEqual(fs.readFileSync(selected, "utf8"), JSON.stringify({ stack: "accountA" }));
+                assert.ok(cli.invocations().filter((call) => call.command !== "version").every((call) => call.cwd === fs.realpathSync(cli.projectDir)));
+            },
+            { PULUMI_CONFIG_PASSPHRASE: "correct horse" },
+        ));
+
     it("puts back the stack file of an existing stack, into which the CLI saved a new salt during the preview", () =>
         withFakeCli(exampleStackFiles(), async (cli) => {
             cli.scenario(exampleScenario());

@@ -6,6 +6,7 @@ import {
     backendChoice,
     backendEnv,
     checkBackendUrl,
+    createdForTheRun,
     credentialsEnv,
     defaultBackendUrl,
     processEnv,
@@ -115,3 +116,40 @@ describe("automation: credentials", () => {
     });
 });
 
+
+describe("automation: the default backend's folder, created for a run", () => {
+    const withProject = (test: (project: string, stateDir: string) => void) => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "default-backend-"));
+        try {
+            test(project, path.join(project, ".pulumi", "state"));
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
+    };
+    const write = (file: string) => {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, "");
+    };
+
+    it("is removed with what the CLI left in it when no stack is in it at the end", () => withProject((project, stateDir) => {
+        const cleanUp = createdForTheRun(stateDir);
+        write(path.join(stateDir, ".pulumi", "meta.yaml"));
+        write(path.join(stateDir, ".pulumi", "backups", "cross-account-pipeline", "accountB", "accountB.1.json.bak"));
+        fs.mkdirSync(path.join(stateDir, ".pulumi", "stacks", "cross-account-pipeline"), { recursive: true });
+        cleanUp();
+        assert.ok(!fs.existsSync(path.join(project, ".pulumi")));
+    }));
+
+    it("is kept when a stack file of any form is in it, and never touched when it was there before", () => withProject((project, stateDir) => {
+        for (const stackFile of ["accountB.json", "accountB.json.gz", "accountB.json.zst"]) {
+            const cleanUp = createdForTheRun(stateDir);
+            write(path.join(stateDir, ".pulumi", "stacks", "cross-account-pipeline", stackFile));
+            cleanUp();
+            assert.ok(fs.existsSync(path.join(stateDir, ".pulumi", "stacks", "cross-account-pipeline", stackFile)), stackFile);
+            fs.rmSync(path.join(project, ".pulumi"), { recursive: true });
+        }
+        fs.mkdirSync(stateDir, { recursive: true });
+        createdForTheRun(stateDir)();
+        assert.ok(fs.existsSync(stateDir));
+    }));
+});
