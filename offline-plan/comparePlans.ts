@@ -1,8 +1,9 @@
-// `npm run compare-plans -- REF [--targets N]`: whether this version of the plan writes byte for byte the
-// plan folder that the version at git REF writes, for the same input: the shipped stack files, the
-// three-account example and a generated `deploy: all` stack of N targets (25 by default). Each version
-// runs as its own `npm run plan` does (package.json), with this project's node_modules. A tool for
-// changes that must not change the plan (speed, refactoring); it prints what differs and exits 1 if anything does.
+// `npm run compare-plans -- REF [--targets N] [--own-dependencies]`: whether this version of the plan writes byte
+// for byte the plan folder that the version at git REF writes, for the same input: the shipped stack files, the
+// three-account example and a generated `deploy: all` stack of N targets (25 by default). Each version runs as its
+// own `npm run plan` does (package.json), with this project's node_modules, or, with --own-dependencies, with the
+// packages REF's own lock file installs (`npm ci`): what upgrading a dependency changes. A tool for changes that
+// must not change the plan (speed, refactoring, upgrades); it prints what differs and exits 1 if anything does.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -35,14 +36,22 @@ export function plan(command: Command, stackFiles: string[], outDir: string): nu
     return run.status;
 }
 
-const usage = "usage: npm run compare-plans -- REF [--targets N]   (REF: a git commit, branch or tag of this repository; N: 25 by default)";
+const usage = "usage: npm run compare-plans -- REF [--targets N] [--own-dependencies]   " +
+    "(REF: a git commit, branch or tag of this repository; N: 25 by default; --own-dependencies: REF with the packages its lock file installs)";
 
-/** REF and `--targets N`, as node:util parseArgs reads them; undefined for a wrong command line. */
-function parseArguments(argv: string[]): { ref: string; targets: number } | undefined {
+/** REF, `--targets N` and `--own-dependencies`, as node:util parseArgs reads them; undefined for a wrong command line. */
+function parseArguments(argv: string[]): { ref: string; targets: number; ownDependencies: boolean } | undefined {
     try {
-        const { values, positionals } = parseArgs({ args: argv, options: { targets: { type: "string", default: "25" } }, allowPositionals: true, strict: true });
+        const { values, positionals } = parseArgs({
+            args: argv,
+            options: { targets: { type: "string", default: "25" }, "own-dependencies": { type: "boolean", default: false } },
+            allowPositionals: true,
+            strict: true,
+        });
         const targets = Number(values.targets);
-        return positionals.length === 1 && /^[1-9]\d*$/.test(values.targets ?? "") ? { ref: positionals[0], targets } : undefined;
+        return positionals.length === 1 && /^[1-9]\d*$/.test(values.targets ?? "")
+            ? { ref: positionals[0], targets, ownDependencies: values["own-dependencies"] === true }
+            : undefined;
     } catch {
         return undefined;
     }
@@ -54,7 +63,7 @@ function main(): number {
         console.error(usage);
         return 2;
     }
-    const { ref, targets } = parsed;
+    const { ref, targets, ownDependencies } = parsed;
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "compare-plans-"));
     try {
         // The version at REF, as its files are in git, sharing this project's installed packages.
@@ -66,8 +75,16 @@ function main(): number {
             return 2;
         }
         spawnSync("tar", ["-x", "-C", before], { input: archive.stdout });
-        for (const modules of ["node_modules", path.join("policy-pack", "node_modules")]) {
-            fs.symlinkSync(path.join(projectRoot, modules), path.join(before, modules), "dir");
+        if (ownDependencies) {
+            const install = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: before, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+            if (install.status !== 0) {
+                console.error(`npm ci at ${ref}: ${install.stderr.slice(-2000)}`);
+                return 2;
+            }
+        } else {
+            for (const modules of ["node_modules", path.join("policy-pack", "node_modules")]) {
+                fs.symlinkSync(path.join(projectRoot, modules), path.join(before, modules), "dir");
+            }
         }
         const generated = benchmarkStack(targets, 1);
         const inputs: [string, string[]][] = [

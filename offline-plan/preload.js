@@ -69,7 +69,7 @@ function transpileTypeScript() {
  */
 const deferredModules = {
     "@pulumi/pulumi/runtime/closure/serializeClosure.js": ["serializeFunction", "serializeFunctionAsync"],
-    "@pulumi/pulumi/runtime/closure/codePaths.js": ["computeCodePaths", "findWorkspaceRoot"],
+    "@pulumi/pulumi/runtime/closure/codePaths.js": ["computeCodePaths", "findWorkspaceRoot", "packageArchivePath"],
 };
 
 function deferModule(request, names) {

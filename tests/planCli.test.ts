@@ -72,9 +72,9 @@ describe("npm run plan, as a command", () => {
 
         const unchanged = plan("--out", same, "--against", earlier);
         assert.equal(unchanged.status, exitStatus.ok, unchanged.stderr);
-        assert.match(unchanged.stdout, new RegExp(`\nChanges: no change against ${earlier}: the same resources, grants and check results\n`));
-        assert.match(unchanged.stdout, new RegExp(`passed in [\\d.]+ s; no change against ${earlier}\n$`));
-        assert.match(fs.readFileSync(path.join(same, "summary.md"), "utf8"), /\n## Changes: no change against /);
+        assert.match(unchanged.stdout, new RegExp(`\nChanges against ${earlier}: no change\n`));
+        assert.match(unchanged.stdout, new RegExp(`passed in [\\d.]+ s; against ${earlier}: no change\n$`));
+        assert.match(fs.readFileSync(path.join(same, "summary.md"), "utf8"), /\n## Changes against `.*`: no change\n/);
 
         // The earlier plan, as if its deploy role could not read object versions: this plan grants it.
         const policyFile = path.join(earlier, "account-222222222222", "policies", "Staging-cross-account-policy.identity-policy.json");
@@ -83,14 +83,19 @@ describe("npm run plan, as a command", () => {
         fs.writeFileSync(policyFile, JSON.stringify(policy));
         const widened = plan("--out", changed, "--against", earlier);
         assert.equal(widened.status, exitStatus.changed, widened.stderr);
-        assert.match(widened.stdout, /\n {2}Account 222222222222 \(target Staging\)\n {4}Grants gained:\n {6}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* /);
-        assert.match(widened.stdout, /; 2 changes against .*\n$/);
+        const statement = "+ account 222222222222, identity policy Staging-cross-account-policy, statement ReadArtifacts: now allows " +
+            "arn:aws:iam::222222222222:role/cross-account-pipeline/111111111111/CrossAccountPipeline/deploy/CrossAccount_Role s3:GetObjectVersion " +
+            "on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts/* if StringEquals aws:resourceaccount = 111111111111";
+        assert.ok(widened.stdout.includes(`\n  Access gained and lost, by policy statement\n    ${statement}\n`), widened.stdout);
+        assert.match(widened.stdout, /; against .*: next up: 1 to update; access: 1 policy statement changed\n$/);
         assert.equal(JSON.parse(fs.readFileSync(path.join(changed, "diff.json"), "utf8")).changes, 2);
-        assert.match(fs.readFileSync(path.join(changed, "summary.md"), "utf8"), /### Account 222222222222 \(target Staging\)\n\n```diff\nGrants gained:\n {2}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion/);
+        assert.ok(fs.readFileSync(path.join(changed, "summary.md"), "utf8").includes(`### Access gained and lost, by policy statement\n\n\`\`\`diff\n${statement}\n`));
+        // plan.txt keeps every change, one by one: the grant with the file and statement it comes from.
+        assert.match(fs.readFileSync(path.join(changed, "plan.txt"), "utf8"), /Grants gained:\n {6}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* /);
 
         const failing = plan("--out", failed, "--against", earlier, path.join(projectRoot, "Pulumi.accountB.yaml"));
         assert.equal(failing.status, exitStatus.planFailed, "a failed plan is a failure, whatever changed");
-        assert.match(failing.stdout, /\nPLAN FAILED: \d+ problems? \(see above\) in [\d.]+ s; \d+ changes against /);
+        assert.match(failing.stdout, /\nPLAN FAILED: \d+ problems? \(see above\) in [\d.]+ s; against .*: /);
     });
 
     it("refuses, as a usage error naming it, an --against folder that is not a plan folder, and writes nothing", function () {
