@@ -1,7 +1,7 @@
 // How a config problem reads: the key path as the user writes it, the value (or "missing"), and what
 // is expected. The schema's fields declare their wording with `expecting`; `problemsOf` turns zod's
 // issues into these lines.
-import type { z } from "zod";
+import { z } from "zod";
 
 /** A value as a message quotes it: scalars in quotes, objects and lists as JSON. */
 export function shown(value: unknown): string {
@@ -18,13 +18,41 @@ export interface Wording {
     invalid?: string;
     /** What to expect when the key is missing, if that reads differently. */
     missing?: string;
+    /** What the text is, said of a YAML number or boolean written where text is expected: default "expected <expected>". */
+    asText?: string;
 }
 
-/** A field's error map: `missing; expected <expected>` or `<value> is not valid; expected <expected>`. */
+/**
+ * A field's error map: `missing; expected <expected>`, `<value> is not valid; expected <expected>`, or, for a
+ * number or boolean YAML typed where text is expected, that it is one and how to quote it.
+ */
 export function expecting(expected: string, wording: Wording = {}): z.core.$ZodErrorMap {
-    return (issue) => issue.input === undefined
-        ? `missing; expected ${wording.missing ?? expected}`
-        : `${shown(issue.input)} ${wording.invalid ?? "is not valid"}; expected ${expected}`;
+    return (issue) => {
+        if (issue.input === undefined) {
+            return `missing; expected ${wording.missing ?? expected}`;
+        }
+        return typedByYaml(issue, wording.asText ?? `expected ${expected}`)
+            ?? `${shown(issue.input)} ${wording.invalid ?? "is not valid"}; expected ${expected}`;
+    };
+}
+
+/**
+ * A value inside a list or an object that YAML typed as a number or a boolean (it was not quoted; Pulumi hands
+ * the program such values as JSON, so they stay numbers and booleans), where a string is expected: what it is,
+ * and the fix. A number's text is suggested in quotes when that text is valid; a boolean's is not, as YAML 1.1
+ * reads `yes`, `no`, `on` and `off` as booleans too, and only its writer knows which was meant.
+ */
+function typedByYaml(issue: z.core.$ZodRawIssue, asText: string): string | undefined {
+    const { input } = issue;
+    if (issue.code !== "invalid_type" || issue.expected !== "string" || !["number", "bigint", "boolean"].includes(typeof input)) {
+        return undefined;
+    }
+    const text = String(input);
+    if (typeof input === "boolean") {
+        return `${text} is a boolean in YAML (so are yes, no, on and off, unquoted); quote the text you meant (${asText})`;
+    }
+    const fits = issue.inst !== undefined && z.safeParse(issue.inst as z.ZodType, text).success;
+    return `${text} is a number in YAML; ${fits ? `quote it: "${text}"` : "quote the text you meant"} (${asText})`;
 }
 
 /** For a schema without wording of its own: the value and that it is not valid (never zod's default text). */

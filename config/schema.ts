@@ -150,6 +150,7 @@ function structured<Schema extends z.ZodType>(schema: Schema) {
 const accountId = () => text(/^\d{12}$/, "exactly 12 digits (quote it in YAML to keep leading zeros)", {
     invalid: "is not an AWS account id",
     missing: `a 12-digit AWS account id (quote it in YAML: "111111111111")`,
+    asText: "an AWS account id is 12 digits, as a string",
 });
 
 /**
@@ -330,7 +331,7 @@ const extraAction = object({
         .describe("the target whose account runs the action, with its cross-account role and in its region; absent: the pipeline account"),
     inputArtifacts: artifactNames().describe("artifacts the action reads"),
     outputArtifacts: artifactNames().describe("artifacts the action produces"),
-    configuration: z.record(z.string(), z.string({ error: expecting("a string (quote it in YAML)") }), { error: expecting("an object of string values") })
+    configuration: z.record(z.string(), z.string({ error: expecting("a configuration value, as a string") }), { error: expecting("an object of string values") })
         .default({}).describe("the action's configuration, string values"),
     runOrder: wholeNumber().prefault(1).describe("actions of one stage run in this order; equal numbers run in parallel"),
 }, "an object {stage, name, category, provider, ...}");

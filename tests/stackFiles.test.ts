@@ -59,8 +59,8 @@ describe("stack files, read as the Pulumi CLI reads them", () => {
         assert.equal(program(`${accountA}  ${namespace}:protectArtifacts: TRUE\n`).protectArtifacts, true);
         assert.equal(program(`${accountA}  ${namespace}:pipelineName: ~\n`).pipelineName, "CrossAccountPipeline");
         assert.throws(() => program(`${accountA}  ${namespace}:protectArtifacts: "TRUE"\n`), /protectArtifacts: "TRUE" is not valid; expected true or false/);
-        assert.throws(() => program(accountA.replace(`accountId: "222222222222"`, "accountId: 222222222222")), /targets\[0\]\.accountId: "222222222222" is not an AWS account id/);
-        assert.throws(() => program(accountA.replace("- name: Staging", "- name: n")), /targets\[0\]\.name: "false" is not valid/);
+        assert.throws(() => program(accountA.replace(`accountId: "222222222222"`, "accountId: 222222222222")), /targets\[0\]\.accountId: 222222222222 is a number in YAML; quote it: "222222222222"/);
+        assert.throws(() => program(accountA.replace("- name: Staging", "- name: n")), /targets\[0\]\.name: false is a boolean in YAML/);
     });
 
     it("merges << keys as yaml.v2 does: a key set before the merge is overwritten, earlier mappings of a list win", () => {
