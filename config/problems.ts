@@ -3,13 +3,24 @@
 // issues into these lines.
 import { z } from "zod";
 
+/** A problem of one key path (the whole config when empty). */
+export interface Problem {
+    path: (string | number)[];
+    message: string;
+}
+
+/** A problem as one line: `<key path>: <message>`. */
+export function problemLine({ path, message }: Problem): string {
+    return path.length > 0 ? `${keyPath(path)}: ${message}` : message;
+}
+
 /** A value as a message quotes it: scalars in quotes, objects and lists as JSON. */
 export function shown(value: unknown): string {
     return typeof value === "object" && value !== null ? JSON.stringify(value) : `"${String(value)}"`;
 }
 
 /** A key path as written in config: `targets[1].accountId`. */
-export function keyPath(path: readonly PropertyKey[]): string {
+export function keyPath(path: readonly (string | number)[]): string {
     return path.map((part, index) => (typeof part === "number" ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`)).join("");
 }
 
@@ -59,15 +70,16 @@ function typedByYaml(issue: z.core.$ZodRawIssue, asText: string): string | undef
 export const notValid: z.core.$ZodErrorMap = (issue) => (issue.input === undefined ? "missing" : `${shown(issue.input)} is not valid`);
 
 /**
- * One line per problem, `<key path>: <message>`: an unknown key per key, and a value that fits none of a
- * union's types (`true` or an object, a number or its text) reported by the one type that matches its
- * kind, so `fleet: {size: "x"}` names `fleet.size` rather than the whole union.
+ * One problem per key path: an unknown key per key, and a value that fits none of a union's types (`true`
+ * or an object, a number or its text) reported by the one type that matches its kind, so
+ * `fleet: {size: "x"}` names `fleet.size` rather than the whole union.
  */
-export function problemsOf(issues: readonly z.core.$ZodIssue[], at: readonly PropertyKey[] = []): string[] {
+export function problemsOf(issues: readonly z.core.$ZodIssue[], at: readonly (string | number)[] = []): Problem[] {
     return issues.flatMap((issue) => {
-        const path = [...at, ...issue.path];
+        // Config paths are keys and indexes: zod's symbols never occur in them.
+        const path = [...at, ...issue.path as (string | number)[]];
         if (issue.code === "unrecognized_keys") {
-            return issue.keys.map((key) => `${keyPath([...path, key])}: ${issue.message}`);
+            return issue.keys.map((key) => ({ path: [...path, key], message: issue.message }));
         }
         if (issue.code === "invalid_union") {
             const fitting = issue.errors.filter((errors) => !errors.some((e) => e.code === "invalid_type" && e.path.length === 0));
@@ -75,6 +87,6 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], at: readonly Pro
                 return problemsOf(fitting[0], path);
             }
         }
-        return [`${keyPath(path)}: ${issue.message}`];
+        return [{ path, message: issue.message }];
     });
 }

@@ -286,7 +286,7 @@ const source = z.discriminatedUnion("provider", [
  * `target` as Pulumi hands it over: one name as written, a list of names as JSON text (which this parses;
  * it throws on bad JSON). A target name never starts with "[" (stage names cannot), so only a list is parsed.
  */
-export function rawTargetNames(value: string): unknown {
+function rawTargetNames(value: string): unknown {
     return value.trimStart().startsWith("[") ? JSON.parse(value) as unknown : value;
 }
 

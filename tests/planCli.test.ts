@@ -55,6 +55,37 @@ describe("npm run plan, as a command", () => {
         assert.equal(fs.readFileSync(notes, "utf8"), "mine");
     });
 
+    it("reports a bad value that 121 stacks share once, at its file, line and column, exits 2 and writes nothing", function () {
+        this.timeout(60_000);
+        const project = path.join(scratch, "shared-targets");
+        fs.mkdirSync(project);
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), [
+            "name: cross-account-pipeline",
+            "runtime: nodejs",
+            "config:",
+            "  targets:",
+            "    value:",
+            "      - name: Staging",
+            "        stack: organization/cross-account-pipeline/accountB",
+            "        accountId: 234567890123",
+            "        applicationName: App",
+            "        deploymentGroupName: Group",
+            "",
+        ].join("\n"));
+        const stackFiles = Array.from({ length: 121 }, (_, i) => {
+            const file = path.join(project, `Pulumi.pipeline${i}.yaml`);
+            fs.writeFileSync(file, `config:\n  cross-account-pipeline:deploy: pipeline\n  cross-account-pipeline:region: us-east-2\n  cross-account-pipeline:pipelineAccountId: "111111111111"\n  cross-account-pipeline:pipelineName: Pipeline${i}\n`);
+            return file;
+        });
+        const out = path.join(scratch, "never-written-shared");
+        const run = spawnSync(program, [...cli, "--out", out, ...stackFiles], { cwd: projectRoot, encoding: "utf8" });
+        assert.equal(run.status, exitStatus.badInput, run.stderr);
+        assert.equal(run.stdout, "", "nothing that reads like a plan");
+        assert.equal(run.stderr, `plan: ${path.join(project, "Pulumi.yaml")}:8:20: targets[0].accountId: 234567890123 is a number in YAML; ` +
+            `quote it: "234567890123" (an AWS account id is 12 digits, as a string) [all 121 stacks]\n`);
+        assert.ok(!fs.existsSync(out), "no plan folder");
+    });
+
     it("prints the counts and the checks by default, the whole listing in plan.txt; compares with an earlier plan, exiting 4 on a change and 1 on a failure", function () {
         this.timeout(240_000);
         const plan = (...args: string[]) => spawnSync(program, [...cli, ...args], { cwd: projectRoot, encoding: "utf8" });
