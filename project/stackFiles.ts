@@ -72,18 +72,54 @@ const secretVariablePrefix = "CROSS_ACCOUNT_PIPELINE_CONFIG_";
 
 const unreadable: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a directory", EACCES: "not readable (permission denied)" };
 
+/**
+ * The most a stack or project file may hold. They hold config only: the 498-target stack of `npm run bench`, the
+ * largest pipeline CodePipeline's 500 actions allow, writes 80 KB, so 1 MiB leaves room for every field of every
+ * target spelled out and extra actions besides, and reads in milliseconds. Anything larger is not a stack file
+ * (a log, a dump, a device), and reading it whole would only hold the plan up.
+ */
+export const maxConfigFileBytes = 1024 * 1024;
+
 /** A stack file as the program sees it; secrets of this program's namespace are taken from the environment. */
 export function readStackFile(file: string, projectOf: (file: string) => ProjectFile | undefined = projectFileOf): StackFile {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        const { code, message } = e as NodeJS.ErrnoException;
-        const inside = code === "EISDIR" ? ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})` : "";
-        throw new StackFileError(`${file}: ${unreadable[code ?? ""] ?? `cannot be read (${message})`}; expected a stack file named Pulumi.<stack>.yaml${inside}`);
-    }
+    const text = readConfigFile(file, "a stack file named Pulumi.<stack>.yaml", ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})`);
     const project = projectOf(file);
     return withProjectConfig(parseStackFile(file, text, process.env, project?.name), project);
+}
+
+/**
+ * A stack or project file's text; a StackFileError names the file, what it is and `expected` (`inFolder` is added
+ * for a folder). Only a regular file of at most maxConfigFileBytes is read: it is opened without waiting (a named
+ * pipe would wait for a writer) and looked at before it is read (a device such as /dev/zero never ends).
+ */
+function readConfigFile(file: string, expected: string, inFolder = ""): string {
+    const refuse = (what: string, hint = "") => new StackFileError(`${file}: ${what}; expected ${expected}${hint}`);
+    let descriptor: number;
+    try {
+        descriptor = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+        const { code, message } = e as NodeJS.ErrnoException;
+        throw refuse(unreadable[code ?? ""] ?? `cannot be read (${message})`, code === "EISDIR" ? inFolder : "");
+    }
+    try {
+        const stat = fs.fstatSync(descriptor);
+        if (stat.isDirectory()) {
+            throw refuse(unreadable.EISDIR, inFolder);
+        }
+        if (!stat.isFile()) {
+            throw refuse(`is ${specialFileKind(stat)}, not a regular file`);
+        }
+        if (stat.size > maxConfigFileBytes) {
+            throw refuse(`is ${stat.size.toLocaleString("en-US")} bytes, more than a config file holds (at most 1 MiB, ${maxConfigFileBytes.toLocaleString("en-US")} bytes)`);
+        }
+        return fs.readFileSync(descriptor, "utf8");
+    } finally {
+        fs.closeSync(descriptor);
+    }
+}
+
+function specialFileKind(stat: fs.Stats): string {
+    return stat.isFIFO() ? "a named pipe" : stat.isCharacterDevice() ? "a character device" : stat.isBlockDevice() ? "a block device" : stat.isSocket() ? "a socket" : "not a file";
 }
 
 /**
@@ -197,7 +233,7 @@ export function readProjectFile(projectDir: string): ProjectFile {
     if (file === undefined) {
         throw new StackFileError(`no Pulumi.yaml in ${projectDir}; expected the directory of a Pulumi project`);
     }
-    return parseProjectFile(file, fs.readFileSync(file, "utf8"));
+    return parseProjectFile(file, readConfigFile(file, "the project file of a Pulumi project"));
 }
 
 /** The project file of a directory, `Pulumi.yaml` or else `Pulumi.yml`; undefined when it has neither. */

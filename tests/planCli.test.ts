@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -122,6 +122,30 @@ describe("npm run plan, as a command", () => {
         const failing = plan("--out", failed, "--against", earlier, path.join(projectRoot, "Pulumi.accountB.yaml"));
         assert.equal(failing.status, exitStatus.planFailed, "a failed plan is a failure, whatever changed");
         assert.match(failing.stdout, /\nPLAN FAILED: \d+ problems? \(see above\) in [\d.]+ s; \d+ changes against /);
+    });
+
+    it("refuses at once, exit 2, a stack file path that is a named pipe or a device, and a project file that is a named pipe, each of which held the plan up", function () {
+        this.timeout(60_000);
+        const pipe = path.join(scratch, "Pulumi.pipe.yaml");
+        execFileSync("mkfifo", [pipe]);
+        const project = path.join(scratch, "piped-project");
+        fs.mkdirSync(project);
+        execFileSync("mkfifo", [path.join(project, "Pulumi.yaml")]);
+        const stackFile = path.join(project, "Pulumi.accountA.yaml");
+        fs.copyFileSync(path.join(projectRoot, "Pulumi.accountA.yaml"), stackFile);
+        const out = path.join(scratch, "never-written-special");
+        // A plan that waits on a pipe or reads /dev/zero is killed: the test fails instead of hanging.
+        const run = spawnSync(program, [...cli, "--out", out, pipe, "/dev/zero", stackFile], { cwd: projectRoot, encoding: "utf8", timeout: 30_000 });
+        assert.equal(run.error, undefined, "the plan did not finish in 30 s");
+        assert.equal(run.status, exitStatus.badInput, run.stderr);
+        assert.equal(run.stderr, [
+            `plan: ${pipe}: is a named pipe, not a regular file; expected a stack file named Pulumi.<stack>.yaml`,
+            "plan: /dev/zero: is a character device, not a regular file; expected a stack file named Pulumi.<stack>.yaml",
+            `plan: ${path.join(project, "Pulumi.yaml")}: is a named pipe, not a regular file; expected the project file of a Pulumi project`,
+            "",
+        ].join("\n"));
+        assert.equal(run.stdout, "");
+        assert.ok(!fs.existsSync(out));
     });
 
     it("refuses, as a usage error naming it, an --against folder that is not a plan folder, and writes nothing", function () {
