@@ -42,9 +42,22 @@ export function expecting(expected: string, wording: Wording = {}): z.core.$ZodE
         if (issue.input === undefined) {
             return `missing; expected ${wording.missing ?? expected}`;
         }
+        if ((issue.code === "too_big" || issue.code === "too_small") && typeof issue.input === "string") {
+            return `${shownText(issue.input)} ${lengthOf(issue.input)}; expected ${expected}`;
+        }
         return typedByYaml(issue, wording.asText ?? `expected ${expected}`)
             ?? `${shown(issue.input)} ${wording.invalid ?? "is not valid"}; expected ${expected}`;
     };
+}
+
+/** Text as a message about its length quotes it: whole up to 60 characters, else its first 40 and an ellipsis. */
+function shownText(text: string): string {
+    return text.length <= 60 ? `"${text}"` : `"${text.slice(0, 40)}..."`;
+}
+
+/** `is empty`, `is 1001 characters long`. */
+export function lengthOf(text: string): string {
+    return text.length === 0 ? "is empty" : `is ${text.length} characters long`;
 }
 
 /**

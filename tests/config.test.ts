@@ -406,9 +406,43 @@ describe("parseConfig", () => {
 
         for (const version of [1.5, "v1", -1]) {
             it(`refuses ${JSON.stringify(version)}`, () => {
-                assertProblem(problemsOf(rawConfig("accountA", action(version))), "extraActions[0].version", `"${version}"`, `expected an action version such as "1"`);
+                assertProblem(problemsOf(rawConfig("accountA", action(version))), "extraActions[0].version", `"${version}"`, `expected an action version of 1-9 digits such as "1"`);
             });
         }
+    });
+
+    // What CreatePipeline and Auto Scaling refuse, refused before any resource is declared: API_ActionDeclaration
+    // (runOrder 1-999, configuration keys 1-50 and values 1-1000 characters), API_ActionTypeId (version 1-9
+    // characters), API_Tag and EC2's tag restrictions (keys 1-128 characters, not aws:..., values up to 256).
+    describe("bounds each value as AWS bounds it, naming the key, the value and the limit", () => {
+        const action = (fields: Record<string, unknown>) => extraAction({ stage: "Build", name: "Checks", inputArtifacts: ["SourceOutput"], ...fields });
+        const tagged = (instanceTag: Record<string, unknown>) => ({ targets: [stagingEntry({ instanceTag })] });
+        const longKey = "K".repeat(51);
+        const over: ProblemCase[] = [
+            { name: "a runOrder above 999", overrides: { extraActions: [action({ runOrder: 1000 })] }, key: "extraActions[0].runOrder", value: `"1000" is not valid`, expected: "expected a whole number from 1 to 999 (CodePipeline's limit)" },
+            { name: "a runOrder above 999, written as text", overrides: { extraActions: [action({ runOrder: "1000" })] }, key: "extraActions[0].runOrder", value: `"1000" is not valid`, expected: "from 1 to 999" },
+            { name: "an empty configuration value", overrides: { extraActions: [action({ configuration: { ProjectName: "" } })] }, key: "extraActions[0].configuration.ProjectName", value: `"" is empty`, expected: "expected a configuration value of 1-1000 characters, as a string (CodePipeline's limit)" },
+            { name: "a configuration value over 1000 characters", overrides: { extraActions: [action({ configuration: { ProjectName: "x".repeat(1001) } })] }, key: "extraActions[0].configuration.ProjectName", value: `"${"x".repeat(40)}..." is 1001 characters long`, expected: "expected a configuration value of 1-1000 characters" },
+            { name: "a configuration key over 50 characters", overrides: { extraActions: [action({ configuration: { [longKey]: "x" } })] }, key: `extraActions[0].configuration.${longKey}`, value: "this key is 51 characters long", expected: "expected a configuration key of 1-50 characters (CodePipeline's limit)" },
+            { name: "an empty configuration key", overrides: { extraActions: [action({ configuration: { "": "x" } })] }, key: "extraActions[0].configuration.", value: "this key is empty", expected: "expected a configuration key of 1-50 characters" },
+            { name: "an action version over 9 characters", overrides: { extraActions: [action({ version: "1234567890" })] }, key: "extraActions[0].version", value: `"1234567890" is 10 characters long`, expected: `expected an action version of 1-9 digits such as "1" (CodePipeline's limit)` },
+            { name: "an action version over 9 digits, written as a number", overrides: { extraActions: [action({ version: 1234567890 })] }, key: "extraActions[0].version", value: `"1234567890" is not valid`, expected: "1-9 digits" },
+            { name: "an instance tag key over 128 characters", overrides: tagged({ key: "k".repeat(129), value: "v" }), key: "targets[0].instanceTag.key", value: "is 129 characters long", expected: "expected a tag key of 1-128 characters, not starting with aws: (EC2 and Auto Scaling's limits)" },
+            { name: "an instance tag key AWS reserves", overrides: tagged({ key: "AWS:group", value: "v" }), key: "targets[0].instanceTag.key", value: `"AWS:group" starts with aws:`, expected: "which AWS reserves for its own tags; expected another tag key" },
+            { name: "an instance tag value over 256 characters", overrides: tagged({ key: "Group", value: "v".repeat(257) }), key: "targets[0].instanceTag.value", value: "is 257 characters long", expected: "expected a tag value of 1-256 characters (EC2 and Auto Scaling's limit)" },
+        ];
+        for (const c of over) {
+            it(`refuses ${c.name}`, () => assertProblem(problemsOf(rawConfig(c.stack, c.overrides)), c.key, c.value, c.expected));
+        }
+
+        it("accepts each value at its limit", () => {
+            const config = parsed("accountA", {
+                ...tagged({ key: "k".repeat(128), value: "v".repeat(256) }),
+                extraActions: [action({ runOrder: 999, version: "123456789", configuration: { ["K".repeat(50)]: "x".repeat(1000) } })],
+            });
+            assert.deepEqual([config.extraActions[0].runOrder, config.extraActions[0].version], [999, "123456789"]);
+            assert.equal(config.targets[0].instanceTag.value.length, 256);
+        });
     });
 
     describe("a target name too long for its derived role names", () => {

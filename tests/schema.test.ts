@@ -117,6 +117,12 @@ describe("the stack files' JSON Schema", () => {
             { name: "a misspelled target field", text: stagingWith("acountId: x"), complaint: /targets\/0 must NOT have additional properties acountId/ },
             { name: "a target stack that is not a full stack name", text: stagingWith("stack: accountB"), complaint: /targets\/0\/stack must match pattern/ },
             { name: "a flag that is not true or false", text: accountAWith("cross-account-pipeline:protectArtifacts: maybe"), complaint: /protectArtifacts must be equal to one of the allowed values/ },
+            {
+                name: "an extra action's runOrder above CodePipeline's 999 and an empty configuration value",
+                text: accountAWith("cross-account-pipeline:extraActions:", "  - {stage: Build, name: Checks, category: Test, provider: CodeBuild, inputArtifacts: [SourceOutput], runOrder: 1000, configuration: {ProjectName: \"\"}}"),
+                complaint: /extraActions\/0\/runOrder must be <= 999/,
+            },
+            { name: "an instance tag key over 128 characters", text: stagingWith(`instanceTag: {key: ${"k".repeat(129)}, value: v}`), complaint: /targets\/0\/instanceTag\/key must NOT have more than 128 characters/ },
         ];
         for (const c of invalid) {
             it(c.name, () => {
