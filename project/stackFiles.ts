@@ -269,8 +269,8 @@ const declarationFields = ["type", "description", "items", "secret", "default", 
  * (https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options; the CLI's
  * `workspace.ApplyProjectConfig`): a key without a namespace belongs to the project; a plain value
  * is the value, a declaration (a map of only `type`, `description`, `items`, `secret`, `default`,
- * `value`) gives its `default`, else its `value` (mergeConfig lets the default win when both are
- * there); a declaration without either gives nothing (the stack must set it). Values reach the program
+ * `value`) gives its `default`, else its `value` (both are refused, as the CLI's project.go `Validate` refuses
+ * them); a declaration without either gives nothing (the stack must set it). Values reach the program
  * as stack values do.
  */
 function projectConfigValues(block: ValueSource, projectName: string, values: Yaml): Pick<ProjectFile, "config" | "sources"> {
@@ -283,7 +283,13 @@ function projectConfigValues(block: ValueSource, projectName: string, values: Ya
         const name = goKeyText(file, rawKey);
         const key = name.includes(":") ? name : `${projectName}:${name}`;
         const isDeclaration = declared instanceof Map && [...declared.keys()].every((field) => typeof field === "string" && declarationFields.includes(field));
-        const field = !isDeclaration ? undefined : declared.get("default") !== undefined && declared.get("default") !== null ? "default" : "value";
+        const given = (field: string) => isDeclaration && declared.get(field) !== undefined && declared.get(field) !== null;
+        if (given("default") && given("value")) {
+            const { line, column } = valuePosition({ ...block, at: [...block.at, name] }, []);
+            throw new StackFileError(`${file}:${line}:${column}: config ${name} has both a default and a value, which the Pulumi CLI refuses ` +
+                `("cannot have both a 'default' and 'value' attribute"); expected one: value: to set it for every stack`);
+        }
+        const field = !isDeclaration ? undefined : given("default") ? "default" : "value";
         const value = field === undefined ? declared : (declared as Map<Yaml, Yaml>).get(field);
         if (value !== undefined && value !== null) {
             project.config[key] = programText(`${file}: ${key}`, goValue(`${file}: ${key}`, value));

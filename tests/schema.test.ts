@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { configKeys, configNamespace, ConfigError, parseConfig } from "../config";
-import { parseStackFile, programKeys, readProjectFile, readStackFile, stackFilesIn, withProjectConfig } from "../project/stackFiles";
-import { declarationsIn, projectConfigDeclarations, projectFiles } from "../schema/projectFile";
+import { parseProjectFile, parseStackFile, programKeys, readProjectFile, readStackFile, StackFileError, stackFilesIn, withProjectConfig } from "../project/stackFiles";
+import { projectConfigDeclarations, projectFiles, withCurrentDeclarations } from "../schema/projectFile";
 import { configReference, schemaFile, stackFileSchema, stackFileSchemaText } from "../schema/stackFileSchema";
 import { projectRoot, stagingEntry } from "./fixtures";
 
@@ -182,7 +182,9 @@ describe("the project files (Pulumi.yaml)", () => {
         const project = readProjectFile(path.dirname(path.join(projectRoot, file)));
 
         it(`${file} declares the program's scalar keys as config/schema.ts does`, () => {
-            assert.deepEqual(JSON.parse(JSON.stringify(declarationsIn(text))), JSON.parse(JSON.stringify(projectConfigDeclarations())), "run `npm run schema` and commit the result");
+            assert.equal(text, withCurrentDeclarations(text), "run `npm run schema` and commit the result");
+            const declared = (parseYaml(text) as { config: Record<string, unknown> }).config;
+            assert.deepEqual(Object.fromEntries(Object.keys(projectConfigDeclarations()).map((key) => [key, declared[key]])), JSON.parse(JSON.stringify(projectConfigDeclarations())));
             assert.deepEqual(Object.keys(projectConfigDeclarations()), ["deploy", "region", "pipelineAccountId", "pipelineName", "artifactRetentionDays", "buildLogRetentionDays", "protectArtifacts"]);
         });
 
@@ -208,4 +210,61 @@ describe("the project files (Pulumi.yaml)", () => {
             assert.equal(edited.config[`${configNamespace}:protectArtifacts`], "true", "a declared default reaches the program as text, as the CLI passes it");
         });
     }
+});
+
+// A shared scalar for every stack is a `value:` in the key's declaration in Pulumi.yaml; `npm run schema` regenerates
+// the type, description and default of each declaration and keeps everything else.
+describe("npm run schema, on a Pulumi.yaml its user edited", () => {
+    const description = (key: string) => projectConfigDeclarations()[key].description;
+    const project = (...configLines: string[]) => ["name: cross-account-pipeline", "runtime: nodejs", "config:", ...configLines.map((line) => `  ${line}`), ""].join("\n");
+    const regenerated = (text: string) => {
+        const once = withCurrentDeclarations(text);
+        assert.equal(withCurrentDeclarations(once), once, "a second run changes nothing");
+        return once;
+    };
+    const configOf = (text: string) => (parseYaml(text) as { config: Record<string, unknown> }).config;
+
+    it("keeps a value: set for every stack, and leaves out the program's default, which the CLI refuses beside it", () => {
+        const text = regenerated(project(
+            "# every stack's pipeline",
+            "pipelineName: { type: string, description: words of an older schema, default: CrossAccountPipeline, value: Shared }",
+        ));
+        assert.match(text, /\n {2}# every stack's pipeline\n {2}pipelineName: \{ type: string, description: .*, value: Shared \}\n/);
+        assert.deepEqual(configOf(text).pipelineName, { type: "string", description: description("pipelineName"), value: "Shared" });
+        const read = parseProjectFile("Pulumi.yaml", text);
+        assert.equal(read.config[`${configNamespace}:pipelineName`], "Shared", "and every stack of the project reads it");
+        assert.equal(read.config[`${configNamespace}:protectArtifacts`], "true", "a declaration without a value keeps the program's default");
+    });
+
+    it("keeps a declaration written in block style so, with the user's fields, and makes a plain value (Pulumi's shorthand) the value", () => {
+        const text = regenerated(project(
+            "protectArtifacts:",
+            "  type: boolean",
+            "  value: false",
+            "  secret: false",
+            "artifactRetentionDays: 7",
+        ));
+        assert.match(text, /\n {2}protectArtifacts:\n {4}type: boolean\n {4}description: .*\n {4}value: false\n {4}secret: false\n/);
+        assert.deepEqual(configOf(text).artifactRetentionDays, { type: "integer", description: description("artifactRetentionDays"), value: 7 });
+        assert.equal(parseProjectFile("Pulumi.yaml", text).config[`${configNamespace}:artifactRetentionDays`], "7");
+    });
+
+    it("adds a declaration the file lacks, drops the generated fields of a key the program no longer has, and leaves other entries alone", () => {
+        const text = regenerated(project(
+            "retiredKey: { type: string, description: a key the program no longer has }",
+            "renamedKey: { type: string, description: another, value: kept }",
+            "aws:region: { value: us-east-2 }",
+            "targets: { value: [] }",
+        ));
+        const config = configOf(text);
+        assert.ok(!("retiredKey" in config));
+        assert.deepEqual(config.renamedKey, { value: "kept" });
+        assert.deepEqual([config["aws:region"], config.targets], [{ value: "us-east-2" }, { value: [] }]);
+        assert.deepEqual(Object.keys(config).filter((key) => key in projectConfigDeclarations()), Object.keys(projectConfigDeclarations()));
+    });
+
+    it("a value and a default together are refused by the plan, as by the Pulumi CLI, naming where", () => {
+        assert.throws(() => parseProjectFile("Pulumi.yaml", project("pipelineName: { type: string, default: A, value: B }")), (e: Error) => e instanceof StackFileError
+            && e.message === `Pulumi.yaml:4:17: config pipelineName has both a default and a value, which the Pulumi CLI refuses ("cannot have both a 'default' and 'value' attribute"); expected one: value: to set it for every stack`);
+    });
 });
