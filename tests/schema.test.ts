@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { configKeys, configNamespace, ConfigError, parseConfig } from "../config";
 import { parseProjectFile, parseStackFile, programKeys, readProjectFile, readStackFile, StackFileError, stackFilesIn, withProjectConfig } from "../project/stackFiles";
 import { projectConfigDeclarations, projectFiles, withCurrentDeclarations } from "../schema/projectFile";
+import { projectFileSchema, projectFileSchemaText, projectSchemaFile } from "../schema/projectFileSchema";
 import { configReference, schemaFile, stackFileSchema, stackFileSchemaText } from "../schema/stackFileSchema";
 import { projectRoot, stagingEntry } from "./fixtures";
 
@@ -266,5 +267,89 @@ describe("npm run schema, on a Pulumi.yaml its user edited", () => {
     it("a value and a default together are refused by the plan, as by the Pulumi CLI, naming where", () => {
         assert.throws(() => parseProjectFile("Pulumi.yaml", project("pipelineName: { type: string, default: A, value: B }")), (e: Error) => e instanceof StackFileError
             && e.message === `Pulumi.yaml:4:17: config pipelineName has both a default and a value, which the Pulumi CLI refuses ("cannot have both a 'default' and 'value' attribute"); expected one: value: to set it for every stack`);
+    });
+});
+
+describe("the project files' JSON Schema", () => {
+    const committedProjectSchema = path.join(projectRoot, projectSchemaFile);
+    const validateProject = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(committedProjectSchema, "utf8")));
+    const shippedProject = shippedText("Pulumi.yaml");
+
+    /** The validator's complaints about a project file's text, as "<instance path> <message>". */
+    function projectComplaints(text: string): string[] {
+        return validateProject(parseYaml(text)) ? [] : (validateProject.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && "additionalProperty" in e.params ? ` ${e.params.additionalProperty}` : ""}`);
+    }
+
+    /** What the program says of the shipped pipeline stack in a project of this Pulumi.yaml: the problems of its config or of the project file; none when it accepts it. */
+    function programProblems(text: string): string[] {
+        try {
+            const stack = parseStackFile(path.join(projectRoot, "Pulumi.accountA.yaml"), shippedText("Pulumi.accountA.yaml"));
+            parseConfig(programKeys(withProjectConfig(stack, parseProjectFile("Pulumi.yaml", text))));
+            return [];
+        } catch (e) {
+            if (e instanceof ConfigError) {
+                return e.problems;
+            }
+            if (e instanceof StackFileError) {
+                return [e.message];
+            }
+            throw e;
+        }
+    }
+
+    /** The shipped Pulumi.yaml with `lines` added at the top of its config (two-space indented under `config:`). */
+    const projectWith = (...lines: string[]) => shippedProject.replace("\nconfig:\n", `\nconfig:\n${lines.map((l) => `  ${l}\n`).join("")}`);
+
+    it("is current: the committed file is what `npm run schema` generates from config/schema.ts", () => {
+        assert.equal(fs.readFileSync(committedProjectSchema, "utf8"), projectFileSchemaText(), "run `npm run schema` and commit the result");
+    });
+
+    it("describes every key of the program's namespace, with its namespace or without, and no other", () => {
+        const config = projectFileSchema().properties!.config as { properties: Record<string, unknown> };
+        assert.deepEqual(Object.keys(config.properties), configKeys.flatMap((key) => [`${configNamespace}:${key}`, key]));
+    });
+
+    for (const file of projectFiles) {
+        it(`${file} names it on its first line, by a path relative to itself`, () => {
+            const [firstLine] = shippedText(file).split("\n");
+            const named = /^# yaml-language-server: \$schema=(\S+)$/.exec(firstLine)?.[1];
+            assert.ok(named, `first line: ${firstLine}`);
+            assert.equal(path.resolve(path.dirname(path.join(projectRoot, file)), named), committedProjectSchema);
+        });
+    }
+
+    describe("accepts", () => {
+        for (const file of projectFiles) {
+            it(`the shipped ${file}`, () => assert.deepEqual(projectComplaints(shippedText(file)), []));
+        }
+
+        const valid: [string, string][] = [
+            ["a value every stack gets, in a declaration", projectWith("pipelineName: { type: string, description: one for all, value: Shared }").replace(/\n {2}pipelineName: \{ type: string, description: "pipeline name.*\n/, "\n")],
+            ["a plain value, Pulumi's shorthand for a default", projectWith("artifactRetentionDays: 7").replace(/\n {2}artifactRetentionDays: \{.*\n/, "\n")],
+            ["another namespace's value", projectWith("aws:region: { value: us-east-2 }", "aws:profile: pipeline-admin")],
+        ];
+        for (const [name, text] of valid) {
+            it(`${name}, as the program does`, () => {
+                assert.deepEqual(projectComplaints(text), []);
+                assert.deepEqual(programProblems(text), []);
+            });
+        }
+    });
+
+    describe("flags what the program refuses, as an editor would", () => {
+        const invalid: { name: string; text: string; complaint: RegExp }[] = [
+            { name: "a shared target's account id YAML reads as a number", text: shippedProject.replace(`accountId: "222222222222"`, "accountId: 222222222222"), complaint: /^\/config\/targets\/value\/0\/accountId must be string$/ },
+            { name: "a shared pipeline name that is no pipeline name", text: projectWith("pipelineName: { type: string, value: Shared Pipeline }").replace(/\n {2}pipelineName: \{ type: string, description: "pipeline name.*\n/, "\n"), complaint: /^\/config\/pipelineName\/value must match pattern/ },
+            { name: "a misspelled key of the namespace", text: projectWith("pipelineNmae: { value: Shared }"), complaint: /^\/config must NOT have additional properties pipelineNmae$/ },
+            { name: "a declaration with both a default and a value", text: projectWith("pipelineName: { type: string, default: A, value: B }").replace(/\n {2}pipelineName: \{ type: string, description: "pipeline name.*\n/, "\n"), complaint: /^\/config\/pipelineName must NOT be valid$/ },
+            { name: "a project named otherwise, whose keys the program does not read", text: shippedProject.replace("name: cross-account-pipeline", "name: my-pipeline"), complaint: /^\/name must be equal to constant$/ },
+        ];
+        for (const c of invalid) {
+            it(c.name, () => {
+                const found = projectComplaints(c.text);
+                assert.ok(found.some((complaint) => c.complaint.test(complaint)), `expected ${c.complaint} among:\n  ${found.join("\n  ")}`);
+                assert.ok(programProblems(c.text).length > 0, "the program refuses it too");
+            });
+        }
     });
 });
