@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { affectedStacks, stackConfigs } from "../offline-plan/stackConfigs";
 import { parseProjectFile, parseStackFile, readStackFile, valuePosition, withProjectConfig } from "../project/stackFiles";
+import { projectRoot } from "./fixtures";
 
 /** A project file sharing one target, whose entry's lines are `targetLines` (six-space indented under `- `). */
 function projectFile(...targetLines: string[]): string {
@@ -96,6 +97,24 @@ describe("config problems, once, where they are", () => {
     });
 });
 
+describe("the README's example of a config problem", () => {
+    it("is what the plan reports for the shipped project with the example target's account id unquoted", () => {
+        const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+        const shown = /<!-- plan config problem: [^\n]*-->\n\s*```\n\s*plan: (.*)\n/.exec(readme)?.[1];
+        assert.ok(shown, "the README shows the line");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "readme-config-problem-"));
+        try {
+            const projectText = fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8");
+            const files = project(dir, projectText.replace(`accountId: "222222222222"`, "accountId: 222222222222"), Object.fromEntries(["accountA", "accountB"].map((stack) =>
+                [stack, fs.readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8")])));
+            const { problems } = stackConfigs(files.map((file) => readStackFile(file)));
+            assert.deepEqual(problems.map((problem) => problem.replace(`${path.join(dir, "Pulumi.yaml")}:`, "Pulumi.yaml:")), [shown]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("the stacks a problem affects", () => {
     it("says all of them, one, a few by name, or how many and the first three", () => {
         assert.equal(affectedStacks(["a"], 1), "stack a");
@@ -142,13 +161,13 @@ describe("where a value is written", () => {
         assert.equal(at(text, "targets", 0, "name"), "4:25");
     });
 
-    it("finds a project value where the CLI takes it: a plain value, a declaration's value, its default before its value", () => {
+    it("finds a project value where the CLI takes it: a plain value, a declaration's value, a declaration's default", () => {
         const project = parseProjectFile("Pulumi.yaml", [
             "name: cross-account-pipeline",
             "config:",
             "  region: us-east-2",
             "  pipelineName: {type: string, value: Shared}",
-            "  protectArtifacts: {type: boolean, value: false, default: true}",
+            "  protectArtifacts: {type: boolean, description: it is, default: true}",
             "",
         ].join("\n"));
         const stack = withProjectConfig(parseStackFile("Pulumi.s.yaml", "config:\n  cross-account-pipeline:region: eu-west-1\n"), project);
@@ -158,7 +177,7 @@ describe("where a value is written", () => {
         };
         assert.equal(position("region"), "Pulumi.s.yaml:2:34", "the stack's own value wins, as in its config");
         assert.equal(position("pipelineName"), "Pulumi.yaml:4:39");
-        assert.equal(position("protectArtifacts"), "Pulumi.yaml:5:60");
+        assert.equal(position("protectArtifacts"), "Pulumi.yaml:5:66");
         assert.equal(stack.config["cross-account-pipeline:protectArtifacts"], "true");
     });
 });
