@@ -119,7 +119,7 @@ function readConfigFile(file: string, expected: string, inFolder = ""): string {
 }
 
 function specialFileKind(stat: fs.Stats): string {
-    return stat.isFIFO() ? "a named pipe" : stat.isCharacterDevice() ? "a character device" : stat.isBlockDevice() ? "a block device" : stat.isSocket() ? "a socket" : "not a file";
+    return stat.isFIFO() ? "a named pipe" : stat.isCharacterDevice() ? "a character device" : stat.isBlockDevice() ? "a block device" : stat.isSocket() ? "a socket" : "a special file";
 }
 
 /**
@@ -136,16 +136,17 @@ export function parseStackFile(file: string, text: string, environment: NodeJS.P
     const config = configMapping(file, document);
     const provider = topLevel(document, "secretsprovider");
     const encryptionSalt = topLevel(document, "encryptionsalt");
+    const sources: Record<string, ValueSource> = {};
     const stackFile: StackFile = {
         stack, file, config: {},
         secrets: { ...(typeof provider === "string" ? { provider } : {}), ...(typeof encryptionSalt === "string" ? { encryptionSalt } : {}) },
         ...(topLevel(document, "environment") !== undefined ? { importsEnvironments: true as const } : {}),
-        sources: {},
+        sources,
     };
     for (const [rawKey, value] of config) {
         const name = goKeyText(file, rawKey);
         const key = name.includes(":") ? name : `${projectName}:${name}`;
-        stackFile.sources![key] = { file, text: source, at: ["config", name] };
+        sources[key] = { file, text: source, at: ["config", name] };
         const passed = goValue(`${file}: ${key}`, value);
         if (!containsSecret(passed)) {
             stackFile.config[key] = programText(`${file}: ${key}`, passed);
