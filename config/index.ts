@@ -3,22 +3,30 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { pipelineStages } from "../definition/pipeline";
-import { notValid, problemsOf } from "./problems";
-import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, policiesFitTheirQuotas, Problem, validPart } from "./rules";
+import { notValid, Problem, problemLine, problemsOf } from "./problems";
+import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, policiesFitTheirQuotas, validPart } from "./rules";
 import { configKeys, configNamespace, configSchema, Credentials, credentials, ProgramConfig, resolved, targetsDeployedHere, unlistedRegions } from "./schema";
 import { accountOfArn } from "../definition/names";
 import { RawConfig } from "./types";
 
 export * from "./types";
-export { configKeys, configNamespace, defaults, rawTargetNames, targetsDeployedHere, unlistedRegions } from "./schema";
+export { problemLine } from "./problems";
+export type { Problem } from "./problems";
+export { configKeys, configNamespace, defaults, targetsDeployedHere, unlistedRegions } from "./schema";
 
 export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
+    /** Each problem as a line, `<key path>: <message>`. */
+    readonly problems: string[];
+
+    /** `issues`: each problem with its key path, from which a reader of the stack files finds where the value is written. */
+    constructor(readonly issues: Problem[]) {
+        const problems = issues.map(problemLine);
         super(
             `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems.map((p) => `  - ${p}`).join("\n"),
         );
         this.name = "ConfigError";
+        this.problems = problems;
     }
 }
 
@@ -113,7 +121,7 @@ export function withDriverCredentials(config: ProgramConfig, text: string | unde
     if (text === undefined || text === "") {
         return config;
     }
-    const problem = (message: string) => new ConfigError([`${driverCredentialsVariable} (the deploy driver's credentials for this stack): ${message}`]);
+    const problem = (message: string) => new ConfigError([{ path: [], message: `${driverCredentialsVariable} (the deploy driver's credentials for this stack): ${message}` }]);
     let value: unknown;
     try {
         value = JSON.parse(text);

@@ -11,12 +11,8 @@ import { artifactBucketPolicy, artifactGrantees, artifactKeyPolicy, pipelineRole
 import {
     ConfigDocument, defaultInstanceTag, derivedRoleName, derivedRoleSuffixes, pipelineOwnStages, ProgramConfig, RoleField, roleFields, targetNamesOf,
 } from "./schema";
+import type { Problem } from "./problems";
 
-/** A problem of one key path. */
-export interface Problem {
-    path: (string | number)[];
-    message: string;
-}
 
 type Partially<T> = T extends readonly (infer Element)[] ? (Partially<Element> | undefined)[] : T extends object ? { [K in keyof T]?: Partially<T[K]> } : T;
 

@@ -7,7 +7,7 @@ import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import { kmsReference } from "../definition/names";
 import { namePattern, namingRules } from "../definition/quotas";
-import { expecting, shown, Wording } from "./problems";
+import { expecting, lengthOf, shown, Wording } from "./problems";
 
 declare module "zod" {
     interface GlobalMeta {
@@ -100,10 +100,16 @@ function text(pattern: RegExp, expected: string, wording?: Wording) {
     return z.string({ error: expecting(expected, wording) }).regex(pattern);
 }
 
-/** A whole number of at least 1, written as a number or as its digits (Pulumi hands top-level values over as text). */
-function wholeNumber() {
-    const error = expecting("a whole number of at least 1");
-    return z.union([z.int({ error }).min(1), z.string({ error }).regex(/^0*[1-9][0-9]*$/).transform(Number)], { error });
+/**
+ * A whole number from 1 to `max`, written as a number or as its digits (Pulumi hands top-level values over as text);
+ * `expected` says so, and names the limit when there is one.
+ */
+function wholeNumber(expected = "a whole number of at least 1", max = Number.MAX_SAFE_INTEGER) {
+    const error = expecting(expected);
+    return z.union([
+        z.int({ error }).min(1).max(max),
+        z.string({ error }).regex(/^0*[1-9][0-9]*$/).refine((digits) => Number(digits) <= max, { error }).transform(Number),
+    ], { error });
 }
 
 // The retention periods CloudWatch Logs accepts: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
@@ -150,6 +156,7 @@ function structured<Schema extends z.ZodType>(schema: Schema) {
 const accountId = () => text(/^\d{12}$/, "exactly 12 digits (quote it in YAML to keep leading zeros)", {
     invalid: "is not an AWS account id",
     missing: `a 12-digit AWS account id (quote it in YAML: "111111111111")`,
+    asText: "an AWS account id is 12 digits, as a string",
 });
 
 /**
@@ -227,9 +234,16 @@ const targetEntry = object({
                 "that may write artifacts; declared only for such a target",
             defaultText: `\`<name>${derivedRoleSuffixes.producerRoleName}\``,
         }),
+    // The fleet's Auto Scaling group puts this tag on the instances it launches: a key of 1-128 characters that does not
+    // start with aws: (reserved), a value of up to 256 (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Tag.html,
+    // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
     instanceTag: object({
-        key: text(/^.+$/, "the tag key").describe("the tag key"),
-        value: text(/^.+$/, "the tag value").describe("the tag value"),
+        key: text(/^.+$/, "a tag key of 1-128 characters, not starting with aws: (EC2 and Auto Scaling's limits)").max(128)
+            .refine((key) => !/^aws:/i.test(key), {
+                error: (issue) => `${shown(issue.input)} starts with aws:, which AWS reserves for its own tags; expected another tag key`,
+            })
+            .describe("the tag key"),
+        value: text(/^.+$/, "a tag value of 1-256 characters (EC2 and Auto Scaling's limit)").max(256).describe("the tag value"),
     }, "{key, value}, the EC2 tag that marks the deployment group's instances").optional()
         .meta({
             description: "the EC2 tag the deployment group selects instances by; no other deployment group of the account and region may select by the same tag",
@@ -285,7 +299,7 @@ const source = z.discriminatedUnion("provider", [
  * `target` as Pulumi hands it over: one name as written, a list of names as JSON text (which this parses;
  * it throws on bad JSON). A target name never starts with "[" (stage names cannot), so only a list is parsed.
  */
-export function rawTargetNames(value: string): unknown {
+function rawTargetNames(value: string): unknown {
     return value.trimStart().startsWith("[") ? JSON.parse(value) as unknown : value;
 }
 
@@ -304,10 +318,13 @@ function targetNames() {
     }));
 }
 
-/** An action type's version, written as text or, as everybody writes it in YAML, as a number. */
+/**
+ * An action type's version, written as text or, as everybody writes it in YAML, as a number: here digits, of which
+ * ActionTypeId allows 1 to 9 (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionTypeId.html).
+ */
 function actionVersion() {
-    const error = expecting(`an action version such as "1"`);
-    return z.union([z.string({ error }).regex(/^[0-9]+$/), z.int({ error }).min(0).transform(String)], { error });
+    const error = expecting(`an action version of 1-9 digits such as "1" (CodePipeline's limit)`);
+    return z.union([z.string({ error }).regex(/^[0-9]+$/).max(9), z.int({ error }).min(0).max(999_999_999).transform(String)], { error });
 }
 
 // Artifact names: 1-100 of [a-zA-Z0-9_\-]: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_OutputArtifact.html
@@ -330,9 +347,20 @@ const extraAction = object({
         .describe("the target whose account runs the action, with its cross-account role and in its region; absent: the pipeline account"),
     inputArtifacts: artifactNames().describe("artifacts the action reads"),
     outputArtifacts: artifactNames().describe("artifacts the action produces"),
-    configuration: z.record(z.string(), z.string({ error: expecting("a string (quote it in YAML)") }), { error: expecting("an object of string values") })
-        .default({}).describe("the action's configuration, string values"),
-    runOrder: wholeNumber().prefault(1).describe("actions of one stage run in this order; equal numbers run in parallel"),
+    // An action's configuration: keys of 1-50 characters, values of 1-1000, and a runOrder of 1 to 999
+    // (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html).
+    configuration: z.record(
+        z.string().min(1).max(50),
+        z.string({ error: expecting("a configuration value of 1-1000 characters, as a string (CodePipeline's limit)") }).min(1).max(1000),
+        {
+            // A key that breaks its limit comes as invalid_key, reported with the key in its path.
+            error: (issue) => ((issue as { code: string }).code === "invalid_key"
+                ? `this key ${lengthOf(String(issue.input))}; expected a configuration key of 1-50 characters (CodePipeline's limit)`
+                : expecting("an object of string values")(issue)),
+        },
+    ).default({}).describe("the action's configuration, string values"),
+    runOrder: wholeNumber("a whole number from 1 to 999 (CodePipeline's limit)", 999).prefault(1)
+        .describe("actions of one stage run in this order, from 1 to 999; equal numbers run in parallel"),
 }, "an object {stage, name, category, provider, ...}");
 
 /** Every key of this program's namespace, in the order the reference lists them. */

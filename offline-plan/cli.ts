@@ -1,6 +1,7 @@
 // `npm run plan [-- [--out DIR] [--against DIR] [--verbose] [STACK_FILE ...]]`: the offline plan of the stacks in this project.
-// Exit status: 0 the plan holds (and, with --against, nothing changed), 1 it does not, 2 the command line or
-// an input is wrong, 3 the plan itself broke, 4 with --against: the plan holds and something changed.
+// Exit status: 0 the plan holds (and, with --against, nothing changed), 1 a check of a valid config failed, 2 the
+// command line or an input is wrong (a config value the program refuses included), 3 the plan itself broke, 4 with
+// --against: the plan holds and something changed.
 import * as path from "path";
 import { parseArgs } from "node:util";
 import { readStackFile, stackFilesIn, StackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
@@ -11,6 +12,7 @@ import { renderBrief, renderPlan, verdict } from "./report";
 import { reviewChanges } from "./review";
 import { renderSummary } from "./summary";
 import { diffFile, planWideFiles, reportFile, summaryFile } from "./planFiles";
+import { ConfiguredStack, shownPath, stackConfigs } from "./stackConfigs";
 import { PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder } from "./writePlan";
 
 /** Like `terraform plan -detailed-exitcode`, but 2 was taken already (a wrong input), so a change is 4. */
@@ -26,8 +28,9 @@ const help = `${usage}
   --verbose, -v   print the whole report (each resource, who may do what, each rule), as plan/plan.txt holds it
   --help, -h      this text
 
-exit status: 0 the plan holds (with --against: and nothing changed), 1 a check failed, 2 a wrong command line,
-stack file, plan folder or --against folder, 3 a bug in the plan, 4 with --against: the plan holds and something changed`;
+exit status: 0 the plan holds (with --against: and nothing changed), 1 a check of a valid config failed, 2 a wrong
+command line, stack file (a config value the program refuses, in it or in Pulumi.yaml, included), plan folder or
+--against folder, 3 a bug in the plan, 4 with --against: the plan holds and something changed`;
 
 /** The options `npm run plan` accepts, as node:util parseArgs reads them. */
 const planOptions = {
@@ -95,11 +98,11 @@ function argumentProblem(e: Error & { code?: string }): string {
 }
 
 /**
- * The stack files and the earlier plan to compare with, and every problem with them, the plan folder
- * or the earlier plan's folder, all together. The earlier plan is read whole before anything is
- * written, so `--against` may name the folder this plan replaces.
+ * The stack files with their config and the earlier plan to compare with, and every problem with them (a config
+ * value included, once however many stacks read it), the plan folder or the earlier plan's folder, all together.
+ * The earlier plan is read whole before anything is written, so `--against` may name the folder this plan replaces.
  */
-function readInputs(stackFiles: string[], outDir: string, against?: string): { files: StackFile[]; earlier?: PlanContents } {
+function readInputs(stackFiles: string[], outDir: string, against?: string): { stacks: ConfiguredStack[]; earlier?: PlanContents } {
     const problems: string[] = [];
     const folderProblem = planFolderProblem(outDir);
     if (folderProblem) {
@@ -113,8 +116,12 @@ function readInputs(stackFiles: string[], outDir: string, against?: string): { f
     for (const file of stackFiles) {
         try {
             const read = readStackFile(file);
-            problems.push(...unreadableSecretProblems(read));
-            files.push(read);
+            const secrets = unreadableSecretProblems(read);
+            problems.push(...secrets);
+            // A config without its secrets would be reported for what it lacks: checked once they are given.
+            if (secrets.length === 0) {
+                files.push(read);
+            }
         } catch (e) {
             if (!(e instanceof StackFileError)) {
                 throw e;
@@ -122,10 +129,12 @@ function readInputs(stackFiles: string[], outDir: string, against?: string): { f
             problems.push(e.message);
         }
     }
+    const configured = stackConfigs(files);
+    problems.push(...configured.problems);
     if (problems.length > 0) {
         throw new PlanInputError(problems);
     }
-    return { files, earlier: earlier && "contents" in earlier ? earlier.contents : undefined };
+    return { stacks: configured.stacks, earlier: earlier && "contents" in earlier ? earlier.contents : undefined };
 }
 
 async function main(): Promise<number> {
@@ -135,12 +144,12 @@ async function main(): Promise<number> {
         process.stdout.write(`${help}\n`);
         return exitStatus.ok;
     }
-    const { files, earlier } = readInputs(command.stackFiles, command.outDir, command.against);
+    const { stacks, earlier } = readInputs(command.stackFiles, command.outDir, command.against);
     const started = Date.now();
     // The accounts' files depend only on the evaluated stacks: they are written while the checks run.
     let accountFiles: { accounts: PlanContents; folder: PlanFolder; written: Promise<string[]> } | undefined;
     const result = await runPlan({
-        stackFiles: files,
+        stacks,
         ...(earlier ? { earlier: { folder: command.against!, contents: earlier } } : {}),
         progress: (line) => process.stderr.write(`${line}\n`),
         evaluated: (accounts) => {
@@ -164,8 +173,7 @@ async function main(): Promise<number> {
     if (planDiff) {
         contents.set(diffFile, planDiff);
     }
-    const relative = path.relative(process.cwd(), command.outDir);
-    const out = relative.startsWith("..") ? command.outDir : relative || ".";
+    const out = shownPath(command.outDir);
     process.stdout.write(`${command.verbose ? report : renderBrief(result, review, `${out}/plan.txt, ${out}/summary.md, or --verbose`)}\n\n`);
     await written;
     await folder.write(new Map([...contents].filter(([file]) => !accounts.has(file))));

@@ -1,7 +1,6 @@
 // The offline plan: evaluate every stack, then verify what the accounts grant each other.
 import { quotas, withinQuota } from "../definition/quotas";
 import { DeclaredResource } from "../evaluation/mockCloud";
-import type { StackFile } from "../project/stackFiles";
 import { checkRules, Enforcement, RuleResource, RuleViolation } from "../policy-pack/rules";
 import { nameChecks, quotaMeasurements, ResourceMeasurement } from "../policy-pack/rules/awsQuotas";
 import { AccessFinding } from "../verification/evaluation";
@@ -14,10 +13,12 @@ import { comeBackProblems, LifecycleProblem, LifecycleStep, nextUp, opCounts } f
 import { CreateTimeCheck, createTimeChecks } from "./createTime";
 import { phaseTimer } from "./phases";
 import { ruleResourcesOfDeclared } from "./ruleResources";
+import type { ConfiguredStack } from "./stackConfigs";
 import { evaluateStacks, PlannedStack } from "./stacks";
 
 export interface PlanOptions {
-    stackFiles: StackFile[];
+    /** The stack files with their config, valid (stackConfigs). */
+    stacks: ConfiguredStack[];
     progress?: (line: string) => void;
     /**
      * Called with the accounts' files of the plan folder (accountContents), which depend only on the evaluated stacks,
@@ -67,7 +68,7 @@ export interface PlanRuleResult {
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
     const phases = phaseTimer();
-    const stacks = await evaluateStacks(options.stackFiles, progress);
+    const stacks = await evaluateStacks(options.stacks, progress);
     const resources = declaredResources(stacks);
     // Made once, for whoever needs them: the writer of the plan folder, and the replay of the next up.
     const accounts = options.evaluated || options.earlier ? accountContents(stacks) : undefined;

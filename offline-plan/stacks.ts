@@ -2,16 +2,17 @@
 // stacks first, then the pipeline stacks, each fed the outputs of the target stacks it names through
 // its StackReferences.
 import * as path from "path";
-import { ConfigError, parseConfig, ProgramConfig, rawTargetNames } from "../config";
+import { ProgramConfig } from "../config";
 import { ProgramRun, projectName, runProgram } from "../evaluation/runProgram";
-import { programKeys, qualifiedStackName, StackFile } from "../project/stackFiles";
+import { qualifiedStackName, StackFile } from "../project/stackFiles";
+import type { ConfiguredStack } from "./stackConfigs";
 
 export interface PlannedStack {
     file: StackFile;
-    /** The stack's config as the program reads it; undefined when it is invalid. */
-    config?: ProgramConfig;
+    /** The stack's config as the program reads it. */
+    config: ProgramConfig;
     run?: ProgramRun;
-    /** The program's error for this stack (invalid config, a target stack not planned...). */
+    /** Why the program was not evaluated for this stack, or its error (a stack file given twice, a target stack not planned...). */
     error?: string;
 }
 
@@ -19,27 +20,18 @@ export interface PlannedStack {
  * Target stacks first, in the order of their stages, then pipeline and all-in-one stacks: the order
  * `pulumi up` must follow, since CreatePipeline assumes each target's role, which must exist by then.
  */
-export function deploymentOrder(files: StackFile[]): StackFile[] {
-    const rank = (file: StackFile): [number, number] => {
-        const keys = programKeys(file);
-        return keys.deploy === "target" ? [0, stageIndex(keys)] : [1, 0];
-    };
-    return [...files].sort((a, b) => {
+export function deploymentOrder(stacks: ConfiguredStack[]): ConfiguredStack[] {
+    const rank = ({ config }: ConfiguredStack): [number, number] => config.deploy === "target" ? [0, firstStage(config)] : [1, 0];
+    return [...stacks].sort((a, b) => {
         const [ra, rb] = [rank(a), rank(b)];
         return ra[0] - rb[0] || ra[1] - rb[1];
     });
 }
 
-/** Where a target stack's first target stands among its targets, from 0; unknown ones last. */
-function stageIndex(keys: Record<string, string>): number {
-    try {
-        const names = (JSON.parse(keys.targets) as { name?: unknown }[]).map((t) => t.name);
-        const deployed = rawTargetNames(keys.target ?? "");
-        const indexes = (Array.isArray(deployed) ? deployed : [deployed]).map((name) => names.indexOf(name)).filter((index) => index >= 0);
-        return indexes.length > 0 ? Math.min(...indexes) : names.length;
-    } catch {
-        return Number.MAX_SAFE_INTEGER;
-    }
+/** Where a target stack's first target stands among its targets, from 0. */
+function firstStage(config: ProgramConfig): number {
+    const deployed = new Set((config.deployedTargets ?? []).map((target) => target.name));
+    return config.targets.findIndex((target) => deployed.has(target.name));
 }
 
 /**
@@ -62,23 +54,15 @@ function duplicateStackFiles(files: StackFile[]): Map<StackFile, string> {
     return duplicates;
 }
 
-export async function evaluateStacks(files: StackFile[], progress: (line: string) => void = () => undefined): Promise<PlannedStack[]> {
-    const ordered = deploymentOrder(files);
-    const duplicates = duplicateStackFiles(ordered);
+export async function evaluateStacks(stacks: ConfiguredStack[], progress: (line: string) => void = () => undefined): Promise<PlannedStack[]> {
+    const ordered = deploymentOrder(stacks);
+    const duplicates = duplicateStackFiles(ordered.map((stack) => stack.file));
     const planned: PlannedStack[] = [];
-    for (const [index, file] of ordered.entries()) {
-        const keys = programKeys(file);
-        progress(`[${index + 1}/${ordered.length}] evaluating stack ${file.stack} (deploy: ${keys.deploy ?? "?"}, ${file.file})`);
+    for (const [index, { file, config }] of ordered.entries()) {
+        progress(`[${index + 1}/${ordered.length}] evaluating stack ${file.stack} (deploy: ${config.deploy}, ${file.file})`);
         const duplicate = duplicates.get(file);
         if (duplicate) {
-            planned.push({ file, error: duplicate });
-            continue;
-        }
-        let config: ProgramConfig | undefined;
-        try {
-            config = parseConfig(keys);
-        } catch (e) {
-            planned.push({ file, error: e instanceof ConfigError ? e.message : String(e) });
+            planned.push({ file, config, error: duplicate });
             continue;
         }
         const references = config.deploy === "pipeline" ? targetStackOutputs(config, planned) : { outputs: {}, problems: [] };
@@ -116,7 +100,7 @@ function targetStackOutputs(config: ProgramConfig, evaluated: PlannedStack[]): {
         }
         const referenced = evaluated.find((s) => s.file.stack === name.stack);
         if (!referenced) {
-            const targetStacks = evaluated.filter((s) => s.config?.deploy === "target").map((s) => s.file.stack);
+            const targetStacks = evaluated.filter((s) => s.config.deploy === "target").map((s) => s.file.stack);
             problems.push(`${key}: "${target.stack}" is not among the planned target stacks (${targetStacks.join(", ") || "none"}); plan stack ${name.stack} together with this pipeline stack`);
         } else if (!referenced.run) {
             problems.push(`${key}: stack ${name.stack} could not be evaluated (see its error), so the role of target ${target.name} cannot be read from it`);

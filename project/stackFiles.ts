@@ -17,7 +17,9 @@
 // (with its failsafe schema, so that every plain scalar reaches that port) and bounds alias expansion.
 import * as fs from "fs";
 import * as path from "path";
-import { parseDocument, ScalarTag } from "yaml";
+import {
+    Document, DocumentOptions, isAlias, isMap, isScalar, isSeq, LineCounter, Node, parseDocument, ParseOptions, ScalarTag, SchemaOptions,
+} from "yaml";
 import { configNamespace } from "../config";
 
 export interface StackFile {
@@ -35,6 +37,23 @@ export interface StackFile {
     unreadableSecrets?: string[];
     /** The file imports ESC environments (`environment:`), whose values only the Pulumi CLI can add to `config`. */
     importsEnvironments?: true;
+    /** Where each key of `config` is written, by fully qualified key: in this file, or in the project file it comes from. */
+    sources?: Record<string, ValueSource>;
+}
+
+/** Where a key's value is written: the file, its text, and the keys from the document's root to the value, as written there. */
+export interface ValueSource {
+    file: string;
+    text: string;
+    /** `["config", "cross-account-pipeline:targets"]`; in a project file, a declaration's `["config", "targets", "value"]`. */
+    at: string[];
+}
+
+/** A place in a file, as editors and compilers name it: line and column from 1. */
+export interface SourcePosition {
+    file: string;
+    line: number;
+    column: number;
 }
 
 /** A stack file that cannot be read as Pulumi would read it; the message names the file. */
@@ -53,18 +72,54 @@ const secretVariablePrefix = "CROSS_ACCOUNT_PIPELINE_CONFIG_";
 
 const unreadable: Record<string, string> = { ENOENT: "no such file", EISDIR: "is a directory", EACCES: "not readable (permission denied)" };
 
+/**
+ * The most a stack or project file may hold. They hold config only: the 498-target stack of `npm run bench`, the
+ * largest pipeline CodePipeline's 500 actions allow, writes 80 KB, so 1 MiB leaves room for every field of every
+ * target spelled out and extra actions besides, and reads in milliseconds. Anything larger is not a stack file
+ * (a log, a dump, a device), and reading it whole would only hold the plan up.
+ */
+export const maxConfigFileBytes = 1024 * 1024;
+
 /** A stack file as the program sees it; secrets of this program's namespace are taken from the environment. */
 export function readStackFile(file: string, projectOf: (file: string) => ProjectFile | undefined = projectFileOf): StackFile {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        const { code, message } = e as NodeJS.ErrnoException;
-        const inside = code === "EISDIR" ? ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})` : "";
-        throw new StackFileError(`${file}: ${unreadable[code ?? ""] ?? `cannot be read (${message})`}; expected a stack file named Pulumi.<stack>.yaml${inside}`);
-    }
+    const text = readConfigFile(file, "a stack file named Pulumi.<stack>.yaml", ` (to plan every stack file in it, name them: ${path.join(file, "Pulumi.*.yaml")})`);
     const project = projectOf(file);
     return withProjectConfig(parseStackFile(file, text, process.env, project?.name), project);
+}
+
+/**
+ * A stack or project file's text; a StackFileError names the file, what it is and `expected` (`inFolder` is added
+ * for a folder). Only a regular file of at most maxConfigFileBytes is read: it is opened without waiting (a named
+ * pipe would wait for a writer) and looked at before it is read (a device such as /dev/zero never ends).
+ */
+function readConfigFile(file: string, expected: string, inFolder = ""): string {
+    const refuse = (what: string, hint = "") => new StackFileError(`${file}: ${what}; expected ${expected}${hint}`);
+    let descriptor: number;
+    try {
+        descriptor = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+        const { code, message } = e as NodeJS.ErrnoException;
+        throw refuse(unreadable[code ?? ""] ?? `cannot be read (${message})`, code === "EISDIR" ? inFolder : "");
+    }
+    try {
+        const stat = fs.fstatSync(descriptor);
+        if (stat.isDirectory()) {
+            throw refuse(unreadable.EISDIR, inFolder);
+        }
+        if (!stat.isFile()) {
+            throw refuse(`is ${specialFileKind(stat)}, not a regular file`);
+        }
+        if (stat.size > maxConfigFileBytes) {
+            throw refuse(`is ${stat.size.toLocaleString("en-US")} bytes, more than a config file holds (at most 1 MiB, ${maxConfigFileBytes.toLocaleString("en-US")} bytes)`);
+        }
+        return fs.readFileSync(descriptor, "utf8");
+    } finally {
+        fs.closeSync(descriptor);
+    }
+}
+
+function specialFileKind(stat: fs.Stats): string {
+    return stat.isFIFO() ? "a named pipe" : stat.isCharacterDevice() ? "a character device" : stat.isBlockDevice() ? "a block device" : stat.isSocket() ? "a socket" : "a special file";
 }
 
 /**
@@ -76,18 +131,22 @@ export function parseStackFile(file: string, text: string, environment: NodeJS.P
     if (!stack) {
         throw new StackFileError(`${file}: not a stack file; expected a name like Pulumi.<stack>.yaml`);
     }
-    const document = yamlValue(file, text.replace(/^\uFEFF/, ""));
+    const source = text.replace(/^\uFEFF/, "");
+    const document = yamlValue(file, source);
     const config = configMapping(file, document);
     const provider = topLevel(document, "secretsprovider");
     const encryptionSalt = topLevel(document, "encryptionsalt");
+    const sources: Record<string, ValueSource> = {};
     const stackFile: StackFile = {
         stack, file, config: {},
         secrets: { ...(typeof provider === "string" ? { provider } : {}), ...(typeof encryptionSalt === "string" ? { encryptionSalt } : {}) },
         ...(topLevel(document, "environment") !== undefined ? { importsEnvironments: true as const } : {}),
+        sources,
     };
     for (const [rawKey, value] of config) {
         const name = goKeyText(file, rawKey);
         const key = name.includes(":") ? name : `${projectName}:${name}`;
+        sources[key] = { file, text: source, at: ["config", name] };
         const passed = goValue(`${file}: ${key}`, value);
         if (!containsSecret(passed)) {
             stackFile.config[key] = programText(`${file}: ${key}`, passed);
@@ -159,6 +218,8 @@ export interface ProjectFile {
     name: string;
     /** Project-level config values, fully qualified, as the program receives them (objects as JSON), like `StackFile.config`. */
     config: Record<string, string>;
+    /** Where each of those values is written, like `StackFile.sources`. */
+    sources: Record<string, ValueSource>;
     /** Where the stack files live (`stackConfigDir`), absolute; the project directory by default. */
     stackConfigDir: string;
     /** `backend.url`: the backend the project asks the Pulumi CLI to use, if any. */
@@ -173,7 +234,7 @@ export function readProjectFile(projectDir: string): ProjectFile {
     if (file === undefined) {
         throw new StackFileError(`no Pulumi.yaml in ${projectDir}; expected the directory of a Pulumi project`);
     }
-    return parseProjectFile(file, fs.readFileSync(file, "utf8"));
+    return parseProjectFile(file, readConfigFile(file, "the project file of a Pulumi project"));
 }
 
 /** The project file of a directory, `Pulumi.yaml` or else `Pulumi.yml`; undefined when it has neither. */
@@ -183,7 +244,8 @@ function projectFilePath(directory: string): string | undefined {
 
 /** A project file's text, read with the same YAML rules as the stack files. */
 export function parseProjectFile(file: string, text: string): ProjectFile {
-    const document = yamlValue(file, text.replace(/^\uFEFF/, ""));
+    const source = text.replace(/^\uFEFF/, "");
+    const document = yamlValue(file, source);
     const name = topLevel(document, "name");
     if (typeof name !== "string" || name === "") {
         throw new StackFileError(`${file}: name is missing; expected the project's name`);
@@ -194,7 +256,7 @@ export function parseProjectFile(file: string, text: string): ProjectFile {
     const requiredPulumiVersion = topLevel(document, "requiredPulumiVersion");
     return {
         name,
-        config: projectConfigValues(file, name, topLevel(document, "config") ?? null),
+        ...projectConfigValues({ file, text: source, at: ["config"] }, name, topLevel(document, "config") ?? null),
         stackConfigDir: path.resolve(path.dirname(file), typeof stackConfigDir === "string" ? stackConfigDir : "."),
         ...(typeof backendUrl === "string" && backendUrl !== "" ? { backendUrl } : {}),
         ...(typeof requiredPulumiVersion === "string" ? { requiredPulumiVersion } : {}),
@@ -208,25 +270,34 @@ const declarationFields = ["type", "description", "items", "secret", "default", 
  * (https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options; the CLI's
  * `workspace.ApplyProjectConfig`): a key without a namespace belongs to the project; a plain value
  * is the value, a declaration (a map of only `type`, `description`, `items`, `secret`, `default`,
- * `value`) gives its `default`, else its `value` (mergeConfig lets the default win when both are
- * there); a declaration without either gives nothing (the stack must set it). Values reach the program
+ * `value`) gives its `default`, else its `value` (both are refused, as the CLI's project.go `Validate` refuses
+ * them); a declaration without either gives nothing (the stack must set it). Values reach the program
  * as stack values do.
  */
-function projectConfigValues(file: string, projectName: string, block: Yaml): Record<string, string> {
-    if (!(block instanceof Map)) {
-        return {};
+function projectConfigValues(block: ValueSource, projectName: string, values: Yaml): Pick<ProjectFile, "config" | "sources"> {
+    const project: Pick<ProjectFile, "config" | "sources"> = { config: {}, sources: {} };
+    if (!(values instanceof Map)) {
+        return project;
     }
-    const values: Record<string, string> = {};
-    for (const [rawKey, declared] of block) {
+    const { file } = block;
+    for (const [rawKey, declared] of values) {
         const name = goKeyText(file, rawKey);
         const key = name.includes(":") ? name : `${projectName}:${name}`;
         const isDeclaration = declared instanceof Map && [...declared.keys()].every((field) => typeof field === "string" && declarationFields.includes(field));
-        const value = isDeclaration ? (declared.get("default") ?? declared.get("value")) : declared;
+        const given = (field: string) => isDeclaration && declared.get(field) !== undefined && declared.get(field) !== null;
+        if (given("default") && given("value")) {
+            const { line, column } = valuePosition({ ...block, at: [...block.at, name] }, []);
+            throw new StackFileError(`${file}:${line}:${column}: config ${name} has both a default and a value, which the Pulumi CLI refuses ` +
+                `("cannot have both a 'default' and 'value' attribute"); expected one: value: to set it for every stack`);
+        }
+        const field = !isDeclaration ? undefined : given("default") ? "default" : "value";
+        const value = field === undefined ? declared : (declared as Map<Yaml, Yaml>).get(field);
         if (value !== undefined && value !== null) {
-            values[key] = programText(`${file}: ${key}`, goValue(`${file}: ${key}`, value));
+            project.config[key] = programText(`${file}: ${key}`, goValue(`${file}: ${key}`, value));
+            project.sources[key] = { ...block, at: [...block.at, name, ...(field === undefined ? [] : [field])] };
         }
     }
-    return values;
+    return project;
 }
 
 /**
@@ -251,8 +322,57 @@ export function projectFileOf(stackFile: string): ProjectFile | undefined {
  * A stack file's config with the project's values under it, as the CLI merges them (a key the stack
  * sets wins: workspace `mergeConfig` in pulumi/pulumi sdk/go/common/workspace/config.go).
  */
-export function withProjectConfig(file: StackFile, project: Pick<ProjectFile, "config"> | undefined): StackFile {
-    return project ? { ...file, config: { ...project.config, ...file.config } } : file;
+export function withProjectConfig(file: StackFile, project: Pick<ProjectFile, "config" | "sources"> | undefined): StackFile {
+    return project ? { ...file, config: { ...project.config, ...file.config }, sources: { ...project.sources, ...file.sources } } : file;
+}
+
+/**
+ * Where the value at `path` inside a key's value (`[0, "accountId"]` of `targets`) is written: its line and column,
+ * found as the program's value was made (aliases followed, `<<` merges as goValue merges them); where the file writes
+ * no value there (a field left out), the nearest value around it.
+ */
+export function valuePosition(source: ValueSource, path: readonly (string | number)[]): SourcePosition {
+    const lineCounter = new LineCounter();
+    const document = parseDocument(source.text, { ...yamlOptions, lineCounter });
+    let node = resolvedNode(document, document.contents);
+    for (const step of [...source.at, ...path]) {
+        const next = isSeq(node) && typeof step === "number" ? node.items[step] : isMap(node) ? valueNodeOf(document, node, String(step)) : undefined;
+        if (!next) {
+            break;
+        }
+        node = resolvedNode(document, next);
+    }
+    const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
+    return { file: source.file, line, column: col };
+}
+
+function resolvedNode(document: Document, node: unknown): Node | undefined {
+    const resolved = isAlias(node) ? node.resolve(document) : node;
+    return resolved instanceof Object && "range" in resolved ? resolved as Node : undefined;
+}
+
+/** The node that gives `key` its value in a mapping: the last that sets it, through `<<` merges as goValue applies them; for a key without a value, the key. */
+function valueNodeOf(document: Document, map: Node, key: string): Node | undefined {
+    if (!isMap(map)) {
+        return undefined;
+    }
+    let found: Node | undefined;
+    for (const pair of map.items) {
+        const written = resolvedNode(document, pair.key);
+        if (!isScalar(written)) {
+            continue;
+        }
+        if (written.value instanceof MergeKey) {
+            const merged = resolvedNode(document, pair.value);
+            for (const source of isSeq(merged) ? [...merged.items].reverse() : [merged]) {
+                const mapping = resolvedNode(document, source);
+                found = (mapping && valueNodeOf(document, mapping, key)) ?? found;
+            }
+        } else if (keyText(written.value as Yaml) === key) {
+            found = (pair.value as Node | null) ?? written;
+        }
+    }
+    return found;
 }
 
 // ---- YAML as yaml.v2 reads it ----
@@ -264,9 +384,7 @@ type Yaml = null | boolean | bigint | number | string | MergeKey | Uint8Array | 
 class MergeKey {}
 
 function yamlValue(file: string, text: string): Yaml {
-    const document = parseDocument(text, {
-        schema: "failsafe", customTags: [plainScalar, ...typedScalars], merge: false, uniqueKeys: false,
-    });
+    const document = parseDocument(text, yamlOptions);
     const [error] = document.errors;
     if (error) {
         throw new StackFileError(`${file}: not valid YAML (${error.message.split("\n")[0].replace(/:$/, "")})`);
@@ -392,6 +510,9 @@ const typedScalars: ScalarTag[] = (["bool", "int", "float", "null"] as const).ma
     },
 }));
 
+/** How every stack and project file is parsed: each plain scalar left to `plainScalar`, merges and duplicate keys as yaml.v2 has them. */
+const yamlOptions: ParseOptions & DocumentOptions & SchemaOptions = { schema: "failsafe", customTags: [plainScalar, ...typedScalars], merge: false, uniqueKeys: false };
+
 // ---- the text the program receives ----
 
 /** A `{secure: <ciphertext>}` value: the CLI decrypts it before the program runs. */
@@ -444,6 +565,15 @@ function containsSecret(value: GoValue): boolean {
 
 /** A map key as object.go prints it: fmt.Sprintf("%v", key). */
 function goKeyText(where: string, key: Yaml): string {
+    const text = keyText(key);
+    if (text === undefined) {
+        throw new StackFileError(`${where}: a key that is a list, a mapping or binary data cannot be read; expected a plain key`);
+    }
+    return text;
+}
+
+/** fmt.Sprintf("%v", key) of a scalar key; undefined for a key that is a list, a mapping or binary data. */
+function keyText(key: Yaml): string | undefined {
     if (typeof key === "string") {
         return key;
     }
@@ -453,10 +583,7 @@ function goKeyText(where: string, key: Yaml): string {
     if (typeof key === "boolean" || typeof key === "bigint") {
         return String(key);
     }
-    if (typeof key === "number") {
-        return goFloatText(key);
-    }
-    throw new StackFileError(`${where}: a key that is a list, a mapping or binary data cannot be read; expected a plain key`);
+    return typeof key === "number" ? goFloatText(key) : undefined;
 }
 
 /** %v of a float64: strconv.FormatFloat(f, 'g', -1, 64), exponent form from 1e+06 and below 1e-04. */

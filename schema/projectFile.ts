@@ -8,9 +8,12 @@
 // optional keys without a default, because the CLI refuses a stack that lacks a declared key of the
 // project's namespace with neither a default nor a value ("Stack '<stack>' is missing configuration
 // value", workspace `mergeConfig` in pulumi/pulumi sdk/go/common/workspace/config.go).
-import { parseDocument, YAMLMap } from "yaml";
+import { Document, isMap, isNode, isScalar, parseDocument, YAMLMap } from "yaml";
 import type { z } from "zod";
+import { configKeys, configNamespace } from "../config/schema";
 import { programKeys } from "./stackFileSchema";
+
+type ConfigKey = (typeof configKeys)[number];
 
 type JsonSchema = z.core.JSONSchema.JSONSchema;
 
@@ -52,15 +55,17 @@ function projectTypeOf(schema: JsonSchema): ConfigDeclaration["type"] | undefine
     return types.has("integer") ? "integer" : types.has("boolean") ? "boolean" : types.size === 1 && types.has("string") ? "string" : undefined;
 }
 
-/** The declarations a project file holds now: its `config:` entries that carry a `type`. */
-export function declarationsIn(text: string): Record<string, unknown> {
-    const config = parseDocument(text).toJS()?.config as Record<string, unknown> | undefined;
-    return Object.fromEntries(Object.entries(config ?? {}).filter(([, value]) => typeof value === "object" && value !== null && "type" in value));
-}
+/** The fields of a declaration that `npm run schema` writes; every other field of it is the user's, and kept. */
+const generatedFields = ["type", "description", "default"];
 
 /**
- * `text` with its declarations replaced by the current ones; every other entry of `config:` (shared values
- * such as `targets` or `pulumi:disable-default-providers`) and every comment stay as they are.
+ * `text` with its declarations of the program's scalar keys made current. What the user wrote stays: every other
+ * entry of `config:` (shared values such as `targets` or `pulumi:disable-default-providers`), every comment, and in a
+ * declaration every field that is not generated: a `value:` for every stack, above all. A declaration with a `value`
+ * gets no `default` (the CLI refuses a declaration with both: "cannot have both a 'default' and 'value' attribute",
+ * pulumi/pulumi sdk/go/common/workspace/project.go `Validate`); a plain value (Pulumi's shorthand) becomes its `value`.
+ * A declaration of a key of this namespace the program no longer has loses its generated fields, and the entry
+ * goes when nothing of the user's is left.
  */
 export function withCurrentDeclarations(text: string): string {
     const document = parseDocument(text);
@@ -70,11 +75,43 @@ export function withCurrentDeclarations(text: string): string {
         document.set("config", document.createNode(current));
         return document.toString();
     }
-    for (const key of Object.keys(declarationsIn(text)).filter((key) => !(key in current))) {
-        config.delete(key);
+    for (const pair of [...config.items]) {
+        const name = namespaceKey(pair.key);
+        if (name === undefined || configKeys.includes(name as ConfigKey) || !isMap(pair.value)) {
+            continue;
+        }
+        for (const field of generatedFields) {
+            pair.value.delete(field);
+        }
+        if (pair.value.items.length === 0) {
+            config.delete(pair.key);
+        }
     }
     for (const [key, declaration] of Object.entries(current)) {
-        config.set(key, document.createNode(declaration, { flow: true }));
+        config.set(key, declared(document, config.get(key, true), declaration));
     }
     return document.toString({ lineWidth: 0 });
+}
+
+/** A key of `config:` as the name of a key of this program's namespace (written with the namespace or without); undefined for another namespace's. */
+function namespaceKey(key: unknown): string | undefined {
+    const written = isScalar(key) ? String(key.value) : undefined;
+    return written === undefined ? undefined : written.startsWith(`${configNamespace}:`) ? written.slice(configNamespace.length + 1) : written.includes(":") ? undefined : written;
+}
+
+/** The current declaration with what the user wrote in the entry besides the generated fields, as they wrote it (flow or block style). */
+function declared(document: Document, existing: unknown, declaration: ConfigDeclaration): YAMLMap {
+    const written = isMap(existing) ? existing : undefined;
+    const kept = written
+        ? written.items.filter((pair) => !generatedFields.includes(String(isScalar(pair.key) ? pair.key.value : pair.key)))
+        : isNode(existing) && !(isScalar(existing) && existing.value === null) ? [document.createPair("value", existing)] : [];
+    const hasValue = kept.some((pair) => isScalar(pair.key) && pair.key.value === "value");
+    const { default: programDefault, ...typeAndDescription } = declaration;
+    const node = document.createNode(hasValue || programDefault === undefined ? typeAndDescription : declaration, { flow: true }) as YAMLMap;
+    node.items.push(...kept);
+    if (written) {
+        node.flow = written.flow === true;
+        node.comment = written.comment;
+    }
+    return node;
 }

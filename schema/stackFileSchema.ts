@@ -34,10 +34,8 @@ export function programKeys(): JsonSchema {
  * namespaces' keys left alone.
  */
 export function stackFileSchema(): JsonSchema {
-    const keys = forEditors(programKeys()).properties ?? {};
+    const keys = keyDefinitions();
     const byReference = (key: string) => ({ $ref: `#/definitions/${key}` });
-    // Escaped for a Unicode-mode pattern (as validators compile them), where "\-" outside a class is an error.
-    const namespace = configNamespace.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     return {
         $schema: "http://json-schema.org/draft-07/schema#",
         title: `Pulumi stack file of ${configNamespace}`,
@@ -49,7 +47,7 @@ export function stackFileSchema(): JsonSchema {
                     "None is required here: Pulumi.yaml may hold shared values, and `npm run plan` checks the whole config.",
                 type: "object",
                 properties: Object.fromEntries(Object.keys(keys).flatMap((key) => [[`${configNamespace}:${key}`, byReference(key)], [key, byReference(key)]])),
-                patternProperties: { [`^(?!${namespace}:)[^:]+:[^:]+$`]: {} },
+                patternProperties: { [otherNamespaceKey]: {} },
                 // What is left is a key of this namespace that the program does not have.
                 additionalProperties: false,
             },
@@ -58,10 +56,26 @@ export function stackFileSchema(): JsonSchema {
     };
 }
 
-/** The stack file schema as committed: JSON, two-space indented, with a final newline. */
+/** The stack file schema as committed. */
 export function stackFileSchemaText(): string {
-    return `${JSON.stringify(stackFileSchema(), null, 2)}\n`;
+    return schemaText(stackFileSchema());
 }
+
+/** A JSON Schema as committed: JSON, two-space indented, with a final newline. */
+export function schemaText(schema: JsonSchema): string {
+    return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/** Each of the program's keys as editors see it (its description with any default that is not a plain value), by key. */
+export function keyDefinitions(): Record<string, JsonSchema> {
+    return (forEditors(programKeys()).properties ?? {}) as Record<string, JsonSchema>;
+}
+
+// Escaped for a Unicode-mode pattern (as validators compile them), where "\-" outside a class is an error.
+const escapedNamespace = configNamespace.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A key of another namespace than this program's (`aws:region`, `pulumi:disable-default-providers`), as a JSON Schema pattern. */
+export const otherNamespaceKey = `^(?!${escapedNamespace}:)[^:]+:[^:]+$`;
 
 /** An editor shows the description: a default that is not a plain value (derived, conditional) joins it. */
 function forEditors(schema: JsonSchema): JsonSchema {

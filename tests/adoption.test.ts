@@ -6,7 +6,7 @@ import { adoptionOptions, importId, keyIdOf } from "../definition/adoption";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { runPlan } from "../offline-plan/plan";
 import { renderPlan } from "../offline-plan/report";
-import { problemsOf, qualifiedConfig, rawConfig, shipped } from "./fixtures";
+import { configured, problemsOf, qualifiedConfig, rawConfig, shipped } from "./fixtures";
 import { europe, resourcesOf, runAllInOne, targetsOf } from "./support/stacks";
 
 const keyArn = (region: string, id = "1234abcd-12ab-34cd-56ef-1234567890ab", account = "111111111111") => `arn:aws:kms:${region}:${account}:key/${id}`;
@@ -118,10 +118,10 @@ describe("re-creating a destroyed stack: adopting what `pulumi destroy` retained
         });
 
         it("shows in the plan what is adopted, with its id, next to what is created", async () => {
-            const result = await runPlan({ stackFiles: [
+            const result = await runPlan({ stacks: configured([
                 shipped("accountB"),
                 { ...shipped("accountA"), config: qualifiedConfig("accountA", { adoptRetained: { "us-east-2": homeKey } }) },
-            ] });
+            ]) });
             assert.equal(result.ok, true);
             const text = renderPlan(result);
             assert.match(text, /Account 111111111111: pipeline account, \d+ resources to create, 15 retained ones to adopt/);

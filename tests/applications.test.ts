@@ -13,7 +13,7 @@ import { codeDeployApplications } from "../program/applications";
 import { readStackFile } from "../project/stackFiles";
 import { verifyAccess } from "../verification/accessChain";
 import { evaluateCheck } from "../verification/evaluation";
-import { parsed, problemsOf, qualifiedConfig, rawConfig, shippedRolePaths, target, targetEntry } from "./fixtures";
+import { configured, parsed, problemsOf, qualifiedConfig, rawConfig, shippedRolePaths, target, targetEntry } from "./fixtures";
 import { resourcesOf, runAllInOne } from "./support/stacks";
 
 const account = "222222222222";
@@ -213,7 +213,7 @@ describe("one CodeDeploy application, several deployment groups", () => {
                 stackFile("production", { deploy: "target", target: "Production", targets: [productionStack] }),
                 stackFile("pipeline", { targets: [stagingStack, productionStack] }),
             ];
-            const result = await runPlan({ stackFiles: files.map((file) => readStackFile(file)) });
+            const result = await runPlan({ stacks: configured(files.map((file) => readStackFile(file))) });
             assert.deepEqual(result.collisions, [
                 `stacks staging and production both deploy CodeDeploy application WebApp in account ${account} (us-east-2): ` +
                 "the same resources would be declared twice in one account; deploy targets Staging, Production from one stack (target: [Staging, Production])",

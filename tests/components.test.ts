@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { DeclaredResource, providerNameOf } from "../evaluation/mockCloud";
 import { ProgramRun } from "../evaluation/runProgram";
 import { runPlan } from "../offline-plan/plan";
-import { qualifiedConfig, shipped } from "./fixtures";
+import { configured, qualifiedConfig, shipped } from "./fixtures";
 import { production, runAllInOne, targetsOf } from "./support/stacks";
 
 const componentToken = /^cross-account-pipeline:[a-z]+:[A-Z][A-Za-z0-9]+$/;
@@ -63,7 +63,7 @@ describe("components", () => {
     });
 
     it("with protectArtifacts: false still retain the key and bucket, unprotected, and the plan's rule accepts the retained key (the README's teardown)", async () => {
-        const unprotected = await runPlan({ stackFiles: [{ stack: "teardown", file: "(test)", config: qualifiedConfig("accountA", { deploy: "all", protectArtifacts: false }) }] });
+        const unprotected = await runPlan({ stacks: configured([{ stack: "teardown", file: "(test)", config: qualifiedConfig("accountA", { deploy: "all", protectArtifacts: false }) }]) });
         const key = unprotected.stacks[0].run!.resources.find((r) => r.type === "aws:kms/key:Key")!;
         assert.deepEqual([key.registration!.protect, key.registration!.retainOnDelete], [false, true]);
         const rule = unprotected.rules.find((r) => r.rule === "artifact-key-protection")!;

@@ -76,7 +76,11 @@ describe("parseConfig", () => {
             { name: "a pipeline account id that is not 12 digits", overrides: { pipelineAccountId: "12345" }, key: "pipelineAccountId", value: `"12345"`, expected: "exactly 12 digits" },
             { name: "a missing pipeline account id", overrides: { pipelineAccountId: undefined }, key: "pipelineAccountId", expected: "12-digit AWS account id" },
             { name: "a target account id that is not 12 digits", overrides: { targets: [stagingEntry({ accountId: "22222222222a" })] }, key: "targets[0].accountId", value: `"22222222222a"`, expected: "exactly 12 digits" },
-            { name: "a target account id written as a YAML number", overrides: { targets: [stagingEntry({ accountId: 22222222222 })] }, key: "targets[0].accountId", value: `"22222222222"`, expected: "exactly 12 digits" },
+            { name: "a target account id written as a YAML number", overrides: { targets: [stagingEntry({ accountId: 234567890123 })] }, key: "targets[0].accountId", value: "234567890123 is a number in YAML", expected: `quote it: "234567890123" (an AWS account id is 12 digits, as a string)` },
+            // YAML 1.1 reads 023456789012 as a number (it is no octal, so a float): its leading zero is lost, and its text is no account id.
+            { name: "a target account id YAML read as a number without its leading zero", overrides: { targets: [stagingEntry({ accountId: 23456789012 })] }, key: "targets[0].accountId", value: "23456789012 is a number in YAML", expected: "quote the text you meant (an AWS account id is 12 digits, as a string)" },
+            { name: "a name YAML read as a boolean", overrides: { targets: [stagingEntry({ name: false })] }, key: "targets[0].name", value: "false is a boolean in YAML (so are yes, no, on and off, unquoted)", expected: "quote the text you meant (expected a stage name" },
+            { name: "an action configuration value YAML read as a number", overrides: { extraActions: [extraAction({ stage: "Build", name: "Checks", inputArtifacts: ["SourceOutput"], configuration: { ProjectName: 7 } })] }, key: "extraActions[0].configuration.ProjectName", value: "7 is a number in YAML", expected: `quote it: "7"` },
             { name: "a target in the pipeline account", overrides: { targets: [stagingEntry({ accountId: pipelineAccountId })] }, key: "targets[0].accountId", value: `"${pipelineAccountId}"`, expected: "expected another account" },
             { name: "an unknown deploy mode", overrides: { deploy: "both" }, key: "deploy", value: `"both"`, expected: "expected one of: pipeline, target, all" },
             { name: "a missing deploy mode", overrides: { deploy: undefined }, key: "deploy", expected: "expected one of: pipeline, target, all" },
@@ -402,9 +406,43 @@ describe("parseConfig", () => {
 
         for (const version of [1.5, "v1", -1]) {
             it(`refuses ${JSON.stringify(version)}`, () => {
-                assertProblem(problemsOf(rawConfig("accountA", action(version))), "extraActions[0].version", `"${version}"`, `expected an action version such as "1"`);
+                assertProblem(problemsOf(rawConfig("accountA", action(version))), "extraActions[0].version", `"${version}"`, `expected an action version of 1-9 digits such as "1"`);
             });
         }
+    });
+
+    // What CreatePipeline and Auto Scaling refuse, refused before any resource is declared: API_ActionDeclaration
+    // (runOrder 1-999, configuration keys 1-50 and values 1-1000 characters), API_ActionTypeId (version 1-9
+    // characters), API_Tag and EC2's tag restrictions (keys 1-128 characters, not aws:..., values up to 256).
+    describe("bounds each value as AWS bounds it, naming the key, the value and the limit", () => {
+        const action = (fields: Record<string, unknown>) => extraAction({ stage: "Build", name: "Checks", inputArtifacts: ["SourceOutput"], ...fields });
+        const tagged = (instanceTag: Record<string, unknown>) => ({ targets: [stagingEntry({ instanceTag })] });
+        const longKey = "K".repeat(51);
+        const over: ProblemCase[] = [
+            { name: "a runOrder above 999", overrides: { extraActions: [action({ runOrder: 1000 })] }, key: "extraActions[0].runOrder", value: `"1000" is not valid`, expected: "expected a whole number from 1 to 999 (CodePipeline's limit)" },
+            { name: "a runOrder above 999, written as text", overrides: { extraActions: [action({ runOrder: "1000" })] }, key: "extraActions[0].runOrder", value: `"1000" is not valid`, expected: "from 1 to 999" },
+            { name: "an empty configuration value", overrides: { extraActions: [action({ configuration: { ProjectName: "" } })] }, key: "extraActions[0].configuration.ProjectName", value: `"" is empty`, expected: "expected a configuration value of 1-1000 characters, as a string (CodePipeline's limit)" },
+            { name: "a configuration value over 1000 characters", overrides: { extraActions: [action({ configuration: { ProjectName: "x".repeat(1001) } })] }, key: "extraActions[0].configuration.ProjectName", value: `"${"x".repeat(40)}..." is 1001 characters long`, expected: "expected a configuration value of 1-1000 characters" },
+            { name: "a configuration key over 50 characters", overrides: { extraActions: [action({ configuration: { [longKey]: "x" } })] }, key: `extraActions[0].configuration.${longKey}`, value: "this key is 51 characters long", expected: "expected a configuration key of 1-50 characters (CodePipeline's limit)" },
+            { name: "an empty configuration key", overrides: { extraActions: [action({ configuration: { "": "x" } })] }, key: "extraActions[0].configuration.", value: "this key is empty", expected: "expected a configuration key of 1-50 characters" },
+            { name: "an action version over 9 characters", overrides: { extraActions: [action({ version: "1234567890" })] }, key: "extraActions[0].version", value: `"1234567890" is 10 characters long`, expected: `expected an action version of 1-9 digits such as "1" (CodePipeline's limit)` },
+            { name: "an action version over 9 digits, written as a number", overrides: { extraActions: [action({ version: 1234567890 })] }, key: "extraActions[0].version", value: `"1234567890" is not valid`, expected: "1-9 digits" },
+            { name: "an instance tag key over 128 characters", overrides: tagged({ key: "k".repeat(129), value: "v" }), key: "targets[0].instanceTag.key", value: "is 129 characters long", expected: "expected a tag key of 1-128 characters, not starting with aws: (EC2 and Auto Scaling's limits)" },
+            { name: "an instance tag key AWS reserves", overrides: tagged({ key: "AWS:group", value: "v" }), key: "targets[0].instanceTag.key", value: `"AWS:group" starts with aws:`, expected: "which AWS reserves for its own tags; expected another tag key" },
+            { name: "an instance tag value over 256 characters", overrides: tagged({ key: "Group", value: "v".repeat(257) }), key: "targets[0].instanceTag.value", value: "is 257 characters long", expected: "expected a tag value of 1-256 characters (EC2 and Auto Scaling's limit)" },
+        ];
+        for (const c of over) {
+            it(`refuses ${c.name}`, () => assertProblem(problemsOf(rawConfig(c.stack, c.overrides)), c.key, c.value, c.expected));
+        }
+
+        it("accepts each value at its limit", () => {
+            const config = parsed("accountA", {
+                ...tagged({ key: "k".repeat(128), value: "v".repeat(256) }),
+                extraActions: [action({ runOrder: 999, version: "123456789", configuration: { ["K".repeat(50)]: "x".repeat(1000) } })],
+            });
+            assert.deepEqual([config.extraActions[0].runOrder, config.extraActions[0].version], [999, "123456789"]);
+            assert.equal(config.targets[0].instanceTag.value.length, 256);
+        });
     });
 
     describe("a target name too long for its derived role names", () => {

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "yaml";
 import { configNamespace, ConfigError, parseConfig, ProgramConfig, RawConfig, TargetConfig } from "../config";
+import { ConfiguredStack, stackConfigs } from "../offline-plan/stackConfigs";
 import { readStackFile, StackFile } from "../project/stackFiles";
 
 export const projectRoot = path.resolve(__dirname, "..");
@@ -95,6 +96,15 @@ export function problemsOf(raw: RawConfig): string[] {
         throw e;
     }
     throw new Error(`expected a ConfigError, but the config was accepted: ${JSON.stringify(raw)}`);
+}
+
+/** Stack files with their config, as the plan's command hands them to runPlan; throws on a config problem. */
+export function configured(files: StackFile[]): ConfiguredStack[] {
+    const { stacks, problems } = stackConfigs(files);
+    if (problems.length > 0) {
+        throw new Error(`config problems:\n${problems.join("\n")}`);
+    }
+    return stacks;
 }
 
 /** A fully defaulted target, for the pure builders. */

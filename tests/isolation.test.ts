@@ -10,7 +10,7 @@ import { isolationChecks } from "../verification/isolation";
 import { accessModel } from "../verification/model";
 import { verifyAccounts } from "../verification/verify";
 import * as path from "node:path";
-import { projectRoot, shipped, shippedDeployRoleArn, shippedInstanceRoleArn } from "./fixtures";
+import { configured, projectRoot, shipped, shippedDeployRoleArn, shippedInstanceRoleArn } from "./fixtures";
 import { statementWithSid, withPolicyEdited } from "./support/policies";
 import { europe, production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 
@@ -189,7 +189,7 @@ describe("the accounts stay apart, proven with the IAM policy evaluator", () => 
     });
 
     it("makes the plan fail with the isolation check named, and lists a producer as an exception, which fails nothing", async () => {
-        const plan = await runPlan({ stackFiles: ["accountB", "accountA"].map((s) => readStackFile(path.join(projectRoot, `Pulumi.${s}.yaml`))) });
+        const plan = await runPlan({ stacks: configured(["accountB", "accountA"].map((s) => readStackFile(path.join(projectRoot, `Pulumi.${s}.yaml`)))) });
         assert.equal(plan.ok, true);
         const group = () => checkGroups(plan).find((g) => g.name === "isolation between accounts")!;
         assert.match(group().status, /^(\d+)\/\1 checks as expected, 1 shape of target account \(1 account\)$/);

@@ -10,7 +10,7 @@ import { checkGroups, PlanResult, runPlan } from "../offline-plan/plan";
 import { readStackFile, StackFile } from "../project/stackFiles";
 import { planContents } from "../offline-plan/writePlan";
 import { benchmarkStack } from "../offline-plan/bench";
-import { pipelineAccountId, projectRoot, qualifiedConfig, shipped } from "./fixtures";
+import { configured, pipelineAccountId, projectRoot, qualifiedConfig, shipped } from "./fixtures";
 import { europe, targetsOf } from "./support/stacks";
 
 const bucket = (name: string, extra: Partial<ResourceSummary> = {}): ResourceSummary => ({
@@ -66,7 +66,7 @@ describe("what the next pulumi up does, against an earlier plan", () => {
 
     describe("on the program's own stacks", () => {
         const plan = (stackFiles: StackFile[], earlier?: PlanResult) =>
-            runPlan({ stackFiles, ...(earlier ? { earlier: { folder: "earlier", contents: planContents(earlier) } } : {}) });
+            runPlan({ stacks: configured(stackFiles), ...(earlier ? { earlier: { folder: "earlier", contents: planContents(earlier) } } : {}) });
         const shippedFiles = () => ["accountB", "accountA"].map((s) => readStackFile(path.join(projectRoot, `Pulumi.${s}.yaml`)));
         const renamed = (file: StackFile): StackFile => ({ ...file, config: { ...file.config, "cross-account-pipeline:pipelineName": "RenamedPipeline" } });
         let shippedPlan: PlanResult;

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -55,6 +55,37 @@ describe("npm run plan, as a command", () => {
         assert.equal(fs.readFileSync(notes, "utf8"), "mine");
     });
 
+    it("reports a bad value that 121 stacks share once, at its file, line and column, exits 2 and writes nothing", function () {
+        this.timeout(60_000);
+        const project = path.join(scratch, "shared-targets");
+        fs.mkdirSync(project);
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), [
+            "name: cross-account-pipeline",
+            "runtime: nodejs",
+            "config:",
+            "  targets:",
+            "    value:",
+            "      - name: Staging",
+            "        stack: organization/cross-account-pipeline/accountB",
+            "        accountId: 234567890123",
+            "        applicationName: App",
+            "        deploymentGroupName: Group",
+            "",
+        ].join("\n"));
+        const stackFiles = Array.from({ length: 121 }, (_, i) => {
+            const file = path.join(project, `Pulumi.pipeline${i}.yaml`);
+            fs.writeFileSync(file, `config:\n  cross-account-pipeline:deploy: pipeline\n  cross-account-pipeline:region: us-east-2\n  cross-account-pipeline:pipelineAccountId: "111111111111"\n  cross-account-pipeline:pipelineName: Pipeline${i}\n`);
+            return file;
+        });
+        const out = path.join(scratch, "never-written-shared");
+        const run = spawnSync(program, [...cli, "--out", out, ...stackFiles], { cwd: projectRoot, encoding: "utf8" });
+        assert.equal(run.status, exitStatus.badInput, run.stderr);
+        assert.equal(run.stdout, "", "nothing that reads like a plan");
+        assert.equal(run.stderr, `plan: ${path.join(project, "Pulumi.yaml")}:8:20: targets[0].accountId: 234567890123 is a number in YAML; ` +
+            `quote it: "234567890123" (an AWS account id is 12 digits, as a string) [all 121 stacks]\n`);
+        assert.ok(!fs.existsSync(out), "no plan folder");
+    });
+
     it("prints the counts and the checks by default, the whole listing in plan.txt; compares with an earlier plan, exiting 4 on a change and 1 on a failure", function () {
         this.timeout(240_000);
         const plan = (...args: string[]) => spawnSync(program, [...cli, ...args], { cwd: projectRoot, encoding: "utf8" });
@@ -98,6 +129,30 @@ describe("npm run plan, as a command", () => {
         assert.match(failing.stdout, /\nPLAN FAILED: \d+ problems? \(see above\) in [\d.]+ s; against .*: /);
     });
 
+    it("refuses at once, exit 2, a stack file path that is a named pipe or a device, and a project file that is a named pipe, each of which held the plan up", function () {
+        this.timeout(60_000);
+        const pipe = path.join(scratch, "Pulumi.pipe.yaml");
+        execFileSync("mkfifo", [pipe]);
+        const project = path.join(scratch, "piped-project");
+        fs.mkdirSync(project);
+        execFileSync("mkfifo", [path.join(project, "Pulumi.yaml")]);
+        const stackFile = path.join(project, "Pulumi.accountA.yaml");
+        fs.copyFileSync(path.join(projectRoot, "Pulumi.accountA.yaml"), stackFile);
+        const out = path.join(scratch, "never-written-special");
+        // A plan that waits on a pipe or reads /dev/zero is killed: the test fails instead of hanging.
+        const run = spawnSync(program, [...cli, "--out", out, pipe, "/dev/zero", stackFile], { cwd: projectRoot, encoding: "utf8", timeout: 30_000 });
+        assert.equal(run.error, undefined, "the plan did not finish in 30 s");
+        assert.equal(run.status, exitStatus.badInput, run.stderr);
+        assert.equal(run.stderr, [
+            `plan: ${pipe}: is a named pipe, not a regular file; expected a stack file named Pulumi.<stack>.yaml`,
+            "plan: /dev/zero: is a character device, not a regular file; expected a stack file named Pulumi.<stack>.yaml",
+            `plan: ${path.join(project, "Pulumi.yaml")}: is a named pipe, not a regular file; expected the project file of a Pulumi project`,
+            "",
+        ].join("\n"));
+        assert.equal(run.stdout, "");
+        assert.ok(!fs.existsSync(out));
+    });
+
     it("refuses, as a usage error naming it, an --against folder that is not a plan folder, and writes nothing", function () {
         this.timeout(60_000);
         const notes = path.join(scratch, "notes");
@@ -128,6 +183,17 @@ describe("npm run plan, as a command", () => {
         const command = parseArguments(["-v", "--against", "base", "--out=plan-head", "Pulumi.accountA.yaml"], projectRoot);
         assert.deepEqual(command, { stackFiles: [path.resolve("Pulumi.accountA.yaml")], outDir: path.resolve("plan-head"), against: "base", verbose: true, help: false });
         assert.equal(parseArguments(["-h"], os.tmpdir()).help, true, "--help needs no stack file");
+    });
+
+    it("documents, in --help as in the README, exit 2 for a config value the program refuses and 1 for a failed check of a valid config", function () {
+        this.timeout(60_000);
+        const run = spawnSync(program, [...cli, "--help"], { cwd: projectRoot, encoding: "utf8" });
+        assert.equal(run.status, exitStatus.ok);
+        const help = run.stdout.replace(/\s+/g, " ");
+        assert.match(help, /1 a check of a valid config failed, 2 a wrong command line, stack file \(a config value the program refuses, in it or in Pulumi\.yaml, included\)/);
+        const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+        assert.match(readme, /\n\| 1 \| the plan does not hold: a check of a valid config failed/);
+        assert.match(readme, /\n\| 2 \| the command line, a stack file \(one that cannot be read, or a config value in it or in `Pulumi\.yaml` that the program refuses\)/);
     });
 
     it("exits 2 with the usage on an unknown option", function () {

@@ -8,12 +8,12 @@ import { PlanResult, runPlan, stackQuotas, stackRuleResources, stackRuleResults 
 import { renderQuotas } from "../offline-plan/report";
 import { planContents, writePlan } from "../offline-plan/writePlan";
 import { readStackFile } from "../project/stackFiles";
-import { projectRoot } from "./fixtures";
+import { configured, projectRoot } from "./fixtures";
 
 describe("the plan's AWS quotas", () => {
     let shippedPlan: PlanResult;
     before(async () => {
-        shippedPlan = await runPlan({ stackFiles: ["accountB", "accountA"].map((stack) => readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`))) });
+        shippedPlan = await runPlan({ stacks: configured(["accountB", "accountA"].map((stack) => readStackFile(path.join(projectRoot, `Pulumi.${stack}.yaml`)))) });
     });
 
     it("prints the largest figure of each quota as a share of its limit, naming what it is", () => {

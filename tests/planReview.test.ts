@@ -13,7 +13,7 @@ import { reviewChanges } from "../offline-plan/review";
 import { renderSummary } from "../offline-plan/summary";
 import { planContents, readPlanFolder, writePlan } from "../offline-plan/writePlan";
 import { readStackFile } from "../project/stackFiles";
-import { pipelineAccountId, projectRoot, shippedDeployRoleArn, shippedRolePaths, targetAccountId } from "./fixtures";
+import { configured, pipelineAccountId, projectRoot, shippedDeployRoleArn, shippedRolePaths, targetAccountId } from "./fixtures";
 
 const pipelineRole = `arn:aws:iam::${pipelineAccountId}:role/CrossAccountPipeline-CodePipelineService`;
 const buildRole = `arn:aws:iam::${pipelineAccountId}:role/CrossAccountPipeline-CodeBuildService`;
@@ -43,7 +43,7 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
     let contents: PlanContents;
     let scratch: string;
     before(async () => {
-        shipped = await runPlan({ stackFiles: ["accountB", "accountA"].map((s) => readStackFile(path.join(projectRoot, `Pulumi.${s}.yaml`))) });
+        shipped = await runPlan({ stacks: configured(["accountB", "accountA"].map((s) => readStackFile(path.join(projectRoot, `Pulumi.${s}.yaml`)))) });
         contents = planContents(shipped);
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-review-"));
     });
@@ -229,8 +229,8 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
         it("shows a target added: its account's resources, and the pipeline account's policies granting its roles though no resource is added there", async function () {
             this.timeout(120_000);
             // One after the other: Pulumi's runtime mocks are global to the process.
-            const one = await runPlan({ stackFiles: [benchmarkStack(1, 1)] });
-            const two = await runPlan({ stackFiles: [benchmarkStack(2, 1)] });
+            const one = await runPlan({ stacks: configured([benchmarkStack(1, 1)]) });
+            const two = await runPlan({ stacks: configured([benchmarkStack(2, 1)]) });
             const planDiff = diffPlans("base", planContents(one), planContents(two));
             const target02 = planDiff.accounts.find((a) => a.account === "200000000002")!;
             assert.ok(target02.resourcesAdded.some((r) => r.type === "aws:iam/role:Role" && r.properties.name === "Target02-CrossAccount"));
@@ -272,7 +272,7 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
         });
 
         it("puts failures first, each with its message, and with --against holds the diff in diff blocks", async () => {
-            const failed = await runPlan({ stackFiles: [readStackFile(path.join(projectRoot, "Pulumi.accountA.yaml"))] });
+            const failed = await runPlan({ stacks: configured([readStackFile(path.join(projectRoot, "Pulumi.accountA.yaml"))]) });
             const failedContents = planContents(failed);
             const summary = renderSummary(failed, failedContents, reviewChanges(diffPlans("plan-base", contents, failedContents), contents, failedContents, []));
             assert.match(summary, /^# Cross-account pipeline plan: PLAN FAILED/);
@@ -287,7 +287,7 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
 
         it("draws 25 targets of the same shape once, with their count, within a bound of nodes and lines", async function () {
             this.timeout(240_000);
-            const many = await runPlan({ stackFiles: [benchmarkStack(25, 1)] });
+            const many = await runPlan({ stacks: configured([benchmarkStack(25, 1)]) });
             const diagram = trustDiagram(planContents(many), accountTitle(many));
             assert.ok(diagram.nodes <= 20 && diagram.lines.length <= 40, `${diagram.nodes} nodes, ${diagram.lines.length} lines`);
             assert.ok(diagram.lines.some((l) => /subgraph a\d+\["25 accounts of the same shape, drawn once: target Target01 \(200000000001\), target Target02 \(200000000002\), target Target03 \(200000000003\) … target Target25 \(200000000025\)"\]/.test(l)), diagram.lines.join("\n"));

@@ -4,12 +4,13 @@ import { strict as assert } from "node:assert";
 import { quotas } from "../definition/quotas";
 import { benchmarkStack } from "../offline-plan/bench";
 import { runPlan } from "../offline-plan/plan";
+import { configured } from "./fixtures";
 
 describe("a pipeline of 250 target accounts over three regions", () => {
     it("plans with every AWS quota held and the access chain proven for every target", async function () {
         // The program's evaluation under mocks dominates (about a minute on an idle two-core machine): measured by `npm run bench`, not here.
         this.timeout(20 * 60 * 1000);
-        const result = await runPlan({ stackFiles: [benchmarkStack(250, 3, 49)] });
+        const result = await runPlan({ stacks: configured([benchmarkStack(250, 3, 49)]) });
         assert.deepEqual(result.stacks.map((s) => s.error), [undefined]);
         assert.deepEqual(result.createTime.filter((c) => !c.ok), []);
         assert.deepEqual(result.access.filter((f) => !f.ok).map((f) => `${f.check.hop}: ${f.message}`), []);

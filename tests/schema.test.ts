@@ -7,8 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { configKeys, configNamespace, ConfigError, parseConfig } from "../config";
-import { parseStackFile, programKeys, readProjectFile, readStackFile, stackFilesIn, withProjectConfig } from "../project/stackFiles";
-import { declarationsIn, projectConfigDeclarations, projectFiles } from "../schema/projectFile";
+import { parseProjectFile, parseStackFile, programKeys, readProjectFile, readStackFile, StackFileError, stackFilesIn, withProjectConfig } from "../project/stackFiles";
+import { projectConfigDeclarations, projectFiles, withCurrentDeclarations } from "../schema/projectFile";
+import { projectFileSchema, projectFileSchemaText, projectSchemaFile } from "../schema/projectFileSchema";
 import { configReference, schemaFile, stackFileSchema, stackFileSchemaText } from "../schema/stackFileSchema";
 import { projectRoot, stagingEntry } from "./fixtures";
 
@@ -117,6 +118,12 @@ describe("the stack files' JSON Schema", () => {
             { name: "a misspelled target field", text: stagingWith("acountId: x"), complaint: /targets\/0 must NOT have additional properties acountId/ },
             { name: "a target stack that is not a full stack name", text: stagingWith("stack: accountB"), complaint: /targets\/0\/stack must match pattern/ },
             { name: "a flag that is not true or false", text: accountAWith("cross-account-pipeline:protectArtifacts: maybe"), complaint: /protectArtifacts must be equal to one of the allowed values/ },
+            {
+                name: "an extra action's runOrder above CodePipeline's 999 and an empty configuration value",
+                text: accountAWith("cross-account-pipeline:extraActions:", "  - {stage: Build, name: Checks, category: Test, provider: CodeBuild, inputArtifacts: [SourceOutput], runOrder: 1000, configuration: {ProjectName: \"\"}}"),
+                complaint: /extraActions\/0\/runOrder must be <= 999/,
+            },
+            { name: "an instance tag key over 128 characters", text: stagingWith(`instanceTag: {key: ${"k".repeat(129)}, value: v}`), complaint: /targets\/0\/instanceTag\/key must NOT have more than 128 characters/ },
         ];
         for (const c of invalid) {
             it(c.name, () => {
@@ -176,7 +183,9 @@ describe("the project files (Pulumi.yaml)", () => {
         const project = readProjectFile(path.dirname(path.join(projectRoot, file)));
 
         it(`${file} declares the program's scalar keys as config/schema.ts does`, () => {
-            assert.deepEqual(JSON.parse(JSON.stringify(declarationsIn(text))), JSON.parse(JSON.stringify(projectConfigDeclarations())), "run `npm run schema` and commit the result");
+            assert.equal(text, withCurrentDeclarations(text), "run `npm run schema` and commit the result");
+            const declared = (parseYaml(text) as { config: Record<string, unknown> }).config;
+            assert.deepEqual(Object.fromEntries(Object.keys(projectConfigDeclarations()).map((key) => [key, declared[key]])), JSON.parse(JSON.stringify(projectConfigDeclarations())));
             assert.deepEqual(Object.keys(projectConfigDeclarations()), ["deploy", "region", "pipelineAccountId", "pipelineName", "artifactRetentionDays", "buildLogRetentionDays", "protectArtifacts"]);
         });
 
@@ -202,4 +211,145 @@ describe("the project files (Pulumi.yaml)", () => {
             assert.equal(edited.config[`${configNamespace}:protectArtifacts`], "true", "a declared default reaches the program as text, as the CLI passes it");
         });
     }
+});
+
+// A shared scalar for every stack is a `value:` in the key's declaration in Pulumi.yaml; `npm run schema` regenerates
+// the type, description and default of each declaration and keeps everything else.
+describe("npm run schema, on a Pulumi.yaml its user edited", () => {
+    const description = (key: string) => projectConfigDeclarations()[key].description;
+    const project = (...configLines: string[]) => ["name: cross-account-pipeline", "runtime: nodejs", "config:", ...configLines.map((line) => `  ${line}`), ""].join("\n");
+    const regenerated = (text: string) => {
+        const once = withCurrentDeclarations(text);
+        assert.equal(withCurrentDeclarations(once), once, "a second run changes nothing");
+        return once;
+    };
+    const configOf = (text: string) => (parseYaml(text) as { config: Record<string, unknown> }).config;
+
+    it("keeps a value: set for every stack, and leaves out the program's default, which the CLI refuses beside it", () => {
+        const text = regenerated(project(
+            "# every stack's pipeline",
+            "pipelineName: { type: string, description: words of an older schema, default: CrossAccountPipeline, value: Shared }",
+        ));
+        assert.match(text, /\n {2}# every stack's pipeline\n {2}pipelineName: \{ type: string, description: .*, value: Shared \}\n/);
+        assert.deepEqual(configOf(text).pipelineName, { type: "string", description: description("pipelineName"), value: "Shared" });
+        const read = parseProjectFile("Pulumi.yaml", text);
+        assert.equal(read.config[`${configNamespace}:pipelineName`], "Shared", "and every stack of the project reads it");
+        assert.equal(read.config[`${configNamespace}:protectArtifacts`], "true", "a declaration without a value keeps the program's default");
+    });
+
+    it("keeps a declaration written in block style so, with the user's fields, and makes a plain value (Pulumi's shorthand) the value", () => {
+        const text = regenerated(project(
+            "protectArtifacts:",
+            "  type: boolean",
+            "  value: false",
+            "  secret: false",
+            "artifactRetentionDays: 7",
+        ));
+        assert.match(text, /\n {2}protectArtifacts:\n {4}type: boolean\n {4}description: .*\n {4}value: false\n {4}secret: false\n/);
+        assert.deepEqual(configOf(text).artifactRetentionDays, { type: "integer", description: description("artifactRetentionDays"), value: 7 });
+        assert.equal(parseProjectFile("Pulumi.yaml", text).config[`${configNamespace}:artifactRetentionDays`], "7");
+    });
+
+    it("adds a declaration the file lacks, drops the generated fields of a key the program no longer has, and leaves other entries alone", () => {
+        const text = regenerated(project(
+            "retiredKey: { type: string, description: a key the program no longer has }",
+            "renamedKey: { type: string, description: another, value: kept }",
+            "aws:region: { value: us-east-2 }",
+            "targets: { value: [] }",
+        ));
+        const config = configOf(text);
+        assert.ok(!("retiredKey" in config));
+        assert.deepEqual(config.renamedKey, { value: "kept" });
+        assert.deepEqual([config["aws:region"], config.targets], [{ value: "us-east-2" }, { value: [] }]);
+        assert.deepEqual(Object.keys(config).filter((key) => key in projectConfigDeclarations()), Object.keys(projectConfigDeclarations()));
+    });
+
+    it("a value and a default together are refused by the plan, as by the Pulumi CLI, naming where", () => {
+        assert.throws(() => parseProjectFile("Pulumi.yaml", project("pipelineName: { type: string, default: A, value: B }")), (e: Error) => e instanceof StackFileError
+            && e.message === `Pulumi.yaml:4:17: config pipelineName has both a default and a value, which the Pulumi CLI refuses ("cannot have both a 'default' and 'value' attribute"); expected one: value: to set it for every stack`);
+    });
+});
+
+describe("the project files' JSON Schema", () => {
+    const committedProjectSchema = path.join(projectRoot, projectSchemaFile);
+    const validateProject = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(committedProjectSchema, "utf8")));
+    const shippedProject = shippedText("Pulumi.yaml");
+
+    /** The validator's complaints about a project file's text, as "<instance path> <message>". */
+    function projectComplaints(text: string): string[] {
+        return validateProject(parseYaml(text)) ? [] : (validateProject.errors ?? []).map((e) => `${e.instancePath} ${e.message}${e.params && "additionalProperty" in e.params ? ` ${e.params.additionalProperty}` : ""}`);
+    }
+
+    /** What the program says of the shipped pipeline stack in a project of this Pulumi.yaml: the problems of its config or of the project file; none when it accepts it. */
+    function programProblems(text: string): string[] {
+        try {
+            const stack = parseStackFile(path.join(projectRoot, "Pulumi.accountA.yaml"), shippedText("Pulumi.accountA.yaml"));
+            parseConfig(programKeys(withProjectConfig(stack, parseProjectFile("Pulumi.yaml", text))));
+            return [];
+        } catch (e) {
+            if (e instanceof ConfigError) {
+                return e.problems;
+            }
+            if (e instanceof StackFileError) {
+                return [e.message];
+            }
+            throw e;
+        }
+    }
+
+    /** The shipped Pulumi.yaml with `lines` added at the top of its config (two-space indented under `config:`). */
+    const projectWith = (...lines: string[]) => shippedProject.replace("\nconfig:\n", `\nconfig:\n${lines.map((l) => `  ${l}\n`).join("")}`);
+
+    it("is current: the committed file is what `npm run schema` generates from config/schema.ts", () => {
+        assert.equal(fs.readFileSync(committedProjectSchema, "utf8"), projectFileSchemaText(), "run `npm run schema` and commit the result");
+    });
+
+    it("describes every key of the program's namespace, with its namespace or without, and no other", () => {
+        const config = projectFileSchema().properties!.config as { properties: Record<string, unknown> };
+        assert.deepEqual(Object.keys(config.properties), configKeys.flatMap((key) => [`${configNamespace}:${key}`, key]));
+    });
+
+    for (const file of projectFiles) {
+        it(`${file} names it on its first line, by a path relative to itself`, () => {
+            const [firstLine] = shippedText(file).split("\n");
+            const named = /^# yaml-language-server: \$schema=(\S+)$/.exec(firstLine)?.[1];
+            assert.ok(named, `first line: ${firstLine}`);
+            assert.equal(path.resolve(path.dirname(path.join(projectRoot, file)), named), committedProjectSchema);
+        });
+    }
+
+    describe("accepts", () => {
+        for (const file of projectFiles) {
+            it(`the shipped ${file}`, () => assert.deepEqual(projectComplaints(shippedText(file)), []));
+        }
+
+        const valid: [string, string][] = [
+            ["a value every stack gets, in a declaration", projectWith("pipelineName: { type: string, description: one for all, value: Shared }").replace(/\n {2}pipelineName: \{ type: string, description: "pipeline name.*\n/, "\n")],
+            ["a plain value, Pulumi's shorthand for a default", projectWith("artifactRetentionDays: 7").replace(/\n {2}artifactRetentionDays: \{.*\n/, "\n")],
+            ["another namespace's value", projectWith("aws:region: { value: us-east-2 }", "aws:profile: pipeline-admin")],
+        ];
+        for (const [name, text] of valid) {
+            it(`${name}, as the program does`, () => {
+                assert.deepEqual(projectComplaints(text), []);
+                assert.deepEqual(programProblems(text), []);
+            });
+        }
+    });
+
+    describe("flags what the program refuses, as an editor would", () => {
+        const invalid: { name: string; text: string; complaint: RegExp }[] = [
+            { name: "a shared target's account id YAML reads as a number", text: shippedProject.replace(`accountId: "222222222222"`, "accountId: 222222222222"), complaint: /^\/config\/targets\/value\/0\/accountId must be string$/ },
+            { name: "a shared pipeline name that is no pipeline name", text: projectWith("pipelineName: { type: string, value: Shared Pipeline }").replace(/\n {2}pipelineName: \{ type: string, description: "pipeline name.*\n/, "\n"), complaint: /^\/config\/pipelineName\/value must match pattern/ },
+            { name: "a misspelled key of the namespace", text: projectWith("pipelineNmae: { value: Shared }"), complaint: /^\/config must NOT have additional properties pipelineNmae$/ },
+            { name: "a declaration with both a default and a value", text: projectWith("pipelineName: { type: string, default: A, value: B }").replace(/\n {2}pipelineName: \{ type: string, description: "pipeline name.*\n/, "\n"), complaint: /^\/config\/pipelineName must NOT be valid$/ },
+            { name: "a project named otherwise, whose keys the program does not read", text: shippedProject.replace("name: cross-account-pipeline", "name: my-pipeline"), complaint: /^\/name must be equal to constant$/ },
+        ];
+        for (const c of invalid) {
+            it(c.name, () => {
+                const found = projectComplaints(c.text);
+                assert.ok(found.some((complaint) => c.complaint.test(complaint)), `expected ${c.complaint} among:\n  ${found.join("\n  ")}`);
+                assert.ok(programProblems(c.text).length > 0, "the program refuses it too");
+            });
+        }
+    });
 });

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseConfig } from "../config";
 import * as yaml from "yaml";
-import { parseStackFile, programKeys, readStackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
+import { maxConfigFileBytes, parseStackFile, programKeys, readStackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
 import { selfContainedStackDocument } from "./fixtures";
 
 const namespace = "cross-account-pipeline";
@@ -59,8 +59,8 @@ describe("stack files, read as the Pulumi CLI reads them", () => {
         assert.equal(program(`${accountA}  ${namespace}:protectArtifacts: TRUE\n`).protectArtifacts, true);
         assert.equal(program(`${accountA}  ${namespace}:pipelineName: ~\n`).pipelineName, "CrossAccountPipeline");
         assert.throws(() => program(`${accountA}  ${namespace}:protectArtifacts: "TRUE"\n`), /protectArtifacts: "TRUE" is not valid; expected true or false/);
-        assert.throws(() => program(accountA.replace(`accountId: "222222222222"`, "accountId: 222222222222")), /targets\[0\]\.accountId: "222222222222" is not an AWS account id/);
-        assert.throws(() => program(accountA.replace("- name: Staging", "- name: n")), /targets\[0\]\.name: "false" is not valid/);
+        assert.throws(() => program(accountA.replace(`accountId: "222222222222"`, "accountId: 222222222222")), /targets\[0\]\.accountId: 222222222222 is a number in YAML; quote it: "222222222222"/);
+        assert.throws(() => program(accountA.replace("- name: Staging", "- name: n")), /targets\[0\]\.name: false is a boolean in YAML/);
     });
 
     it("merges << keys as yaml.v2 does: a key set before the merge is overwritten, earlier mappings of a list win", () => {
@@ -128,6 +128,23 @@ describe("stack files, read as the Pulumi CLI reads them", () => {
         it("a missing file", () => {
             const missing = path.join(dir, "Pulumi.gone.yaml");
             assert.throws(() => readStackFile(missing), new RegExp(`^StackFileError: ${missing.replace(/\./g, "\\.")}: no such file; expected a stack file`));
+        });
+
+        // A named pipe and a device are tested through the plan's process (tests/planCli.test.ts), with a timeout: read
+        // here, they would hold the test up rather than fail it if they were read as files again.
+        it("a file larger than 1 MiB, and not one of exactly 1 MiB", () => {
+            const config = `config:\n  ${namespace}:region: us-east-2\n`;
+            const ofSize = (bytes: number) => {
+                const file = path.join(dir, `Pulumi.size${bytes}.yaml`);
+                fs.writeFileSync(file, `${config}#${"x".repeat(bytes - config.length - 2)}\n`);
+                assert.equal(fs.statSync(file).size, bytes);
+                return file;
+            };
+            assert.equal(maxConfigFileBytes, 1024 * 1024);
+            assert.equal(readStackFile(ofSize(maxConfigFileBytes), () => undefined).config[`${namespace}:region`], "us-east-2");
+            const larger = ofSize(maxConfigFileBytes + 1);
+            assert.throws(() => readStackFile(larger, () => undefined), (e: Error) => e instanceof StackFileError
+                && e.message === `${larger}: is 1,048,577 bytes, more than a config file holds (at most 1 MiB, 1,048,576 bytes); expected a stack file named Pulumi.<stack>.yaml`);
         });
 
         it("a file that is not named like a stack file", () => {
