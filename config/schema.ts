@@ -474,6 +474,8 @@ export const configSchema = z.strictObject(configShape, {
 
 /** The config as written, each key parsed and defaulted on its own. */
 export type ConfigDocument = z.output<typeof configSchema>;
+/** The program's config as values (a program's own object: lists and objects as they are, numbers and flags as such). */
+export type ConfigInput = z.input<typeof configSchema>;
 type TargetEntry = ConfigDocument["targets"][number];
 
 /** A target's role name: as configured, or derived from the target's name. */
