@@ -1,6 +1,7 @@
 // `plan/summary.md`: one Markdown file a pull request can show as it is (GitHub's job summary, a
 // comment): the verdict, per account the counts, the checks with failures first, the changes
 // against an earlier plan, and the picture of the trust.
+import { newVpcLines } from "./awsxVpc";
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { trustDiagram } from "./diagram";
 import type { PlanContents } from "./grants";
@@ -23,6 +24,7 @@ export function renderSummary(result: PlanResult, contents: PlanContents, planDi
         "|---|---|---:|---:|",
         ...accountsOf(result).map(({ account, resources, policies }) => `| ${account} | ${cell(title(account))} | ${resources.length} | ${policies} |`),
         "",
+        ...newVpcLines(result.stacks, title).flatMap((line, index, all) => [`- ${cell(line)}`, ...(index === all.length - 1 ? [""] : [])]),
         "## Checks",
         "",
     ];
