@@ -1,6 +1,7 @@
 // `plan/summary.md`: one Markdown file a pull request can show as it is (GitHub's job summary, a
 // comment): the verdict, per account the counts, the checks with failures first, the changes
 // against an earlier plan, and the picture of the trust.
+import { newVpcLines } from "./awsxVpc";
 import { trustDiagram } from "./diagram";
 import type { PlanContents } from "./grants";
 import { checkGroups, PlanResult } from "./plan";
@@ -27,6 +28,7 @@ export function renderSummary(result: PlanResult, contents: PlanContents, review
         "|---|---:|---:|",
         ...accountGroups(result).map((group) => `| ${cell(group.text)} | ${group.resources}${group.accounts.length > 1 ? " each" : ""} | ${group.policies}${group.accounts.length > 1 ? " each" : ""} |`),
         "",
+        ...newVpcLines(result.stacks, title).flatMap((line, index, all) => [`- ${cell(line)}`, ...(index === all.length - 1 ? [""] : [])]),
         "## Checks",
         "",
     ];
