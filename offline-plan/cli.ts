@@ -158,7 +158,7 @@ async function main(): Promise<number> {
     const planDiff = earlier && diffPlans(command.against!, earlier, contents);
     const report = renderPlan(result, planDiff);
     contents.set(reportFile, report);
-    contents.set(summaryFile, renderSummary(result, contents, planDiff));
+    contents.set(summaryFile, renderSummary(result, contents, planDiff, earlier));
     if (planDiff) {
         contents.set(diffFile, planDiff);
     }

@@ -147,7 +147,8 @@ async function renderInPage(source: string): Promise<{ svg: string; geometry: Di
         const r = element.getBoundingClientRect();
         return { x: r.x, y: r.y, width: r.width, height: r.height };
     };
-    const text = (element: Element) => (element.textContent ?? "").replace(/\s+/g, " ").trim();
+    // A label is HTML in a foreignObject: its text as shown, a line break a space.
+    const text = (element: Element) => (element.querySelector<HTMLElement>("foreignObject div")?.innerText ?? element.textContent ?? "").replace(/\s+/g, " ").trim();
     // Mermaid's ids: `diagram-flowchart-<node>-<n>` for a node, `diagram-<subgraph>` for a box, `L_<from>_<to>_<n>` for an edge.
     const nodes = [...root.querySelectorAll("g.node")].map((node) => ({ id: /^diagram-flowchart-(.+)-\d+$/.exec(node.id)![1], box: box(node), text: text(node) }));
     const edges = [...root.querySelectorAll<SVGPathElement>("path.flowchart-link")].map((edge) => {

@@ -8,7 +8,7 @@ import { opCounts, stepLines } from "./lifecycle";
 import { checkGroups, PlanResult } from "./plan";
 import { accountsOf, accountTitle, verdict } from "./report";
 
-export function renderSummary(result: PlanResult, contents: PlanContents, planDiff?: PlanDiff): string {
+export function renderSummary(result: PlanResult, contents: PlanContents, planDiff?: PlanDiff, earlier?: PlanContents): string {
     const title = accountTitle(result);
     const lines: string[] = [
         `# Cross-account pipeline plan: ${result.ok ? "PLAN OK" : "PLAN FAILED"}`,
@@ -52,7 +52,7 @@ export function renderSummary(result: PlanResult, contents: PlanContents, planDi
             lines.push(`### ${block.heading}`, "", "```diff", ...block.lines, "```", "");
         }
     }
-    const diagram = trustDiagram(contents, title);
+    const diagram = trustDiagram(contents, title, { earlier });
     lines.push(
         "## Who reaches what",
         "",
