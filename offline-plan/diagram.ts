@@ -456,10 +456,11 @@ function edgeText(edge: Edge): string {
 
 /**
  * Where a node stands, left to right. A pipeline account's roles that reach into other accounts stand
- * alone in the first column, its other roles next, then its own resources, the other accounts' roles,
- * their resources, and last what other accounts reach in a pipeline account (its artifact stores).
+ * alone in the first column, and the next is left empty: their edges, which fan out to every target, bend
+ * there. Then the pipeline account's other roles, its own resources, the other accounts' roles, their
+ * resources, and last what other accounts reach in a pipeline account (its artifact stores).
  */
-enum Column { pipelineRoleReachingOut, pipelineRoles, pipelineResources, targetRoles, targetResources, shared }
+enum Column { pipelineRoleReachingOut = 0, pipelineRoles = 2, pipelineResources, targetRoles, targetResources, shared }
 
 function columnsOf(graph: Graph): Map<string, Column> {
     const crossing = [...graph.edges.values()].filter((e) => graph.nodes.get(e.from)!.account !== graph.nodes.get(e.to)!.account);

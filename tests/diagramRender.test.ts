@@ -178,6 +178,18 @@ describe("the plan's diagram as Mermaid renders it", function () {
             assert.match(drawn.node("against the earlier plan").text, /\+ thick, green: new/);
         });
 
+        it("marks a target added to 25 over 3 regions, its fan-out from the pipeline role clear of the pipeline account's other roles", async () => {
+            // The earlier plan, as one without Target25 would have written it: none of its account's files or checks.
+            const now = await manyTargetsPlan();
+            const earlier: PlanContents = new Map([...now.contents].filter(([file]) => !file.startsWith("account-200000000025/")).map(([file, value]) => [file, structuredClone(value)]));
+            const checks = earlier.get("checks.json") as { access: { principal: string; resource: string }[] };
+            checks.access = checks.access.filter((a) => ![a.principal, a.resource].some((arn) => arn.includes(":200000000025:")));
+            const drawn = await draw(now, { earlier });
+            assert.deepEqual(drawn.problems, []);
+            assert.ok(drawn.boxTitles.includes("+ 200000000025: target Target25"), drawn.boxTitles.join(" | "));
+            assert.match(drawn.node("Group25").text, /^\+ CodeDeploy App25: Group25 us-east-2 wave 4 of 4: Wave3, approved first$/);
+        });
+
         it("marks a target account that is gone, dotted, and its edges", async () => {
             const drawn = await draw(withoutProduction, { earlier: withProduction.contents });
             assert.deepEqual(drawn.problems, []);

@@ -258,8 +258,8 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             const mermaid = /```mermaid\n([\s\S]*?)\n```/.exec(summary)![1].split("\n");
             assert.equal(mermaid[0], "flowchart LR");
             const node = (role: string, name: string) => new RegExp(`^\\s+(n\\d+)\\("${role}<br>${name}"\\)$`).exec(mermaid.find((l) => l.includes(`("${role}<br>${name}")`))!)![1];
-            // The pipeline role stands alone in the first column, the target's roles in the fourth: the edge spans three.
-            assert.ok(mermaid.includes(`  ${node("role", "CrossAccountPipeline-CodePipelineService")} ---->|"assume"| ${node("deploy role", "CrossAccount_Role")}`));
+            // The pipeline role stands alone in the first column, an empty one after it, the target's roles in the fifth: the edge spans four.
+            assert.ok(mermaid.includes(`  ${node("role", "CrossAccountPipeline-CodePipelineService")} ----->|"assume"| ${node("deploy role", "CrossAccount_Role")}`));
             assert.deepEqual(mermaid.filter((l) => l.includes("subgraph")),
                 [`  subgraph a1["${pipelineAccountId}: pipeline account"]`, `  subgraph a2["${pipelineAccountId}: what targets reach"]`, `  subgraph a3["${targetAccountId}: target Staging"]`]);
             assert.ok(mermaid.some((l) => /^ {4}n\d+\["CodeDeploy<br>AccountBApplicationName: AccountBApplicationGroupName<br>us-east-2<br>wave 1 of 1: Staging"\]$/.test(l)), mermaid.join("\n"));
