@@ -169,7 +169,7 @@ async function main(): Promise<number> {
     const review = planDiff && reviewChanges(planDiff, earlier!, contents, result.lifecycle.nextUp?.steps ?? []);
     const report = renderPlan(result, planDiff, review);
     contents.set(reportFile, report);
-    contents.set(summaryFile, renderSummary(result, contents, review));
+    contents.set(summaryFile, renderSummary(result, contents, review, earlier));
     if (planDiff) {
         contents.set(diffFile, planDiff);
     }
