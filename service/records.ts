@@ -195,8 +195,15 @@ export class RunStore {
         return fs.readdirSync(this.dir).filter((file) => file.endsWith(".jsonl")).map((file) => file.slice(0, -".jsonl".length));
     }
 
+    /** A run's file, open for appending after its last whole line (a line a crash cut short is ended first). */
     private append(id: string): RunFile {
-        return new RunFile(fs.openSync(this.fileOf(id), "a", 0o600));
+        const fd = fs.openSync(this.fileOf(id), "a+", 0o600);
+        const { size } = fs.fstatSync(fd);
+        const last = Buffer.alloc(1);
+        if (size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) {
+            fs.writeSync(fd, "\n");
+        }
+        return new RunFile(fd);
     }
 
     private fileOf(id: string): string {

@@ -38,7 +38,7 @@ const urlPassword = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
 /** A function that copies a JSON value with every secret in its strings replaced. */
 export function redactor(secrets: readonly string[]): <T>(value: T) => T {
     const inText = (text: string): string =>
-        secrets.reduce((redacted, secret) => redacted.split(secret).join(REDACTED), text).replace(urlPassword, `$1${REDACTED}`);
+        secrets.reduce((redacted, secret) => redacted.split(secret).join(REDACTED), text).replace(urlPassword, `$1${REDACTED}@`);
     const walk = (value: unknown): unknown => {
         if (typeof value === "string") {
             return inText(value);

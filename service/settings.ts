@@ -1,6 +1,7 @@
 // The service's settings, from its environment: read and checked by env-schema against the JSON Schema
 // below, every problem in one message, before anything starts.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import envSchema from "env-schema";
 
@@ -34,6 +35,15 @@ export class SettingsError extends Error {
 /** A token shorter than this is refused: it must not be guessable (`openssl rand -hex 32` gives 64 characters). */
 export const MIN_TOKEN_LENGTH = 32;
 
+/**
+ * Plans at a time when PIPELINE_SERVICE_PLAN_CONCURRENCY does not say: one per two cores. A plan's access checks
+ * already run on every core (verification/parallelChecks.ts): on 2 cores, 2 plans at a time finish no more plans per
+ * second than 1 (npm run bench:service), each taking twice as long.
+ */
+export function defaultPlanConcurrency(cores: number): number {
+    return Math.max(1, Math.floor(cores / 2));
+}
+
 /** The environment the service reads, as JSON Schema: env-schema coerces and checks it. */
 const environmentSchema = {
     type: "object",
@@ -44,7 +54,7 @@ const environmentSchema = {
         PIPELINE_SERVICE_TOKEN_FILE: { type: "string", minLength: 1 },
         PIPELINE_PROJECT_DIR: { type: "string", minLength: 1 },
         PIPELINE_SERVICE_RECORDS: { type: "string", minLength: 1 },
-        PIPELINE_SERVICE_PLAN_CONCURRENCY: { type: "integer", minimum: 1, maximum: 64, default: 2 },
+        PIPELINE_SERVICE_PLAN_CONCURRENCY: { type: "integer", minimum: 1, maximum: 64 },
         PIPELINE_SERVICE_PLAN_QUEUE: { type: "integer", minimum: 0, maximum: 1000, default: 8 },
         PIPELINE_SERVICE_PLAN_TIMEOUT_SECONDS: { type: "integer", minimum: 1, default: 120 },
         PIPELINE_SERVICE_SHUTDOWN_GRACE_SECONDS: { type: "integer", minimum: 0, default: 20 },
@@ -59,7 +69,7 @@ interface Environment {
     PIPELINE_SERVICE_TOKEN_FILE?: string;
     PIPELINE_PROJECT_DIR?: string;
     PIPELINE_SERVICE_RECORDS?: string;
-    PIPELINE_SERVICE_PLAN_CONCURRENCY: number;
+    PIPELINE_SERVICE_PLAN_CONCURRENCY?: number;
     PIPELINE_SERVICE_PLAN_QUEUE: number;
     PIPELINE_SERVICE_PLAN_TIMEOUT_SECONDS: number;
     PIPELINE_SERVICE_SHUTDOWN_GRACE_SECONDS: number;
@@ -102,7 +112,7 @@ export function readSettings(env: NodeJS.ProcessEnv, cwd: string): ServiceSettin
         token,
         projectDir,
         recordsDir: path.resolve(cwd, read.PIPELINE_SERVICE_RECORDS ?? path.join(projectDir, ".service-runs")),
-        planConcurrency: read.PIPELINE_SERVICE_PLAN_CONCURRENCY,
+        planConcurrency: read.PIPELINE_SERVICE_PLAN_CONCURRENCY ?? defaultPlanConcurrency(os.availableParallelism()),
         planQueue: read.PIPELINE_SERVICE_PLAN_QUEUE,
         planTimeoutMs: read.PIPELINE_SERVICE_PLAN_TIMEOUT_SECONDS * 1000,
         shutdownGraceMs: read.PIPELINE_SERVICE_SHUTDOWN_GRACE_SECONDS * 1000,
