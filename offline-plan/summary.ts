@@ -13,7 +13,7 @@ import { Review, reviewMarkdown } from "./review";
  * accounts and the size of the change: accounts alike in one row, at most a few failures per check group, the
  * review of the changes (review.ts), and a diagram of bounded size.
  */
-export function renderSummary(result: PlanResult, contents: PlanContents, review?: Review): string {
+export function renderSummary(result: PlanResult, contents: PlanContents, review?: Review, earlier?: PlanContents): string {
     const title = accountTitle(result);
     const lines: string[] = [
         `# Cross-account pipeline plan: ${result.ok ? "PLAN OK" : "PLAN FAILED"}`,
@@ -53,7 +53,7 @@ export function renderSummary(result: PlanResult, contents: PlanContents, review
     if (review) {
         lines.push(...reviewMarkdown(review));
     }
-    const diagram = trustDiagram(contents, title);
+    const diagram = trustDiagram(contents, title, { earlier });
     lines.push(
         "## Who reaches what",
         "",
