@@ -8,8 +8,12 @@ import { parseArguments as parseDeployArguments } from "../automation/cli";
 import { exitStatus, parseArguments as parsePlanArguments } from "../offline-plan/cli";
 import { readStackFile, stackFilesIn } from "../project/stackFiles";
 import { projectRoot } from "./fixtures";
+import { workflowProblems } from "./support/workflowParser";
 
-const workflowFile = path.join(projectRoot, "examples", "github-actions", "cross-account-pipeline.yml");
+const examples = path.join(projectRoot, "examples", "github-actions");
+const workflowFile = path.join(examples, "cross-account-pipeline.yml");
+/** Every workflow of the example: each YAML file beside its README. */
+const workflowFiles = () => fs.readdirSync(examples).filter((file) => /\.ya?ml$/.test(file)).map((file) => path.join(examples, file));
 
 interface Step { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; "working-directory"?: string; if?: string }
 interface Job { needs?: string | string[]; if?: string; environment?: string; permissions?: Record<string, string>; strategy?: { matrix: { stack: string[] } }; steps: Step[] }
@@ -58,6 +62,25 @@ describe("the example GitHub Actions workflow (examples/github-actions)", () => 
         return found;
     };
     const allSteps = () => Object.values(workflow.jobs).flatMap((job) => job.steps);
+
+    it("is a valid workflow for GitHub's own parser: schema, expressions and the contexts each may use, jobs and their needs", async () => {
+        const files = workflowFiles();
+        assert.ok(files.includes(workflowFile), files.join(", "));
+        for (const file of files) {
+            assert.deepEqual(await workflowProblems(path.basename(file), fs.readFileSync(file, "utf8")), [], file);
+        }
+    });
+
+    it("would be refused by that parser with a misspelled key, a context where it is not available, or a job that needs no such job", async () => {
+        const text = fs.readFileSync(workflowFile, "utf8");
+        const broken = async (from: RegExp, to: string) => {
+            assert.match(text, from);
+            return workflowProblems("broken.yml", text.replace(from, to));
+        };
+        assert.match((await broken(/runs-on:/, "run-on:")).join("\n"), /Unexpected value 'run-on'/);
+        assert.match((await broken(/if: github\.event_name == 'push'/, "if: secrets.PULUMI_ACCESS_TOKEN != ''")).join("\n"), /Unrecognized named-value: 'secrets'/);
+        assert.match((await broken(/needs: verify/, "needs: verified")).join("\n"), /depends on unknown job 'verified'/);
+    });
 
     it("parses, runs on pull requests and on pushes to main, and names only npm scripts of package.json", () => {
         assert.deepEqual(Object.keys(workflow.on).sort(), ["pull_request", "push"]);
