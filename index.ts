@@ -1,12 +1,10 @@
 // cross-account-pipeline: a CodePipeline in the pipeline account that deploys with CodeDeploy into
 // target accounts. `deploy` picks what this stack declares: pipeline, target, or all.
-import { PipelineAccount } from "./components/pipelineAccount";
-import { TargetAccount } from "./components/targetAccount";
-import { loadConfig } from "./config";
-import { producingTargetNames } from "./definition/pipeline";
-import { declareApplications } from "./program/applications";
-import { accountProviders } from "./program/providers";
-import { actionRolesDeclaredHere, actionRolesFromTargetStacks, pipelineAccountNames } from "./program/wiring";
+// Made of the library's exports (lib.ts), as a platform team's own program would be.
+import {
+    accountProviders, actionRolesDeclaredHere, actionRolesFromTargetStacks, declareApplications, loadConfig, PipelineAccount, pipelineAccountNames,
+    producingTargetNames, TargetAccount,
+} from "./lib";
 
 // Config: validated as a whole before any resource is declared.
 const config = loadConfig();

@@ -5,6 +5,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig, InstanceTag } from "../config";
+import { newVpcArgs } from "../definition/fleet";
 import { partitionOf } from "../definition/names";
 
 export interface FleetArgs {
@@ -95,13 +96,8 @@ function fleetNetwork(name: string, vpc: FleetConfig["vpc"], region: string, opt
     }
     // Instances stay in private subnets of two zones. The agent needs outbound access (the agent download,
     // CodeDeploy, the artifact bucket): one NAT gateway serves both zones at half the cost of one per zone,
-    // at the price of losing outbound access while its zone is down.
-    const newVpc = new awsxEc2.Vpc(name, {
-        region,
-        numberOfAvailabilityZones: 2,
-        subnetStrategy: "Auto",
-        natGateways: { strategy: "Single" },
-    }, opts);
+    // at the price of losing outbound access while its zone is down. The offline plan lists what awsx creates from these.
+    const newVpc = new awsxEc2.Vpc(name, { region, ...newVpcArgs }, opts);
     return { vpcId: newVpc.vpcId, subnetIds: newVpc.privateSubnetIds };
 }
 

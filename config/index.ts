@@ -7,7 +7,7 @@ import { notValid, Problem, problemLine, problemsOf } from "./problems";
 import { draftRules, pipelineFitsItsQuotas, pipelineFollowsArtifactRules, policiesFitTheirQuotas, validPart } from "./rules";
 import { configKeys, configNamespace, configSchema, Credentials, credentials, ProgramConfig, resolved, targetsDeployedHere, unlistedRegions } from "./schema";
 import { accountOfArn } from "../definition/names";
-import { RawConfig } from "./types";
+import { ConfigInput, RawConfig } from "./types";
 
 export * from "./types";
 export { problemLine } from "./problems";
@@ -100,10 +100,11 @@ export function loadConfig(): ProgramConfig {
 }
 
 /**
- * Parses and validates raw config into a ProgramConfig, or throws a ConfigError listing every problem.
- * An empty value is an absent one, as it has always been for Pulumi's `config.get`.
+ * Parses and validates config into a ProgramConfig, or throws a ConfigError listing every problem: a stack's raw
+ * config (strings, lists and objects as JSON), or a program's own values (ConfigInput). An empty value is an absent
+ * one, as it has always been for Pulumi's `config.get`.
  */
-export function parseConfig(raw: RawConfig): ProgramConfig {
+export function parseConfig(raw: RawConfig | ConfigInput): ProgramConfig {
     const given = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ""));
     const result = programConfigSchema.safeParse(given, { error: notValid });
     if (!result.success) {

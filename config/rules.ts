@@ -4,6 +4,7 @@ import {
     actionRoleAccounts, artifactRuleViolations, artifactStoreRegions, duplicateNames, duplicateStageNames, producingTargetNames, StageDeclaration, storeUserRoleArns,
     waveStages, wavesOf,
 } from "../definition/pipeline";
+import { amazonLinux2023Parameters, amiParameterArchitecture, instanceTypeArchitecture } from "../definition/fleet";
 import { accountOfArn, arn, kmsReference, names, partitionOf, rolePaths } from "../definition/names";
 import { count, NamingRule, namingProblem, namingRules, pipelineMeasurements, policySize, quotas, withinQuota } from "../definition/quotas";
 import type { PolicyDocument } from "../policies/document";
@@ -51,6 +52,7 @@ export const draftRules: ((draft: Draft) => Problem[])[] = [
     sharedApplicationsAreDeployedTogether,
     deploymentGroupsAreUnique,
     instanceTagsSelectOneGroup,
+    fleetImagesMatchTheirInstanceTypes,
     targetsNameTheirStacks,
     wavesAreWavesOfTargets,
     approvalsBelongToWaves,
@@ -443,6 +445,30 @@ function instanceTagsSelectOneGroup(draft: Draft): Problem[] {
         }
     }
     return problems;
+}
+
+/**
+ * A fleet's AMI must be built for its instance type's architecture: AMIs are specific to the architecture of the processor
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resize-limitations.html), and EC2 refuses to launch an instance from an
+ * AMI of another, so every launch of the Auto Scaling group would fail. Decided from the names alone (definition/fleet.ts):
+ * an amiParameter left out is Amazon Linux 2023's of the right architecture (config/schema.ts), and one whose name says no
+ * architecture is not checked.
+ */
+function fleetImagesMatchTheirInstanceTypes(draft: Draft): Problem[] {
+    return targetsOf(draft).flatMap(({ target, index }) => {
+        const { instanceType, amiParameter } = target.fleet ?? {};
+        if (instanceType === undefined || amiParameter === undefined) {
+            return [];
+        }
+        const instance = instanceTypeArchitecture(instanceType);
+        const image = amiParameterArchitecture(amiParameter);
+        return image === undefined || image === instance ? [] : [{
+            path: ["targets", index, "fleet", "amiParameter"],
+            message: `"${amiParameter}" names an ${image} AMI, but instanceType "${instanceType}" is ${instance}, and EC2 launches an instance only from an AMI ` +
+                `of its architecture; expected an ${instance} AMI parameter such as "${amazonLinux2023Parameters[instance]}" (what leaving amiParameter out gives), ` +
+                `or an ${image} instance type`,
+        }];
+    });
 }
 
 function targetsNameTheirStacks(draft: Draft): Problem[] {

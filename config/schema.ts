@@ -5,6 +5,7 @@
 // are filled by `resolved`, whose result is the ProgramConfig the rest of the code sees.
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
+import { amazonLinux2023Parameters, instanceTypeArchitecture, instanceTypePattern, isMacInstanceType } from "../definition/fleet";
 import { kmsReference } from "../definition/names";
 import { namePattern, namingRules } from "../definition/quotas";
 import { expecting, lengthOf, shown, Wording } from "./problems";
@@ -41,7 +42,7 @@ export const defaults = {
     ].join("\n"),
     artifactRetentionDays: 30,
     buildLogRetentionDays: 90,
-    fleet: { size: 1, instanceType: "t3.micro", amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", vpc: "default" as "default" | "new" },
+    fleet: { size: 1, instanceType: "t3.micro", vpc: "default" as "default" | "new" },
 };
 
 /**
@@ -186,10 +187,20 @@ export const credentials = (account: string) => object({
 
 const fleetSettings = object({
     size: wholeNumber().prefault(defaults.fleet.size).describe("instances the Auto Scaling group keeps running"),
-    instanceType: text(/^[a-z0-9-]+\.[a-z0-9]+$/, `an EC2 instance type such as "t3.micro"`).default(defaults.fleet.instanceType)
-        .describe("the EC2 instance type; the AMI must match its architecture"),
-    amiParameter: text(/^\/[\w./-]+$/, "an SSM parameter path naming an AMI").default(defaults.fleet.amiParameter)
-        .describe("the SSM parameter that names the AMI; the default is the latest Amazon Linux 2023 for x86_64"),
+    instanceType: text(instanceTypePattern, `an EC2 instance type such as "t3.micro"`)
+        .refine((instanceType) => !isMacInstanceType(instanceType), {
+            error: (issue) => `${shown(issue.input)} is a Mac instance type, which runs only macOS, on a Dedicated Host; ` +
+                `expected an instance type the fleet's Amazon Linux runs on, such as "t3.micro" or "t4g.micro"`,
+        })
+        .default(defaults.fleet.instanceType)
+        .describe("the EC2 instance type, not a Mac one; its architecture (arm64 for AWS Graviton types such as `t4g` and `m7g`, x86_64 otherwise) " +
+            "chooses the default AMI"),
+    amiParameter: text(/^\/[\w./-]+$/, "an SSM parameter path naming an AMI").optional()
+        .meta({
+            description: "the SSM parameter that names the AMI; refused when its name says the other architecture than the instance type's " +
+                "(`x86_64` or `amd64`, `arm64` or `aarch64`); one whose name says neither is not checked",
+            defaultText: `the latest Amazon Linux 2023 of the instance type's architecture (\`${amazonLinux2023Parameters.x86_64}\` or \`-arm64\`)`,
+        }),
     vpc: z.enum(["default", "new"], { error: expecting(`"default" (the account's default VPC) or "new"`) }).default(defaults.fleet.vpc)
         .describe("`default`: the account's default VPC; `new`: a VPC with two zones and one NAT gateway"),
 }, "true or an object {size, instanceType, amiParameter, vpc}");
@@ -264,13 +275,15 @@ const targetEntry = object({
         defaultText: "ambient",
     }),
     fleet: z.union([z.boolean(), fleetSettings], { error: expecting("true or an object {size, instanceType, amiParameter, vpc}") })
-        .transform((fleet) => (fleet === true ? { ...defaults.fleet } : fleet === false ? undefined : fleet))
+        .transform((fleet) => (fleet === true ? fleetSettings.parse({}) : fleet === false ? undefined : fleet))
         .optional()
         .meta({
-            description: `\`true\` or \`{size: ${defaults.fleet.size}, instanceType: ${defaults.fleet.instanceType}, amiParameter: <AL2023 x86_64 SSM parameter>, ` +
-                `vpc: ${defaults.fleet.vpc} | new}\`: an Auto Scaling group ` +
-                "with the CodeDeploy agent, attached to the deployment group. Assumes an Amazon Linux 2023 AMI matching the instance type's architecture; " +
-                "`vpc: default` needs the account's default VPC; `vpc: new` creates two zones with one NAT gateway",
+            description: `\`true\` or \`{size: ${defaults.fleet.size}, instanceType: ${defaults.fleet.instanceType}, ` +
+                `amiParameter: <the AL2023 SSM parameter of the instance type's architecture>, vpc: ${defaults.fleet.vpc} | new}\`: an Auto Scaling group ` +
+                "with the CodeDeploy agent, attached to the deployment group. Assumes an Amazon Linux 2023 AMI. The instance type's architecture is arm64 for " +
+                "AWS Graviton types (`t4g`, `m7g`, `c7gn`...), x86_64 otherwise; an `amiParameter` whose name says the other one is refused, one whose name " +
+                "says neither passes unchecked; Mac instance types are refused. `vpc: default` needs the account's default VPC; `vpc: new` creates two zones " +
+                "with one NAT gateway and its elastic IP, billed hourly, which the plan lists",
             defaultText: "off",
         }),
 }, "an object {name, accountId, applicationName, deploymentGroupName}");
@@ -474,6 +487,8 @@ export const configSchema = z.strictObject(configShape, {
 
 /** The config as written, each key parsed and defaulted on its own. */
 export type ConfigDocument = z.output<typeof configSchema>;
+/** The program's config as values (a program's own object: lists and objects as they are, numbers and flags as such). */
+export type ConfigInput = z.input<typeof configSchema>;
 type TargetEntry = ConfigDocument["targets"][number];
 
 /** A target's role name: as configured, or derived from the target's name. */
@@ -481,7 +496,7 @@ function roleNameOf(entry: { name: string } & Partial<Record<RoleField, string>>
     return entry[field] ?? derivedRoleName(entry.name, field);
 }
 
-function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
+function resolvedTarget({ fleet, ...entry }: TargetEntry, pipelineRegion: string) {
     return {
         ...entry,
         region: entry.region ?? pipelineRegion,
@@ -491,7 +506,13 @@ function resolvedTarget(entry: TargetEntry, pipelineRegion: string) {
         codeDeployServiceRoleName: roleNameOf(entry, "codeDeployServiceRoleName"),
         producerRoleName: roleNameOf(entry, "producerRoleName"),
         instanceTag: entry.instanceTag ?? defaultInstanceTag(entry),
+        ...(fleet ? { fleet: resolvedFleet(fleet) } : {}),
     };
+}
+
+/** A fleet with its AMI parameter: as configured, or else Amazon Linux 2023's of its instance type's architecture. */
+function resolvedFleet(fleet: NonNullable<TargetEntry["fleet"]>) {
+    return { ...fleet, amiParameter: fleet.amiParameter ?? amazonLinux2023Parameters[instanceTypeArchitecture(fleet.instanceType)] };
 }
 
 /** `target` as a list of names: one name is a list of one. */

@@ -3,7 +3,7 @@
 // that imports it back.
 export { deployModes } from "./schema";
 export type {
-    BuildConfig, Credentials, DeployMode, ExtraActionConfig, FleetConfig, InstanceTag, ProgramConfig, SourceConfig, TargetConfig, WaveConfig,
+    BuildConfig, ConfigInput, Credentials, DeployMode, ExtraActionConfig, FleetConfig, InstanceTag, ProgramConfig, SourceConfig, TargetConfig, WaveConfig,
 } from "./schema";
 
 /** The raw config: each key's string value as Pulumi stores it (objects and lists as JSON). */

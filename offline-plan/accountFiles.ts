@@ -1,6 +1,8 @@
-// Each account's files of the plan folder, made from the evaluated stacks alone: its resources, each policy, the
+// Each account's files of the plan folder, made from the evaluated stacks alone: its resources (with what awsx's
+// components create for them), each policy, the
 // pipeline as get-pipeline prints it. The plan writes them while its checks run, and replays the next `pulumi up`
 // against an earlier plan's files of the same shape.
+import { awsxCreatedResources } from "./awsxVpc";
 import { awsResourcesByAccount, getPipelineOutput, policyDocuments, summarize } from "./describe";
 import type { PlanContents } from "./grants";
 import { pipelineFile, policyFile, resourcesFile } from "./planFiles";
@@ -15,8 +17,9 @@ export const asWritten = (content: unknown): unknown => JSON.parse(JSON.stringif
  */
 export function accountContents(stacks: PlannedStack[]): PlanContents {
     const contents: PlanContents = new Map();
+    const created = awsxCreatedResources(stacks);
     for (const [account, mine] of awsResourcesByAccount(stacks.flatMap((s) => s.run?.resources ?? []))) {
-        contents.set(resourcesFile(account), asWritten(mine.map(summarize)));
+        contents.set(resourcesFile(account), asWritten([...mine.map(summarize), ...(created.get(account) ?? [])]));
         for (const resource of mine) {
             for (const { kind, document } of policyDocuments(resource)) {
                 contents.set(policyFile(account, resource.name, kind), asWritten(document));

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { readStackFile, stackFilesIn, StackFile, StackFileError, unreadableSecretProblems } from "../project/stackFiles";
 import { diffPlans } from "./diff";
 import type { PlanContents } from "./grants";
+import { exitStatus } from "./command";
 import { runPlan } from "./plan";
 import { renderBrief, renderPlan, verdict } from "./report";
 import { reviewChanges } from "./review";
@@ -15,8 +16,7 @@ import { diffFile, planWideFiles, reportFile, summaryFile } from "./planFiles";
 import { ConfiguredStack, shownPath, stackConfigs } from "./stackConfigs";
 import { PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder } from "./writePlan";
 
-/** Like `terraform plan -detailed-exitcode`, but 2 was taken already (a wrong input), so a change is 4. */
-export const exitStatus = { ok: 0, planFailed: 1, badInput: 2, internalError: 3, changed: 4 } as const;
+export { exitStatus } from "./command";
 
 const usage = "usage: npm run plan [-- [--out DIR] [--against DIR] [--verbose] [STACK_FILE ...]]  (default: every Pulumi.<stack>.yaml here, output in plan/)";
 
@@ -169,7 +169,7 @@ async function main(): Promise<number> {
     const review = planDiff && reviewChanges(planDiff, earlier!, contents, result.lifecycle.nextUp?.steps ?? []);
     const report = renderPlan(result, planDiff, review);
     contents.set(reportFile, report);
-    contents.set(summaryFile, renderSummary(result, contents, review));
+    contents.set(summaryFile, renderSummary(result, contents, review, earlier));
     if (planDiff) {
         contents.set(diffFile, planDiff);
     }

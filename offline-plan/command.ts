@@ -1,7 +1,10 @@
 // The offline plan's command as `npm run plan` runs it (package.json's `plan` script), without npm:
-// what the benchmark, the comparison of two versions' plans and the tests run as a process.
+// what the benchmark, the comparison of two versions' plans, the service and the tests run as a process, and what its exit status means.
 import * as fs from "fs";
 import * as path from "path";
+
+/** The plan's exit status. Like `terraform plan -detailed-exitcode`, but 2 was taken already (a wrong input), so a change is 4. */
+export const exitStatus = { ok: 0, planFailed: 1, badInput: 2, internalError: 3, changed: 4 } as const;
 
 export interface Command {
     file: string;

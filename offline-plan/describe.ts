@@ -43,6 +43,11 @@ export interface ResourceSummary {
     protect?: true;
     /** Retained on delete: a delete leaves it in AWS. */
     retainOnDelete?: true;
+    /**
+     * The component that creates it (`awsx.ec2.Vpc <name>`): not declared by this program but by a remote component when
+     * it runs, which creates nothing under the mocks; modelled (offline-plan/awsxVpc.ts).
+     */
+    createdBy?: string;
     /** Its key properties, and the inputs whose change replaces it (replacingInputs), as far as declared. */
     properties: Record<string, unknown>;
 }

@@ -7,7 +7,7 @@ import { replacedBy } from "../definition/replacement";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { className, ResourceSummary } from "./describe";
 import type { PlanContents } from "./grants";
-import { accountFileOf, resourcesFile } from "./planFiles";
+import { accountFileOf, checksFile, planFormat, resourcesFile } from "./planFiles";
 import type { PlannedStack } from "./stacks";
 
 /** A change of the lifecycle that AWS or the engine would refuse, or that would lose data: what, why, and the way out. */
@@ -123,7 +123,9 @@ export function stepLines(steps: LifecycleStep[]): string[] {
 export function nextUp(earlier: PlanContents, now: PlanContents): LifecycleStep[] {
     const accountsOf = (contents: PlanContents) => [...contents.keys()].flatMap((file) => accountFileOf(file)?.account ?? []);
     const accounts = [...new Set([...accountsOf(now), ...accountsOf(earlier)])];
-    const steps = accounts.flatMap((account) => accountSteps(account, earlier, now));
+    const format = (earlier.get(checksFile) as { planFormat?: unknown } | undefined)?.planFormat;
+    const recordsEveryInput = typeof format === "number" && format >= planFormat;
+    const steps = accounts.flatMap((account) => accountSteps(account, earlier, now, recordsEveryInput));
     return steps.sort((a, b) => opOrder.indexOf(a.op) - opOrder.indexOf(b.op));
 }
 
@@ -139,7 +141,11 @@ function documentsOf(contents: PlanContents, account: string, resource: Resource
     return JSON.stringify(files.sort().map((file) => contents.get(file)));
 }
 
-function accountSteps(account: string, earlierContents: PlanContents, nowContents: PlanContents): LifecycleStep[] {
+/**
+ * `recordsEveryInput`: the earlier plan's summaries hold every replacing input declared (planFormat); an older plan's
+ * may not, so its resources are compared on the properties it holds: one it did not record is not taken for a change.
+ */
+function accountSteps(account: string, earlierContents: PlanContents, nowContents: PlanContents, recordsEveryInput: boolean): LifecycleStep[] {
     const before = (earlierContents.get(resourcesFile(account)) ?? []) as ResourceSummary[];
     const after = (nowContents.get(resourcesFile(account)) ?? []) as ResourceSummary[];
     const earlier = new Map(before.map((r) => [keyOf(r), r]));
@@ -160,12 +166,13 @@ function accountSteps(account: string, earlierContents: PlanContents, nowContent
             steps.push(step("create", resource));
             continue;
         }
-        const replacing = replacedBy(resource.type, { ...old.properties, region: old.region }, { ...resource.properties, region: resource.region })
+        const properties = recordsEveryInput ? resource.properties : Object.fromEntries(Object.entries(resource.properties).filter(([key]) => key in old.properties));
+        const replacing = replacedBy(resource.type, { ...old.properties, region: old.region }, { ...properties, region: resource.region })
             .map((input) => `${input}: ${shown(input === "region" ? old.region : old.properties[input])} -> ${shown(input === "region" ? resource.region : resource.properties[input])}`);
         if (replacing.length > 0) {
             const problem = old.protect || resource.protect ? protectedReplacement(resource, replacing) : undefined;
             steps.push(step("replace", resource, { replacedBy: replacing, ...(problem ? { problem } : {}) }));
-        } else if (JSON.stringify(old.properties) !== JSON.stringify(resource.properties)
+        } else if (JSON.stringify(old.properties) !== JSON.stringify(properties)
             || documentsOf(earlierContents, account, old) !== documentsOf(nowContents, account, resource)) {
             steps.push(step("update", resource));
         }

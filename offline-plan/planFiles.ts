@@ -3,6 +3,13 @@
 
 /** The plan folder's files besides the accounts': what was checked, who may do what, the report, the summary, the changes. */
 export const checksFile = "checks.json";
+
+/**
+ * What a plan folder holds, as `checks.json` says in `planFormat`: 2, each resource's summary in resources.json holds
+ * every replacing input the program declares for it (definition/replacement.ts). A folder without it (written before)
+ * may lack some: a property it does not hold was not recorded, not absent, and the next plan cannot tell it changed.
+ */
+export const planFormat = 2;
 export const grantsFile = "grants.json";
 export const reportFile = "plan.txt";
 export const summaryFile = "summary.md";

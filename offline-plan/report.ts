@@ -3,6 +3,7 @@
 import { count, QuotaName, quotas, share } from "../definition/quotas";
 import { targetsDeployedHere } from "../config";
 import { AccessFinding } from "../verification/evaluation";
+import { awsxCreatedResources, newVpcReport } from "./awsxVpc";
 import { awsResources, awsResourcesByAccount, className, policyDocuments, summarize } from "./describe";
 import { diffBlocks, diffHeadline, PlanDiff } from "./diff";
 import { opCounts, stepLines } from "./lifecycle";
@@ -18,7 +19,7 @@ export function renderPlan(result: PlanResult, planDiff?: PlanDiff, review?: Rev
     const section = (title: string) => lines.push("", title, "=".repeat(title.length));
 
     section(deploymentOrderLine(result));
-    lines.push(...warningLines(result));
+    lines.push(...warningLines(result), ...newVpcReport(result.stacks, accountTitle(result)));
 
     const title = accountTitle(result);
     for (const { account, resources, policies } of accountsOf(result)) {
@@ -27,7 +28,8 @@ export function renderPlan(result: PlanResult, planDiff?: PlanDiff, review?: Rev
             const properties = Object.entries(r.properties).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
             // "=" as `pulumi preview` marks an import.
             const [mark, adopts] = r.adopts ? ["=", `  adopts ${r.adopts}`] : ["+", ""];
-            lines.push(`  ${mark} ${className(r.type).padEnd(40)} ${r.name.padEnd(44)} ${r.region ?? ""}${adopts}  ${properties}`.trimEnd());
+            const createdBy = r.createdBy ? `  created by ${r.createdBy}` : "";
+            lines.push(`  ${mark} ${className(r.type).padEnd(40)} ${r.name.padEnd(44)} ${r.region ?? ""}${adopts}${createdBy}  ${properties}`.trimEnd());
         }
     }
 
@@ -66,6 +68,7 @@ export function renderBrief(result: PlanResult, review: Review | undefined, list
         deploymentOrderLine(result),
         ...warningLines(result),
         ...accountGroups(result).map((group) => `${group.text}: ${group.resources} resources, ${group.policies} policies${group.accounts.length > 1 ? " each" : ""}`),
+        ...newVpcReport(result.stacks, accountTitle(result)),
         "AWS quotas, the largest figure of each as a share of its limit:",
         ...renderQuotas(result),
         "Checks:",
@@ -133,19 +136,21 @@ function diffLines(planDiff: PlanDiff, title: (account: string) => string): stri
     return diffBlocks(planDiff, title).flatMap((block) => [`  ${block.heading}`, ...block.lines.map((line) => `    ${line}`)]);
 }
 
-/** Per account, in deployment order: the resources it would create, and how many policy documents they carry. */
+/** Per account, in deployment order: the resources it would create (with what awsx's components create), and how many policy documents they carry. */
 export function accountsOf(result: PlanResult): { account: string; resources: ReturnType<typeof summarize>[]; policies: number }[] {
+    const created = awsxCreatedResources(result.stacks);
     return [...awsResourcesByAccount(declaredResources(result.stacks))].map(([account, resources]) => ({
         account,
-        resources: resources.map(summarize),
+        resources: [...resources.map(summarize), ...(created.get(account) ?? [])],
         policies: resources.reduce((count, resource) => count + policyDocuments(resource).length, 0),
     }));
 }
 
-/** `N resources to create`, and how many retained ones it adopts (imports) instead, if any. */
+/** `N resources to create` (and how many of them awsx's components create), and how many retained ones it adopts (imports) instead, if any. */
 function resourceCounts(resources: ReturnType<typeof summarize>[]): string {
     const adopted = resources.filter((r) => r.adopts).length;
-    return `${resources.length - adopted} resources to create${adopted ? `, ${adopted} retained ones to adopt` : ""}`;
+    const created = resources.filter((r) => r.createdBy).length;
+    return `${resources.length - adopted} resources to create${created ? ` (${created} of them by awsx)` : ""}${adopted ? `, ${adopted} retained ones to adopt` : ""}`;
 }
 
 /** What an account is in this plan: `pipeline account`, `target Staging`...; an account only an earlier plan had is `not in this plan`. */

@@ -1,6 +1,7 @@
 // `plan/summary.md`: one Markdown file a pull request can show as it is (GitHub's job summary, a
 // comment): the verdict, per account the counts, the checks with failures first, the changes
 // against an earlier plan, and the picture of the trust.
+import { newVpcLines } from "./awsxVpc";
 import { trustDiagram } from "./diagram";
 import type { PlanContents } from "./grants";
 import { checkGroups, PlanResult } from "./plan";
@@ -12,7 +13,7 @@ import { Review, reviewMarkdown } from "./review";
  * accounts and the size of the change: accounts alike in one row, at most a few failures per check group, the
  * review of the changes (review.ts), and a diagram of bounded size.
  */
-export function renderSummary(result: PlanResult, contents: PlanContents, review?: Review): string {
+export function renderSummary(result: PlanResult, contents: PlanContents, review?: Review, earlier?: PlanContents): string {
     const title = accountTitle(result);
     const lines: string[] = [
         `# Cross-account pipeline plan: ${result.ok ? "PLAN OK" : "PLAN FAILED"}`,
@@ -27,6 +28,7 @@ export function renderSummary(result: PlanResult, contents: PlanContents, review
         "|---|---:|---:|",
         ...accountGroups(result).map((group) => `| ${cell(group.text)} | ${group.resources}${group.accounts.length > 1 ? " each" : ""} | ${group.policies}${group.accounts.length > 1 ? " each" : ""} |`),
         "",
+        ...newVpcLines(result.stacks, title).flatMap((line, index, all) => [`- ${cell(line)}`, ...(index === all.length - 1 ? [""] : [])]),
         "## Checks",
         "",
     ];
@@ -51,7 +53,7 @@ export function renderSummary(result: PlanResult, contents: PlanContents, review
     if (review) {
         lines.push(...reviewMarkdown(review));
     }
-    const diagram = trustDiagram(contents, title);
+    const diagram = trustDiagram(contents, title, { earlier });
     lines.push(
         "## Who reaches what",
         "",

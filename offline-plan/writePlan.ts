@@ -8,7 +8,7 @@ import type { AccessFinding } from "../verification/evaluation";
 import { accountContents, asWritten } from "./accountFiles";
 import { grantsOf, PlanContents } from "./grants";
 import type { PlanResult } from "./plan";
-import { accountFileOf, checksFile, grantsFile } from "./planFiles";
+import { accountFileOf, checksFile, grantsFile, planFormat } from "./planFiles";
 
 /** The marker of a plan folder: its first line says what it is, the others list the files the plan wrote. */
 export const markerFile = ".cross-account-pipeline-plan";
@@ -203,6 +203,7 @@ export function planContents(result: PlanResult, accounts = accountContents(resu
     const json = (file: string, content: unknown) => contents.set(file, asWritten(content));
     json(checksFile, {
         ok: result.ok,
+        planFormat,
         deploymentOrder: result.stacks.map((s) => s.file.stack),
         stackErrors: result.stacks.filter((s) => s.error).map((s) => ({ stack: s.file.stack, error: s.error })),
         warnings: result.stacks.flatMap((s) => (s.run?.warnings ?? []).map((warning) => ({ stack: s.file.stack, warning }))),

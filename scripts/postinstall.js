@@ -15,6 +15,11 @@ function installed(name) {
     }
 }
 
+// Installed as another project's dependency (its node_modules): the package ships built (dist/), and neither the
+// evaluator's patches nor the policy pack are any of that project's business.
+if (__dirname.split(require("path").sep).includes("node_modules")) {
+    process.exit(0);
+}
 if (!installed("patch-package")) {
     console.log("postinstall: devDependencies are not installed (npm ci --omit=dev): the program runs with `pulumi up`; " +
         "the offline plan, the tests, the policy pack's build and `npm run deploy` need a full `npm ci`");

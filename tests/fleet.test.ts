@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { codeDeployAgentUserData, Fleet } from "../components/fleet";
 import { defaults } from "../config";
+import { amazonLinux2023Parameters } from "../definition/fleet";
 import { DeclaredResource, MockCloud, providerNameOf } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { qualifiedConfig, stagingEntry } from "./fixtures";
@@ -132,8 +133,7 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
         assert.deepEqual([group.inputs.minSize, group.inputs.maxSize, group.inputs.desiredCapacity], [1, 1, 1]);
         const launchTemplate = only(run, type.launchTemplate);
         assert.equal(launchTemplate.inputs.instanceType, "t3.micro");
-        assert.equal(launchTemplate.inputs.imageId, `resolve:ssm:${defaults.fleet.amiParameter}`);
-        assert.equal(defaults.fleet.amiParameter, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+        assert.equal(launchTemplate.inputs.imageId, "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
         assert.deepEqual(group.inputs.launchTemplate, { id: idOfArn(launchTemplate.state.arn), version: "1" });
         const defaultVpc = only(run, type.defaultVpc);
         assert.equal(resourcesOf(run, type.vpc).length, 0);
@@ -216,6 +216,14 @@ describe("fleet: a sized fleet in a new VPC, with `deploy: all`", () => {
     });
 });
 
+describe("fleet: a Graviton instance type without amiParameter", () => {
+    it("launches from the arm64 Amazon Linux 2023, not the x86_64 one", async () => {
+        const launchTemplate = only(await runTargetStack({ instanceType: "t4g.small" }), type.launchTemplate);
+        assert.deepEqual([launchTemplate.inputs.instanceType, launchTemplate.inputs.imageId],
+            ["t4g.small", "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"]);
+    });
+});
+
 describe("fleet: a target without `fleet`", () => {
     it("declares no fleet, network or instances, and attaches no Auto Scaling group", async () => {
         const run = await runTargetStack(undefined);
@@ -232,7 +240,7 @@ describe("fleet: the component alone", () => {
     it("refuses to declare anything without an explicit aws provider from its parent", async () => {
         await pulumi.runtime.setMocks(new MockCloud(), "fleet-test", "fleet-test", false, "organization");
         assert.throws(() => new Fleet("orphan", {
-            config: defaults.fleet,
+            config: { ...defaults.fleet, amiParameter: amazonLinux2023Parameters.x86_64 },
             region: "us-east-2",
             instanceProfileName: "profile",
             instanceTag: { key: "CodeDeployApplication", value: "App" },

@@ -9,6 +9,7 @@ import { comeBackProblems, nextUp, stepLines } from "../offline-plan/lifecycle";
 import { checkGroups, PlanResult, runPlan } from "../offline-plan/plan";
 import { readStackFile, StackFile } from "../project/stackFiles";
 import { planContents } from "../offline-plan/writePlan";
+import { planFormat } from "../offline-plan/planFiles";
 import { benchmarkStack } from "../offline-plan/bench";
 import { configured, pipelineAccountId, projectRoot, qualifiedConfig, shipped } from "./fixtures";
 import { europe, targetsOf } from "./support/stacks";
@@ -18,7 +19,9 @@ const bucket = (name: string, extra: Partial<ResourceSummary> = {}): ResourceSum
     properties: { bucket: `${name}-bucket` }, ...extra,
 });
 const role = (name: string, path = "/a/"): ResourceSummary => ({ type: "aws:iam/role:Role", name, accountId: pipelineAccountId, properties: { name, path } });
-const contentsOf = (...resources: ResourceSummary[]): PlanContents => new Map([[`account-${pipelineAccountId}/resources.json`, resources]]);
+/** A plan folder of this plan's format, holding these resources of the pipeline account. */
+const contentsOf = (...resources: ResourceSummary[]): PlanContents =>
+    new Map<string, unknown>([[`account-${pipelineAccountId}/resources.json`, resources], ["checks.json", { ok: true, planFormat }]]);
 const stepsOf = (before: ResourceSummary[], after: ResourceSummary[]) =>
     nextUp(contentsOf(...before), contentsOf(...after)).map((s) => `${s.op} ${s.name}${s.problem ? " REFUSED" : ""}`);
 
@@ -34,6 +37,15 @@ describe("what the next pulumi up does, against an earlier plan", () => {
             assert.deepEqual([replaced.op, replaced.replacedBy], ["replace", ["path: /a/ -> /b/"]]);
             const tagged = { ...role("r"), properties: { ...role("r").properties, description: "changed" } };
             assert.deepEqual(stepsOf([role("r")], [tagged]), ["update r"]);
+        });
+
+        it("takes an input an older plan did not record for unknown, not for a change; one this plan's format records for a change", () => {
+            const key = (properties: Record<string, unknown>): ResourceSummary => ({ type: "aws:kms/key:Key", name: "key", accountId: pipelineAccountId, protect: true, properties });
+            const recorded = contentsOf(key({ enableKeyRotation: true }));
+            const now = contentsOf(key({ enableKeyRotation: true, keyUsage: "ENCRYPT_DECRYPT" }));
+            const older = new Map([...recorded, ["checks.json", { ok: true }]]);
+            assert.deepEqual(nextUp(older, now), [], "the plan before planFormat 2 did not record keyUsage");
+            assert.deepEqual(nextUp(recorded, now).map((s) => [s.op, s.replacedBy, Boolean(s.problem)]), [["replace", ["keyUsage: (none) -> ENCRYPT_DECRYPT"], true]]);
         });
 
         it("refuses replacing or deleting a protected resource, with the way out, and lists refusals and replacements first", () => {

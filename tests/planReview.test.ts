@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { benchmarkStack } from "../offline-plan/bench";
-import { trustDiagram } from "../offline-plan/diagram";
+import { accountsPerWave, trustDiagram } from "../offline-plan/diagram";
 import { diffBlocks, diffPlans, fieldChanges, PlanDiff } from "../offline-plan/diff";
 import { Grant, grantsOf, PlanContents } from "../offline-plan/grants";
 import { PlanResult, runPlan } from "../offline-plan/plan";
@@ -265,9 +265,12 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.match(summary, /\| ✅ access chain \| \d+\/\d+ checks as expected \|/);
             const mermaid = /```mermaid\n([\s\S]*?)\n```/.exec(summary)![1].split("\n");
             assert.equal(mermaid[0], "flowchart LR");
-            const node = (label: string) => new RegExp(`^\\s+(n\\d+)\\("role ${label}"\\)$`).exec(mermaid.find((l) => l.includes(`"role ${label}"`))!)![1];
-            assert.ok(mermaid.includes(`  ${node("CrossAccountPipeline-CodePipelineService")} -->|"assume"| ${node("CrossAccount_Role")}`));
-            assert.deepEqual(mermaid.filter((l) => l.includes("subgraph")), [`  subgraph a1["${pipelineAccountId}: pipeline account"]`, `  subgraph a2["${targetAccountId}: target Staging"]`]);
+            const node = (role: string, name: string) => new RegExp(`^\\s+(n\\d+)\\("${role}<br>${name}"\\)$`).exec(mermaid.find((l) => l.includes(`("${role}<br>${name}")`))!)![1];
+            // The pipeline role stands alone in the first column, an empty one after it, the target's roles in the fifth: the edge spans four.
+            assert.ok(mermaid.includes(`  ${node("role", "CrossAccountPipeline-CodePipelineService")} ----->|"assume"| ${node("deploy role", "CrossAccount_Role")}`));
+            assert.deepEqual(mermaid.filter((l) => l.includes("subgraph")),
+                [`  subgraph a1["${pipelineAccountId}: pipeline account"]`, `  subgraph a2["${pipelineAccountId}: what targets reach"]`, `  subgraph a3["${targetAccountId}: target Staging"]`]);
+            assert.ok(mermaid.some((l) => /^ {4}n\d+\["CodeDeploy<br>AccountBApplicationName: AccountBApplicationGroupName<br>us-east-2<br>wave 1 of 1: Staging"\]$/.test(l)), mermaid.join("\n"));
             assert.ok(!summary.includes("## Changes"));
         });
 
@@ -285,14 +288,19 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.match(summary, /### Pipelines, targets and stages\n\n```diff\n- target Staging removed: account 222222222222, us-east-2, stage Staging/);
         });
 
-        it("draws 25 targets of the same shape once, with their count, within a bound of nodes and lines", async function () {
+        it("draws 25 targets of the same shape once, with their count and no one account's names, within a bound of nodes and lines", async function () {
             this.timeout(240_000);
             const many = await runPlan({ stacks: configured([benchmarkStack(25, 1)]) });
             const diagram = trustDiagram(planContents(many), accountTitle(many));
             assert.ok(diagram.nodes <= 20 && diagram.lines.length <= 40, `${diagram.nodes} nodes, ${diagram.lines.length} lines`);
-            assert.ok(diagram.lines.some((l) => /subgraph a\d+\["25 accounts of the same shape, drawn once: target Target01 \(200000000001\), target Target02 \(200000000002\), target Target03 \(200000000003\) … target Target25 \(200000000025\)"\]/.test(l)), diagram.lines.join("\n"));
+            assert.ok(diagram.lines.includes("  subgraph a3[\"25 accounts drawn as one\"]"), diagram.lines.join("\n"));
+            assert.ok(diagram.lines.includes("    a3c[\"target Target01 (200000000001)<br>target Target02 (200000000002)<br>… target Target25 (200000000025)\"]"), diagram.lines.join("\n"));
+            assert.ok(diagram.lines.some((l) => /^ {4}n\d+\("deploy role<br>one in each account"\)$/.test(l)), diagram.lines.join("\n"));
+            assert.ok(!diagram.lines.some((l) => /Target\d\d-/.test(l)), "no node of the group says one account's role names");
             // Mermaid's flowchart grammar, the forms the diagram uses.
-            const grammar = /^(flowchart LR|  subgraph a\d+\["[^"]*"\]|  end|    n\d+(\("[^"]*"\)|\[\("[^"]*"\)\]|\{\{"[^"]*"\}\}|\["[^"]*"\])|  n\d+ -->\|"[a-z ,]+"\| n\d+|  more\["[^"]*"\])$/;
+            const label = "\"[^\"]*\"";
+            const grammar = new RegExp(`^(flowchart LR|  subgraph a\\d+\\[${label}\\]|  end|    a\\d+c\\[${label}\\]|    n\\d+(\\(${label}\\)|\\[\\(${label}\\)\\]|\\{\\{${label}\\}\\}|\\[${label}\\])`
+                + `|  n\\d+ (-{2,}>|={2,}>|-\\.+->)\\|"[-+a-z0-9 ,;]+"\\| n\\d+|  more\\[${label}\\]|  style a\\d+c fill:none,stroke:none)$`);
             assert.deepEqual(diagram.lines.filter((line) => !grammar.test(line)), []);
 
             // One target of another shape (its instance role reads nothing), and room for two groups only.
@@ -300,12 +308,27 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             const checks = otherShape.get("checks.json") as { access: { principal: string }[] };
             checks.access = checks.access.filter((a) => a.principal !== `arn:aws:iam::200000000005:role${shippedRolePaths.instance}Target05-CodeDeployInstance`);
             const three = trustDiagram(otherShape, accountTitle(many));
-            assert.ok(three.lines.some((l) => l.startsWith("  subgraph a3[\"200000000005: target Target05\"]")), three.lines.join("\n"));
-            assert.ok(three.lines.some((l) => l.startsWith("  subgraph a2[\"24 accounts of the same shape")), three.lines.join("\n"));
+            assert.ok(three.lines.includes("  subgraph a4[\"200000000005: target Target05\"]"), three.lines.join("\n"));
+            assert.ok(three.lines.includes("  subgraph a3[\"24 accounts drawn as one\"]"), three.lines.join("\n"));
             const capped = trustDiagram(otherShape, accountTitle(many), { maxGroups: 2 });
             assert.match(capped.lines[1], /^ {2}subgraph a1\["111111111111: pipeline account"\]$/);
-            assert.ok(capped.lines.includes("  more[\"… 25 more accounts in 2 other shapes: see plan.txt\"]"), capped.lines.join("\n"));
+            assert.ok(capped.lines.includes("  more[\"… 25 more accounts<br>in 2 other shapes:<br>see plan.txt\"]"), capped.lines.join("\n"));
             assert.ok(capped.nodes < diagram.nodes);
+        });
+
+        it("counts the accounts each wave of a group deploys, waves in a row deploying as many in one line, an approved wave apart", () => {
+            const wave = (number: number, stage: string, approved = false) => ({ number, of: 27, stage, approved });
+            assert.deepEqual(accountsPerWave([
+                { wave: wave(3, "Wave2"), accounts: 16 }, { wave: wave(1, "Canary"), accounts: 1 }, { wave: wave(2, "Wave1"), accounts: 16 },
+                ...[4, 5, 6, 7].map((n) => ({ wave: wave(n, `Target0${n}`), accounts: 1 })), { wave: wave(8, "Last", true), accounts: 1 },
+            ]), [
+                "accounts per wave, of 27:",
+                "1 Canary: 1",
+                "2 Wave1: 16",
+                "3 Wave2: 16",
+                "4 to 7 (Target04 … Target07): 1 each",
+                "8 Last (approved first): 1",
+            ]);
         });
     });
 });

@@ -1,0 +1,180 @@
+// The service as `npm run serve` runs it, a process of its own: it refuses to start without a token, stops
+// gracefully on SIGTERM (the active run cancelled through the driver's signal and recorded as interrupted), and
+// after a crash marks the run that was active interrupted, with the stacks it had touched.
+import { strict as assert } from "assert";
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { exampleScenario, exampleStackFiles, FakeCli, withFakeCli } from "../automation/fakePulumi/fakeCli";
+import { projectRoot } from "../fixtures";
+import { Answer, newToken, send } from "./serviceFixture";
+
+interface ServiceProcess {
+    child: ChildProcess;
+    port: number;
+    output(): string;
+    exit: Promise<number | null>;
+    request(method: string, route: string, body?: unknown): Promise<Answer>;
+}
+
+/** `npm run serve`'s command, with `env`; resolves once it listens (on the port it chose, PORT=0). */
+function serve(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exit: Promise<number | null>; listening: Promise<ServiceProcess> } {
+    const child = spawn(process.execPath, ["--require", "./offline-plan/preload.js", "service/main.ts"], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const listening = new Promise<ServiceProcess>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+            output += chunk.toString();
+            const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+            if (port) {
+                child.stdout!.off("data", onData);
+                child.stdout!.on("data", (more: Buffer) => (output += more.toString()));
+                resolve({
+                    child, port: Number(port), output: () => output, exit,
+                    request: (method, route, body) => send(Number(port), method, route, {
+                        authorization: `Bearer ${env.PIPELINE_SERVICE_TOKEN}`,
+                        ...(body === undefined ? {} : { "content-type": "application/json" }),
+                    }, body === undefined ? undefined : JSON.stringify(body)),
+                });
+            }
+        };
+        child.stdout!.on("data", onData);
+        child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        exit.then((code) => reject(new Error(`the service exited (${code}) before listening:\n${output}`)));
+    });
+    listening.catch(() => undefined);
+    return { child, output: () => output, exit, listening };
+}
+
+async function until(what: string, done: () => Promise<boolean> | boolean): Promise<void> {
+    const giveUp = Date.now() + 45_000;
+    while (!(await done())) {
+        if (Date.now() > giveUp) {
+            throw new Error(`gave up waiting for ${what}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
+/** The example with target updates long enough to be stopped while they run. */
+function longTargetUpdates(cli: FakeCli): void {
+    const scenario = exampleScenario();
+    scenario.accountB.delayMs = { up: 20_000 };
+    scenario.accountC.delayMs = { up: 20_000 };
+    cli.scenario(scenario);
+}
+
+const bothTargetUpdatesRun = (cli: FakeCli) => () => ["accountB", "accountC"].every((stack) => cli.started().some((event) => event.command === "up" && event.stack === stack));
+
+/** The service's environment on the fake CLI's project, with its own records folder. */
+function serviceEnv(cli: FakeCli, recordsDir: string): NodeJS.ProcessEnv {
+    return {
+        ...process.env,
+        PORT: "0",
+        PIPELINE_SERVICE_TOKEN: newToken(),
+        PIPELINE_PROJECT_DIR: cli.projectDir,
+        PIPELINE_SERVICE_RECORDS: recordsDir,
+        PULUMI_BACKEND_URL: cli.stateUrl,
+        PULUMI_CONFIG_PASSPHRASE: "correct horse battery staple",
+    };
+}
+
+describe("the service as a process (npm run serve)", () => {
+    it("refuses to start without a token, or with a bad setting, naming each problem, without a stack trace", async () => {
+        const env = { ...process.env, PIPELINE_SERVICE_TOKEN: undefined, PIPELINE_SERVICE_TOKEN_FILE: undefined, PORT: "eighty", PIPELINE_SERVICE_PLAN_CONCURRENCY: "0" };
+        const withoutToken = serve(env);
+        assert.equal(await withoutToken.exit, 2);
+        assert.deepEqual(withoutToken.output().trim().split("\n"), [
+            'serve: PORT must be integer, not "eighty"',
+            'serve: PIPELINE_SERVICE_PLAN_CONCURRENCY must be >= 1, not "0"',
+        ]);
+        const shortToken = serve({ ...env, PORT: "8080", PIPELINE_SERVICE_PLAN_CONCURRENCY: "2", PIPELINE_SERVICE_TOKEN: "secret" });
+        assert.equal(await shortToken.exit, 2);
+        assert.equal(shortToken.output().trim(), "serve: the token is 6 characters long; expected at least 32, so that it cannot be guessed (generate one with `openssl rand -hex 32`)");
+        const noToken = serve({ ...env, PORT: "8080", PIPELINE_SERVICE_PLAN_CONCURRENCY: "2" });
+        assert.equal(await noToken.exit, 2);
+        assert.match(noToken.output(), /^serve: no token: set PIPELINE_SERVICE_TOKEN, or PIPELINE_SERVICE_TOKEN_FILE to a file holding it/);
+        assert.doesNotMatch(noToken.output() + shortToken.output() + withoutToken.output(), /\n\s+at /);
+    });
+
+    it("takes its token from PIPELINE_SERVICE_TOKEN_FILE, answers /healthz without it, and stops on SIGTERM with status 0", async () => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "service-token-"));
+        const token = newToken();
+        fs.writeFileSync(path.join(folder, "token"), `${token}\n`, { mode: 0o600 });
+        try {
+            const service = await serve({ ...process.env, PORT: "0", PIPELINE_SERVICE_TOKEN: undefined, PIPELINE_SERVICE_TOKEN_FILE: path.join(folder, "token"), PIPELINE_SERVICE_RECORDS: path.join(folder, "runs") }).listening;
+            assert.equal((await send(service.port, "GET", "/healthz", {})).status, 200);
+            assert.equal((await send(service.port, "GET", "/v1/runs/00000000-0000-0000-0000-000000000000", { authorization: `Bearer ${token}` })).status, 404);
+            service.child.kill("SIGTERM");
+            assert.equal(await service.exit, 0);
+            assert.match(service.output(), /"msg":"stopped"/);
+            assert.ok(!service.output().includes(token));
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
+    });
+
+    it("SIGTERM mid-run: the run is cancelled through the driver's signal (one SIGINT per running CLI) and recorded as interrupted", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            longTargetUpdates(cli);
+            const recordsDir = path.join(cli.projectDir, "..", "runs");
+            const env = serviceEnv(cli, recordsDir);
+            const service = await serve(env).listening;
+            const { id } = (await service.request("POST", "/v1/runs", { operation: "up", yes: true })).json;
+            await until("both target updates to run", bothTargetUpdatesRun(cli));
+            service.child.kill("SIGTERM");
+            assert.equal(await service.exit, 0, service.output());
+            assert.deepEqual(cli.signals().map((event) => `${event.command} ${event.stack} ${event.event}`).sort(), ["up accountB SIGINT", "up accountC SIGINT"]);
+            assert.ok(["accountB", "accountC"].every((stack) => !cli.record(stack).locked), "the CLIs stopped at a safe point");
+
+            const restarted = await serve(env).listening;
+            try {
+                const run = (await restarted.request("GET", `/v1/runs/${id}`)).json;
+                assert.equal(run.status, "interrupted");
+                assert.equal(run.report.interrupted, true);
+                assert.deepEqual(run.report.stacks.map((s: { stack: string; status: string }) => `${s.stack} ${s.status}`), ["accountB interrupted", "accountC interrupted", "accountA skipped"]);
+                assert.doesNotMatch(restarted.output(), /marked interrupted/, "it had ended, recorded, before the service stopped");
+            } finally {
+                restarted.child.kill("SIGTERM");
+                await restarted.exit;
+            }
+        }));
+
+    it("a crash mid-run: after a restart the run is interrupted, with the stacks it had touched, and the project takes runs again", () =>
+        withFakeCli(exampleStackFiles(), async (cli) => {
+            longTargetUpdates(cli);
+            const recordsDir = path.join(cli.projectDir, "..", "runs");
+            const env = serviceEnv(cli, recordsDir);
+            const service = await serve(env).listening;
+            const { id } = (await service.request("POST", "/v1/runs", { operation: "up", yes: true })).json;
+            await until("both target updates to run", bothTargetUpdatesRun(cli));
+            service.child.kill("SIGKILL");
+            await service.exit;
+            // The crashed service's Pulumi CLIs, which would go on in their own process groups.
+            cli.started().forEach((event) => {
+                try {
+                    process.kill(event.pid, "SIGKILL");
+                } catch {
+                    // already gone
+                }
+            });
+
+            const restarted = await serve(env).listening;
+            try {
+                const run = (await restarted.request("GET", `/v1/runs/${id}`)).json;
+                assert.equal(run.status, "interrupted");
+                assert.deepEqual(run.touchedStacks, ["accountB", "accountC"]);
+                assert.equal(run.error, "the service stopped while this run was active; accountB, accountC were running: if one says it is locked, run `pulumi cancel` on it, then `pulumi refresh`");
+                assert.match(restarted.output(), /"run":"[^"]+","touchedStacks":\["accountB","accountC"\],"msg":"run marked interrupted: it was active when the service stopped"/);
+                const events = (await send(restarted.port, "GET", `/v1/runs/${id}/events`, { authorization: `Bearer ${env.PIPELINE_SERVICE_TOKEN}` })).text;
+                assert.match(events.trim().split("\n\n").pop()!, /"type":"ended","status":"interrupted"/, "the stream ends with the interruption");
+                const next = await restarted.request("POST", "/v1/runs", { operation: "preview", stacks: ["accountB"] });
+                assert.equal(next.status, 202, next.text);
+                await until("the preview to end", async () => (await restarted.request("GET", `/v1/runs/${next.json.id}`)).json.status !== "running");
+            } finally {
+                restarted.child.kill("SIGTERM");
+                await restarted.exit;
+            }
+        }));
+});
