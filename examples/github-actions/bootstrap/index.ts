@@ -3,7 +3,9 @@
 // environment named after its stack), allowed what those stacks declare in this account and nothing else (permissions.ts).
 // One stack of this project per account, run once by an administrator of that account, and again when that account's
 // stacks change (README.md beside the workflows).
-import * as aws from "@pulumi/aws";
+// The modules it uses, not the package index, which loads every module (as the program's components do).
+import * as iam from "@pulumi/aws/iam";
+import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { z } from "zod";
@@ -58,21 +60,21 @@ if (size > quotas.roleInlinePolicies.limit) {
 }
 
 // Every resource in this account only: the provider refuses credentials of any other.
-const provider = new aws.Provider("account", { region: scope.region, allowedAccountIds: [settings.accountId] });
+const provider = new Provider("account", { region: scope.region, allowedAccountIds: [settings.accountId] });
 
 // One provider per account for GitHub's issuer (IAM refuses a second with the same URL): an account that has it
 // already sets createOidcProvider: false. AWS validates GitHub's tokens against its own trusted root CAs, so no
 // thumbprint is given (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html).
 const identityProvider = settings.createOidcProvider === "true"
-    ? new aws.iam.OpenIdConnectProvider("github", { url: `https://${githubIssuer}`, clientIdLists: [stsAudience] }, { provider })
+    ? new iam.OpenIdConnectProvider("github", { url: `https://${githubIssuer}`, clientIdLists: [stsAudience] }, { provider })
     : undefined;
 
-const role = new aws.iam.Role("deploy", {
+const role = new iam.Role("deploy", {
     name: deployRoleName,
     description: `GitHub Actions of ${settings.repository} on ${settings.branch}: deploys ${settings.stacks.join(", ")}, each in its environment`,
     assumeRolePolicy: JSON.stringify(deployRoleTrustPolicy(scope.partition, settings.accountId, settings.repository, settings.stacks, settings.branch)),
 }, { provider, dependsOn: identityProvider ? [identityProvider] : [] });
-new aws.iam.RolePolicy("deploy", { role: role.name, name: "deploy", policy }, { provider });
+new iam.RolePolicy("deploy", { role: role.name, name: "deploy", policy }, { provider });
 
 export const roleArn = role.arn;
 export const oidcProvider = identityProvider?.arn ?? oidcProviderArn(scope.partition, settings.accountId);
