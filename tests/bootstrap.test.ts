@@ -17,6 +17,7 @@ import { policySize, quotas } from "../definition/quotas";
 import { accountScope } from "../examples/github-actions/bootstrap/accountStacks";
 import { deployRoleName, deployRolePolicy, deployRoleTrustPolicy, parseStateBackend, secretsProviderProblems, StateBackend } from "../examples/github-actions/bootstrap/permissions";
 import { projectRoot } from "./fixtures";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 const bootstrapDir = path.join(projectRoot, "examples", "github-actions", "bootstrap");
 const bootstrapEntry = path.join(bootstrapDir, "index.ts");
@@ -24,12 +25,14 @@ const threeAccounts = path.join(projectRoot, "examples", "three-accounts");
 const bootstrapProject = "github-deploy";
 
 /** The bootstrap program for one stack's config, under the same mocks as the program's (MockCloud). */
-async function runBootstrap(stack: string, config: Record<string, unknown>): Promise<{ resources: DeclaredResource[]; outputs: Record<string, any> }> {
+async function runBootstrap(stack: string, config: Record<string, unknown>): Promise<{ resources: DeclaredResource[]; outputs: PropertyBag }> {
     const cloud = new MockCloud();
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) =>
         [`${bootstrapProject}:${key}`, typeof value === "string" ? value : JSON.stringify(value)])));
     await pulumi.runtime.setMocks(cloud, bootstrapProject, stack, false, "organization");
     delete require.cache[bootstrapEntry];
+    // The program is loaded as the language host loads a program's main.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const outputs = await pulumi.runtime.runInPulumiStack(async () => require(bootstrapEntry));
     await pulumi.runtime.disconnect();
     const resolved = Object.fromEntries(await Promise.all(Object.entries(outputs ?? {}).filter(([key]) => key !== "__esModule")
@@ -230,7 +233,7 @@ async function refusedCalls(policy: PolicyDocument, accountId: string, runs: Pro
 }
 
 /** A copy of the three-account example, changed by `edit` (file name to YAML document), without credentials: CI has no profiles. */
-function threeAccountProject(edit: (documents: Record<string, any>) => void = () => undefined): string {
+function threeAccountProject(edit: (documents: PropertyBag) => void = () => undefined): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-project-"));
     const documents = Object.fromEntries(fs.readdirSync(threeAccounts).map((file) => [file, yaml.parse(fs.readFileSync(path.join(threeAccounts, file), "utf8"))]));
     delete documents["Pulumi.pipeline.yaml"].config["cross-account-pipeline:pipelineCredentials"];

@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "yaml";
 import { CliEnvironment, parseArguments, runCli } from "../../automation/cli";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 const repositoryDir = path.resolve(__dirname, "..", "..");
 const threeAccounts = path.join(repositoryDir, "examples", "three-accounts");
@@ -22,7 +23,7 @@ async function run(argv: string[], projectDir = repositoryDir): Promise<{ code: 
 }
 
 /** A copy of the three-account example with its files changed by `edit` (file name to its YAML document). */
-function editedThreeAccounts(edit: (documents: Record<string, any>) => void): string {
+function editedThreeAccounts(edit: (documents: PropertyBag) => void): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phase-plan-"));
     const documents = Object.fromEntries(fs.readdirSync(threeAccounts).map((file) => [file, yaml.parse(fs.readFileSync(path.join(threeAccounts, file), "utf8"))]));
     edit(documents);

@@ -6,7 +6,7 @@
 // naming a job that does not exist, cycles).
 import * as esbuild from "esbuild";
 import * as path from "node:path";
-import Module = require("module");
+import { Module } from "node:module";
 import type * as WorkflowParser from "@actions/workflow-parser";
 
 /**
