@@ -367,5 +367,8 @@ if (require.main === module) {
         onInterrupt: onProcessInterrupt,
     }).then((exitCode) => {
         process.exitCode = exitCode;
+    }, (error: Error) => {
+        console.error(`deploy: internal error (a bug in the driver, not in your stacks): ${error.stack}`);
+        process.exitCode = 3;
     });
 }

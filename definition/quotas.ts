@@ -116,7 +116,7 @@ export const namingRules = {
         conditions: [{ holds: (path: string) => path.startsWith("/") && path.endsWith("/"), expected: "that starts and ends with '/'" }],
     },
     // Log group names: 1-512 characters of [\.\-_/#A-Za-z0-9]: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
-    logGroup: { text: "1-512 letters, digits, '.', '-', '_', '/' and '#'", maxLength: 512, character: /[A-Za-z0-9._\/#-]/ },
+    logGroup: { text: "1-512 letters, digits, '.', '-', '_', '/' and '#'", maxLength: 512, character: /[A-Za-z0-9._/#-]/ },
     // General purpose bucket names: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
     s3Bucket: {
         text: "3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no two adjacent periods, " +

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { kmsReference, partitionOf } from "../definition/names";
 import type { PolicyDocument } from "../policies/document";
+import type { PropertyBag } from "./propertyBag";
 
 /** A resource as the program declared it, with the account and region its provider pins it to. */
 export interface DeclaredResource {
@@ -12,9 +13,9 @@ export interface DeclaredResource {
     /** The id the mocks answered with, as the provider would (a role's name, a launch template's `lt-...`). */
     id: string;
     /** Inputs as the program passed them (provider inputs JSON-encoded, policies as JSON strings). */
-    inputs: Record<string, any>;
+    inputs: PropertyBag;
     /** The state the mock answered with: inputs plus computed ids and ARNs. */
-    state: Record<string, any>;
+    state: PropertyBag;
     /** Name of the explicit provider, or undefined for a resource on a default provider. */
     providerName?: string;
     accountId?: string;
@@ -109,7 +110,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         return this.record(args, computed.id, { ...args.inputs, ...computed.state }, { providerName, accountId: pin.accountId, region });
     }
 
-    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    call(args: pulumi.runtime.MockCallArgs): PropertyBag {
         if (args.token === "aws:kms/getKey:getKey") {
             const keyId = String(args.inputs.keyId);
             const key = kmsReference(keyId);
@@ -132,7 +133,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
         }
     }
 
-    private record(args: pulumi.runtime.MockResourceArgs, id: string, state: Record<string, any>, where: Partial<DeclaredResource>): pulumi.runtime.MockResourceResult {
+    private record(args: pulumi.runtime.MockResourceArgs, id: string, state: PropertyBag, where: Partial<DeclaredResource>): pulumi.runtime.MockResourceResult {
         const resource: DeclaredResource = { type: args.type, name: args.name, id, inputs: args.inputs, state, custom: args.custom ?? true, ...where };
         this.resources.push(resource);
         const key = registrationKey(args.type, args.name);
@@ -167,7 +168,7 @@ function fakeHex(seed: string, length: number): string {
 }
 
 /** The ids and attributes AWS would compute for the resource types this program declares. */
-function computedState(type: string, name: string, inputs: Record<string, any>, account: string, region: string, importedId?: string): { id: string; state: Record<string, any> } {
+function computedState(type: string, name: string, inputs: PropertyBag, account: string, region: string, importedId?: string): { id: string; state: PropertyBag } {
     const p = partitionOf(region);
     switch (type) {
         case "aws:iam/role:Role": {

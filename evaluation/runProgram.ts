@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { configNamespace } from "../config";
 import { DeclaredResource, MockCloud } from "./mockCloud";
+import type { PropertyBag } from "./propertyBag";
 
 // The project's name is its config namespace (Pulumi.yaml `name`).
 export const projectName = configNamespace;
@@ -23,7 +24,7 @@ export interface ProgramRunOptions {
 export interface ProgramRun {
     stack: string;
     resources: DeclaredResource[];
-    outputs: Record<string, any>;
+    outputs: PropertyBag;
     /** What the program logged with `pulumi.log.warn`, as `pulumi up` would show it. */
     warnings: string[];
 }
@@ -45,6 +46,8 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     const warnings = collectWarnings();
     const restoreBookkeeping = process.env.PULUMI_DEBUG_PROMISE_LEAKS ? () => undefined : withoutEngineBookkeeping();
     try {
+        // The program is loaded as Node's language host loads a program's main: required, inside the stack.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(async () => require(programEntry)), failure]);
         // Let every registration settle before the next run replaces the mocks, and give a failed
         // one's rejection a turn of the event loop to surface.
@@ -169,6 +172,6 @@ function forgetProgramModules(): void {
 }
 
 /** Module exports minus undefined ones (a stack without that part) and the ES module marker. */
-function plainOutputs(outputs: Record<string, any>): Record<string, any> {
+function plainOutputs(outputs: PropertyBag): PropertyBag {
     return Object.fromEntries(Object.entries(outputs).filter(([key, value]) => value !== undefined && key !== "__esModule"));
 }

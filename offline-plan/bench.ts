@@ -165,7 +165,7 @@ function parseArguments(argv: string[]): { runs: number; sizes: Size[] } {
     try {
         ({ values } = parseArgs({ args: argv, options: { runs: { type: "string", default: "5" }, sizes: { type: "string", default: "1,25,100,250" } }, strict: true }));
     } catch (e) {
-        throw new Error(`${(e as Error).message}; ${benchUsage}`);
+        throw new Error(`${(e as Error).message}; ${benchUsage}`, { cause: e });
     }
     const { runs = "", sizes = "" } = values;
     if (!/^[1-9]\d*$/.test(runs)) {

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { RuleResource, unknown } from "../policy-pack/rules";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 /**
  * Rule resources from a mocked program run. Props are the mock's state, the program's inputs plus the
@@ -14,7 +15,7 @@ export function ruleResourcesOfDeclared(resources: DeclaredResource[]): RuleReso
     return resources.map((resource) => ({
         type: resource.type,
         name: resource.name,
-        props: withUnknownsMarked(resource.state) as Record<string, any>,
+        props: withUnknownsMarked(resource.state) as PropertyBag,
         ...(resource.accountId ? { accountId: resource.accountId } : {}),
         ...(resource.registration ? { protect: resource.registration.protect, retainOnDelete: resource.registration.retainOnDelete } : {}),
     }));

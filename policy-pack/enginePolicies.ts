@@ -3,6 +3,7 @@
 import { Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { Rule, RuleResource, unknown } from "./rules";
 import { parseJson } from "./rules/rule";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 /**
  * A rule as the engine's policy: a resource policy when its violations concern one resource alone (`scope:
@@ -56,7 +57,7 @@ export function ruleResourceOf(resource: Pick<PolicyResource, "type" | "name" | 
     return {
         type: resource.type,
         name: resource.name,
-        props: plain(() => resource.props) as Record<string, any>,
+        props: plain(() => resource.props) as PropertyBag,
         ...(accountId ? { accountId } : {}),
         protect: resource.opts.protect,
         ...(Object.keys(dependencies).length > 0 ? { dependencies } : {}),

@@ -5,6 +5,7 @@ import { AccessFinding } from "../verification/evaluation";
 import { shipped, shippedDeployRoleArn, shippedInstanceRoleArn, shippedRolePaths } from "./fixtures";
 import { statementWithSid, withPolicyEdited } from "./support/policies";
 import { europe, production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 type Statement = { Sid?: string; Principal?: unknown };
 
@@ -182,7 +183,7 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
     });
 
     /** A deep copy of the resources with one statement of a policy edited. */
-    function withStatement(resourceName: string, property: string, sid: string, edit: (statement: Record<string, any>) => void): DeclaredResource[] {
+    function withStatement(resourceName: string, property: string, sid: string, edit: (statement: PropertyBag) => void): DeclaredResource[] {
         return withPolicyEdited(shippedResources, resourceName, property, (document) => edit(statementWithSid(document, sid)));
     }
     const failedHops = async (resources: DeclaredResource[]) => failures(await verifyAccess(resources)).map((f) => f.check.hop);

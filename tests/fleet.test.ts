@@ -8,6 +8,7 @@ import { DeclaredResource, MockCloud, providerNameOf } from "../evaluation/mockC
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { qualifiedConfig, stagingEntry } from "./fixtures";
 import { resourcesOf } from "./support/stacks";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 const type = {
     fleet: "cross-account-pipeline:target:Fleet",
@@ -98,11 +99,11 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
     });
 
     it("tags every instance at launch with the deployment group's EC2 tag filter", () => {
-        const filters = only(run, type.deploymentGroup).inputs.ec2TagSets.flatMap((set: any) => set.ec2TagFilters);
+        const filters = only(run, type.deploymentGroup).inputs.ec2TagSets.flatMap((set: PropertyBag) => set.ec2TagFilters);
         assert.deepEqual(filters, [{ key: "CodeDeployDeploymentGroup", value: "AccountBApplicationName/AccountBApplicationGroupName", type: "KEY_AND_VALUE" }]);
         const tags = only(run, type.autoScalingGroup).inputs.tags;
         for (const filter of filters) {
-            assert.deepEqual(tags.filter((tag: any) => tag.key === filter.key), [{ key: filter.key, value: filter.value, propagateAtLaunch: true }]);
+            assert.deepEqual(tags.filter((tag: PropertyBag) => tag.key === filter.key), [{ key: filter.key, value: filter.value, propagateAtLaunch: true }]);
         }
     });
 
@@ -123,7 +124,7 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
         const policy = run.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "Staging-codedeploy-fleet-policy");
         assert.ok(policy, "the CodeDeploy service role gets the launch-template permissions");
         assert.equal(policy.inputs.role, "Staging-CodeDeployService");
-        const passRole = JSON.parse(policy.inputs.policy).Statement.find((s: any) => s.Action.includes("iam:PassRole"));
+        const passRole = JSON.parse(policy.inputs.policy).Statement.find((s: PropertyBag) => s.Action.includes("iam:PassRole"));
         assert.equal(passRole.Resource, run.outputs.targets.Staging.instanceRoleArn);
         assert.deepEqual(passRole.Condition, { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
     });
@@ -144,12 +145,12 @@ describe("fleet: `fleet: true` on the target of a target stack", () => {
     it("requires IMDSv2, encrypts the root volume and admits no inbound traffic", () => {
         const launchTemplate = only(run, type.launchTemplate);
         assert.equal(launchTemplate.inputs.metadataOptions.httpTokens, "required");
-        assert.deepEqual(launchTemplate.inputs.blockDeviceMappings.map((m: any) => [m.deviceName, m.ebs.encrypted]), [["/dev/xvda", "true"]]);
+        assert.deepEqual(launchTemplate.inputs.blockDeviceMappings.map((m: PropertyBag) => [m.deviceName, m.ebs.encrypted]), [["/dev/xvda", "true"]]);
         const securityGroup = only(run, type.securityGroup);
         assert.deepEqual(launchTemplate.inputs.vpcSecurityGroupIds, [idOfArn(securityGroup.state.arn)]);
         assert.equal(securityGroup.inputs.vpcId, only(run, type.defaultVpc).state.vpcId);
         assert.equal(securityGroup.inputs.ingress, undefined);
-        assert.deepEqual(securityGroup.inputs.egress.map((rule: any) => [rule.protocol, rule.cidrBlocks]), [["-1", ["0.0.0.0/0"]]]);
+        assert.deepEqual(securityGroup.inputs.egress.map((rule: PropertyBag) => [rule.protocol, rule.cidrBlocks]), [["-1", ["0.0.0.0/0"]]]);
     });
 
     it("declares every fleet resource with the target account's provider, in the target's region", () => {

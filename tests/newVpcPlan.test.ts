@@ -15,6 +15,7 @@ import { renderSummary } from "../offline-plan/summary";
 import { planContents } from "../offline-plan/writePlan";
 import { readStackFile } from "../project/stackFiles";
 import { configured, selfContainedStackDocument, StackName, targetAccountId } from "./fixtures";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 const typeCounts = (resources: { type: string }[]) => {
     const counts: Record<string, number> = {};
@@ -78,8 +79,8 @@ describe("new VPC: the plan of a fleet with `vpc: new`", () => {
     let allInOne: PlanResult;
 
     /** A shipped stack file, holding its project's shared values itself, with its targets changed. */
-    const stackFileWith = (stack: StackName, name: string, edit: (config: Record<string, any>) => void) => {
-        const document = selfContainedStackDocument(stack) as { config: Record<string, any> };
+    const stackFileWith = (stack: StackName, name: string, edit: (config: PropertyBag) => void) => {
+        const document = selfContainedStackDocument(stack) as { config: PropertyBag };
         edit(document.config);
         const file = path.join(scratch, name, `Pulumi.${stack === "accountA" && name === "all" ? "all" : stack}.yaml`);
         fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -87,13 +88,13 @@ describe("new VPC: the plan of a fleet with `vpc: new`", () => {
         return readStackFile(file);
     };
     const targets = "cross-account-pipeline:targets";
-    const withNewVpc = (config: Record<string, any>) => (config[targets][0].fleet = { vpc: "new" });
+    const withNewVpc = (config: PropertyBag) => (config[targets][0].fleet = { vpc: "new" });
     const target = (name: string, accountId: string, fields: Record<string, unknown> = {}) =>
         ({ name, accountId, applicationName: `${name}App`, deploymentGroupName: `${name}Group`, fleet: { vpc: "new" }, ...fields });
 
     before(async () => {
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "new-vpc-plan-"));
-        const withDefaultVpc = (config: Record<string, any>) => (config[targets][0].fleet = true);
+        const withDefaultVpc = (config: PropertyBag) => (config[targets][0].fleet = true);
         defaultVpcPlan = await runPlan({ stacks: configured([stackFileWith("accountB", "default-vpc", withDefaultVpc), stackFileWith("accountA", "default-vpc", withDefaultVpc)]) });
         newVpcPlan = await runPlan({ stacks: configured([stackFileWith("accountB", "new-vpc", withNewVpc), stackFileWith("accountA", "new-vpc", withNewVpc)]) });
         allInOne = await runPlan({

@@ -13,13 +13,14 @@ import type { PlanContents } from "../offline-plan/grants";
 import { planContents, writePlan } from "../offline-plan/writePlan";
 import { accountFileOf } from "../offline-plan/planFiles";
 import { configured, projectRoot as projectDir, selfContainedStackDocument, shippedDeployRoleArn, StackName } from "./fixtures";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 const stackFile = (stack: string) => path.join(projectDir, `Pulumi.${stack}.yaml`);
 const plan = (...files: string[]) => runPlan({ stacks: configured(files.map((file) => readStackFile(file))) });
 
 /** A copy of a shipped stack file in `dir`, holding its project's shared values itself, with its config changed. */
-function editedStackFile(dir: string, stack: StackName, newStack: string, edit: (config: Record<string, any>) => void): string {
-    const document = selfContainedStackDocument(stack) as { config: Record<string, any> };
+function editedStackFile(dir: string, stack: StackName, newStack: string, edit: (config: PropertyBag) => void): string {
+    const document = selfContainedStackDocument(stack) as { config: PropertyBag };
     edit(document.config);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `Pulumi.${newStack}.yaml`);

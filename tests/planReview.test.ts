@@ -14,6 +14,7 @@ import { renderSummary } from "../offline-plan/summary";
 import { planContents, readPlanFolder, writePlan } from "../offline-plan/writePlan";
 import { readStackFile } from "../project/stackFiles";
 import { configured, pipelineAccountId, projectRoot, shippedDeployRoleArn, shippedRolePaths, targetAccountId } from "./fixtures";
+import type { PropertyBag } from "../evaluation/propertyBag";
 
 const pipelineRole = `arn:aws:iam::${pipelineAccountId}:role/CrossAccountPipeline-CodePipelineService`;
 const buildRole = `arn:aws:iam::${pipelineAccountId}:role/CrossAccountPipeline-CodeBuildService`;
@@ -27,15 +28,15 @@ const bucketPolicyFile = `account-${pipelineAccountId}/policies/pipeline-us-east
 const crossAccountPolicyFile = `account-${targetAccountId}/policies/Staging-cross-account-policy.identity-policy.json`;
 
 /** A deep copy of plan contents with one JSON file edited, as another version of the stacks would have written it. */
-function edited(contents: PlanContents, file: string, edit: (document: any) => void): PlanContents {
+function edited(contents: PlanContents, file: string, edit: (document: PropertyBag) => void): PlanContents {
     const copy: PlanContents = new Map([...contents].map(([f, value]) => [f, structuredClone(value)]));
     assert.ok(copy.has(file), file);
-    edit(copy.get(file));
+    edit(copy.get(file) as PropertyBag);
     return copy;
 }
 
-const statement = (document: any, sid: string) => document.Statement.find((s: { Sid: string }) => s.Sid === sid);
-const grantsMatching = (grants: Grant[], fields: Partial<Grant>) => grants.filter((g) => Object.entries(fields).every(([k, v]) => (g as any)[k] === v));
+const statement = (document: PropertyBag, sid: string) => document.Statement.find((s: { Sid: string }) => s.Sid === sid);
+const grantsMatching = (grants: Grant[], fields: Partial<Grant>) => grants.filter((g) => Object.entries(fields).every(([k, v]) => g[k as keyof Grant] === v));
 const diffText = (planDiff: PlanDiff) => diffBlocks(planDiff, (account) => `account ${account}`).map((b) => [b.heading, ...b.lines].join("\n")).join("\n");
 
 describe("reviewing a change: grants, the access diff, the summary", () => {
@@ -139,7 +140,7 @@ describe("reviewing a change: grants, the access diff, the summary", () => {
             assert.deepEqual([account.grantsLost, account.resourcesAdded, account.resourcesRemoved], [[], [], []]);
             assert.deepEqual(account.resourcesChanged.map((r) => [r.name, r.fields]), [["Staging-cross-account-policy", [{ path: "identity-policy: Statement.ReadArtifacts.Action", after: "s3:GetObjectVersion" }]]]);
             assert.equal(planDiff.changes, 2);
-            assert.match(diffText(planDiff), /Grants gained:\n  \+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* if StringEquals aws:resourceaccount = 111111111111 {2}\[identity policy account-222222222222\/policies\/Staging-cross-account-policy\.identity-policy\.json, statement ReadArtifacts\]/);
+            assert.match(diffText(planDiff), /Grants gained:\n {2}\+ arn:aws:iam::222222222222:role\/cross-account-pipeline\/111111111111\/CrossAccountPipeline\/deploy\/CrossAccount_Role may s3:GetObjectVersion on arn:aws:s3:::crossaccountpipeline-111111111111-us-east-2-artifacts\/\* if StringEquals aws:resourceaccount = 111111111111 {2}\[identity policy account-222222222222\/policies\/Staging-cross-account-policy\.identity-policy\.json, statement ReadArtifacts\]/);
             // The review: one line for the statement, its condition with it; the policy's resource is no other change.
             const review = reviewChanges(planDiff, earlier, contents, []);
             assert.deepEqual(review.sections.map((section) => [section.title, section.lines]), [["Access gained and lost, by policy statement", [

@@ -1,6 +1,7 @@
 // The IAM policy documents a stack declares, parsed into statements that rules can query.
 import { PolicyKind, policyFields } from "../../policies/declared";
 import { containsUnknown, parseJson, RuleResource, valueAt } from "./rule";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 export type { PolicyKind } from "../../policies/declared";
 
@@ -67,10 +68,10 @@ export function statementsOf(document: unknown): Statement[] | undefined {
         return undefined;
     }
     const statements = (parsed as { Statement?: unknown }).Statement;
-    return asList(statements).map((statement, index) => normalized(statement as Record<string, any>, index));
+    return asList(statements).map((statement, index) => normalized(statement as PropertyBag, index));
 }
 
-function normalized(statement: Record<string, any>, index: number): Statement {
+function normalized(statement: PropertyBag, index: number): Statement {
     return {
         label: typeof statement.Sid === "string" && statement.Sid !== "" ? `statement "${statement.Sid}"` : `statement #${index + 1}`,
         effect: String(statement.Effect),

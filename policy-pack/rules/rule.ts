@@ -1,3 +1,4 @@
+import type { PropertyBag } from "../../evaluation/propertyBag";
 // What every rule works on and returns: a neutral view of a stack's resources, the same whether it
 // comes from the policy pack (the engine's resources) or from the offline plan (the mocked program).
 
@@ -8,7 +9,7 @@ export interface RuleResource {
     /** Pulumi resource name. */
     name: string;
     /** Its properties as declared (policy documents as JSON strings); a value not known yet is `unknown`. */
-    props: Record<string, any>;
+    props: PropertyBag;
     /** The account its provider is pinned to, when known. */
     accountId?: string;
     /** Whether it has the `protect` resource option, when known. */

@@ -5,4 +5,7 @@ import { onProcessInterrupt, runCli } from "../../automation/cli";
 const [projectDir, ...argv] = process.argv.slice(2);
 runCli(argv, { projectDir, write: (line) => console.log(line), ask: async () => false, onInterrupt: onProcessInterrupt }).then((code) => {
     process.exitCode = code;
+}, (error: Error) => {
+    console.error(error.stack);
+    process.exitCode = 3;
 });

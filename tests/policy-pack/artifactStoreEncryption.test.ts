@@ -3,6 +3,7 @@ import { artifactStoreEncryptionRule as rule } from "../../policy-pack/rules/art
 import { RuleResource } from "../../policy-pack/rules";
 import { pipelineAccountId } from "../fixtures";
 import { assertViolation, declaredNames, DeclaredStacks, declaredStacks, itPassesOnTheShippedStacks, onlyViolation, types, withChange } from "./declaredStacks";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 describe("policy rule artifact-store-encryption", () => {
     let stacks: DeclaredStacks;
@@ -10,7 +11,7 @@ describe("policy rule artifact-store-encryption", () => {
 
     itPassesOnTheShippedStacks(rule, () => stacks);
 
-    const withStoreKey = (change: (store: Record<string, any>) => void, resources = stacks.accountA) =>
+    const withStoreKey = (change: (store: PropertyBag) => void, resources = stacks.accountA) =>
         withChange(resources, types.pipeline, declaredNames.pipeline, (pipeline) => change(pipeline.props.artifactStores[0]));
     const expected = { type: types.pipeline, name: declaredNames.pipeline, fix: /set its encryptionKey to \{id: "<key ARN or alias ARN of a customer managed key>", type: "KMS"\}/ };
 

@@ -6,6 +6,7 @@ import { ruleResourcesOfDeclared } from "../../offline-plan/ruleResources";
 import { ResourceRef, Rule, RuleResource, RuleViolation } from "../../policy-pack/rules";
 import { shipped, shippedDeployRoleArn } from "../fixtures";
 import { runAllInOne, runShippedStacks, targetsOf } from "../support/stacks";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 /** The three stacks' resources, in some view of them. */
 export interface Stacks<T> {
@@ -66,21 +67,21 @@ export function only<T extends ResourceRef>(resources: T[], type: string, name: 
 }
 
 /** Edits a policy document held as JSON in `props[field]`. */
-export function editPolicy(props: Record<string, any>, field: string, edit: (document: { Statement: Record<string, any>[] }) => void): void {
+export function editPolicy(props: PropertyBag, field: string, edit: (document: { Statement: PropertyBag[] }) => void): void {
     const document = JSON.parse(props[field]);
     edit(document);
     props[field] = JSON.stringify(document);
 }
 
 /** The statement with this Sid; fails if the document has none. */
-export function statement(document: { Statement: Record<string, any>[] }, sid: string): Record<string, any> {
+export function statement(document: { Statement: PropertyBag[] }, sid: string): PropertyBag {
     const found = document.Statement.find((s) => s.Sid === sid);
     assert.ok(found, `no statement ${sid}`);
     return found;
 }
 
 /** Adds to the pipeline's Staging stage, after the deploy, a Jenkins test action that runs as the target's cross-account role. */
-export function addJenkinsTestToStaging(pipeline: { props: Record<string, any> }): void {
+export function addJenkinsTestToStaging(pipeline: { props: PropertyBag }): void {
     pipeline.props.stages.find((stage: { name: string }) => stage.name === "Staging").actions.push({
         name: "Test", category: "Test", owner: "Custom", provider: "Jenkins", version: "1", runOrder: 2,
         inputArtifacts: ["BuildOutput"], configuration: { ProjectName: "integration-tests" },

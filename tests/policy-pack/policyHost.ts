@@ -25,6 +25,7 @@ import type { DeclaredResource } from "../../evaluation/mockCloud";
 import { organization, projectName } from "../../evaluation/runProgram";
 import { ruleResourcesOfDeclared } from "../../offline-plan/ruleResources";
 import { projectRoot } from "../fixtures";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 export const packDir = path.join(projectRoot, "policy-pack");
 
@@ -35,9 +36,9 @@ export interface EngineResource {
     urn: string;
     parent?: string;
     /** Its outputs; a value a preview does not know yet is one of the engine's unknown markers. */
-    props: Record<string, any>;
+    props: PropertyBag;
     protect: boolean;
-    provider?: { type: string; name: string; urn: string; props: Record<string, any> };
+    provider?: { type: string; name: string; urn: string; props: PropertyBag };
     /** The URNs of the resources each property is computed from. */
     propertyDependencies?: Record<string, string[]>;
 }
@@ -273,7 +274,7 @@ function analyzeStackRequest(resources: EngineResource[]): analyzerproto.Analyze
 }
 
 /** Properties as a protobuf Struct, as the engine marshals them (absent values left out). */
-function struct(props: Record<string, any>): Struct {
+function struct(props: PropertyBag): Struct {
     return Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
 }
 

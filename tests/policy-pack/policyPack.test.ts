@@ -17,6 +17,7 @@ import { pipelineAccountId, shipped } from "../fixtures";
 import { runAllInOne, targetsOf } from "../support/stacks";
 import { addJenkinsTestToStaging, declaredNames, declaredRuns, editPolicy, only, Stacks, statement, types, withChange } from "./declaredStacks";
 import { buildPack, Diagnostic, EngineResource, engineResourcesOf, packDir, PolicyPackProcess, StackIdentity } from "./policyHost";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 // The engine's markers for values a preview does not know yet, as @pulumi/policy decodes them.
 const { unknownStringValue, unknownArrayValue } = require("@pulumi/policy/proxy") as { unknownStringValue: string; unknownArrayValue: string };
@@ -26,7 +27,7 @@ const policyPackName = "cross-account-pipeline";
 const accountA: StackIdentity = { stack: "accountA", config: shipped("accountA").config };
 
 /** One change made to both views of a stack: the engine's (sent to the pack) and the rules' (checked here). */
-type Change = (resource: { props: Record<string, any>; protect?: boolean }) => void;
+type Change = (resource: { props: PropertyBag; protect?: boolean }) => void;
 
 interface Views {
     engine: EngineResource[];

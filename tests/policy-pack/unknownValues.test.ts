@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { checkRules, RuleResource, unknown } from "../../policy-pack/rules";
 import { DeclaredStacks, declaredStacks } from "./declaredStacks";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 /** Every path into a value's objects and arrays, at every depth. */
 function everyPath(value: unknown, prefix: string[] = []): string[][] {
@@ -12,7 +13,7 @@ function everyPath(value: unknown, prefix: string[] = []): string[][] {
 
 function withUnknownAt(resources: RuleResource[], index: number, path: string[]): RuleResource[] {
     const copy = structuredClone(resources);
-    const parent = path.slice(0, -1).reduce((node: any, key) => node[key], copy[index].props);
+    const parent = path.slice(0, -1).reduce((node: PropertyBag, key) => node[key], copy[index].props);
     parent[path[path.length - 1]] = unknown;
     return copy;
 }

@@ -41,7 +41,7 @@ function serve(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => str
         };
         child.stdout!.on("data", onData);
         child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        exit.then((code) => reject(new Error(`the service exited (${code}) before listening:\n${output}`)));
+        void exit.then((code) => reject(new Error(`the service exited (${code}) before listening:\n${output}`)));
     });
     listening.catch(() => undefined);
     return { child, output: () => output, exit, listening };

@@ -2,6 +2,7 @@
 // driver's tests use (tests/automation/fakePulumi): one run at a time, events in order, confirmation, cancel, the
 // driver's message when the CLI is missing, and no secret in any answer, record or log line.
 import { strict as assert } from "assert";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 import * as fs from "fs";
 import * as path from "path";
 import { REDACTED } from "../../service/redact";
@@ -18,7 +19,7 @@ function withServiceOnFakeCli(test: (service: RunningService, cli: FakeCli) => P
     }, { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, ...env });
 }
 
-const ended = (run: { status: string }) => !["running", "awaiting-confirmation"].includes(run.status);
+const ended = (run: PropertyBag) => !["running", "awaiting-confirmation"].includes(run.status);
 
 /** Waits (polling the fake's records) until `done` holds. */
 async function until(what: string, done: () => boolean): Promise<void> {

@@ -9,18 +9,20 @@ import { Writable } from "stream";
 import { buildService } from "../../service/app";
 import type { ServiceSettings } from "../../service/settings";
 import { projectRoot } from "../fixtures";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 export interface Answer {
     status: number;
     headers: http.IncomingHttpHeaders;
     text: string;
-    json: any;
+    /** The body as JSON (undefined when it is not): a test reads the fields it asserts. */
+    json: PropertyBag;
 }
 
 /** One server-sent event: its id and its data. */
 export interface StreamedEvent {
     id: number;
-    data: any;
+    data: PropertyBag;
 }
 
 export interface RunningService {
@@ -126,7 +128,7 @@ export function send(port: number, method: string, route: string, headers: Recor
                 } catch {
                     json = undefined;
                 }
-                resolve({ status: response.statusCode!, headers: response.headers, text, json });
+                resolve({ status: response.statusCode!, headers: response.headers, text, json: json as PropertyBag });
             });
         });
         // The server may answer (413) and close before the whole body is sent: the answer is what counts.

@@ -1,9 +1,10 @@
 // Tests that take a declared policy away or widen it: a copy of the resources with one policy document edited.
 import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../../evaluation/mockCloud";
+import type { PropertyBag } from "../../evaluation/propertyBag";
 
 /** A policy document as the tests edit it: parsed JSON. */
-export type EditableDocument = any;
+export type EditableDocument = PropertyBag;
 
 /**
  * A deep copy of `resources` in which the JSON policy document `property` (`policy`, `assumeRolePolicy`)

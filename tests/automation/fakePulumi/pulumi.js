@@ -72,9 +72,7 @@ const stackArgument = () => flag("--stack") || flag("-s") || (positional[0] === 
 
 // ---- outcome and the invocation log -----------------------------------------------------------
 
-let exitCode = 0;
 function finish(code) {
-    exitCode = code;
     if (env.FAKE_PULUMI_LOG) {
         const entry = {
             argv,
