@@ -137,9 +137,11 @@ function describeWorkflow(workflowFile: string) {
         };
 
         it("uses no Node 20: each action at an exact release of a major whose runtime is node24, and Node 24 for the project", () => {
-            // The first release of each action whose action.yml says `using: node24`, as read in its repository at that tag.
+            // The first release of each action on the node24 runtime by default: for actions/checkout, setup-node and
+            // upload-artifact the v7 cutover (their v5 and v6 still default to Node 20); for the others the first whose
+            // action.yml says `using: node24`, as read in its repository at that tag.
             const firstOnNode24: Record<string, number[]> = {
-                "actions/checkout": [5, 0, 0], "actions/setup-node": [5, 0, 0], "actions/upload-artifact": [6, 0, 0], "actions/github-script": [8, 0, 0],
+                "actions/checkout": [7, 0, 0], "actions/setup-node": [7, 0, 0], "actions/upload-artifact": [7, 0, 0], "actions/github-script": [8, 0, 0],
                 "aws-actions/configure-aws-credentials": [6, 0, 0], "pulumi/actions": [7, 0, 0],
             };
             const uses = allSteps().flatMap((s) => s.uses ?? []);
