@@ -128,8 +128,10 @@ function targetStatements(partition: string, accountId: string, targets: TargetS
         ...statements,
         // Describe* accepts no resource (EC2 and Auto Scaling alike): read-only, in the fleets' regions.
         allow("DescribeFleetResources", ["ec2:Describe*", "autoscaling:Describe*"], "*", inRegions(regions)),
-        // The fleet's security group and launch template get ids, not names, and the program tags neither: IAM can only
-        // name them by type within the account and region.
+        // The fleet's security group and launch template get ids, not names: by ARN, IAM can only name them by type within
+        // the account and region. They carry the providers' default tags (`pipeline`), but no tag condition here: EC2
+        // authorizes a create against resources that have no such tag (the VPC, subnets, the image), and whether the
+        // provider tags on create cannot be proven offline. The one loosening of this policy, for fleets only.
         allow("FleetSecurityGroupsAndLaunchTemplates", [
             "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress",
             "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:CreateLaunchTemplate", "ec2:CreateLaunchTemplateVersion",
