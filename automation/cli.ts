@@ -1,13 +1,18 @@
 // npm run deploy -- --preview | --up | --destroy | --refresh [--stack NAME ...] [--yes] ...
 // Parses the arguments, asks before applying, prints every line prefixed with its stack, a
 // status line while stacks run, and a final table; exits 0 when everything succeeded.
+// `--plan [--json]` prints the phases instead, from the project's files alone, and runs nothing.
 
 import * as path from "path";
 import * as readline from "readline";
+import { ConfigError, DeployMode, parseConfig } from "../config";
+import { partitionOf } from "../definition/names";
+import { programKeys, readStackFile } from "../project/stackFiles";
 import { DriverOptions, DriverError, RunReport, StackResult, destroy, plan, preview, refresh, up } from "./index";
 import { DriverEvent, PhasePreview } from "./driver";
 import { formatOutcome, formatPlan, formatPreview, formatRoleArnChecks, formatSummaryTable, StatusBoard } from "./format";
 import { messageOf } from "./errors";
+import { readProjectStacks } from "./stackFiles";
 
 export type CliOperation = "preview" | "up" | "destroy" | "refresh";
 
@@ -22,6 +27,8 @@ export interface CliCommand {
     policyPack?: string;
     /** `--profile STACK=PROFILE`: the AWS profile each named stack runs with. */
     profiles: Record<string, string>;
+    /** `--plan`: print the phases the operation would run, as a line or (`--json`) as JSON, and run nothing. */
+    plan?: "text" | "json";
 }
 
 export type ParsedArguments = { help: true } | { help: false; command: CliCommand };
@@ -47,6 +54,11 @@ export const USAGE = `usage: npm run deploy -- (--preview | --up | --destroy | -
   --policy-pack DIR      the policy pack previews and updates run with (default: ./policy-pack)
   --profile STACK=NAME   STACK's AWS providers use the AWS profile NAME (repeatable); the Pulumi CLI itself (its
                          backend, its secrets provider) and any other stack use the shell's AWS credentials
+  --plan                 print the phases the operation (default --up) would run, from the project's files alone,
+                         and run nothing: no Pulumi CLI, no credentials
+  --json                 with --plan: the phases as one line of JSON, {"operation", "phases": [[{"stack", "deploy",
+                         "account", "region", "partition"}, ...], ...]}, each stack with the account its credentials
+                         are for (a target stack's target account; the pipeline account for a pipeline or all stack)
   --help, -h             this text`;
 
 const OPERATION_FLAGS: Record<string, CliOperation> = {
@@ -59,6 +71,8 @@ const OPERATION_FLAGS: Record<string, CliOperation> = {
 export function parseArguments(argv: readonly string[]): ParsedArguments {
     let operation: CliOperation | undefined;
     const command: Omit<CliCommand, "operation"> = { stacks: [], yes: false, force: false, profiles: {} };
+    let planOnly = false;
+    let json = false;
     for (let index = 0; index < argv.length; index++) {
         const argument = argv[index];
         const equals = argument.startsWith("--") ? argument.indexOf("=") : -1;
@@ -106,6 +120,14 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
                 noValue();
                 command.force = true;
                 break;
+            case "--plan":
+                noValue();
+                planOnly = true;
+                break;
+            case "--json":
+                noValue();
+                json = true;
+                break;
             case "--concurrency": {
                 const value = valueOf("a number");
                 if (!/^[1-9][0-9]*$/.test(value)) {
@@ -137,6 +159,14 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
                     argument.startsWith("-") ? `unknown option ${JSON.stringify(flag)}` : `unexpected argument ${JSON.stringify(argument)}`,
                 );
         }
+    }
+    if (json && !planOnly) {
+        throw new UsageError("--json only applies to --plan");
+    }
+    if (planOnly) {
+        // The order a deployment runs in, unless another operation is named.
+        operation ??= "up";
+        command.plan = json ? "json" : "text";
     }
     if (operation === undefined) {
         throw new UsageError("say what to do: --preview, --up, --destroy or --refresh");
@@ -177,6 +207,9 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
         return 0;
     }
     const { command } = parsed;
+    if (command.plan !== undefined) {
+        return printPhases(command, environment);
+    }
     const printer = new RunPrinter(write);
     // The first interrupt lets every running update stop at a safe point and starts nothing more; a second stops them at once.
     const cancel = new AbortController();
@@ -222,6 +255,54 @@ export async function runCli(argv: readonly string[], environment: CliEnvironmen
     } finally {
         stopListening?.();
         printer.stop();
+    }
+}
+
+/** A stack of a phase as `--plan --json` prints it: what it deploys, and the account, region and partition its credentials are for. */
+export interface PlannedStack {
+    stack: string;
+    deploy: DeployMode;
+    /** The account the stack's credentials are for: a target stack's target account, else the pipeline account. */
+    account: string;
+    /** The stack's `region` (the pipeline's region). */
+    region: string;
+    /** The ARN partition of that region (`aws`, `aws-cn`, `aws-us-gov`, ...). */
+    partition: string;
+}
+
+/** The phases of `operation` for the command's stacks, each stack with where it deploys, read from the project's files alone. */
+export function phasePlan(projectDir: string, operation: CliOperation, stacks: readonly string[]): PlannedStack[][] {
+    const phases = plan({ projectDir, stacks: [...stacks] }, operation);
+    const { project, files } = readProjectStacks(path.resolve(projectDir));
+    const problems: string[] = [];
+    const planned = phases.map((phase) => phase.flatMap((stack): PlannedStack[] => {
+        try {
+            const config = parseConfig(programKeys(readStackFile(files[stack], () => project)));
+            // A target stack's targets share one account (the config's rule); a pipeline or all stack runs with the pipeline account's.
+            const account = config.deploy === "target" ? config.deployedTargets![0].accountId : config.pipelineAccountId;
+            return [{ stack, deploy: config.deploy, account, region: config.region, partition: partitionOf(config.region) }];
+        } catch (error) {
+            problems.push(error instanceof ConfigError ? `stack ${stack} (${path.basename(files[stack])}): ${error.message}` : messageOf(error));
+            return [];
+        }
+    }));
+    if (problems.length > 0) {
+        throw new DriverError(problems.join("\n"));
+    }
+    return planned;
+}
+
+/** `--plan`: the phases, as the run would print them, or as JSON; exit 2 when the project's files cannot be planned. */
+function printPhases(command: CliCommand, { projectDir, write }: CliEnvironment): number {
+    try {
+        const phases = phasePlan(projectDir, command.operation, command.stacks);
+        write(command.plan === "json"
+            ? JSON.stringify({ operation: command.operation, phases })
+            : `Plan ${formatPlan(command.operation, phases.map((phase) => phase.map(({ stack }) => stack)))}`);
+        return 0;
+    } catch (error) {
+        write(`deploy: ${messageOf(error)}`);
+        return 2;
     }
 }
 

@@ -452,7 +452,7 @@ class Run {
             kept,
             message:
                 `kept ${kept.length} protected resource${kept.length > 1 ? "s" : ""} (and what they need): ` +
-                `${kept.map(({ name }) => name).join(", ")}; see the README's teardown section to delete them on purpose`,
+                `${kept.map(({ name }) => name).join(", ")}; see docs/operations.md#tear-down-for-good to delete them on purpose`,
         };
     }
 

@@ -86,7 +86,7 @@ const FAILURE_PATTERNS: readonly FailurePattern[] = [
         message: ({ stack }, line) =>
             `AWS credentials for stack ${stack} are missing, expired or for another account (${line}). ` +
             `Give the stack its account's credentials: \`--profile ${stack}=<profile>\` on the command line, ` +
-            `\`credentials: { ${stack}: { profile } }\` in the library, or the account's credentials in config (README, step 4)`,
+            `\`credentials: { ${stack}: { profile } }\` in the library, or the account's credentials in config (docs/operations.md#deploy-for-real, step 4)`,
     },
     {
         // Current CLIs (the engine's step generator): `resource "<urn>" cannot be deleted` and, on the

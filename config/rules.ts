@@ -178,7 +178,7 @@ function accountsThatFit(policy: Pick<GrowingPolicy, "quota" | "document" | "acc
     return policy.accounts + Math.floor(left / policy.perAccount);
 }
 
-/** How many target accounts one artifact store of this config holds: the fewest its bucket and key policies hold (the README's table per partition). */
+/** How many target accounts one artifact store of this config holds: the fewest its bucket and key policies hold (the table per partition of docs/configuration.md). */
 export function targetAccountsPerStore(config: ProgramConfig): number {
     return Math.min(...growingPolicies(config).filter((p) => p.quota !== "roleInlinePolicies").map(accountsThatFit));
 }

@@ -1,6 +1,6 @@
 // The program's config, declared once: each key's type, default, rule, wording and description.
 // The program parses Pulumi's raw strings with it (config/index.ts), editors get it as a JSON Schema of
-// the stack files, and the README's reference tables are generated from it (schema/). Rules between
+// the stack files, and the config reference tables of docs/configuration.md are generated from it (schema/). Rules between
 // keys are in config/rules.ts; defaults derived from other keys (a target's region and role names)
 // are filled by `resolved`, whose result is the ProgramConfig the rest of the code sees.
 import { Region } from "@pulumi/aws/types/enums";

@@ -1,5 +1,5 @@
 // Names and ARNs, derived from config alone. Deterministic names let one account's policies name
-// the other account's roles and stores before they exist (README, "How the stacks fit together").
+// the other account's roles and stores before they exist (docs/operations.md#how-the-stacks-fit-together).
 
 /** The ARN partition of a region: "aws", "aws-cn", "aws-us-gov", ... */
 export function partitionOf(region: string): string {

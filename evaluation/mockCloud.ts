@@ -177,6 +177,9 @@ function computedState(type: string, name: string, inputs: PropertyBag, account:
             const rolePath = inputs.path ?? "/";
             return { id: roleName, state: { name: roleName, path: rolePath, arn: `arn:${p}:iam::${account}:role${rolePath}${roleName}`, uniqueId: `AROA${fakeUuid(roleName).replace(/-/g, "").slice(0, 17).toUpperCase()}` } };
         }
+        // The GitHub deploy role's bootstrap (examples/github-actions/bootstrap): the provider's ARN ends with its URL's host and path.
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            return { id: `${name}-id`, state: { arn: `arn:${p}:iam::${account}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` } };
         case "aws:iam/instanceProfile:InstanceProfile": {
             const profileName = inputs.name ?? name;
             return { id: profileName, state: { name: profileName, arn: `arn:${p}:iam::${account}:instance-profile/${profileName}` } };

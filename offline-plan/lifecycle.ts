@@ -48,7 +48,7 @@ function againWhileRetained(type: string): string {
  * the protected resources in the stack (keptByDestroy); a resource retained on delete but not kept stays in AWS and
  * leaves the stack, so the next `up` creates it again. That works for a bucket setting, which is put over itself; for
  * anything else it fails, so with protectArtifacts every such resource must be protected. Without protectArtifacts
- * (the README's teardown) the stack keeps nothing, and the next `up` adopts what was retained (`adoptRetained`).
+ * (the teardown of docs/operations.md) the stack keeps nothing, and the next `up` adopts what was retained (`adoptRetained`).
  */
 export function comeBackProblems(stacks: PlannedStack[]): LifecycleProblem[] {
     return stacks.flatMap((planned) => {
@@ -223,5 +223,5 @@ function protectedDeletion(resource: ResourceSummary): string {
     return `${className(resource.type)} ${resource.name}${region} is protected, and no stack declares it any more ` +
         `(an artifact store is declared while a target deploys in its region): \`pulumi up\` stops at it. Keep a target${region} ` +
         "until the store may go; then set protectArtifacts: false and `pulumi up` (or `pulumi state unprotect` it) before the update that removes it. " +
-        "The key and buckets are retained in AWS (README, Deleting the retained resources by hand)";
+        "The key and buckets are retained in AWS (docs/operations.md#deleting-the-retained-resources-by-hand)";
 }

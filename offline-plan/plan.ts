@@ -109,7 +109,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
  * collections until nothing more is freed, compacting, and the pages it no longer needs released, not kept
  * for reuse). Without it the heap stays as large as the evaluation made it (at 497 targets over 3 regions
  * some 370 MB for some 100 MB still live), and the checks' worker thread and this thread grow beside it: the
- * plan's peak memory 580 to 650 MB instead of under 500. Some 0.5 s of CPU time at that size. Only where
+ * plan's peak memory 580 to 650 MB instead of under 550. About a second of CPU time at that size. Only where
  * `gc` is exposed: `npm run plan` runs Node with `--expose-gc` (package.json); elsewhere (tests, a program
  * importing the plan) nothing happens.
  */

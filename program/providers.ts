@@ -1,6 +1,6 @@
 // One explicit AWS provider per account, pinned to that account: a resource can never land in the
 // wrong account, and credentials of any other account are refused before anything changes.
-// The provider's module alone, like every AWS module here (README, "How fast"): the package's index, not
+// The provider's module alone, like every AWS module here (docs/performance.md#the-plans-own-work): the package's index, not
 // loaded, also registers how to rebuild an aws provider from a resource reference; nothing this program
 // reads carries one (its stack outputs are plain values, and awsx's VPC outputs name no provider).
 import { Provider, ProviderArgs } from "@pulumi/aws/provider";

@@ -1,6 +1,6 @@
 // `npm run licenses`: LICENSES.md, what an open-source intake review asks, generated from package-lock.json and
 // the installed packages: the project's license, the licenses of what ships (the runtime dependencies, what
-// `npm ci --omit=dev` installs and `pulumi up`, the driver and the service run) and of what only the offline plan
+// `npm ci --omit=dev` installs and `pulumi up` and the driver run) and of what only the offline plan, the service
 // and the tests use (the development dependencies, the AGPL IAM evaluator and its patches among them).
 // tests/licenses.test.ts fails when the committed file is not what this writes.
 import * as fs from "fs";
@@ -52,9 +52,10 @@ export function licensesNote(): string {
         "**This project** is licensed under the Apache License 2.0 ([LICENSE](LICENSE)).",
         "",
         ...section("What ships: the runtime dependencies", installed.filter(([, entry]) => !entry.dev),
-            "What `npm ci --omit=dev` installs: what `pulumi up` (the program), `npm run deploy` (the driver) and the service run."),
-        ...section("What only the offline plan and the tests use: the development dependencies", installed.filter(([, entry]) => entry.dev === true),
-            "Installed by a full `npm ci`; `npm run plan`, `npm test`, the benchmarks and the policy pack's build use them. Nothing that ships " +
+            "What `npm ci --omit=dev` installs: what `pulumi up` (the program) and `npm run deploy` (the driver) run."),
+        ...section("What only the offline plan, the service and the tests use: the development dependencies", installed.filter(([, entry]) => entry.dev === true),
+            "Installed by a full `npm ci`; `npm run plan`, `npm run serve` (which runs the plan), `npm test`, the benchmarks and the policy " +
+            "pack's build use them. Nothing that ships " +
             "imports them: `tests/license.test.ts` follows every module `pulumi up` loads and fails on any of them."),
         "## The AGPL IAM evaluator and its patches",
         "",
@@ -65,6 +66,10 @@ export function licensesNote(): string {
         "",
         "Running the plan or the tests uses them; distributing this project's source distributes none of their code. Whoever distributes a " +
             "modified evaluator (these patches applied) distributes its source, as the AGPL asks: the patches are that source.",
+        "",
+        "**The service** (`npm run serve`) runs the plan, and so the modified evaluator, for callers over a network: the case of the " +
+            "AGPL's section 13. Whoever offers it to users other than themselves offers those users the evaluator's source with the " +
+            "patches (the packages in `node_modules/@cloud-copilot/` and `patches/`), for example by linking this repository.",
         "",
         "The policy pack (`policy-pack/`) is a package of its own, with its own lock file; its runtime dependencies are Pulumi's " +
             "(`@pulumi/policy`, `@pulumi/pulumi`, Apache-2.0) and its bundle includes no AGPL code.",

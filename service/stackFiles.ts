@@ -1,12 +1,15 @@
 // The files of a plan request, checked before any plan runs: each read as the plan reads it
-// (project/stackFiles.ts), and each stack file against the stack files' JSON Schema, the one editors use
-// (schema/stack-config.schema.json, generated from config/schema.ts): every problem of every file, named.
+// (project/stackFiles.ts); the stack files' values checked by the program's own config parser, so that a caller reads
+// what `npm run plan` says (the value, where it is written, what is expected: offline-plan/stackConfigs.ts); where
+// that cannot run (a file that does not read), each stack file against the stack files' JSON Schema, the one editors
+// use (schema/stack-config.schema.json, generated from config/schema.ts). Every problem of every file, named.
 import Ajv, { ErrorObject } from "ajv";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { configNamespace } from "../config/schema";
-import { parseProjectFile, parseStackFile, StackFileError } from "../project/stackFiles";
+import { stackConfigs } from "../offline-plan/stackConfigs";
+import { parseProjectFile, parseStackFile, ProjectFile, StackFile, StackFileError, withProjectConfig } from "../project/stackFiles";
 import { schemaFile } from "../schema/stackFileSchema";
 
 export const PROJECT_FILE = "Pulumi.yaml";
@@ -15,30 +18,34 @@ const validateStackFile = new Ajv({ allErrors: true }).compile(JSON.parse(fs.rea
 
 /** Every problem of the files, each naming its file; none when the plan may run on them. */
 export function planFileProblems(files: Readonly<Record<string, string>>): string[] {
-    return Object.entries(files).flatMap(([name, text]) => (name === PROJECT_FILE ? projectFileProblems(name, text) : stackFileProblems(name, text)));
+    const readProblems: string[] = [];
+    const stackFiles: { file: StackFile; text: string }[] = [];
+    let project: ProjectFile | undefined;
+    for (const [name, text] of Object.entries(files)) {
+        try {
+            if (name === PROJECT_FILE) {
+                project = parseProjectFile(name, text);
+            } else {
+                // No environment: a secret is never supplied by the service's own.
+                const file = parseStackFile(name, text, {});
+                readProblems.push(...secretProblems(name, file));
+                stackFiles.push({ file, text });
+            }
+        } catch (e) {
+            readProblems.push(messageOfRead(e));
+        }
+    }
+    // The values can only be judged once every file reads (a stack file's config needs the project's shared values).
+    const configProblems = readProblems.length === 0 ? stackConfigs(stackFiles.map(({ file }) => withProjectConfig(file, project))).problems : [];
+    // The parser's messages when it has any (it knows every key and value the program reads); else what the schema
+    // refuses, if anything.
+    return [...readProblems, ...(configProblems.length > 0 ? configProblems : stackFiles.flatMap(({ file, text }) => schemaProblems(file.file, text)))];
 }
 
-function projectFileProblems(name: string, text: string): string[] {
-    try {
-        parseProjectFile(name, text);
-        return [];
-    } catch (e) {
-        return [messageOfRead(e)];
-    }
-}
-
-function stackFileProblems(name: string, text: string): string[] {
-    let secrets: string[];
-    try {
-        // No environment: a secret is never supplied by the service's own.
-        secrets = parseStackFile(name, text, {}).unreadableSecrets ?? [];
-    } catch (e) {
-        return [messageOfRead(e)];
-    }
-    const secretProblems = secrets
+function secretProblems(name: string, file: StackFile): string[] {
+    return (file.unreadableSecrets ?? [])
         .filter((key) => key.startsWith(`${configNamespace}:`))
         .map((key) => `${name}: ${key} is a secret (secure:), which the plan cannot decrypt and the service takes no plaintext for; keep secrets out of the keys this program reads`);
-    return [...secretProblems, ...schemaProblems(name, text)];
 }
 
 /** What the stack files' JSON Schema says of a stack file's YAML, as an editor shows it (duplicate keys: the last wins, as for the plan). */

@@ -62,7 +62,7 @@ describe("components", () => {
         assert.ok(settings.every((r) => r.registration!.retainOnDelete), "a retained bucket keeps its guards");
     });
 
-    it("with protectArtifacts: false still retain the key and bucket, unprotected, and the plan's rule accepts the retained key (the README's teardown)", async () => {
+    it("with protectArtifacts: false still retain the key and bucket, unprotected, and the plan's rule accepts the retained key (the teardown of docs/operations.md)", async () => {
         const unprotected = await runPlan({ stacks: configured([{ stack: "teardown", file: "(test)", config: qualifiedConfig("accountA", { deploy: "all", protectArtifacts: false }) }]) });
         const key = unprotected.stacks[0].run!.resources.find((r) => r.type === "aws:kms/key:Key")!;
         assert.deepEqual([key.registration!.protect, key.registration!.retainOnDelete], [false, true]);

@@ -1,5 +1,5 @@
 // What AWS checks when each resource is created, replayed over the real program's declarations in a
-// given stack order and dependency graph: the order the README prescribes passes, others fail by name.
+// given stack order and dependency graph: the order docs/operations.md prescribes passes, others fail by name.
 import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import type { ProgramRun } from "../evaluation/runProgram";

@@ -19,7 +19,7 @@ describe("LICENSE and LICENSES.md", () => {
 
     it("names every runtime dependency's license, and the AGPL packages only among what the plan and tests use", () => {
         const note = licensesNote();
-        const [ships, devOnly] = note.split("## What only the offline plan and the tests use");
+        const [ships, devOnly] = note.split("## What only the offline plan, the service and the tests use");
         assert.doesNotMatch(ships, /AGPL/);
         assert.match(devOnly, /\| AGPL-3\.0-or-later \| 3 \| @cloud-copilot\/iam-policy@[\d.]+, @cloud-copilot\/iam-simulate@[\d.]+/);
         assert.doesNotMatch(ships, /\(none declared\)/, "a runtime dependency declares no license");

@@ -133,7 +133,7 @@ describe("what the next pulumi up does, against an earlier plan", () => {
             assert.match(problem.message, /stays in AWS \(retainOnDelete\) but leaves the stack, as it is not protected, and the next `--up` creates it again: CreateBucket fails on it \(BucketAlreadyOwnedByYou/);
         });
 
-        it("leaves the README's teardown alone: without protectArtifacts the stack keeps nothing, and adoptRetained brings the store back", async () => {
+        it("leaves the documented teardown (docs/operations.md) alone: without protectArtifacts the stack keeps nothing, and adoptRetained brings the store back", async () => {
             const teardown = await plan([{ ...shipped("accountA"), config: qualifiedConfig("accountA", { deploy: "all", protectArtifacts: false }) }]);
             assert.deepEqual(comeBackProblems(teardown.stacks), []);
         });

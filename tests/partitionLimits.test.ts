@@ -63,8 +63,8 @@ describe("target accounts per artifact store, by partition", () => {
         assert.equal(policySize("roleInlinePolicies", JSON.stringify(sizeOf("the pipeline role's policy").document)), policySize("roleInlinePolicies", declared("pipeline-roles-pipeline-policy")));
     });
 
-    it("is what the README's table says, per partition", () => {
-        const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+    it("is what the table of docs/configuration.md says, per partition", () => {
+        const readme = fs.readFileSync(path.join(projectRoot, "docs", "configuration.md"), "utf8");
         const rows = [...readme.matchAll(/^\| (aws[\w-]*) \| `([\w-]+)` \| ([\d,]+) \|$/gm)];
         assert.equal(rows.length, 8, "a row per partition");
         for (const [, partition, region, figure] of rows) {

@@ -185,13 +185,13 @@ describe("npm run plan, as a command", () => {
         assert.equal(parseArguments(["-h"], os.tmpdir()).help, true, "--help needs no stack file");
     });
 
-    it("documents, in --help as in the README, exit 2 for a config value the program refuses and 1 for a failed check of a valid config", function () {
+    it("documents, in --help as in docs/review.md, exit 2 for a config value the program refuses and 1 for a failed check of a valid config", function () {
         this.timeout(60_000);
         const run = spawnSync(program, [...cli, "--help"], { cwd: projectRoot, encoding: "utf8" });
         assert.equal(run.status, exitStatus.ok);
         const help = run.stdout.replace(/\s+/g, " ");
         assert.match(help, /1 a check of a valid config failed, 2 a wrong command line, stack file \(a config value the program refuses, in it or in Pulumi\.yaml, included\)/);
-        const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(projectRoot, "docs", "review.md"), "utf8");
         assert.match(readme, /\n\| 1 \| the plan does not hold: a check of a valid config failed/);
         assert.match(readme, /\n\| 2 \| the command line, a stack file \(one that cannot be read, or a config value in it or in `Pulumi\.yaml` that the program refuses\)/);
     });

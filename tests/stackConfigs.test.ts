@@ -97,11 +97,11 @@ describe("config problems, once, where they are", () => {
     });
 });
 
-describe("the README's example of a config problem", () => {
+describe("docs/review.md's example of a config problem", () => {
     it("is what the plan reports for the shipped project with the example target's account id unquoted", () => {
-        const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(projectRoot, "docs", "review.md"), "utf8");
         const shown = /<!-- plan config problem: [^\n]*-->\n\s*```\n\s*plan: (.*)\n/.exec(readme)?.[1];
-        assert.ok(shown, "the README shows the line");
+        assert.ok(shown, "docs/review.md shows the line");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "readme-config-problem-"));
         try {
             const projectText = fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8");

@@ -49,7 +49,7 @@ function keyViolations(key: RuleResource): RuleViolation[] {
         problems.push(`can be deleted ${deletionWindowInDays} days after a deletion is scheduled; set deletionWindowInDays: ${requiredDeletionWindowDays} to leave the most time to cancel it`);
     }
     // Either option keeps a destroy from deleting the key: protect makes it fail, retainOnDelete makes it
-    // leave the key in the account, on destroy and on replacement alike (the README's teardown:
+    // leave the key in the account, on destroy and on replacement alike (the teardown of docs/operations.md:
     // protectArtifacts: false, then destroy): https://www.pulumi.com/docs/iac/concepts/resources/options/retainondelete/
     // Only a key known to have neither is reported; a pack is not told retainOnDelete (see RuleResource).
     if (key.protect === false && key.retainOnDelete === false) {

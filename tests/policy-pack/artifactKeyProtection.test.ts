@@ -33,7 +33,7 @@ describe("policy rule artifact-key-protection", () => {
         });
     });
 
-    it("accepts an artifact key that is not protected but retained on delete: the README's teardown, as the program declares it", async () => {
+    it("accepts an artifact key that is not protected but retained on delete: the teardown of docs/operations.md, as the program declares it", async () => {
         const teardown = ruleResourcesOfDeclared((await runAllInOne(targetsOf(shipped("accountA").config), { protectArtifacts: false })).resources);
         const key = teardown.find((r) => r.type === types.key && r.name === declaredNames.artifactKey)!;
         assert.deepEqual([key.protect, key.retainOnDelete], [false, true]);

@@ -120,7 +120,7 @@ describe("the policy pack, started as the Pulumi CLI starts it and asked over it
         assert.deepEqual(await pack.analyzeStack(noRotation.engine), expectedDiagnostics(artifactKeyProtectionRule, noRotation));
     });
 
-    it("accepts the README's teardown stack (protectArtifacts: false): an unprotected key, which the program retains on delete", async () => {
+    it("accepts the teardown stack of docs/operations.md (protectArtifacts: false): an unprotected key, which the program retains on delete", async () => {
         const teardown = (await runAllInOne(targetsOf(shipped("accountA").config), { protectArtifacts: false })).resources;
         const key = only(engineResourcesOf(teardown), types.key, declaredNames.artifactKey);
         assert.equal(key.protect, false, "the engine tells the pack the key is not protected");

@@ -120,6 +120,24 @@ describe("the service: POST /v1/plan", () => {
             }
         }));
 
+    it("answers 422 with what `npm run plan` says of a value (where it is written, the value, what is expected), and a misspelled key with it", () =>
+        withService({}, async (service) => {
+            const files = shippedFiles();
+            const answer = await service.request("POST", "/v1/plan", {
+                body: {
+                    files: {
+                        ...files,
+                        "Pulumi.accountA.yaml": `${files["Pulumi.accountA.yaml"].replace("region: us-east-2", "region: mars-1")}  cross-account-pipeline:encryptonKey: x\n`,
+                    },
+                },
+            });
+            assert.equal(answer.status, 422, answer.text);
+            const problems: string[] = answer.json.problems;
+            assert.equal(problems.length, 2, problems.join("\n"));
+            assert.match(problems[0], /^Pulumi\.accountA\.yaml:10:34: region: "mars-1" is not an AWS region name; expected an AWS region such as "us-east-2" \[stack accountA\]$/);
+            assert.match(problems[1], /^Pulumi\.accountA\.yaml:12:40: encryptonKey: unknown key of namespace cross-account-pipeline; expected only: deploy, region/);
+        }));
+
     it("answers 429 past its pool and queue, and 504 for a plan past its time", () =>
         withService({ planConcurrency: 1, planQueue: 0 }, async (service) => {
             const both = await Promise.all([1, 2].map(() => service.request("POST", "/v1/plan", { body: { files: shippedFiles() } })));

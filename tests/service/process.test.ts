@@ -18,9 +18,14 @@ interface ServiceProcess {
     request(method: string, route: string, body?: unknown): Promise<Answer>;
 }
 
-/** `npm run serve`'s command, with `env`; resolves once it listens (on the port it chose, PORT=0). */
-function serve(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exit: Promise<number | null>; listening: Promise<ServiceProcess> } {
-    const child = spawn(process.execPath, ["--require", "./offline-plan/preload.js", "service/main.ts"], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * `npm run serve`'s command, with `env` (or with `throughNpm`, `npm run serve` itself, as a container or a unit file
+ * may start it); resolves once it listens (on the port it chose, PORT=0).
+ */
+function serve(env: NodeJS.ProcessEnv, { throughNpm = false } = {}): { child: ChildProcess; output: () => string; exit: Promise<number | null>; listening: Promise<ServiceProcess> } {
+    const child = throughNpm
+        ? spawn("npm", ["run", "--silent", "serve"], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] })
+        : spawn(process.execPath, ["--require", "./offline-plan/preload.js", "service/main.ts"], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const listening = new Promise<ServiceProcess>((resolve, reject) => {
@@ -98,17 +103,21 @@ describe("the service as a process (npm run serve)", () => {
         assert.doesNotMatch(noToken.output() + shortToken.output() + withoutToken.output(), /\n\s+at /);
     });
 
-    it("takes its token from PIPELINE_SERVICE_TOKEN_FILE, answers /healthz without it, and stops on SIGTERM with status 0", async () => {
+    it("takes its token from PIPELINE_SERVICE_TOKEN_FILE, answers /healthz without it, and stops on SIGTERM to `npm run serve` with status 0", async () => {
         const folder = fs.mkdtempSync(path.join(os.tmpdir(), "service-token-"));
         const token = newToken();
         fs.writeFileSync(path.join(folder, "token"), `${token}\n`, { mode: 0o600 });
         try {
-            const service = await serve({ ...process.env, PORT: "0", PIPELINE_SERVICE_TOKEN: undefined, PIPELINE_SERVICE_TOKEN_FILE: path.join(folder, "token"), PIPELINE_SERVICE_RECORDS: path.join(folder, "runs") }).listening;
+            const env = { ...process.env, PORT: "0", PIPELINE_SERVICE_TOKEN: undefined, PIPELINE_SERVICE_TOKEN_FILE: path.join(folder, "token"), PIPELINE_SERVICE_RECORDS: path.join(folder, "runs") };
+            const service = await serve(env, { throughNpm: true }).listening;
             assert.equal((await send(service.port, "GET", "/healthz", {})).status, 200);
             assert.equal((await send(service.port, "GET", "/v1/runs/00000000-0000-0000-0000-000000000000", { authorization: `Bearer ${token}` })).status, 404);
+            // npm signals its script's process: the service itself, not a shell that would leave it running.
+            const servicePid = Number(/"pid":(\d+)/.exec(service.output())![1]);
             service.child.kill("SIGTERM");
             assert.equal(await service.exit, 0);
-            assert.match(service.output(), /"msg":"stopped"/);
+            assert.match(service.output(), /"signal":"SIGTERM","msg":"stopping: the active run is cancelled, requests under way finish"\}\n.*"msg":"stopped"/);
+            assert.throws(() => process.kill(servicePid, 0), { code: "ESRCH" }, "the service's process is gone");
             assert.ok(!service.output().includes(token));
         } finally {
             fs.rmSync(folder, { recursive: true, force: true });
