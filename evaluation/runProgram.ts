@@ -74,8 +74,9 @@ const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
  * never read: each resource's source position and stack (the SDK lifts the stack trace limit to take them),
  * and for each of its promises a stack trace, three properties and a place in the exit-time leak detector
  * (PULUMI_DEBUG_PROMISE_LEAKS). Over half of a run's time at 250 targets, with the garbage they make.
- * Nothing the program declares changes; an error it raises is reported by its message, without frames.
- * Returns what puts the runtime back as it was.
+ * And it makes each resource's property Outputs only when the program reads them (transferWhenObserved): two
+ * thirds of the plan's peak memory at 497 targets. Nothing the program declares changes; an error it raises
+ * is reported by its message, without frames. Returns what puts the runtime back as it was.
  */
 function withoutEngineBookkeeping(): () => void {
     const { stackTraceLimit } = Error;
@@ -84,14 +85,118 @@ function withoutEngineBookkeeping(): () => void {
     Error.stackTraceLimit = 0;
     resourceClass.callsites = () => [];
     // The same two steps as the runtime's wrapper, so that registrations happen in the same order.
-    debuggable.debuggablePromise = (promise) => promise.then((value) => value).catch((error) => {
+    const twoSteps: typeof debuggablePromise = (promise) => promise.then((value) => value).catch((error) => {
         throw error;
     });
+    debuggable.debuggablePromise = twoSteps;
+    const { transferProperties } = rpc;
+    rpc.transferProperties = (onto, label, props) => transferWhenObserved(onto, label, props, twoSteps);
     return () => {
         Error.stackTraceLimit = stackTraceLimit;
         resourceClass.callsites = callsites;
         debuggable.debuggablePromise = debuggablePromise;
+        rpc.transferProperties = transferProperties;
     };
+}
+
+/** How the runtime settles one output property of a resource once its registration returns (rpc.ts `transferProperties`). */
+type PropertyResolver = (value: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], error?: unknown) => void;
+// The runtime's internals the stand-in below replaces and uses (its typings export none of them).
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties(onto: Record<string, unknown>, label: string, props: Record<string, unknown>): Record<string, PropertyResolver> };
+const { isGrpcError } = require("@pulumi/pulumi/errors") as { isGrpcError(error: unknown): boolean };
+const OutputImpl = (require("@pulumi/pulumi/output") as { Output: new (resources: unknown, ...promises: Promise<unknown>[]) => unknown }).Output;
+
+/**
+ * The runtime's `transferProperties` (@pulumi/pulumi 3.276.0, runtime/rpc.js, the same since 3.x), which
+ * `registerResource` calls (as `rpc_1.transferProperties`, read at each call) to put on a new custom resource an
+ * Output for each of its properties, but making each property's Output only when the program first reads the
+ * property. Each Output is four promises, each wrapped, and the ten or so promises and twenty closures the
+ * Output derives from them: some 5 KB, for every output property of every resource (an AWS resource has 10
+ * to 60), while the program reads two or three of them (an ARN, a name). All of them are alive at once, from
+ * when the program has declared its resources until their registrations return: at 497 targets over 3 regions
+ * some 90,000 Outputs, two thirds of the plan's peak memory.
+ *
+ * The same Output, settled the same way: read before the registration returns (as the program mostly reads
+ * them, while declaring), it is made then and settled by the resolver as the runtime's would be; read after,
+ * it is made settled with what the resolver was given (the first call wins, as with a promise), so its
+ * callbacks run some microtask turns later than those of an Output made at declaration would. A rejection
+ * makes the Outputs not yet read at once and rejects them, so that every unhandled rejection the runtime's
+ * would raise is raised (the run fails on the first); a gRPC error (the engine going away) leaves them
+ * pending, as the runtime does. The property is an accessor until it is read (enumerable, own, as
+ * `hasOwnProperty` sees the runtime's), then the Output itself; assigning to it replaces it.
+ * Installed only for a run without the runtime's bookkeeping; with PULUMI_DEBUG_PROMISE_LEAKS the runtime's
+ * own runs. tests/planProcess.test.ts holds the two to the same resources in the same order; a new version of
+ * @pulumi/pulumi whose transferProperties or Output constructor changes must be checked against this.
+ */
+export function transferWhenObserved(onto: Record<string, unknown>, label: string, props: Record<string, unknown>, wrap: <T>(promise: Promise<T>) => Promise<T>): Record<string, PropertyResolver> {
+    const resolvers: Record<string, PropertyResolver> = {};
+    for (const k of Object.keys(props)) {
+        // "id" and "urn" are the runtime's own, as in transferProperties.
+        if (k === "id" || k === "urn") {
+            continue;
+        }
+        if (Object.prototype.hasOwnProperty.call(onto, k)) {
+            throw new Error(`Property '${k}' is already initialized on target '${label}`);
+        }
+        // Before the Output is made: what the first resolver call gave. After: what settles its four promises.
+        let settled: Parameters<PropertyResolver> | undefined;
+        let settle: PropertyResolver | undefined;
+        // Whether the program assigned the property, replacing the Output before it was made.
+        let replaced = false;
+        const make = (): unknown => {
+            const promises: Promise<unknown>[] = [];
+            const settlers: { resolve(value: unknown): void; reject(error: unknown): void }[] = [];
+            for (let i = 0; i < 4; i++) {
+                promises.push(wrap(new Promise((resolve, reject) => settlers.push({ resolve, reject }))));
+            }
+            const output = new OutputImpl(onto, ...promises);
+            const [value, known, secret, dependencies] = settlers;
+            settle = (v, isKnown, isSecret, deps = [], error) => {
+                if (error) {
+                    value.reject(error);
+                    known.reject(error);
+                    secret.reject(error);
+                    dependencies.reject(error);
+                } else {
+                    value.resolve(v);
+                    known.resolve(isKnown);
+                    secret.resolve(isSecret);
+                    dependencies.resolve(deps);
+                }
+            };
+            if (!replaced) {
+                Object.defineProperty(onto, k, { value: output, writable: true, enumerable: true, configurable: true });
+            }
+            if (settled) {
+                settle(...settled);
+                settled = undefined;
+            }
+            return output;
+        };
+        Object.defineProperty(onto, k, {
+            get: make,
+            set(value: unknown) {
+                replaced = true;
+                Object.defineProperty(onto, k, { value, writable: true, enumerable: true, configurable: true });
+            },
+            enumerable: true,
+            configurable: true,
+        });
+        resolvers[k] = (v, isKnown, isSecret, deps = [], error) => {
+            if (error && isGrpcError(error)) {
+                return;
+            }
+            if (settle) {
+                settle(v, isKnown, isSecret, deps, error);
+            } else if (!settled) {
+                settled = [v, isKnown, isSecret, deps, error];
+                if (error) {
+                    make();
+                }
+            }
+        };
+    }
+    return resolvers;
 }
 
 /**

@@ -72,6 +72,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const resources = declaredResources(stacks);
     // Made once, for whoever needs them: the writer of the plan folder, and the replay of the next up.
     const accounts = options.evaluated || options.earlier ? accountContents(stacks) : undefined;
+    releaseEvaluationGarbage();
     phases.end("evaluation");
     progress("checking that the stack files agree with each other");
     const disagreements = stackDisagreements(stacks);
@@ -100,6 +101,21 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     };
     const checked = { stacks, disagreements, collisions, createTime, access, isolation, lifecycle, rules, quotas: measured, namesChecked };
     return { ...checked, ok: checkGroups(checked).every((group) => group.failures.length === 0) };
+}
+
+/**
+ * Once the program has run for every stack, its garbage and the heap it grew are handed back to the system,
+ * with V8's most thorough collection (`gc()` with flavor "last-resort", as under memory pressure: full
+ * collections until nothing more is freed, compacting, and the pages it no longer needs released, not kept
+ * for reuse). Without it the heap stays as large as the evaluation made it (at 497 targets over 3 regions
+ * some 370 MB for some 100 MB still live), and the checks' worker thread and this thread grow beside it: the
+ * plan's peak memory 580 to 650 MB instead of under 550. About a second of CPU time at that size. Only where
+ * `gc` is exposed: `npm run plan` runs Node with `--expose-gc` (package.json); elsewhere (tests, a program
+ * importing the plan) nothing happens.
+ */
+function releaseEvaluationGarbage(): void {
+    const { gc } = globalThis as { gc?: (options: { type: string; execution: string; flavor: string }) => void };
+    gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
 }
 
 /** A group of checks: how many passed, and each failure (and note) with its message. */

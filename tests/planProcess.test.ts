@@ -18,6 +18,7 @@ import { europe, production, runAllInOne, targetsOf } from "./support/stacks";
 const preload = path.join(projectRoot, "offline-plan", "preload.js");
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
 const resourceClass = pulumi.Resource as unknown as { callsites: unknown };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: unknown };
 
 /** Runs `script` in a Node process started with the preload; its stdout, parsed as JSON. */
 function withPreload(script: string): unknown {
@@ -70,23 +71,24 @@ describe("the plan's process (offline-plan/preload.js)", () => {
         assert.ok(!untimed.stderr.includes(phaseLinePrefix), untimed.stderr);
     });
 
-    it("runs the program without the runtime's bookkeeping for the engine (stack traces, source positions, promise leak entries), and puts it back, after a failing run too", async () => {
+    it("runs the program without the runtime's bookkeeping for the engine (stack traces, source positions, promise leak entries) and with property Outputs made when read, and puts it back, after a failing run too", async () => {
         // Each place the run changes, watched: what was seen while the program declared its resources.
-        const runtime = { limit: Error.stackTraceLimit, callsites: resourceClass.callsites, debuggablePromise: debuggable.debuggablePromise };
-        const seen: { limit: number; callsites: boolean; promises: boolean }[] = [];
+        const runtime = { limit: Error.stackTraceLimit, callsites: resourceClass.callsites, debuggablePromise: debuggable.debuggablePromise, transferProperties: rpc.transferProperties };
+        const seen: { limit: number; callsites: boolean; promises: boolean; outputs: boolean }[] = [];
         const cloud = MockCloud.prototype.newResource;
         MockCloud.prototype.newResource = function (...args) {
-            seen.push({ limit: Error.stackTraceLimit, callsites: resourceClass.callsites === runtime.callsites, promises: debuggable.debuggablePromise === runtime.debuggablePromise });
+            seen.push({ limit: Error.stackTraceLimit, callsites: resourceClass.callsites === runtime.callsites, promises: debuggable.debuggablePromise === runtime.debuggablePromise, outputs: rpc.transferProperties === runtime.transferProperties });
             return cloud.apply(this, args);
         };
         const putBack = () => {
             assert.equal(Error.stackTraceLimit, runtime.limit);
             assert.equal(resourceClass.callsites, runtime.callsites);
             assert.equal(debuggable.debuggablePromise, runtime.debuggablePromise);
+            assert.equal(rpc.transferProperties, runtime.transferProperties);
         };
         try {
             await runProgram({ stack: "accountB", config: shipped("accountB").config });
-            assert.ok(seen.length > 5 && seen.every((s) => s.limit === 0 && !s.callsites && !s.promises), JSON.stringify(seen.slice(0, 3)));
+            assert.ok(seen.length > 5 && seen.every((s) => s.limit === 0 && !s.callsites && !s.promises && !s.outputs), JSON.stringify(seen.slice(0, 3)));
             putBack();
             // An error the program raises while it runs carries its message and no frames.
             const failure = await runProgram({ stack: "broken", config: qualifiedConfig("accountB", { pipelineAccountId: "not an account" }) }).then(() => undefined, (e: Error) => e);
@@ -97,7 +99,7 @@ describe("the plan's process (offline-plan/preload.js)", () => {
             seen.length = 0;
             process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
             await runProgram({ stack: "accountB", config: shipped("accountB").config });
-            assert.ok(seen.length > 5 && seen.every((s) => s.limit === runtime.limit && s.callsites && s.promises));
+            assert.ok(seen.length > 5 && seen.every((s) => s.limit === runtime.limit && s.callsites && s.promises && s.outputs));
         } finally {
             delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
             MockCloud.prototype.newResource = cloud;
