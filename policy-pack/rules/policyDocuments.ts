@@ -129,8 +129,20 @@ export function conditionValues(statement: Statement, operators: string[], key: 
     return statement.conditions.find((c) => operators.includes(c.operator) && c.key === key.toLowerCase())?.values;
 }
 
+// Each pattern compiled once: a plan matches the same few action and resource patterns against every statement of hundreds of accounts.
+const globs = new Map<string, RegExp>();
+
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 function globMatches(pattern: string, value: string): boolean {
+    let glob = globs.get(pattern);
+    if (!glob) {
+        glob = globOf(pattern);
+        globs.set(pattern, glob);
+    }
+    return glob.test(value);
+}
+
+function globOf(pattern: string): RegExp {
     const source = pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("");
-    return new RegExp(`^${source}$`, "s").test(value);
+    return new RegExp(`^${source}$`, "s");
 }
