@@ -40,8 +40,20 @@ export interface DeclaredPolicy {
     statements: Statement[];
 }
 
+// By the list of resources: the rules over one stack each read its policies, parsed once.
+const declared = new WeakMap<RuleResource[], DeclaredPolicy[]>();
+
 /** Every policy document the resources declare whose value is known; unknown documents cannot be checked. */
 export function declaredPolicies(resources: RuleResource[]): DeclaredPolicy[] {
+    let found = declared.get(resources);
+    if (!found) {
+        found = policiesIn(resources);
+        declared.set(resources, found);
+    }
+    return found;
+}
+
+function policiesIn(resources: RuleResource[]): DeclaredPolicy[] {
     return resources.flatMap((resource) => documentsOf(resource).flatMap(({ field, kind, document }) => {
         const statements = statementsOf(document);
         return statements ? [{ resource, field, kind, statements }] : [];
