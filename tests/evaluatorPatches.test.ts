@@ -33,6 +33,7 @@ describe("the IAM evaluator as patched at install (patches/)", () => {
         for (const [pkg, file] of [
             ["@cloud-copilot/iam-policy", "statements/statement.js"],
             ["@cloud-copilot/iam-policy", "parser.js"],
+            ["@cloud-copilot/iam-simulate", "core_engine/CoreSimulatorEngine.js"],
             ["@cloud-copilot/iam-simulate", "simulation_engine/resourceTypes.js"],
             ["@cloud-copilot/iam-simulate", "simulation_engine/simulationEngine.js"],
             ["@cloud-copilot/iam-simulate", "util.js"],
@@ -99,5 +100,20 @@ describe("the IAM evaluator as patched at install (patches/)", () => {
             assert.equal((await evaluateCheck(request("s3:PutObject"))).result, "Allowed");
             assert.equal((await evaluateCheck(request("s3:GetObject"))).result, "ExplicitlyDenied");
         }
+    });
+
+    it("decides by the conditions of the statements whose action and resource match, and only those", async () => {
+        // Each statement's condition holds for the request: only the action or the resource decides whether it applies.
+        const denies = (action: string, resource: string): PolicyDocument => ({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::artifacts/*" },
+                { Effect: "Deny", Principal: { AWS: "*" }, Action: action, Resource: resource, Condition: { StringEquals: { "aws:PrincipalAccount": ["111111111111", "222222222222"] } } },
+            ],
+        });
+        const verdict = async (policy: PolicyDocument) => (await evaluateCheck(getObject("arn:aws:iam::222222222222:role/reader", "arn:aws:s3:::artifacts/app.zip", policy))).result;
+        assert.equal(await verdict(denies("s3:GetObject", "arn:aws:s3:::artifacts/*")), "ExplicitlyDenied");
+        assert.equal(await verdict(denies("s3:PutObject", "arn:aws:s3:::artifacts/*")), "Allowed", "another action");
+        assert.equal(await verdict(denies("s3:GetObject", "arn:aws:s3:::other/*")), "Allowed", "another resource");
     });
 });

@@ -17,6 +17,7 @@ import { accountOfArn, arn, partitionOf, rolePaths, TargetRoleKind } from "../de
 import type { PolicyDocument } from "../policies/document";
 import { coversAction, Statement, statementsOf } from "../policy-pack/rules/policyDocuments";
 import type { AccessCheck } from "./evaluation";
+import { entryOf } from "../offline-plan/maps";
 import { AccessModel, accountRegion, crossAccountActions, PipelineFacts } from "./model";
 import { accountOutside, actor, StoreAccess, storeAccess, tls, unbounded } from "./requests";
 
@@ -134,7 +135,7 @@ function statementsNaming(model: AccessModel): Map<string, NamingStatement[]> {
     for (const { owner, label, policy } of documents) {
         for (const statement of statementsOf(policy) ?? []) {
             for (const accountId of new Set(JSON.stringify(statement).match(/\d{12}/g) ?? [])) {
-                naming.set(accountId, [...(naming.get(accountId) ?? []), { owner, label: `${label}, ${statement.label}` }]);
+                entryOf(naming, accountId, () => []).push({ owner, label: `${label}, ${statement.label}` });
             }
         }
     }

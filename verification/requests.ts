@@ -55,8 +55,20 @@ const administratorAccess: PolicyDocument = { Version: "2012-10-17", Statement: 
 /** A role allowed everything by its own account: what an administrator there can make of any role, this program's or a new one. */
 export const unbounded = (principal: string) => ({ principal, identityPolicies: [{ name: "AdministratorAccess", policy: administratorAccess }] });
 
+// By pipeline: the access chain asks for each of its hundreds of cross-account actions.
+const outsideAccounts = new WeakMap<PipelineFacts, string>();
+
 /** An account none of the pipeline's actions runs in. */
 export function accountOutside(pipeline: PipelineFacts): string {
+    let found = outsideAccounts.get(pipeline);
+    if (found === undefined) {
+        found = firstUnused(pipeline);
+        outsideAccounts.set(pipeline, found);
+    }
+    return found;
+}
+
+function firstUnused(pipeline: PipelineFacts): string {
     const used = new Set([pipeline.accountId, ...crossAccountActions(pipeline).map(({ action }) => accountOfArn(action.roleArn!))]);
     let account = 999999999999;
     while (used.has(String(account))) {

@@ -40,8 +40,20 @@ export interface DeclaredPolicy {
     statements: Statement[];
 }
 
+// By the list of resources: the rules over one stack each read its policies, parsed once.
+const declared = new WeakMap<RuleResource[], DeclaredPolicy[]>();
+
 /** Every policy document the resources declare whose value is known; unknown documents cannot be checked. */
 export function declaredPolicies(resources: RuleResource[]): DeclaredPolicy[] {
+    let found = declared.get(resources);
+    if (!found) {
+        found = policiesIn(resources);
+        declared.set(resources, found);
+    }
+    return found;
+}
+
+function policiesIn(resources: RuleResource[]): DeclaredPolicy[] {
     return resources.flatMap((resource) => documentsOf(resource).flatMap(({ field, kind, document }) => {
         const statements = statementsOf(document);
         return statements ? [{ resource, field, kind, statements }] : [];
@@ -129,8 +141,20 @@ export function conditionValues(statement: Statement, operators: string[], key: 
     return statement.conditions.find((c) => operators.includes(c.operator) && c.key === key.toLowerCase())?.values;
 }
 
+// Each pattern compiled once: a plan matches the same few action and resource patterns against every statement of hundreds of accounts.
+const globs = new Map<string, RegExp>();
+
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 function globMatches(pattern: string, value: string): boolean {
+    let glob = globs.get(pattern);
+    if (!glob) {
+        glob = globOf(pattern);
+        globs.set(pattern, glob);
+    }
+    return glob.test(value);
+}
+
+function globOf(pattern: string): RegExp {
     const source = pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("");
-    return new RegExp(`^${source}$`, "s").test(value);
+    return new RegExp(`^${source}$`, "s");
 }
