@@ -8,34 +8,9 @@ import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { up } from "../../automation";
 import { INTERRUPTED_EXIT_CODE } from "../../automation/cli";
-import { exampleScenario, exampleStackFiles, FakeCli, withFakeCli } from "./fakePulumi/fakeCli";
+import { bothTargetUpdatesRun, exampleStackFiles, FakeCli, longTargetUpdates, signalsReceived, until, withFakeCli } from "./fakePulumi/fakeCli";
 
 const PASSPHRASE = { PULUMI_CONFIG_PASSPHRASE: "correct horse" };
-
-/** The example, its target stacks' updates long enough to be interrupted while they run. */
-function longTargetUpdates(cli: FakeCli): void {
-    const scenario = exampleScenario();
-    scenario.accountB.delayMs = { up: 20_000 };
-    scenario.accountC.delayMs = { up: 20_000 };
-    cli.scenario(scenario);
-}
-
-/** Waits (polling the fake's records) until `done` holds; fails naming `what` after 45 s. */
-async function until(what: string, done: () => boolean): Promise<void> {
-    const giveUp = Date.now() + 45_000;
-    while (!done()) {
-        if (Date.now() > giveUp) {
-            throw new Error(`gave up waiting for ${what}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-}
-
-const bothTargetUpdatesRun = (cli: FakeCli) => () =>
-    ["accountB", "accountC"].every((stack) => cli.started().some((event) => event.command === "up" && event.stack === stack));
-
-/** `[command stack signal]` of every signal the fake CLIs received, sorted. */
-const signalsReceived = (cli: FakeCli) => cli.signals().map((event) => `${event.command} ${event.stack} ${event.event}`).sort();
 
 /** `npm run deploy` as a process of its own, the leader of its own process group, as a terminal's foreground job is. */
 function deployProcess(cli: FakeCli, args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
@@ -50,6 +25,15 @@ function deployProcess(cli: FakeCli, args: string[]): { child: ChildProcess; out
     child.stderr!.on("data", (chunk) => (output += chunk));
     const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     return { child, output: () => output, exit };
+}
+
+/** `npm run deploy -- --up --yes` on the example as a process, once both target stacks' updates run. */
+async function deployWhileTargetsUpdate(cli: FakeCli): Promise<ReturnType<typeof deployProcess>> {
+    longTargetUpdates(cli);
+    process.env.PULUMI_BACKEND_URL = cli.stateUrl; // restored by withFakeCli
+    const deploy = deployProcess(cli, ["--up", "--yes"]);
+    await until("both target updates to run", bothTargetUpdatesRun(cli));
+    return deploy;
 }
 
 /** A terminal's Ctrl-C: SIGINT to every process of the foreground group. */
@@ -104,10 +88,7 @@ describe("automation on the Automation API: interrupts", () => {
         withFakeCli(
             exampleStackFiles(),
             async (cli) => {
-                longTargetUpdates(cli);
-                process.env.PULUMI_BACKEND_URL = cli.stateUrl;
-                const deploy = deployProcess(cli, ["--up", "--yes"]);
-                await until("both target updates to run", bothTargetUpdatesRun(cli));
+                const deploy = await deployWhileTargetsUpdate(cli);
                 ctrlC(deploy.child);
                 await new Promise((resolve) => setTimeout(resolve, 15));
                 process.kill(deploy.child.pid!, "SIGINT");
@@ -123,10 +104,7 @@ describe("automation on the Automation API: interrupts", () => {
         withFakeCli(
             exampleStackFiles(),
             async (cli) => {
-                longTargetUpdates(cli);
-                process.env.PULUMI_BACKEND_URL = cli.stateUrl; // restored by withFakeCli
-                const deploy = deployProcess(cli, ["--up", "--yes"]);
-                await until("both target updates to run", bothTargetUpdatesRun(cli));
+                const deploy = await deployWhileTargetsUpdate(cli);
                 ctrlC(deploy.child);
 
                 assert.strictEqual(await deploy.exit, INTERRUPTED_EXIT_CODE, deploy.output());
@@ -143,10 +121,7 @@ describe("automation on the Automation API: interrupts", () => {
         withFakeCli(
             exampleStackFiles(),
             async (cli) => {
-                longTargetUpdates(cli);
-                process.env.PULUMI_BACKEND_URL = cli.stateUrl;
-                const deploy = deployProcess(cli, ["--up", "--yes"]);
-                await until("both target updates to run", bothTargetUpdatesRun(cli));
+                const deploy = await deployWhileTargetsUpdate(cli);
                 ctrlC(deploy.child);
                 await until("both CLIs to be cancelling", () => cli.signals().length === 2);
                 // Signals within a second of each other are one interrupt; a person presses again later than that.

@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { exampleScenario, exampleStackFiles, FakeCli, withFakeCli } from "../automation/fakePulumi/fakeCli";
+import { bothTargetUpdatesRun, exampleStackFiles, FakeCli, longTargetUpdates, signalsReceived, until, withFakeCli } from "../automation/fakePulumi/fakeCli";
 import { projectRoot } from "../fixtures";
 import { Answer, newToken, send } from "./serviceFixture";
 
@@ -52,26 +52,6 @@ function serve(env: NodeJS.ProcessEnv, { throughNpm = false } = {}): { child: Ch
     return { child, output: () => output, exit, listening };
 }
 
-async function until(what: string, done: () => Promise<boolean> | boolean): Promise<void> {
-    const giveUp = Date.now() + 45_000;
-    while (!(await done())) {
-        if (Date.now() > giveUp) {
-            throw new Error(`gave up waiting for ${what}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-}
-
-/** The example with target updates long enough to be stopped while they run. */
-function longTargetUpdates(cli: FakeCli): void {
-    const scenario = exampleScenario();
-    scenario.accountB.delayMs = { up: 20_000 };
-    scenario.accountC.delayMs = { up: 20_000 };
-    cli.scenario(scenario);
-}
-
-const bothTargetUpdatesRun = (cli: FakeCli) => () => ["accountB", "accountC"].every((stack) => cli.started().some((event) => event.command === "up" && event.stack === stack));
-
 /** The service's environment on the fake CLI's project, with its own records folder. */
 function serviceEnv(cli: FakeCli, recordsDir: string): NodeJS.ProcessEnv {
     return {
@@ -83,6 +63,16 @@ function serviceEnv(cli: FakeCli, recordsDir: string): NodeJS.ProcessEnv {
         PULUMI_BACKEND_URL: cli.stateUrl,
         PULUMI_CONFIG_PASSPHRASE: "correct horse battery staple",
     };
+}
+
+/** The service on the fake CLI's project, running an `up` with `yes`, once both target stacks' updates run. */
+async function upWhileTargetsUpdate(cli: FakeCli): Promise<{ env: NodeJS.ProcessEnv; service: ServiceProcess; id: string }> {
+    longTargetUpdates(cli);
+    const env = serviceEnv(cli, path.join(cli.projectDir, "..", "runs"));
+    const service = await serve(env).listening;
+    const { id } = (await service.request("POST", "/v1/runs", { operation: "up", yes: true })).json;
+    await until("both target updates to run", bothTargetUpdatesRun(cli));
+    return { env, service, id };
 }
 
 describe("the service as a process (npm run serve)", () => {
@@ -126,15 +116,10 @@ describe("the service as a process (npm run serve)", () => {
 
     it("SIGTERM mid-run: the run is cancelled through the driver's signal (one SIGINT per running CLI) and recorded as interrupted", () =>
         withFakeCli(exampleStackFiles(), async (cli) => {
-            longTargetUpdates(cli);
-            const recordsDir = path.join(cli.projectDir, "..", "runs");
-            const env = serviceEnv(cli, recordsDir);
-            const service = await serve(env).listening;
-            const { id } = (await service.request("POST", "/v1/runs", { operation: "up", yes: true })).json;
-            await until("both target updates to run", bothTargetUpdatesRun(cli));
+            const { env, service, id } = await upWhileTargetsUpdate(cli);
             service.child.kill("SIGTERM");
             assert.equal(await service.exit, 0, service.output());
-            assert.deepEqual(cli.signals().map((event) => `${event.command} ${event.stack} ${event.event}`).sort(), ["up accountB SIGINT", "up accountC SIGINT"]);
+            assert.deepEqual(signalsReceived(cli), ["up accountB SIGINT", "up accountC SIGINT"]);
             assert.ok(["accountB", "accountC"].every((stack) => !cli.record(stack).locked), "the CLIs stopped at a safe point");
 
             const restarted = await serve(env).listening;
@@ -152,12 +137,7 @@ describe("the service as a process (npm run serve)", () => {
 
     it("a crash mid-run: after a restart the run is interrupted, with the stacks it had touched, and the project takes runs again", () =>
         withFakeCli(exampleStackFiles(), async (cli) => {
-            longTargetUpdates(cli);
-            const recordsDir = path.join(cli.projectDir, "..", "runs");
-            const env = serviceEnv(cli, recordsDir);
-            const service = await serve(env).listening;
-            const { id } = (await service.request("POST", "/v1/runs", { operation: "up", yes: true })).json;
-            await until("both target updates to run", bothTargetUpdatesRun(cli));
+            const { env, service, id } = await upWhileTargetsUpdate(cli);
             service.child.kill("SIGKILL");
             await service.exit;
             // The crashed service's Pulumi CLIs, which would go on in their own process groups.

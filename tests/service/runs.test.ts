@@ -6,7 +6,7 @@ import type { PropertyBag } from "../../evaluation/propertyBag";
 import * as fs from "fs";
 import * as path from "path";
 import { REDACTED } from "../../service/redact";
-import { exampleScenario, exampleStackFiles, FakeCli, withFakeCli } from "../automation/fakePulumi/fakeCli";
+import { bothTargetUpdatesRun, exampleScenario, exampleStackFiles, FakeCli, longTargetUpdates, signalsReceived, until, withFakeCli } from "../automation/fakePulumi/fakeCli";
 import { RunningService, StreamedEvent, withService } from "./serviceFixture";
 
 const PASSPHRASE = "correct horse battery staple";
@@ -20,17 +20,6 @@ function withServiceOnFakeCli(test: (service: RunningService, cli: FakeCli) => P
 }
 
 const ended = (run: PropertyBag) => !["running", "awaiting-confirmation"].includes(run.status);
-
-/** Waits (polling the fake's records) until `done` holds. */
-async function until(what: string, done: () => boolean): Promise<void> {
-    const giveUp = Date.now() + 45_000;
-    while (!done()) {
-        if (Date.now() > giveUp) {
-            throw new Error(`gave up waiting for ${what}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-}
 
 const eventTypes = (events: StreamedEvent[]) => events.map((event) => `${event.data.type}${event.data.stack ? ` ${event.data.stack}` : event.data.result ? ` ${event.data.result.stack}` : ""}`);
 
@@ -107,19 +96,16 @@ describe("the service: runs", () => {
 
     it("DELETE cancels a run through the driver's signal: each running CLI gets one SIGINT, the run ends cancelled", () =>
         withServiceOnFakeCli(async (service, cli) => {
-            const scenario = exampleScenario();
-            scenario.accountB.delayMs = { up: 20_000 };
-            scenario.accountC.delayMs = { up: 20_000 };
-            cli.scenario(scenario);
+            longTargetUpdates(cli);
             const { id } = (await service.request("POST", "/v1/runs", { body: { operation: "up", yes: true } })).json;
-            await until("both target updates to run", () => ["accountB", "accountC"].every((stack) => cli.started().some((event) => event.command === "up" && event.stack === stack)));
+            await until("both target updates to run", bothTargetUpdatesRun(cli));
             const cancel = await service.request("DELETE", `/v1/runs/${id}`);
             assert.equal(cancel.status, 202);
             const run = await service.until(id, "the run to end", ended);
             assert.equal(run.status, "cancelled");
             assert.equal(run.report.interrupted, true);
             assert.deepEqual(run.report.stacks.map((s: { stack: string; status: string }) => `${s.stack} ${s.status}`), ["accountB interrupted", "accountC interrupted", "accountA skipped"]);
-            assert.deepEqual(cli.signals().map((event) => `${event.command} ${event.stack} ${event.event}`).sort(), ["up accountB SIGINT", "up accountC SIGINT"]);
+            assert.deepEqual(signalsReceived(cli), ["up accountB SIGINT", "up accountC SIGINT"]);
             assert.ok(!cli.record("accountB").locked && !cli.record("accountC").locked);
             assert.ok(eventTypes(await service.events(id)).includes("cancel-requested"));
             const again = await service.request("DELETE", `/v1/runs/${id}`);

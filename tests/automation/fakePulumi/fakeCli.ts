@@ -222,3 +222,29 @@ export function exampleScenario(): Record<string, ScenarioStack> {
         },
     };
 }
+
+/** The example, its target stacks' updates long enough to be interrupted while they run. */
+export function longTargetUpdates(cli: FakeCli): void {
+    const scenario = exampleScenario();
+    scenario.accountB.delayMs = { up: 20_000 };
+    scenario.accountC.delayMs = { up: 20_000 };
+    cli.scenario(scenario);
+}
+
+/** Whether both target stacks' updates have started. */
+export const bothTargetUpdatesRun = (cli: FakeCli) => () =>
+    ["accountB", "accountC"].every((stack) => cli.started().some((event) => event.command === "up" && event.stack === stack));
+
+/** `[command stack signal]` of every signal the fake CLIs received, sorted. */
+export const signalsReceived = (cli: FakeCli) => cli.signals().map((event) => `${event.command} ${event.stack} ${event.event}`).sort();
+
+/** Waits (polling) until `done` holds; fails naming `what` after 45 s. */
+export async function until(what: string, done: () => Promise<boolean> | boolean): Promise<void> {
+    const giveUp = Date.now() + 45_000;
+    while (!(await done())) {
+        if (Date.now() > giveUp) {
+            throw new Error(`gave up waiting for ${what}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+}
