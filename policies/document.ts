@@ -15,6 +15,14 @@ export function allow(Sid: string, Action: string[], Resource: Arns, Condition?:
 }
 
 /**
+ * `iam:PassRole` of roles to the one service that uses them, by `iam:PassedToService`
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+ */
+export function allowPassRole(Sid: string, roleArns: Arns, service: string): PolicyStatement {
+    return allow(Sid, ["iam:PassRole"], roleArns, { StringEquals: { "iam:PassedToService": service } });
+}
+
+/**
  * A resource-policy grant to another account, narrowed to named roles. The account is the principal
  * because AWS rejects a policy naming a role that does not exist yet; `aws:PrincipalArn` keeps the
  * grant to those roles alone, so no other principal of that account gets in.

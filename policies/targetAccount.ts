@@ -1,7 +1,7 @@
 // Policies of a target account: the cross-account deploy role, the instances' role, CodeDeploy's role.
 import { arn } from "../definition/names";
 import {
-    allow, allowOnBucketsOf, artifactReadActions, bucketListActions, kmsDecryptActions, kmsUploadActions,
+    allow, allowOnBucketsOf, allowPassRole, artifactReadActions, bucketListActions, kmsDecryptActions, kmsUploadActions,
     policyDocument, PolicyDocument, principalArnIn, producerArtifactActions, serviceTrustPolicy, trustPolicy,
 } from "./document";
 
@@ -102,6 +102,6 @@ export function codeDeployLaunchTemplatePolicy(instanceRoleArn: string): PolicyD
         // Loosened to `*`: a launch touches the image, subnets, volumes and interfaces the template
         // picks, none known here; only CodeDeploy of this account can assume the role.
         allow("LaunchFleetInstances", ["ec2:RunInstances", "ec2:CreateTags"], "*"),
-        allow("PassTheInstanceRoleToEc2", ["iam:PassRole"], instanceRoleArn, { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } }),
+        allowPassRole("PassTheInstanceRoleToEc2", instanceRoleArn, "ec2.amazonaws.com"),
     ]);
 }

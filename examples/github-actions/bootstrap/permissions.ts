@@ -2,7 +2,7 @@
 // branch, through GitHub's OIDC provider) and what it may do (what `pulumi up`, `pulumi destroy` and `pulumi refresh` of that
 // environment's stacks call on the resources they declare, named as the program names them, and their state in an
 // S3 backend). Pure: the bootstrap program (index.ts) and the tests build the same documents.
-import { allow, PolicyDocument, policyDocument, PolicyStatement } from "../../../policies/document";
+import { allow, allowPassRole, PolicyDocument, policyDocument, PolicyStatement } from "../../../policies/document";
 import { AccountScope, PipelineScope, TargetScope } from "./accountStacks";
 
 /** The role's name in every account; the example workflow assumes `arn:<partition>:iam::<account>:role/<this>`. */
@@ -77,14 +77,6 @@ const roleActions = [
     "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy",
 ];
 
-/**
- * `iam:PassRole` of roles to the one service that uses each, by `iam:PassedToService`
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
- */
-function passRoles(Sid: string, roleArns: string[], service: string): PolicyStatement {
-    return allow(Sid, ["iam:PassRole"], roleArns, { StringEquals: { "iam:PassedToService": service } });
-}
-
 /** Only within the regions the stacks use: for actions that name no resource, and for EC2 resources whose ids are not known before. */
 const inRegions = (regions: string[]) => ({ StringEquals: { "aws:RequestedRegion": [...new Set(regions)] } });
 
@@ -108,7 +100,7 @@ function targetStatements(partition: string, accountId: string, targets: TargetS
         // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_AddRoleToInstanceProfile.html): no iam:PassedToService
         // condition here. An instance role is only of use to EC2, the one service its trust policy names.
         allow("PassInstanceRoles", ["iam:PassRole"], unique(targets.map((t) => t.instanceRoleArn))),
-        passRoles("PassCodeDeployServiceRoles", unique(targets.map((t) => t.codeDeployServiceRoleArn)), "codedeploy.amazonaws.com"),
+        allowPassRole("PassCodeDeployServiceRoles", unique(targets.map((t) => t.codeDeployServiceRoleArn)), "codedeploy.amazonaws.com"),
         allow("CodeDeployApplications", [
             "codedeploy:CreateApplication", "codedeploy:GetApplication", "codedeploy:UpdateApplication", "codedeploy:DeleteApplication",
             "codedeploy:ListTagsForResource", "codedeploy:TagResource", "codedeploy:UntagResource",
@@ -216,8 +208,8 @@ function pipelineStatements(partition: string, accountId: string, pipelines: Pip
         ...(triggers.length === 0 ? [] : [allow("SourceBucketEvents", ["s3:PutBucketNotification"],
             pipelines.flatMap((p) => (p.sourceBucket ? [`arn:${partition}:s3:::${p.sourceBucket}`] : [])), { StringEquals: { "aws:ResourceAccount": accountId } })]),
         allow("PipelineRoles", roleActions, [...pipelines.flatMap((p) => [p.pipelineRoleArn, p.buildRoleArn]), ...triggers.map((t) => t.roleArn)]),
-        passRoles("PassPipelineRoles", pipelines.map((p) => p.pipelineRoleArn), "codepipeline.amazonaws.com"),
-        passRoles("PassBuildRoles", pipelines.map((p) => p.buildRoleArn), "codebuild.amazonaws.com"),
+        allowPassRole("PassPipelineRoles", pipelines.map((p) => p.pipelineRoleArn), "codepipeline.amazonaws.com"),
+        allowPassRole("PassBuildRoles", pipelines.map((p) => p.buildRoleArn), "codebuild.amazonaws.com"),
         allow("BuildProjects", ["codebuild:CreateProject", "codebuild:UpdateProject", "codebuild:DeleteProject", "codebuild:BatchGetProjects"],
             pipelines.map((p) => p.buildProjectArn)),
         allow("BuildLogGroups", [
@@ -235,7 +227,7 @@ function pipelineStatements(partition: string, accountId: string, pipelines: Pip
                 "events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:EnableRule", "events:DisableRule",
                 "events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule", "events:ListTagsForResource", "events:TagResource", "events:UntagResource",
             ], triggers.map((t) => t.ruleArn)),
-            passRoles("PassSourceTriggerRoles", triggers.map((t) => t.roleArn), "events.amazonaws.com"),
+            allowPassRole("PassSourceTriggerRoles", triggers.map((t) => t.roleArn), "events.amazonaws.com"),
         ]),
         // A pipeline with a CodeStar source passes its connection to CodePipeline, under either of the service's two
         // prefixes (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html).
