@@ -5,9 +5,10 @@
 
 import * as path from "path";
 import * as readline from "readline";
-import { ConfigError, DeployMode, parseConfig } from "../config";
+import type { DeployMode, ProgramConfig } from "../config";
 import { partitionOf } from "../definition/names";
-import { programKeys, readStackFile } from "../project/stackFiles";
+import { stackConfigs } from "../offline-plan/stackConfigs";
+import { readStackFile, StackFile } from "../project/stackFiles";
 import { DriverOptions, DriverError, RunReport, StackResult, destroy, plan, preview, refresh, up } from "./index";
 import { DriverEvent, PhasePreview } from "./driver";
 import { formatOutcome, formatPlan, formatPreview, formatRoleArnChecks, formatSummaryTable, StatusBoard } from "./format";
@@ -270,26 +271,36 @@ export interface PlannedStack {
     partition: string;
 }
 
-/** The phases of `operation` for the command's stacks, each stack with where it deploys, read from the project's files alone. */
+/**
+ * The phases of `operation` for the command's stacks, each stack with where it deploys, read from the project's files alone.
+ * Their config is parsed as the offline plan parses it (stackConfigs): a wrong value is reported once, where it is written
+ * (`Pulumi.yaml:12:20` for the project's shared `targets`), with the stacks it affects, however many stacks read it.
+ */
 export function phasePlan(projectDir: string, operation: CliOperation, stacks: readonly string[]): PlannedStack[][] {
     const phases = plan({ projectDir, stacks: [...stacks] }, operation);
     const { project, files } = readProjectStacks(path.resolve(projectDir));
     const problems: string[] = [];
-    const planned = phases.map((phase) => phase.flatMap((stack): PlannedStack[] => {
+    const read: StackFile[] = [];
+    for (const stack of phases.flat()) {
         try {
-            const config = parseConfig(programKeys(readStackFile(files[stack], () => project)));
-            // A target stack's targets share one account (the config's rule); a pipeline or all stack runs with the pipeline account's.
-            const account = config.deploy === "target" ? config.deployedTargets![0].accountId : config.pipelineAccountId;
-            return [{ stack, deploy: config.deploy, account, region: config.region, partition: partitionOf(config.region) }];
+            read.push(readStackFile(files[stack], () => project));
         } catch (error) {
-            problems.push(error instanceof ConfigError ? `stack ${stack} (${path.basename(files[stack])}): ${error.message}` : messageOf(error));
-            return [];
+            problems.push(messageOf(error));
         }
-    }));
+    }
+    const configured = stackConfigs(read);
+    problems.push(...configured.problems);
     if (problems.length > 0) {
         throw new DriverError(problems.join("\n"));
     }
-    return planned;
+    const configs = new Map(configured.stacks.map(({ file, config }) => [file.stack, config]));
+    return phases.map((phase) => phase.map((stack) => plannedStack(stack, configs.get(stack)!)));
+}
+
+function plannedStack(stack: string, config: ProgramConfig): PlannedStack {
+    // A target stack's targets share one account (the config's rule); a pipeline or all stack runs with the pipeline account's.
+    const account = config.deploy === "target" ? config.deployedTargets![0].accountId : config.pipelineAccountId;
+    return { stack, deploy: config.deploy, account, region: config.region, partition: partitionOf(config.region) };
 }
 
 /** `--plan`: the phases, as the run would print them, or as JSON; exit 2 when the project's files cannot be planned. */

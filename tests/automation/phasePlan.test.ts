@@ -83,7 +83,7 @@ describe("automation: --plan prints the phases from the project's files", () => 
         }
     });
 
-    it("refuses a stack whose config the program refuses, naming its file, and prints no plan (exit 2)", async () => {
+    it("refuses a stack whose config the program refuses, naming its file, line and column, and prints no plan (exit 2)", async () => {
         const dir = editedThreeAccounts((documents) => {
             documents["Pulumi.staging.yaml"].config["cross-account-pipeline:pipelineAccountId"] = "1234";
         });
@@ -91,7 +91,22 @@ describe("automation: --plan prints the phases from the project's files", () => 
             const { code, lines } = await run(["--plan", "--json"], dir);
             assert.equal(code, 2);
             assert.equal(lines.length, 1);
-            assert.match(lines[0], /^deploy: stack staging \(Pulumi\.staging\.yaml\): Invalid configuration[^]*pipelineAccountId/);
+            assert.match(lines[0], /^deploy: \S*Pulumi\.staging\.yaml:\d+:\d+: pipelineAccountId: "1234" is not an AWS account id; expected exactly 12 digits[^]*\[stack staging\]$/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("reports a wrong value in the project's shared targets once, where Pulumi.yaml writes it, for every stack that reads it", async () => {
+        const dir = editedThreeAccounts((documents) => {
+            documents["Pulumi.yaml"].config.targets.value[0].accountId = "12345";
+        });
+        try {
+            const { code, lines } = await run(["--plan"], dir);
+            assert.equal(code, 2);
+            const reported = lines.join("\n").split("\n");
+            assert.equal(reported.length, 1, reported.join("\n"));
+            assert.match(reported[0], /^deploy: \S*Pulumi\.yaml:\d+:\d+: targets\[0\]\.accountId: "12345" is not an AWS account id[^]*\[all 3 stacks\]$/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
