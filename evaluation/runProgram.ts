@@ -62,6 +62,7 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
         restoreBookkeeping();
         warnings.stop();
         process.off("unhandledRejection", onRejection);
+        releaseRun();
     }
 }
 
@@ -273,6 +274,27 @@ function forgetProgramModules(): void {
         if (file.startsWith(projectRoot) && !file.includes(`${path.sep}node_modules${path.sep}`)) {
             delete require.cache[file];
         }
+    }
+}
+
+// The runtime's state (internal: its typings export nothing).
+const runtimeState = require("@pulumi/pulumi/runtime/state") as { setStackResource(stack: unknown): void };
+
+/**
+ * Lets go of what the run declared once its outputs are read: its resources, their Outputs and the promises between
+ * them, some 55 MB at 497 targets, which whatever runs next (the checks, the next stack) would otherwise carry through
+ * each of its garbage collections. Two things hold them after the run.
+ * The runtime keeps the run's stack resource, the root of them all, until the next run replaces it. And the program's
+ * entry module keeps its exports, the run's Outputs, while Node keeps the module: as a child of this one, and as the
+ * parent of each package the program was the first to require (@pulumi/aws's service modules among them); its
+ * exports (`export =`, one plain object) are emptied, as the run's outputs have been read and nothing reads the
+ * module again (the next run loads the program afresh).
+ */
+function releaseRun(): void {
+    runtimeState.setStackResource(undefined);
+    const exported = require.cache[programEntry]?.exports as Record<string, unknown> | undefined;
+    for (const key of Object.keys(exported ?? {})) {
+        delete exported![key];
     }
 }
 
