@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { verifyAccess } from "../verification/accessChain";
 import { AccessFinding } from "../verification/evaluation";
-import { shipped, shippedDeployRoleArn, shippedInstanceRoleArn, shippedRolePaths } from "./fixtures";
+import { shipped, shippedDeployRoleArn, shippedInstanceRoleArn, shippedRolePaths, stagingEntry, targetAccountId, targetEntry } from "./fixtures";
 import { statementWithSid, withPolicyEdited } from "./support/policies";
 import { europe, production, runAllInOne, runShippedStacks, targetsOf } from "./support/stacks";
 import type { PropertyBag } from "../evaluation/propertyBag";
@@ -200,6 +200,44 @@ describe("the access chain, proven with the IAM policy evaluator", () => {
             st.Condition.ArnLike["aws:PrincipalArn"] = st.Condition.ArnLike["aws:PrincipalArn"].map((p: string) => p.replace(/\/CrossAccountPipeline\/(deploy|instance)\/\*$/, "/CrossAccountPipeline*"));
         });
         assert.deepEqual(await failedHops(prefix), ["Staging/Deploy: a role of account 222222222222 under another pipeline's path cannot decrypt artifacts"]);
+    });
+
+    it("lets CodeDeploy pass the instance role, to EC2 only, where it launches a fleet, and fails the plan when that grant widens or goes", async () => {
+        const passRoleHops = (findings: AccessFinding[]) => findings.filter((f) => f.check.action === "iam:PassRole").map((f) => [f.check.hop, f.check.expect, f.ok]);
+        assert.deepEqual(passRoleHops(await verifyAccess(shippedResources)), [], "no fleet, nothing to launch, no role to pass");
+        const { resources } = await runAllInOne([stagingEntry({ fleet: true })]);
+        assert.deepEqual(passRoleHops(await verifyAccess(resources)), [
+            ["Staging/Deploy: CodeDeploy's service role passes the instance role to EC2, to launch the fleet", "allowed", true],
+            ["Staging/Deploy: CodeDeploy's service role cannot pass the instance role to another service", "denied", true],
+            ["Staging/Deploy: CodeDeploy's service role cannot pass the cross-account role to EC2", "denied", true],
+        ]);
+        const anyRoleAnywhere = withPolicyEdited(resources, "Staging-codedeploy-fleet-policy", "policy", (document) => {
+            const statement = statementWithSid(document, "PassTheInstanceRoleToEc2");
+            statement.Resource = "*";
+            delete statement.Condition;
+        });
+        assert.deepEqual(await failedHops(anyRoleAnywhere), [
+            "Staging/Deploy: CodeDeploy's service role cannot pass the instance role to another service",
+            "Staging/Deploy: CodeDeploy's service role cannot pass the cross-account role to EC2",
+        ]);
+        assert.deepEqual(await failedHops(withoutStatement(resources, "Staging-codedeploy-fleet-policy", "policy", "PassTheInstanceRoleToEc2")),
+            ["Staging/Deploy: CodeDeploy's service role passes the instance role to EC2, to launch the fleet"]);
+        // Two fleet targets in one account: each CodeDeploy role launches with its own target's instance role, not the other's.
+        const twoFleets = (await runAllInOne([stagingEntry({ fleet: true }), targetEntry("Canary", targetAccountId, { fleet: true })])).resources;
+        const passed = (await verifyAccess(twoFleets)).filter((f) => f.check.action === "iam:PassRole" && f.check.resource.endsWith("Instance"));
+        const roleName = (roleArn: string) => roleArn.split("/").pop();
+        assert.deepEqual(passed.map((f) => [roleName(f.check.principal), roleName(f.check.resource), f.check.context["iam:PassedToService"], f.check.expect, f.ok]), [
+            ["Staging-CodeDeployService", "Staging-CodeDeployInstance", "ec2.amazonaws.com", "allowed", true],
+            ["Staging-CodeDeployService", "Staging-CodeDeployInstance", "lambda.amazonaws.com", "denied", true],
+            ["Staging-CodeDeployService", "Canary-CodeDeployInstance", "ec2.amazonaws.com", "denied", true],
+            ["Canary-CodeDeployService", "Canary-CodeDeployInstance", "ec2.amazonaws.com", "allowed", true],
+            ["Canary-CodeDeployService", "Canary-CodeDeployInstance", "lambda.amazonaws.com", "denied", true],
+            ["Canary-CodeDeployService", "Staging-CodeDeployInstance", "ec2.amazonaws.com", "denied", true],
+        ]);
+        const passesAnyInstanceRole = withPolicyEdited(twoFleets, "Staging-codedeploy-fleet-policy", "policy", (document) => {
+            statementWithSid(document, "PassTheInstanceRoleToEc2").Resource = `arn:aws:iam::${targetAccountId}:role/*Instance`;
+        });
+        assert.deepEqual(await failedHops(passesAnyInstanceRole), ["Staging/Deploy: CodeDeploy's service role cannot pass Canary-CodeDeployInstance, another target's instance role, to EC2"]);
     });
 
     it("keeps the pipeline role to its target accounts only while aws:ResourceAccount names them", async () => {

@@ -8,7 +8,7 @@ import { trustPolicy } from "../policies/document";
 import { coversResource, statementsOf } from "../policy-pack/rules/policyDocuments";
 import type { AccessCheck, AccessFinding } from "./evaluation";
 import { evaluateChecks } from "./parallelChecks";
-import { AccessModel, accessModel, accountRegion, crossAccountActions, deploymentGroupKey, PipelineFacts, RoleFacts } from "./model";
+import { AccessModel, accessModel, accountRegion, crossAccountActions, deploymentGroupKey, DeploymentGroupFacts, PipelineFacts, RoleFacts } from "./model";
 import { accountOutside, actor, otherKeyOf, storeAccess, tls, unbounded } from "./requests";
 
 /** Verifies every pipeline among the declared resources: inside its account, and each action run with another account's role. */
@@ -232,6 +232,9 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
             { hop: `${label}: the cross-account role creates a deployment in its deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn, resourceAccount: targetAccount, context: {}, expect: "allowed" },
             { hop: `${label}: the cross-account role cannot deploy to another deployment group`, ...deployRole, action: "codedeploy:CreateDeployment", resource: groupArn.replace(/deploymentgroup:.*/, "deploymentgroup:OtherApplication/OtherGroup"), resourceAccount: targetAccount, context: {}, expect: "denied" },
         );
+        if (group && group.launchedInstanceRoleArns.length > 0) {
+            fleetLaunchChecks(model, label, group, roleArn, targetAccount, found);
+        }
     }
 
     // Allowed everything in its own account (its administrators may widen its policies), the instance role
@@ -264,6 +267,31 @@ function crossAccountChecks(model: AccessModel, pipeline: PipelineFacts, pipelin
     );
     if (model.organizationId) {
         found.add({ hop: `${label}: the cross-account role, were account ${targetAccount} outside organization ${model.organizationId}, could not read artifacts`, ...deployRole, action: "s3:GetObject", resource: object, ...onBucket, context: tls, expect: "denied" });
+    }
+}
+
+/**
+ * CodeDeploy launches a fleet's instances from its launch template with the account's instance role, which its
+ * service role must be allowed to pass to EC2: AWSCodeDeployRole does not grant `iam:PassRole`, the program's
+ * inline policy does (https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-service-role.html).
+ * It passes that role only, and only to EC2: the deploy role on an instance would hand the instance what the
+ * pipeline may do in the account, another target's instance role what that target's instances may read, and a
+ * role passed to another service would run as that service.
+ */
+function fleetLaunchChecks(model: AccessModel, label: string, group: DeploymentGroupFacts, deployRoleArn: string, resourceAccount: string, found: Findings): void {
+    const codeDeploy = actor(model, group.serviceRoleArn);
+    const passedTo = (service: string) => ({ "iam:PassedToService": service });
+    for (const instanceRoleArn of group.launchedInstanceRoleArns) {
+        found.add(
+            { hop: `${label}: CodeDeploy's service role passes the instance role to EC2, to launch the fleet`, ...codeDeploy, action: "iam:PassRole", resource: instanceRoleArn, resourceAccount, context: passedTo("ec2.amazonaws.com"), expect: "allowed" },
+            { hop: `${label}: CodeDeploy's service role cannot pass the instance role to another service`, ...codeDeploy, action: "iam:PassRole", resource: instanceRoleArn, resourceAccount, context: passedTo("lambda.amazonaws.com"), expect: "denied" },
+        );
+    }
+    found.add({ hop: `${label}: CodeDeploy's service role cannot pass the cross-account role to EC2`, ...codeDeploy, action: "iam:PassRole", resource: deployRoleArn, resourceAccount, context: passedTo("ec2.amazonaws.com"), expect: "denied" });
+    // Targets that share the account each launch with their own instance role only.
+    const othersInAccount = new Set([...model.instanceRoleArns].filter(([where]) => where.startsWith(`${resourceAccount}/`)).flatMap(([, roles]) => roles));
+    for (const otherRoleArn of [...othersInAccount].filter((role) => !group.launchedInstanceRoleArns.includes(role))) {
+        found.add({ hop: `${label}: CodeDeploy's service role cannot pass ${otherRoleArn.split("/").pop()}, another target's instance role, to EC2`, ...codeDeploy, action: "iam:PassRole", resource: otherRoleArn, resourceAccount, context: passedTo("ec2.amazonaws.com"), expect: "denied" });
     }
 }
 

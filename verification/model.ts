@@ -37,13 +37,24 @@ export interface PipelineFacts {
     artifactStores: { location: string; region?: string; encryptionKey?: { id: string; type: string } }[];
 }
 
+export interface DeploymentGroupFacts {
+    arn: string;
+    deploymentConfigName?: string;
+    serviceRoleArn: string;
+    launchedInstanceRoleArns: string[];
+}
+
 export interface AccessModel {
     roles: Map<string, RoleFacts>;
     buckets: Map<string, BucketFacts>;
     keys: Map<string, KeyFacts>;
     pipelines: PipelineFacts[];
-    /** Deployment group ARNs by `deploymentGroupKey`: one account may hold the same group in two regions. */
-    deploymentGroups: Map<string, { arn: string; deploymentConfigName?: string }>;
+    /**
+     * Deployment groups by `deploymentGroupKey` (one account may hold the same group in two regions): their ARN,
+     * CodeDeploy's service role, and the roles of the instances it launches for them (from the launch templates of
+     * their Auto Scaling groups; none for a group of tagged instances alone).
+     */
+    deploymentGroups: Map<string, DeploymentGroupFacts>;
     /**
      * Roles of instance profiles by `accountRegion` of the target that declares them: the roles the
      * CodeDeploy agent runs as there, which may read that region's artifact store only.
@@ -100,9 +111,22 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
         stages: pipeline.inputs.stages, artifactStores: pipeline.inputs.artifactStores,
     }));
 
+    // What an Auto Scaling group launches with: its launch template's instance profile, that profile's role.
+    const inAccount = (resource: DeclaredResource, name: string) => `${resource.accountId}/${name}`;
+    const profileRoles = new Map(ofType("aws:iam/instanceProfile:InstanceProfile").map((profile) =>
+        [inAccount(profile, profile.state.name), roleByName(profile.accountId!, profile.inputs.role)?.arn]));
+    const templateRoles = new Map(ofType("aws:ec2/launchTemplate:LaunchTemplate").map((template) =>
+        [inAccount(template, template.id), profileRoles.get(inAccount(template, template.inputs.iamInstanceProfile?.name))]));
+    const groupRoles = new Map(ofType("aws:autoscaling/group:Group").map((group) =>
+        [inAccount(group, group.state.name), templateRoles.get(inAccount(group, group.inputs.launchTemplate?.id))]));
     const deploymentGroups = new Map(ofType("aws:codedeploy/deploymentGroup:DeploymentGroup").map((group) =>
         [deploymentGroupKey(group.inputs.appName, group.inputs.deploymentGroupName, group.accountId!, group.region ?? ""),
-            { arn: group.state.arn as string, deploymentConfigName: group.inputs.deploymentConfigName as string | undefined }]));
+            {
+                arn: group.state.arn as string, deploymentConfigName: group.inputs.deploymentConfigName as string | undefined,
+                serviceRoleArn: group.inputs.serviceRoleArn as string,
+                launchedInstanceRoleArns: ((group.inputs.autoscalingGroups as string[] | undefined) ?? [])
+                    .map((name) => groupRoles.get(inAccount(group, name))).filter((role): role is string => role !== undefined),
+            }]));
 
     // IAM is global, but a target's provider, and so its instance profile, carries the target's region.
     const instanceRoleArns = new Map<string, string[]>();
