@@ -7,6 +7,7 @@
 // subnet in each zone).
 import { DeclaredResource, providerNameOf } from "../evaluation/mockCloud";
 import type { ResourceSummary } from "./describe";
+import { entryOf } from "./maps";
 
 const vpcComponent = { type: "awsx:ec2:Vpc", className: "awsx.ec2.Vpc" };
 
@@ -118,7 +119,7 @@ export function awsxCreatedResources(stacks: { run?: { resources: DeclaredResour
             type: child.type, name: child.name, accountId: vpc.account, ...(vpc.region ? { region: vpc.region } : {}),
             createdBy: `${vpcComponent.className} ${vpc.name}`, properties: child.properties,
         }));
-        byAccount.set(vpc.account, [...(byAccount.get(vpc.account) ?? []), ...summaries]);
+        entryOf(byAccount, vpc.account, () => []).push(...summaries);
     }
     return byAccount;
 }
@@ -131,7 +132,7 @@ export function awsxCreatedResources(stacks: { run?: { resources: DeclaredResour
 export function newVpcLines(stacks: { run?: { resources: DeclaredResource[] } }[], title: (account: string) => string): string[] {
     const byAccount = new Map<string, AwsxVpc[]>();
     for (const vpc of awsxVpcs(stacks)) {
-        byAccount.set(vpc.account, [...(byAccount.get(vpc.account) ?? []), vpc]);
+        entryOf(byAccount, vpc.account, () => []).push(vpc);
     }
     return [...byAccount].map(([account, vpcs]) => {
         const children = vpcs.flatMap((vpc) => vpc.children);

@@ -72,7 +72,7 @@ export function isolationChecks(model: AccessModel): IsolationChecks {
         const byShape = new Map<string, TargetAccountFacts[]>();
         for (const account of accounts.values()) {
             const key = shapeOf(model, account, naming);
-            byShape.set(key, [...(byShape.get(key) ?? []), account]);
+            entryOf(byShape, key, () => []).push(account);
         }
         const victims = trustShapes(model, accounts);
         for (const members of byShape.values()) {
@@ -167,7 +167,7 @@ function trustShapes(model: AccessModel, accounts: Map<string, TargetAccountFact
     for (const account of accounts.values()) {
         for (const role of account.roles.filter((r) => r.kind !== "instance")) {
             const key = `${role.kind} ${JSON.stringify(model.roles.get(role.arn)!.trustPolicy ?? null).split(account.accountId).join("<account>")}`;
-            shapes.set(key, [...(shapes.get(key) ?? []), role]);
+            entryOf(shapes, key, () => []).push(role);
         }
     }
     return [...shapes.values()];

@@ -3,6 +3,7 @@
 import { DeclaredResource, declaredPolicy } from "../evaluation/mockCloud";
 import type { PolicyDocument } from "../policies/document";
 import type { ActionDeclaration, StageDeclaration } from "../definition/pipeline";
+import { entryOf } from "../offline-plan/maps";
 import { conditionValues, statementsOf } from "../policy-pack/rules/policyDocuments";
 
 export interface RoleFacts {
@@ -134,7 +135,7 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
         const role = roleByName(profile.accountId!, profile.inputs.role);
         if (role) {
             const where = accountRegion(role.accountId, profile.region ?? "");
-            instanceRoleArns.set(where, [...(instanceRoleArns.get(where) ?? []), role.arn]);
+            entryOf(instanceRoleArns, where, () => []).push(role.arn);
         }
     }
     const eventTargets = ofType("aws:cloudwatch/eventTarget:EventTarget").map((target) => ({ targetArn: target.inputs.arn as string, roleArn: target.inputs.roleArn as string | undefined }));
