@@ -37,3 +37,4 @@ export type { S3SourceTriggerArgs } from "./components/sourceTrigger";
 export { declareApplications } from "./program/applications";
 export { actionRolesDeclaredHere, actionRolesFromTargetStacks, pipelineAccountNames } from "./program/wiring";
 export { producingTargetNames } from "./definition/pipeline";
+export { declareInTurn } from "./program/inTurn";

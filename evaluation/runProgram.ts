@@ -46,9 +46,7 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     const warnings = collectWarnings();
     const restoreBookkeeping = process.env.PULUMI_DEBUG_PROMISE_LEAKS ? () => undefined : withoutEngineBookkeeping();
     try {
-        // The program is loaded as Node's language host loads a program's main: required, inside the stack.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(async () => require(programEntry)), failure]);
+        const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(runEntry), failure]);
         // Let every registration settle before the next run replaces the mocks, and give a failed
         // one's rejection a turn of the event loop to surface.
         await Promise.race([pulumi.runtime.disconnect().then(nextTurns), failure]);
@@ -264,6 +262,16 @@ function recordRegistrations(cloud: MockCloud): void {
     });
 }
 
+/**
+ * The program, run as the Node.js language host runs a program's main (@pulumi/pulumi cmd/run/run.js): required, inside
+ * the stack; when it exports a function (index.ts: an async one), called, and what it returns awaited.
+ */
+async function runEntry(): Promise<PropertyBag | undefined> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const entry: unknown = require(programEntry);
+    return await (entry instanceof Function ? entry() : entry) as PropertyBag | undefined;
+}
+
 function nextTurns(): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, 20));
 }
@@ -283,19 +291,11 @@ const runtimeState = require("@pulumi/pulumi/runtime/state") as { setStackResour
 /**
  * Lets go of what the run declared once its outputs are read: its resources, their Outputs and the promises between
  * them, some 55 MB at 497 targets, which whatever runs next (the checks, the next stack) would otherwise carry through
- * each of its garbage collections. Two things hold them after the run.
- * The runtime keeps the run's stack resource, the root of them all, until the next run replaces it. And the program's
- * entry module keeps its exports, the run's Outputs, while Node keeps the module: as a child of this one, and as the
- * parent of each package the program was the first to require (@pulumi/aws's service modules among them); its
- * exports (`export =`, one plain object) are emptied, as the run's outputs have been read and nothing reads the
- * module again (the next run loads the program afresh).
+ * each of its garbage collections. The runtime keeps the run's stack resource, the root of them all, until the next
+ * run replaces it. (The program's entry module, which Node keeps, holds nothing of a run: it exports a function.)
  */
 function releaseRun(): void {
     runtimeState.setStackResource(undefined);
-    const exported = require.cache[programEntry]?.exports as Record<string, unknown> | undefined;
-    for (const key of Object.keys(exported ?? {})) {
-        delete exported![key];
-    }
 }
 
 /** Module exports minus undefined ones (a stack without that part) and the ES module marker. */

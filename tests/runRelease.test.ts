@@ -3,12 +3,12 @@
 import * as assert from "node:assert/strict";
 import * as v8 from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
-import { runShippedStacks } from "./support/stacks";
+import { runAllInOne, runShippedStacks } from "./support/stacks";
 
 /**
- * How many custom resources (AWS resources and providers) are alive, after a full garbage collection: their classes
- * are loaded once, from the packages, so every object counted but their prototypes is a resource. Node flags
- * `v8.queryObjects` as experimental with a warning, which would read as a problem in the test output: held back here.
+ * How many custom resources (AWS resources and providers) are alive, after a full garbage collection, counting
+ * the prototypes of their classes, loaded once. Node flags `v8.queryObjects` as experimental with a warning, which
+ * would read as a problem in the test output: held back here.
  */
 function liveResources(): number {
     const { emitWarning } = process;
@@ -20,16 +20,26 @@ function liveResources(): number {
     }
 }
 
+/** Ten targets in their own accounts, in one stack: many more resources than a shipped stack. */
+const tenTargets = Array.from({ length: 10 }, (_, i) => ({
+    name: `Target${i}`, accountId: `2000000000${String(i).padStart(2, "0")}`, applicationName: "App", deploymentGroupName: "Group",
+}));
+
 describe("a run lets go of what it declared (evaluation/runProgram.ts)", () => {
-    it("leaves no resource of either shipped stack alive once both runs return, their results kept", async () => {
-        // A first pair of runs: whatever earlier tests left in the runtime is let go of by then.
+    it("leaves no resource of a run alive once it returns, its result kept", async () => {
+        // Every class the runs below declare is loaded (its prototype counted) before anything is counted.
         await runShippedStacks();
-        const before = liveResources();
+        const large = await runAllInOne(tenTargets);
         const { pipeline, target } = await runShippedStacks();
-        assert.ok(pipeline.resources.length + target.resources.length > 30, "the runs declared their resources");
-        assert.equal(liveResources() - before, 0, "resources of the runs are still alive");
+        const afterSmall = liveResources();
+        const again = await runAllInOne(tenTargets);
+        const afterLarge = liveResources();
+        assert.ok(large.resources.length > pipeline.resources.length + target.resources.length + 50, "the large run declared many more resources");
+        // A run that kept its resources would leave the last run's alive: more after the large one than after the small ones.
+        assert.equal(afterLarge - afterSmall, 0, "resources of the last run are still alive");
         // What the runs returned is whole: the stack outputs included.
         assert.equal(pipeline.outputs.pipelineName, "CrossAccountPipeline");
-        assert.ok(Object.keys(target.outputs.targets as object).length > 0);
+        assert.equal(Object.keys(target.outputs.targets as object).length, 1);
+        assert.equal(Object.keys(again.outputs.targets as object).length, 10);
     });
 });
