@@ -4,36 +4,41 @@
 // function, which `pulumi up` calls and awaits (the Node.js language host does so with a program that
 // exports one), so that its targets can be declared one per turn of the event loop.
 import {
-    accountProviders, actionRolesDeclaredHere, actionRolesFromTargetStacks, declareApplications, declareInTurn, loadConfig, PipelineAccount,
-    pipelineAccountNames, producingTargetNames, TargetAccount,
+    actionRolesDeclaredHere, actionRolesFromTargetStacks, applicationsOnFirstUse, declareInTurn, loadConfig, PipelineAccount, pipelineAccountNames,
+    pipelineAccountProvider, producingTargetNames, TargetAccount, targetAccountProvider, targetsDeployedHere,
 } from "./lib";
 
 export = async () => {
     // Config: validated as a whole before any resource is declared.
     const config = loadConfig();
 
-    // Providers: one per account, each pinned to its account id.
-    const providers = accountProviders(config);
+    // Providers: one per account, each pinned to its account id (a target's, with the target below).
+    const pipelineProvider = pipelineAccountProvider(config);
 
     // The target accounts first: what the pipeline assumes and deploys into. They need nothing of the
     // pipeline account but the names config gives it, so a target stack deploys before the pipeline stack.
-    // Each CodeDeploy application once per account and region, shared by its deployment groups (targets).
-    const applications = declareApplications(providers.targets);
+    // One target per turn of the event loop, so that each one's registrations go out while the next is
+    // declared: its provider, its CodeDeploy application (once per account and region, shared by the
+    // deployment groups of the targets that name it), its account.
+    const targets = targetsDeployedHere(config);
+    const applicationOf = applicationsOnFirstUse(targets);
     const producers = producingTargetNames(config.extraActions);
-    // One target per turn of the event loop, so that each one's registrations go out while the next is declared.
-    const targetAccounts = await declareInTurn(providers.targets, ({ target, provider }) => new TargetAccount(target.name, {
-        target,
-        pipeline: pipelineAccountNames(config, target),
-        applicationName: applications.get(target.name)!.applicationName,
-        producesArtifacts: producers.has(target.name),
-    }, { provider }));
+    const targetAccounts = await declareInTurn(targets, (target) => {
+        const provider = targetAccountProvider(config, target);
+        return new TargetAccount(target.name, {
+            target,
+            pipeline: pipelineAccountNames(config, target),
+            applicationName: applicationOf(target, provider).applicationName,
+            producesArtifacts: producers.has(target.name),
+        }, { provider });
+    });
 
     // The pipeline account: artifact stores, service roles, the pipeline, created after the roles its
     // actions assume (read from each target's stack, or declared above in `deploy: all`).
-    const pipelineAccount = providers.pipeline && new PipelineAccount("pipeline", {
+    const pipelineAccount = pipelineProvider && new PipelineAccount("pipeline", {
         config,
         actionRoles: config.deploy === "all" ? actionRolesDeclaredHere(config, targetAccounts) : actionRolesFromTargetStacks(config, config.targets),
-    }, { provider: providers.pipeline });
+    }, { provider: pipelineProvider });
 
     // Exports: the pipeline part, the target part, or both; a stack exports only what it deployed.
     return {

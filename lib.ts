@@ -10,7 +10,7 @@ export type {
 } from "./config";
 
 // Providers: one per account, pinned to it (a program may bring its own, as long as each is pinned to its account).
-export { accountProviders, providerArgs } from "./program/providers";
+export { accountProviders, pipelineAccountProvider, providerArgs, targetAccountProvider } from "./program/providers";
 export type { AccountProviders } from "./program/providers";
 
 // Components: the target account's side, the pipeline account's side, and what they are made of.
@@ -34,7 +34,7 @@ export { S3SourceTrigger } from "./components/sourceTrigger";
 export type { S3SourceTriggerArgs } from "./components/sourceTrigger";
 
 // Wiring: the names each side knows of the other, the applications shared by targets, the roles the pipeline assumes.
-export { declareApplications } from "./program/applications";
+export { applicationsOnFirstUse, declareApplications } from "./program/applications";
 export { actionRolesDeclaredHere, actionRolesFromTargetStacks, pipelineAccountNames } from "./program/wiring";
 export { producingTargetNames } from "./definition/pipeline";
 export { declareInTurn } from "./program/inTurn";

@@ -16,7 +16,7 @@ export interface ApplicationGroup {
 export function codeDeployApplications(targets: TargetConfig[]): ApplicationGroup[] {
     const groups = new Map<string, ApplicationGroup>();
     for (const target of targets) {
-        const key = `${target.accountId}/${target.region}/${target.applicationName}`;
+        const key = applicationKey(target);
         const group = groups.get(key) ?? { accountId: target.accountId, region: target.region, applicationName: target.applicationName, targets: [] };
         group.targets.push(target);
         groups.set(key, group);
@@ -24,21 +24,41 @@ export function codeDeployApplications(targets: TargetConfig[]): ApplicationGrou
     return [...groups.values()];
 }
 
+const applicationKey = (target: TargetConfig) => `${target.accountId}/${target.region}/${target.applicationName}`;
+
+/**
+ * The application of each of `targets`, declared when the first target that belongs to it asks for it, with that
+ * target's provider (any of them is pinned to the same account), and the same application for the others: so that a
+ * program can declare each target whole (its provider, its application, its account) in a turn of its own
+ * (declareInTurn), its targets in the order config gives them.
+ */
+export function applicationsOnFirstUse(targets: TargetConfig[]): (target: TargetConfig, provider: Provider) => CodeDeployApplication {
+    const groups = new Map(codeDeployApplications(targets).map((group) => [applicationKey(group.targets[0]), group]));
+    const declared = new Map<string, CodeDeployApplication>();
+    return (target, provider) => {
+        const key = applicationKey(target);
+        const group = groups.get(key);
+        if (!group) {
+            throw new Error(`the target ${target.name} is not one of the targets whose applications these are`);
+        }
+        let application = declared.get(key);
+        if (!application) {
+            application = new CodeDeployApplication(`${group.applicationName}-${group.accountId}-${group.region}`, {
+                applicationName: group.applicationName,
+                region: group.region,
+                formerlyDeclaredBy: group.targets.map((t) => t.name),
+            }, { provider });
+            declared.set(key, application);
+        }
+        return application;
+    };
+}
+
 /**
  * Declares each application this stack's targets need, once, with the provider of its first target (any of
  * them is pinned to the same account), and returns each target's application by target name.
  */
 export function declareApplications(targets: { target: TargetConfig; provider: Provider }[]): Map<string, CodeDeployApplication> {
-    const providerOf = new Map(targets.map(({ target, provider }) => [target, provider]));
-    const byTarget = new Map<string, CodeDeployApplication>();
-    for (const group of codeDeployApplications(targets.map(({ target }) => target))) {
-        const provider = providerOf.get(group.targets[0]);
-        const application = new CodeDeployApplication(`${group.applicationName}-${group.accountId}-${group.region}`, {
-            applicationName: group.applicationName,
-            region: group.region,
-            formerlyDeclaredBy: group.targets.map((t) => t.name),
-        }, { provider });
-        group.targets.forEach((t) => byTarget.set(t.name, application));
-    }
-    return byTarget;
+    const applicationOf = applicationsOnFirstUse(targets.map(({ target }) => target));
+    return new Map(targets.map(({ target, provider }) => [target.name, applicationOf(target, provider)]));
 }

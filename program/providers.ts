@@ -25,11 +25,17 @@ export function providerArgs(accountId: string, region: string, credentials: Cre
 
 /** Providers for the accounts this stack deploys into, according to `deploy`. */
 export function accountProviders(config: ProgramConfig): AccountProviders {
-    const pipeline = config.deploy === "target" ? undefined : new Provider("pipeline-account",
+    const pipeline = pipelineAccountProvider(config);
+    return { pipeline, targets: targetsDeployedHere(config).map((target) => ({ target, provider: targetAccountProvider(config, target) })) };
+}
+
+/** The pipeline account's provider, unless this stack deploys a target alone (`deploy: target`). */
+export function pipelineAccountProvider(config: ProgramConfig): Provider | undefined {
+    return config.deploy === "target" ? undefined : new Provider("pipeline-account",
         providerArgs(config.pipelineAccountId, config.region, config.pipelineCredentials, config.pipelineName));
-    const targets = targetsDeployedHere(config).map((target) => ({
-        target,
-        provider: new Provider(`target-${target.name}`, providerArgs(target.accountId, target.region, target.credentials, config.pipelineName)),
-    }));
-    return { pipeline, targets };
+}
+
+/** A target's provider, pinned to its account, in its region. */
+export function targetAccountProvider(config: ProgramConfig, target: TargetConfig): Provider {
+    return new Provider(`target-${target.name}`, providerArgs(target.accountId, target.region, target.credentials, config.pipelineName));
 }

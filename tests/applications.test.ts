@@ -5,11 +5,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { Provider } from "@pulumi/aws/provider";
 import * as yaml from "yaml";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { runPlan } from "../offline-plan/plan";
-import { codeDeployApplications } from "../program/applications";
+import { applicationsOnFirstUse, codeDeployApplications } from "../program/applications";
 import { readStackFile } from "../project/stackFiles";
 import { verifyAccess } from "../verification/accessChain";
 import { evaluateCheck } from "../verification/evaluation";
@@ -42,6 +43,12 @@ describe("one CodeDeploy application, several deployment groups", () => {
                 [account, "eu-west-1", "WebApp", ["Recovery"]],
                 ["333333333333", "us-east-2", "WebApp", ["Elsewhere"]],
             ]);
+        });
+
+        it("refuses to declare the application of a target it was not given, before declaring anything", () => {
+            const applicationOf = applicationsOnFirstUse([target("Staging", account, { applicationName: "WebApp" })]);
+            assert.throws(() => applicationOf(target("Production", account, { applicationName: "Api" }), {} as Provider),
+                /the target Production is not one of the targets whose applications these are/);
         });
     });
 
