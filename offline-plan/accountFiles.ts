@@ -8,8 +8,29 @@ import type { PlanContents } from "./grants";
 import { pipelineFile, policyFile, resourcesFile } from "./planFiles";
 import type { PlannedStack } from "./stacks";
 
-/** JSON content as it would read back from its file (no undefined fields), so that it compares equal to the same plan read from its folder. */
-export const asWritten = (content: unknown): unknown => JSON.parse(JSON.stringify(content));
+/**
+ * JSON content as it reads back from its file (no undefined fields), so that it compares equal to the same plan read
+ * from its folder; made from the file's text, which is kept for the writer (fileText): each file is serialized once.
+ */
+export function asWritten(content: unknown): unknown {
+    const text = JSON.stringify(content, null, 2);
+    const written: unknown = JSON.parse(text);
+    if (written instanceof Object) {
+        textOf.set(written, text);
+    }
+    return written;
+}
+
+/** The text of each content asWritten made (contents are not changed once made). */
+const textOf = new WeakMap<object, string>();
+
+/** A file's text: a string as it is, JSON as asWritten wrote it, or indented by two spaces. */
+export function fileText(content: unknown): string {
+    if (typeof content === "string") {
+        return content;
+    }
+    return (content instanceof Object ? textOf.get(content) : undefined) ?? JSON.stringify(content, null, 2);
+}
 
 /**
  * The plan folder's files of each account: its resources, each policy, the pipeline as get-pipeline

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { quotas, share } from "../definition/quotas";
 import type { AccessFinding } from "../verification/evaluation";
-import { accountContents, asWritten } from "./accountFiles";
+import { accountContents, asWritten, fileText } from "./accountFiles";
 import { grantsOf, PlanContents } from "./grants";
 import type { PlanResult } from "./plan";
 import { accountFileOf, checksFile, grantsFile, planFormat } from "./planFiles";
@@ -125,7 +125,7 @@ export class PlanFolder {
             await Promise.all(Array.from({ length: concurrentWrites }, async (_, lane) => {
                 for (let i = lane; i < files.length; i += concurrentWrites) {
                     const [file, content] = files[i];
-                    await fs.promises.writeFile(path.join(this.dir, file), typeof content === "string" ? `${content}\n` : `${JSON.stringify(content, null, 2)}\n`);
+                    await fs.promises.writeFile(path.join(this.dir, file), `${fileText(content)}\n`);
                 }
             }));
         } catch (e) {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { asWritten, fileText } from "../offline-plan/accountFiles";
 import type { PlanResult } from "../offline-plan/plan";
 import { markerFile, PlanFolder, PlanFolderError, planContents, planFolderProblem, readPlanFolder, writePlan } from "../offline-plan/writePlan";
 import { projectRoot } from "./fixtures";
@@ -147,4 +148,19 @@ describe("the plan folder: the plan replaces only a folder it wrote itself", () 
         await refused(".", /: it is the current directory or a folder above it/);
         await refused(path.parse(scratch).root, /: it is the current directory or a folder above it, and the project directory or a folder above it/);
     }));
+});
+
+describe("a plan folder file's content and text (offline-plan/accountFiles.ts)", () => {
+    it("reads as the file reads back, and is written as the text it was made from", () => {
+        const content = { b: [1, { c: undefined, d: "x" }], a: undefined, e: null };
+        const written = asWritten(content);
+        assert.deepEqual(written, { b: [1, { d: "x" }], e: null }, "no undefined fields, as JSON.parse of the file gives");
+        assert.equal(fileText(written), JSON.stringify(content, null, 2));
+        assert.deepEqual(JSON.parse(fileText(written)), written);
+    });
+
+    it("writes other JSON indented by two spaces, and text as it is", () => {
+        assert.equal(fileText({ a: [1] }), "{\n  \"a\": [\n    1\n  ]\n}");
+        assert.equal(fileText("PLAN OK"), "PLAN OK");
+    });
 });
