@@ -33,7 +33,9 @@ describe("the IAM evaluator as patched at install (patches/)", () => {
         for (const [pkg, file] of [
             ["@cloud-copilot/iam-policy", "statements/statement.js"],
             ["@cloud-copilot/iam-policy", "parser.js"],
+            ["@cloud-copilot/iam-simulate", "condition/condition.js"],
             ["@cloud-copilot/iam-simulate", "core_engine/CoreSimulatorEngine.js"],
+            ["@cloud-copilot/iam-simulate", "resource/resource.js"],
             ["@cloud-copilot/iam-simulate", "simulation_engine/resourceTypes.js"],
             ["@cloud-copilot/iam-simulate", "simulation_engine/simulationEngine.js"],
             ["@cloud-copilot/iam-simulate", "util.js"],
@@ -115,5 +117,34 @@ describe("the IAM evaluator as patched at install (patches/)", () => {
         assert.equal(await verdict(denies("s3:GetObject", "arn:aws:s3:::artifacts/*")), "ExplicitlyDenied");
         assert.equal(await verdict(denies("s3:PutObject", "arn:aws:s3:::artifacts/*")), "Allowed", "another action");
         assert.equal(await verdict(denies("s3:GetObject", "arn:aws:s3:::other/*")), "Allowed", "another resource");
+    });
+
+    it("matches a condition of many plain values and one policy variable: the values as written, the variable per request", async () => {
+        // As the pipeline role's condition lists every target account: here 200 plain ones, and the resource's account;
+        // the bucket lets anyone read, so that the identity policy's condition decides.
+        const accounts = Array.from({ length: 200 }, (_, i) => String(500000000000 + i));
+        const reader: PolicyDocument = {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": [...accounts, "${aws:ResourceAccount}"] } } }],
+        };
+        const verdict = async (account: string, resourceAccount = "111111111111") => (await evaluateCheck({
+            ...getObject(`arn:aws:iam::${account}:role/reader`, "arn:aws:s3:::artifacts/app.zip", bucketPolicy("*", "arn:aws:s3:::artifacts/*")),
+            resourceAccount, identityPolicies: [{ name: "reader", policy: reader }],
+        })).result;
+        for (let round = 0; round < 2; round++) {
+            assert.equal(await verdict("500000000000"), "Allowed", "the first value");
+            assert.equal(await verdict("500000000199"), "Allowed", "the last plain value");
+            assert.equal(await verdict("500000000200"), "ImplicitlyDenied", "an account the values do not list");
+            assert.equal(await verdict("222222222222", "222222222222"), "Allowed", "the variable, resolved for this request");
+            assert.equal(await verdict("222222222222", "333333333333"), "ImplicitlyDenied", "the variable, resolved for another request");
+        }
+    });
+
+    it("refuses a short ARN in a policy as the evaluator does (counted without splitting it)", async () => {
+        const reader = "arn:aws:iam::222222222222:role/reader";
+        const short = await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts/app.zip", bucketPolicy("arn:aws:iam::222222222222:root", "arn:aws:s3:artifacts")));
+        const whole = await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts/app.zip", bucketPolicy("arn:aws:iam::222222222222:root", "arn:aws:s3:::artifacts/*")));
+        assert.notEqual(short.result, "Allowed", "an ARN of 4 segments names no object");
+        assert.equal(whole.result, "Allowed");
     });
 });
