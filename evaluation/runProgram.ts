@@ -43,10 +43,22 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
         onRejection = (reason) => reject(reason instanceof Error ? reason : new Error(String(reason)));
         process.on("unhandledRejection", onRejection);
     });
+    // A promise of the runtime rejected by that error may be handled later, while the run ends: expected, not worth
+    // Node's warning.
+    const handledLater = () => undefined;
+    process.on("rejectionHandled", handledLater);
     const warnings = collectWarnings();
     const restoreBookkeeping = process.env.PULUMI_DEBUG_PROMISE_LEAKS ? () => undefined : withoutEngineBookkeeping();
+    // The program declares its targets one per turn of the event loop, so it may still be declaring when a
+    // registration fails: a failed run waits for it to end, and for what it declared to register here.
+    let programEnded: Promise<unknown> = Promise.resolve();
+    const program = () => {
+        const run = runEntry();
+        programEnded = run.then(() => pulumi.runtime.disconnect()).catch(() => undefined);
+        return run;
+    };
     try {
-        const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(runEntry), failure]);
+        const outputs = await Promise.race([pulumi.runtime.runInPulumiStack(program), failure]);
         // Let every registration settle before the next run replaces the mocks, and give a failed
         // one's rejection a turn of the event loop to surface.
         await Promise.race([pulumi.runtime.disconnect().then(nextTurns), failure]);
@@ -54,12 +66,14 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     } catch (e) {
         // The same error rejects other promises of the runtime (the stack's outputs, its registration):
         // they surface here, while this run's handler takes them, and not in the run that follows.
+        await programEnded;
         await nextTurns();
         throw e;
     } finally {
         restoreBookkeeping();
         warnings.stop();
         process.off("unhandledRejection", onRejection);
+        process.off("rejectionHandled", handledLater);
         releaseRun();
     }
 }
@@ -298,7 +312,7 @@ function releaseRun(): void {
     runtimeState.setStackResource(undefined);
 }
 
-/** Module exports minus undefined ones (a stack without that part) and the ES module marker. */
+/** The program's outputs minus undefined ones (a stack without that part) and, from an entry exporting them as an ES module, its marker. */
 function plainOutputs(outputs: PropertyBag): PropertyBag {
     return Object.fromEntries(Object.entries(outputs).filter(([key, value]) => value !== undefined && key !== "__esModule"));
 }

@@ -144,7 +144,7 @@ function reuseCollators() {
 /**
  * V8's code cache, kept on disk (`module.enableCompileCache`, Node 22.1 and later) in `node_modules/.cache/`: each
  * module's compiled code is read back on later runs instead of compiling its source again (the Pulumi SDK, the AWS
- * modules, zod, the IAM evaluator and its data: about 180 ms of the plan's start, and of its worker thread's). Node
+ * modules, zod, the IAM evaluator and its data: some 60 ms of the shipped plan's start, and of its worker thread's). Node
  * keys each entry by the module's file and a hash of its text, and compiles afresh when either changed; a cache that
  * cannot be written only costs the next run the compiling. `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
  */

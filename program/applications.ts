@@ -30,7 +30,8 @@ const applicationKey = (target: TargetConfig) => `${target.accountId}/${target.r
  * The application of each of `targets`, declared when the first target that belongs to it asks for it, with that
  * target's provider (any of them is pinned to the same account), and the same application for the others: so that a
  * program can declare each target whole (its provider, its application, its account) in a turn of its own
- * (declareInTurn), its targets in the order config gives them.
+ * (declareInTurn). Asked in the order of `targets` (as index.ts and declareApplications do), each application is
+ * declared by its group's first target, as before it was shared: the provider that declares it does not change.
  */
 export function applicationsOnFirstUse(targets: TargetConfig[]): (target: TargetConfig, provider: Provider) => CodeDeployApplication {
     const groups = new Map(codeDeployApplications(targets).map((group) => [applicationKey(group.targets[0]), group]));

@@ -3,12 +3,12 @@
 /**
  * Declares each item's resources in its own turn of the event loop, and returns what `declare` made of each, in order.
  * A resource's registration reaches the engine (or the mocks) only once the program gives the event loop a turn:
- * declared in one synchronous loop, 497 targets' 4,000 resources (providers included) send nothing until the last is
+ * declared in one synchronous loop, 497 targets' 4,519 resources (providers included) send nothing until the last is
  * declared, and every one of them holds its pending registration (its inputs, serialized, and the promises between
  * them) at once. In turns, each target's registrations go out while the next target is declared: `pulumi up` starts
  * creating the first target's resources sooner, and under the offline plan's mocks, which answer a registration at
  * once, each target's registrations settle before the next is declared (at 497 targets over 3 regions, evaluating
- * the program takes half the time, with a third less peak memory: docs/performance.md). What is declared does not
+ * the program takes half the time, with a fifth less peak memory: docs/performance.md). What is declared does not
  * change: the same resources, names, inputs, parents and dependencies; only when the engine receives them.
  */
 export async function declareInTurn<Item, Declared>(items: readonly Item[], declare: (item: Item) => Declared): Promise<Declared[]> {

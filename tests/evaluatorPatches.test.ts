@@ -140,11 +140,15 @@ describe("the IAM evaluator as patched at install (patches/)", () => {
         }
     });
 
-    it("refuses a short ARN in a policy as the evaluator does (counted without splitting it)", async () => {
-        const reader = "arn:aws:iam::222222222222:role/reader";
-        const short = await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts/app.zip", bucketPolicy("arn:aws:iam::222222222222:root", "arn:aws:s3:artifacts")));
-        const whole = await evaluateCheck(getObject(reader, "arn:aws:s3:::artifacts/app.zip", bucketPolicy("arn:aws:iam::222222222222:root", "arn:aws:s3:::artifacts/*")));
-        assert.notEqual(short.result, "Allowed", "an ARN of 4 segments names no object");
-        assert.equal(whole.result, "Allowed");
+    it("reads an ARN of fewer than 6 segments as a short one, and one of 6 as whole (colons counted, not split)", async () => {
+        // In an identity policy a short ARN is padded with wildcards; a whole one is matched as written.
+        const reader = "arn:aws:iam::111111111111:role/reader";
+        const verdict = async (resource: string) => (await evaluateCheck({
+            ...getObject(reader, "arn:aws:s3:::artifacts/app.zip", bucketPolicy("arn:aws:iam::999999999999:root", "arn:aws:s3:::none/*")),
+            identityPolicies: [{ name: "reader", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resource }] } }],
+        })).result;
+        assert.equal(await verdict("arn:aws:s3::"), "Allowed", "5 segments: short, padded with wildcards");
+        assert.equal(await verdict("arn:aws:s3:::"), "ImplicitlyDenied", "6 segments: whole, names no object");
+        assert.equal(await verdict("arn:aws:s3:::artifacts/*"), "Allowed");
     });
 });

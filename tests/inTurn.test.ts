@@ -20,11 +20,13 @@ describe("targets declared one per turn of the event loop (program/inTurn.ts)", 
         assert.deepEqual(events, ["declare a", "turn after a", "declare b", "turn after b"]);
     });
 
-    it("registers every resource of a target before the next target's account is declared", async () => {
+    it("registers every resource of a target (its provider and application too) before the next target's account is declared", async () => {
         const run = await runAllInOne(threeTargets);
         const order = run.resources.map((r) => r.name);
         const targetAccount = (name: string) => order.indexOf(name);
-        const lastOf = (name: string) => Math.max(...order.flatMap((n, i) => (n.startsWith(`${name}-`) ? [i] : [])));
+        const accountOf = (name: string) => threeTargets.find((t) => t.name === name)!.accountId;
+        const isOf = (name: string, resource: string) => resource === `target-${name}` || resource.startsWith(`${name}-`) || resource.startsWith(`App-${accountOf(name)}-`);
+        const lastOf = (name: string) => Math.max(...order.flatMap((n, i) => (isOf(name, n) ? [i] : [])));
         assert.ok(lastOf("Alpha") > 0 && lastOf("Beta") > 0, "the targets' resources were registered");
         assert.ok(lastOf("Alpha") < targetAccount("Beta"), `Alpha's resources registered after Beta's account: ${order.join(", ")}`);
         assert.ok(lastOf("Beta") < targetAccount("Gamma"), `Beta's resources registered after Gamma's account: ${order.join(", ")}`);

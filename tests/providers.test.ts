@@ -1,11 +1,12 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { ProgramConfig, TargetConfig } from "../config";
 import type { DeclaredResource } from "../evaluation/mockCloud";
 import { ProgramRun, runProgram } from "../evaluation/runProgram";
 import { readStackFile, stackFilesIn } from "../project/stackFiles";
 import { ConfigError, driverCredentialsVariable, targetsDeployedHere, withDriverCredentials } from "../config";
-import { providerArgs } from "../program/providers";
+import { accountProviders, providerArgs } from "../program/providers";
 import {
     parsed, pipelineAccountId, projectRoot, qualifiedConfig, stagingEntry, StackName, targetAccountId, targetEntry, targetStackName,
 } from "./fixtures";
@@ -54,6 +55,31 @@ describe("targetsDeployedHere", () => {
 
     it("is every target for an all-in-one stack", () => {
         assert.deepEqual(names(parsed("accountA", { targets: twoTargets, deploy: "all" })), ["Staging", "Production"]);
+    });
+});
+
+describe("accountProviders (the library's providers of a stack at once)", () => {
+    it("gives the pipeline account's provider and each target's, as index.ts declares them target by target", async () => {
+        const registered: { name: string; allowedAccountIds: unknown; region: unknown }[] = [];
+        await pulumi.runtime.setMocks({
+            newResource: (args) => {
+                // Provider inputs reach the engine as JSON strings.
+                registered.push({ name: args.name, allowedAccountIds: JSON.parse(args.inputs.allowedAccountIds), region: args.inputs.region });
+                return { id: `${args.name}_id`, state: args.inputs };
+            },
+            call: () => ({}),
+        }, "project", "providers", false);
+        const config = parsed("accountA", { targets: twoTargets, deploy: "all" });
+        const providers = accountProviders(config);
+        assert.ok(providers.pipeline);
+        assert.deepEqual(providers.targets.map(({ target }) => target.name), ["Staging", "Production"]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(registered, [
+            { name: "pipeline-account", allowedAccountIds: [pipelineAccountId], region: config.region },
+            { name: "target-Staging", allowedAccountIds: [targetAccountId], region: "us-east-2" },
+            { name: "target-Production", allowedAccountIds: [productionAccountId], region: "us-west-2" },
+        ]);
+        assert.equal(accountProviders(parsed("accountB", { targets: twoTargets, target: "Production" })).pipeline, undefined, "a target stack has no pipeline account");
     });
 });
 

@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as v8 from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
+import { MockCloud } from "../evaluation/mockCloud";
 import { runAllInOne, runShippedStacks } from "./support/stacks";
 
 /**
@@ -25,6 +26,9 @@ const tenTargets = Array.from({ length: 10 }, (_, i) => ({
     name: `Target${i}`, accountId: `2000000000${String(i).padStart(2, "0")}`, applicationName: "App", deploymentGroupName: "Group",
 }));
 
+/** Five targets in their own accounts, in one stack. */
+const fiveTargets = tenTargets.slice(0, 5);
+
 describe("a run lets go of what it declared (evaluation/runProgram.ts)", () => {
     it("leaves no resource of a run alive once it returns, its result kept", async () => {
         // Every class the runs below declare is loaded (its prototype counted) before anything is counted.
@@ -41,5 +45,26 @@ describe("a run lets go of what it declared (evaluation/runProgram.ts)", () => {
         assert.equal(pipeline.outputs.pipelineName, "CrossAccountPipeline");
         assert.equal(Object.keys(target.outputs.targets as object).length, 1);
         assert.equal(Object.keys(again.outputs.targets as object).length, 10);
+    });
+});
+
+describe("a run that fails while its program is still declaring (evaluation/runProgram.ts)", () => {
+    it("lets the program finish before it returns, so that none of its targets lands in the next run", async () => {
+        // The second of five targets fails as its first resource registers, while the program still declares the others.
+        const { newResource } = MockCloud.prototype;
+        MockCloud.prototype.newResource = function (args) {
+            if (args.name === "Target1-codedeploy") {
+                throw new Error("the cloud refuses Target1");
+            }
+            return newResource.call(this, args);
+        };
+        try {
+            await assert.rejects(runAllInOne(fiveTargets), /the cloud refuses Target1/);
+        } finally {
+            MockCloud.prototype.newResource = newResource;
+        }
+        const { target } = await runShippedStacks();
+        const strays = target.resources.filter((r) => /^(target-)?Target\d/.test(r.name));
+        assert.deepEqual(strays.map((r) => r.name), [], "resources of the failed run registered in the next one");
     });
 });
