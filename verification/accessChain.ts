@@ -289,7 +289,7 @@ function fleetLaunchChecks(model: AccessModel, label: string, group: DeploymentG
     }
     found.add({ hop: `${label}: CodeDeploy's service role cannot pass the cross-account role to EC2`, ...codeDeploy, action: "iam:PassRole", resource: deployRoleArn, resourceAccount, context: passedTo("ec2.amazonaws.com"), expect: "denied" });
     // Targets that share the account each launch with their own instance role only.
-    const othersInAccount = new Set([...model.instanceRoleArns].filter(([where]) => where.startsWith(`${resourceAccount}/`)).flatMap(([, roles]) => roles));
+    const othersInAccount = new Set([...model.instanceRoleArns.values()].flat().filter((role) => accountOfArn(role) === resourceAccount));
     for (const otherRoleArn of [...othersInAccount].filter((role) => !group.launchedInstanceRoleArns.includes(role))) {
         found.add({ hop: `${label}: CodeDeploy's service role cannot pass ${otherRoleArn.split("/").pop()}, another target's instance role, to EC2`, ...codeDeploy, action: "iam:PassRole", resource: otherRoleArn, resourceAccount, context: passedTo("ec2.amazonaws.com"), expect: "denied" });
     }

@@ -112,10 +112,11 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
         stages: pipeline.inputs.stages, artifactStores: pipeline.inputs.artifactStores,
     }));
 
+    // Each instance profile's role, looked up once for the two indexes below.
+    const instanceProfiles = ofType("aws:iam/instanceProfile:InstanceProfile").map((profile) => ({ profile, role: roleByName(profile.accountId!, profile.inputs.role) }));
     // What an Auto Scaling group launches with: its launch template's instance profile, that profile's role.
     const inAccount = (resource: DeclaredResource, name: string) => `${resource.accountId}/${name}`;
-    const profileRoles = new Map(ofType("aws:iam/instanceProfile:InstanceProfile").map((profile) =>
-        [inAccount(profile, profile.state.name), roleByName(profile.accountId!, profile.inputs.role)?.arn]));
+    const profileRoles = new Map(instanceProfiles.map(({ profile, role }) => [inAccount(profile, profile.state.name), role?.arn]));
     const templateRoles = new Map(ofType("aws:ec2/launchTemplate:LaunchTemplate").map((template) =>
         [inAccount(template, template.id), profileRoles.get(inAccount(template, template.inputs.iamInstanceProfile?.name))]));
     const groupRoles = new Map(ofType("aws:autoscaling/group:Group").map((group) =>
@@ -131,8 +132,7 @@ export function accessModel(resources: DeclaredResource[]): AccessModel {
 
     // IAM is global, but a target's provider, and so its instance profile, carries the target's region.
     const instanceRoleArns = new Map<string, string[]>();
-    for (const profile of ofType("aws:iam/instanceProfile:InstanceProfile")) {
-        const role = roleByName(profile.accountId!, profile.inputs.role);
+    for (const { profile, role } of instanceProfiles) {
         if (role) {
             const where = accountRegion(role.accountId, profile.region ?? "");
             entryOf(instanceRoleArns, where, () => []).push(role.arn);
