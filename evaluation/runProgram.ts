@@ -54,7 +54,7 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     let programEnded: Promise<unknown> = Promise.resolve();
     const program = () => {
         const run = runEntry();
-        programEnded = run.then(() => pulumi.runtime.disconnect()).catch(() => undefined);
+        programEnded = run.catch(() => undefined);
         return run;
     };
     try {
@@ -67,6 +67,7 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
         // The same error rejects other promises of the runtime (the stack's outputs, its registration):
         // they surface here, while this run's handler takes them, and not in the run that follows.
         await programEnded;
+        await pulumi.runtime.disconnect().catch(() => undefined);
         await nextTurns();
         throw e;
     } finally {
